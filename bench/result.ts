@@ -1,0 +1,18 @@
+/** One measured figure, as printed by `npm run bench` and copied into docs/performance.md. */
+export interface BenchResult {
+  name: string;
+  value: number;
+  unit: string;
+  note?: string;
+}
+
+export function printResults(title: string, results: BenchResult[]): void {
+  console.log(`\n## ${title}`);
+  for (const r of results) {
+    console.log(`${r.name.padEnd(58)} ${formatValue(r.value).padStart(14)} ${r.unit}${r.note ? `  (${r.note})` : ""}`);
+  }
+}
+
+function formatValue(v: number): string {
+  return Number.isInteger(v) ? v.toLocaleString("en-US") : v.toLocaleString("en-US", { maximumFractionDigits: 2 });
+}
