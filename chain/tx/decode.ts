@@ -56,7 +56,7 @@ export interface DecodedFee {
 }
 
 /** The sign modes a signer may use on pegzone. */
-export type SupportedSignMode = SignMode.SIGN_MODE_DIRECT | SignMode.SIGN_MODE_LEGACY_AMINO_JSON;
+export type SupportedSignMode = SignMode.SIGN_MODE_DIRECT | SignMode.SIGN_MODE_LEGACY_AMINO_JSON | SignMode.SIGN_MODE_UNSPECIFIED;
 
 export interface DecodedSignerInfo {
   /** 33-byte compressed secp256k1 key, or null when the tx relies on the key stored on the account. */
@@ -213,7 +213,8 @@ function decodeSignerInfo(si: SignerInfo, index: number): DecodedSignerInfo {
   if (mi.single && mi.multi) throw decodeError(`signer ${index}: mode info has both single and multi set`);
   if (mi.multi) throw sdkErrors.ErrUnauthorized.wrap(`signer ${index}: multisig mode info is not supported`);
   const mode = mi.single!.mode;
-  if (mode !== SignMode.SIGN_MODE_DIRECT && mode !== SignMode.SIGN_MODE_LEGACY_AMINO_JSON) {
+  // UNSPECIFIED is what CosmJS puts in the unsigned tx it simulates; signature verification refuses it.
+  if (mode !== SignMode.SIGN_MODE_DIRECT && mode !== SignMode.SIGN_MODE_LEGACY_AMINO_JSON && mode !== SignMode.SIGN_MODE_UNSPECIFIED) {
     throw sdkErrors.ErrUnauthorized.wrap(`signer ${index}: unsupported sign mode ${signModeName(mode)}`);
   }
   return { pubkey, mode, sequence: si.sequence };

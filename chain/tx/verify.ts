@@ -34,6 +34,11 @@ export interface VerifyOptions {
   registry?: MsgRegistry;
   /** Signature verifier; defaults to the production one. */
   verifier?: Secp256k1Verifier;
+  /**
+   * False for simulations (their signatures are empty) and RECHECK (already verified), as the
+   * SDK's SigVerificationDecorator skips them; keys and sequences are still checked.
+   */
+  verifySignatures?: boolean;
 }
 
 /** The key each signer signed with, as resolved by verifyTxSignatures. */
@@ -79,6 +84,7 @@ export function verifyTxSignatures(tx: DecodedTx, chainId: string, signers: read
     if (info.sequence !== acc.sequence) {
       throw sdkErrors.ErrWrongSequence.wrap(`account sequence mismatch, expected ${acc.sequence}, got ${info.sequence}`);
     }
+    if (options.verifySignatures === false) return;
     const signer: SignerData = { chainId, accountNumber: acc.accountNumber, sequence: acc.sequence };
     let ok: boolean;
     let reason = "unable to verify single signer signature";
@@ -110,6 +116,7 @@ function verifyOne(
   registry: MsgRegistry | undefined,
 ): boolean {
   const mode = tx.signerInfos[index]!.mode;
+  if (mode === SignMode.SIGN_MODE_UNSPECIFIED) throw sdkErrors.ErrUnauthorized.wrap("unsupported sign mode SIGN_MODE_UNSPECIFIED");
   if (mode === SignMode.SIGN_MODE_DIRECT) {
     return verifier(pubkey, signature, directSignBytes(tx, signer.chainId, signer.accountNumber));
   }

@@ -1,0 +1,43 @@
+import type { Logger } from "../log";
+import { AuthModule } from "../../modules/auth/module";
+import { moduleAddress } from "../../modules/auth/keeper";
+import { newAnteHandler } from "../../modules/auth/ante";
+import { BankModule } from "../../modules/bank/module";
+import { parseDecCoins } from "../../modules/auth/fees";
+import type { MsgRegistry } from "../tx/registry";
+import { PegzoneApp, type BlockPhase } from "./app";
+
+export const FEE_DENOM = "upeg";
+export const FEE_COLLECTOR = "fee_collector";
+
+const moduleAccounts = [{ name: FEE_COLLECTOR, permissions: [] as string[] }];
+
+export interface PegzoneAppConfig {
+  dbDir: string;
+  chainId: string;
+  minimumGasPrices: string;
+  pruningKeepRecent: number;
+  minRetainBlocks: number;
+  logger: Logger;
+  onPhase?: (phase: BlockPhase) => void;
+}
+
+/** The module set of a pegzone chain, wired together: the one place that knows every module. */
+export function openPegzoneApp(config: PegzoneAppConfig): Promise<PegzoneApp> {
+  const blocked = new Set(moduleAccounts.map((m) => Buffer.from(moduleAddress(m.name)).toString("hex")));
+  const auth = new AuthModule(moduleAccounts);
+  const bank = new BankModule(auth.keeper, (address) => blocked.has(Buffer.from(address).toString("hex")));
+  const minGasPrices = parseDecCoins(config.minimumGasPrices);
+  const ante = (registry: MsgRegistry) =>
+    newAnteHandler({ accounts: auth.keeper, bank: bank.keeper, feeCollector: moduleAddress(FEE_COLLECTOR), minGasPrices, registry });
+  return PegzoneApp.open({
+    dbDir: config.dbDir,
+    chainId: config.chainId,
+    modules: [auth, bank],
+    ante,
+    logger: config.logger,
+    pruningKeepRecent: config.pruningKeepRecent,
+    minRetainBlocks: config.minRetainBlocks,
+    onPhase: config.onPhase,
+  });
+}

@@ -1,0 +1,45 @@
+import { createHash, generateKeyPairSync } from "node:crypto";
+
+/** An ed25519 key in CometBFT's JSON key-file form (node key and validator key). */
+export interface Ed25519Key {
+  /** 32-byte seed followed by the 32-byte public key, as CometBFT stores it. */
+  privateKey: Uint8Array;
+  publicKey: Uint8Array;
+}
+
+export function generateEd25519(): Ed25519Key {
+  const { privateKey, publicKey } = generateKeyPairSync("ed25519");
+  const seed = privateKey.export({ format: "jwk" }).d!;
+  const pub = publicKey.export({ format: "jwk" }).x!;
+  const pubBytes = Buffer.from(pub, "base64url");
+  return { privateKey: Buffer.concat([Buffer.from(seed, "base64url"), pubBytes]), publicKey: pubBytes };
+}
+
+/** CometBFT's address of an ed25519 key: the first 20 bytes of sha256(pubkey). */
+export function cometAddress(publicKey: Uint8Array): Uint8Array {
+  return createHash("sha256").update(publicKey).digest().subarray(0, 20);
+}
+
+/** The node ID peers are addressed by: lower-case hex of the address of the node key. */
+export function nodeId(nodeKey: Ed25519Key): string {
+  return Buffer.from(cometAddress(nodeKey.publicKey)).toString("hex");
+}
+
+export function privValidatorKeyJson(key: Ed25519Key): object {
+  return {
+    address: Buffer.from(cometAddress(key.publicKey)).toString("hex").toUpperCase(),
+    pub_key: { type: "tendermint/PubKeyEd25519", value: Buffer.from(key.publicKey).toString("base64") },
+    priv_key: { type: "tendermint/PrivKeyEd25519", value: Buffer.from(key.privateKey).toString("base64") },
+  };
+}
+
+export function nodeKeyJson(key: Ed25519Key): object {
+  return { priv_key: { type: "tendermint/PrivKeyEd25519", value: Buffer.from(key.privateKey).toString("base64") } };
+}
+
+export function parseEd25519KeyFile(json: { priv_key: { type: string; value: string } }): Ed25519Key {
+  if (json.priv_key.type !== "tendermint/PrivKeyEd25519") throw new Error(`unsupported key type ${json.priv_key.type}`);
+  const raw = Buffer.from(json.priv_key.value, "base64");
+  if (raw.length !== 64) throw new Error("ed25519 private key must be 64 bytes");
+  return { privateKey: raw, publicKey: raw.subarray(32) };
+}

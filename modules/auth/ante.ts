@@ -1,0 +1,93 @@
+import type { Context } from "../../chain/app/context";
+import type { AnteHandler } from "../../chain/app/tx-runner";
+import { ADDRESS_PREFIX, fromBech32, toBech32 } from "../../chain/crypto/address";
+import type { DecodedTx } from "../../chain/tx/decode";
+import { sdkErrors } from "../../chain/tx/errors";
+import type { MsgRegistry } from "../../chain/tx/registry";
+import { verifyTxSignatures } from "../../chain/tx/verify";
+import { formatCoins, type Coin } from "../bank/coins";
+import { coversAny, requiredFees, type DecCoin } from "./fees";
+import type { Account, AccountKeeper } from "./keeper";
+
+/** What the ante chain needs from bank: moving the fee to the fee collector. */
+export interface FeeBank {
+  send(ctx: Context, from: Uint8Array, to: Uint8Array, coins: readonly Coin[]): Promise<void>;
+}
+
+export interface AnteDeps {
+  accounts: AccountKeeper;
+  bank: FeeBank;
+  feeCollector: Uint8Array;
+  /** This node's mempool minimum (app.toml minimum-gas-prices); only CheckTx applies it. */
+  minGasPrices: DecCoin[];
+  registry: MsgRegistry;
+}
+
+/**
+ * The SDK's default ante chain, in its order and with its codes: signature count, timeout height
+ * (30), memo size (12), tx size gas, the node's minimum fee in CheckTx (13), fee payer and fee
+ * deduction (9, 5), public keys (8), signature limit (14), signature gas, sequence (32) and
+ * signatures (4), then every signer's sequence is incremented.
+ */
+export function newAnteHandler(deps: AnteDeps): AnteHandler {
+  return async (ctx: Context, tx: DecodedTx, signerAddresses: readonly string[]) => {
+    const params = await deps.accounts.getParams(ctx);
+    if (tx.signatures.length === 0) throw sdkErrors.ErrNoSignatures.error();
+    if (tx.signatures.length !== signerAddresses.length) {
+      throw sdkErrors.ErrUnauthorized.wrap(`wrong number of signers; expected ${signerAddresses.length}, got ${tx.signatures.length}`);
+    }
+    if (tx.timeoutHeight > 0n && ctx.header.height > tx.timeoutHeight) {
+      throw sdkErrors.ErrTxTimeoutHeight.wrap(`block height: ${ctx.header.height}, timeout height: ${tx.timeoutHeight}`);
+    }
+    const memoChars = [...tx.memo].length;
+    if (BigInt(memoChars) > params.maxMemoCharacters) {
+      throw sdkErrors.ErrMemoTooLarge.wrap(`maximum number of characters is ${params.maxMemoCharacters} but received ${memoChars} characters`);
+    }
+    ctx.gasMeter.consume(params.txSizeCostPerByte * BigInt(tx.txBytes.length), "txSize");
+
+    const fee: Coin[] = tx.fee.amount;
+    if (ctx.mode === "check" || ctx.mode === "recheck") {
+      const required = requiredFees(deps.minGasPrices, tx.fee.gasLimit);
+      if (!coversAny(fee, required)) {
+        throw sdkErrors.ErrInsufficientFee.wrap(`insufficient fees; got: ${formatCoins(fee) || "0"} required: ${formatCoins(required)}`);
+      }
+    }
+    const payerText = tx.fee.payer || signerAddresses[0];
+    const payer = fromBech32(payerText, ADDRESS_PREFIX);
+    if (!(await deps.accounts.hasAccount(ctx, payer))) throw sdkErrors.ErrUnknownAddress.wrap(`fee payer address: ${payerText} does not exist`);
+    if (fee.length > 0) {
+      try {
+        await deps.bank.send(ctx, payer, deps.feeCollector, fee);
+      } catch (err) {
+        throw sdkErrors.ErrInsufficientFunds.wrap(`insufficient funds to pay for fees; ${err instanceof Error ? err.message : err}`);
+      }
+    }
+    ctx.events.emit("tx", [["fee", formatCoins(fee)], ["fee_payer", payerText]]);
+
+    const accounts: Account[] = [];
+    for (const text of signerAddresses) {
+      const account = await deps.accounts.getAccount(ctx, fromBech32(text, ADDRESS_PREFIX));
+      if (!account) throw sdkErrors.ErrUnknownAddress.wrap(`account ${text} does not exist`);
+      accounts.push(account);
+    }
+    if (BigInt(tx.signatures.length) > params.txSigLimit) {
+      throw sdkErrors.ErrTooManySignatures.wrap(`signatures: ${tx.signatures.length}, limit: ${params.txSigLimit}`);
+    }
+    for (let i = 0; i < tx.signatures.length; i++) ctx.gasMeter.consume(params.sigVerifyCostSecp256k1, "ante verify: secp256k1");
+
+    // Simulations carry empty signatures, and RECHECK already verified them: the SDK skips both.
+    const skipSignatures = ctx.mode === "simulate" || ctx.mode === "recheck";
+    const keys = verifyTxSignatures(
+      tx,
+      ctx.header.chainId,
+      accounts.map((a) => ({ address: a.address, accountNumber: a.accountNumber, sequence: a.sequence, pubkey: a.pubkey ?? null })),
+      { registry: deps.registry, verifySignatures: !skipSignatures },
+    );
+
+    accounts.forEach((account, i) => {
+      ctx.events.emit("tx", [["acc_seq", `${toBech32(ADDRESS_PREFIX, account.address)}/${account.sequence}`]]);
+      ctx.events.emit("tx", [["signature", Buffer.from(tx.signatures[i]).toString("base64")]]);
+      deps.accounts.setAccount(ctx, { ...account, pubkey: keys[i].pubkey, sequence: account.sequence + 1n });
+    });
+  };
+}

@@ -1,0 +1,85 @@
+import { MsgMultiSendResponse, MsgSendResponse, type MsgMultiSend, type MsgSend } from "cosmjs-types/cosmos/bank/v1beta1/tx";
+import { MSG_MULTI_SEND_TYPE_URL, MSG_SEND_TYPE_URL, msgMultiSendCodec, msgSendCodec } from "../../chain/tx/bank-codecs";
+import type { MsgHandler, ServiceRegistrar } from "../../chain/app/module";
+import { ADDRESS_PREFIX, fromBech32 } from "../../chain/crypto/address";
+import { sdkErrors } from "../../chain/tx/errors";
+import { addCoins, fromProtoCoins, type Coin } from "./coins";
+import { bankErrors } from "./errors";
+import type { BankKeeper } from "./keeper";
+
+/** Bech32 address of this chain → bytes, or ErrInvalidAddress. */
+export function parseAddress(address: string, field: string): Uint8Array {
+  try {
+    return fromBech32(address, ADDRESS_PREFIX);
+  } catch (err) {
+    throw sdkErrors.ErrInvalidAddress.wrap(`invalid ${field} address ${JSON.stringify(address)} (${err instanceof Error ? err.message : err})`);
+  }
+}
+
+function nonEmptyCoins(coins: Parameters<typeof fromProtoCoins>[0]): Coin[] {
+  const parsed = fromProtoCoins(coins);
+  if (parsed.length === 0) throw sdkErrors.ErrInvalidCoins.wrap("must send at least one coin");
+  return parsed;
+}
+
+/** Module accounts hold funds for the protocol and refuse ordinary transfers, as in the SDK. */
+export type BlockedAddress = (address: Uint8Array) => boolean;
+
+export function registerBankMsgs(registrar: ServiceRegistrar, keeper: BankKeeper, blocked: BlockedAddress): void {
+  const send: MsgHandler<MsgSend> = {
+    signers: (msg) => [msg.fromAddress],
+    validate(msg) {
+      parseAddress(msg.fromAddress, "from");
+      parseAddress(msg.toAddress, "to");
+      nonEmptyCoins(msg.amount);
+    },
+    async handle(ctx, msg) {
+      const coins = nonEmptyCoins(msg.amount);
+      const to = parseAddress(msg.toAddress, "to");
+      await keeper.checkSendEnabled(ctx, coins);
+      if (blocked(to)) throw sdkErrors.ErrUnauthorized.wrap(`${msg.toAddress} is not allowed to receive funds`);
+      await keeper.send(ctx, parseAddress(msg.fromAddress, "from"), to, coins);
+      return { typeUrl: "/cosmos.bank.v1beta1.MsgSendResponse", value: MsgSendResponse.encode({}).finish() };
+    },
+  };
+  registrar.msg(MSG_SEND_TYPE_URL, msgSendCodec, send);
+
+  const multiSend: MsgHandler<MsgMultiSend> = {
+    signers: (msg) => msg.inputs.map((i) => i.address),
+    validate(msg) {
+      if (msg.inputs.length === 0) throw bankErrors.ErrNoInputs.error();
+      if (msg.inputs.length > 1) throw bankErrors.ErrMultipleSenders.wrap("only one input is allowed");
+      if (msg.outputs.length === 0) throw bankErrors.ErrNoOutputs.error();
+      let inSum: Coin[] = [];
+      for (const i of msg.inputs) {
+        parseAddress(i.address, "input");
+        inSum = addCoins(inSum, nonEmptyCoins(i.coins));
+      }
+      let outSum: Coin[] = [];
+      for (const o of msg.outputs) {
+        parseAddress(o.address, "output");
+        outSum = addCoins(outSum, nonEmptyCoins(o.coins));
+      }
+      const same = inSum.length === outSum.length && inSum.every((c, k) => c.denom === outSum[k].denom && c.amount === outSum[k].amount);
+      if (!same) throw bankErrors.ErrInputOutputMismatch.error();
+    },
+    async handle(ctx, msg) {
+      const input = msg.inputs[0];
+      const from = parseAddress(input.address, "input");
+      const inCoins = fromProtoCoins(input.coins);
+      await keeper.checkSendEnabled(ctx, inCoins);
+      await keeper.subtractCoins(ctx, from, inCoins);
+      ctx.events.emit("message", [["sender", input.address]]);
+      for (const o of msg.outputs) {
+        const to = parseAddress(o.address, "output");
+        if (blocked(to)) throw sdkErrors.ErrUnauthorized.wrap(`${o.address} is not allowed to receive funds`);
+        const coins = fromProtoCoins(o.coins);
+        await keeper.addCoins(ctx, to, coins);
+        ctx.events.emit("transfer", [["recipient", o.address], ["amount", coins.map((c) => `${c.amount}${c.denom}`).join(",")]]);
+      }
+      return { typeUrl: "/cosmos.bank.v1beta1.MsgMultiSendResponse", value: MsgMultiSendResponse.encode({}).finish() };
+    },
+  };
+  registrar.msg(MSG_MULTI_SEND_TYPE_URL, msgMultiSendCodec, multiSend);
+}
+

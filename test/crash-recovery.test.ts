@@ -1,0 +1,91 @@
+import { DirectSecp256k1HdWallet } from "@cosmjs/proto-signing";
+import { GasPrice, SigningStargateClient } from "@cosmjs/stargate";
+import { header, latestHeight, sleep, Testnet, waitForHeight, type Proc } from "./harness";
+
+const FAUCET_MNEMONIC = "sure lobster father harbor ivory eye urban cattle panel debate such depend push satoshi year sun exhaust marriage edit sock claw ugly loud rare";
+
+/** Heights and app hashes the app logged as committed, across all its runs. */
+function committedHashes(log: string): Map<number, string> {
+  const out = new Map<number, string>();
+  for (const line of log.split("\n")) {
+    if (!line.includes('"committed"')) continue;
+    const e = JSON.parse(line) as { height: number; appHash: string };
+    const seen = out.get(e.height);
+    // A block replayed after a crash must commit to the very same state.
+    if (seen !== undefined && seen !== e.appHash) throw new Error(`height ${e.height} committed twice with different app hashes`);
+    out.set(e.height, e.appHash);
+  }
+  return out;
+}
+
+describe("crash safety: kill -9 of the app at any moment", () => {
+  let net: Testnet;
+  let app: Proc | undefined;
+  let comet: Proc | undefined;
+  let stopLoad = false;
+
+  beforeAll(async () => {
+    const wallet = await DirectSecp256k1HdWallet.fromMnemonic(FAUCET_MNEMONIC, { prefix: "peg" });
+    const faucet = (await wallet.getAccounts())[0].address;
+    net = Testnet.create({ validators: 1, basePort: 23656, timeoutCommit: "150ms", accounts: [`${faucet}=1000000000000upeg`] });
+  });
+
+  afterAll(async () => {
+    stopLoad = true;
+    await app?.kill("SIGKILL");
+    await comet?.kill("SIGKILL");
+    net?.remove();
+  });
+
+  test("restarts 12 times, including mid-FinalizeBlock and around the commit batch, without losing or forking a block", async () => {
+    const url = net.nodes[0].rpc;
+    // Keep txs flowing so blocks change state; failures while the node is down are expected.
+    const load = (async () => {
+      const wallet = await DirectSecp256k1HdWallet.fromMnemonic(FAUCET_MNEMONIC, { prefix: "peg" });
+      const [{ address }] = await wallet.getAccounts();
+      while (!stopLoad) {
+        try {
+          const client = await SigningStargateClient.connectWithSigner(url, wallet, { gasPrice: GasPrice.fromString("0.0025upeg") });
+          while (!stopLoad) await client.sendTokens(address, "peg1qypqxpq9qcrsszg2pvxq6rs0zqg3yyc55a3w56", [{ denom: "upeg", amount: "7" }], "auto");
+        } catch {
+          await sleep(300);
+        }
+      }
+    })();
+
+    const plans = ["finalize:2", "commit:2", "committed:2", "random", "finalize:4", "commit:3", "committed:5", "random", "finalize:1", "commit:1", "committed:1", "random"];
+    let highest = 0;
+    for (const plan of plans) {
+      app = net.startApp(0, plan === "random" ? {} : { PEGZONE_CRASH_AT: plan });
+      await app.waitForLine(/ABCI server listening/, 30_000);
+      comet = net.startComet(0);
+      await comet.waitForLine(/Completed ABCI Handshake/, 30_000);
+      highest = await waitForHeight(url, highest + 1, 60_000);
+      if (plan === "random") {
+        await sleep(200 + Math.floor(Math.random() * 1500));
+        await app.kill("SIGKILL");
+      } else {
+        expect(await app.exited).toBeNull(); // killed by SIGKILL at the planned phase
+      }
+      // CometBFT stops itself when its app connection breaks; make sure before restarting.
+      const timer = setTimeout(() => void comet?.kill("SIGKILL"), 15_000);
+      await comet.exited;
+      clearTimeout(timer);
+    }
+
+    app = net.startApp(0);
+    comet = net.startComet(0);
+    await comet.waitForLine(/Completed ABCI Handshake/, 30_000);
+    const top = await waitForHeight(url, highest + 3, 60_000);
+    stopLoad = true;
+    await load;
+
+    const cometLog = net.logFile("comet0.log");
+    expect(cometLog).not.toMatch(/AppHash does not match|wrong Block\.Header\.AppHash|CONSENSUS FAILURE/);
+    const committed = committedHashes(net.logFile("app0.log"));
+    for (let h = 2; h <= top; h++) {
+      expect(committed.get(h - 1)).toBe((await header(url, h)).app_hash);
+    }
+    expect(await latestHeight(url)).toBeGreaterThanOrEqual(top);
+  }, 600_000);
+});
