@@ -7,7 +7,7 @@
  *  - @noble/curves (pure JS), lowS enforced;
  *  - Node crypto (OpenSSL) with a cold KeyObject cache: a KeyObject is built for every verification;
  *  - Node crypto with a warm KeyObject cache (every key already cached, as for repeat senders);
- *  - the native `secp256k1` addon (libsecp256k1; devDependency only), sha256 by node:crypto.
+ *  - the native `secp256k1` addon (libsecp256k1; the production verifier), sha256 by node:crypto.
  *
  * Run directly: `npx tsc -p . && node dist/bench/secp256k1.js` (or via ts-node/swc-node).
  */
@@ -114,7 +114,7 @@ export async function benchSecp256k1(options: BenchSecp256k1Options = {}): Promi
       }
     };
     results.push({
-      name: "secp256k1 verify: native secp256k1 addon (devDependency)",
+      name: "secp256k1 verify: native secp256k1 addon (production)",
       value: round(measure(vectors, verifyNative, durationMs)),
       unit: "verifications/s",
       note,

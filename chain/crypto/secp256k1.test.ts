@@ -1,4 +1,3 @@
-import { createHash } from "node:crypto";
 import fc from "fast-check";
 import { Secp256k1 as CosmjsSecp256k1, sha256 as cosmjsSha256 } from "@cosmjs/crypto";
 import { secp256k1 as noble } from "@noble/curves/secp256k1.js";
@@ -12,24 +11,11 @@ import {
   publicKeyFromPrivate,
   signSecp256k1,
   verifyNoble,
+  verifyNative,
   verifyNodeCrypto,
   verifySignature,
   type Secp256k1Verifier,
 } from "./secp256k1";
-
-// The native addon is a devDependency, loaded here only to hold it to the same vectors.
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const native = require("secp256k1") as { ecdsaVerify(sig: Uint8Array, msg32: Uint8Array, pub: Uint8Array): boolean };
-
-/** The native candidate under the same input contract (33-byte compressed keys, never throws). */
-const verifyNative: Secp256k1Verifier = (pub, sig, msg) => {
-  if (!(pub instanceof Uint8Array) || pub.length !== 33) return false;
-  try {
-    return native.ecdsaVerify(sig, createHash("sha256").update(msg).digest(), pub);
-  } catch {
-    return false;
-  }
-};
 
 const candidates: Array<[string, Secp256k1Verifier]> = [
   ["noble", verifyNoble],
