@@ -10,9 +10,14 @@ export const CLI = join(ROOT, "dist", "chain", "cli", "main.js");
 export const COMETBFT = join(ROOT, ".bin", "cometbft");
 
 export function runCli(args: string[], env: NodeJS.ProcessEnv = {}): string {
-  const res = spawnSync(process.execPath, [CLI, ...args], { encoding: "utf8", env: { ...process.env, ...env } });
+  const res = runCliStatus(args, env);
   if (res.status !== 0) throw new Error(`pegzone ${args.join(" ")} failed (${res.status}): ${res.stderr}${res.stdout}`);
   return res.stdout;
+}
+
+/** For commands expected to fail: the exit status and both outputs. */
+export function runCliStatus(args: string[], env: NodeJS.ProcessEnv = {}): { status: number | null; stdout: string; stderr: string } {
+  return spawnSync(process.execPath, [CLI, ...args], { encoding: "utf8", env: { ...process.env, ...env } });
 }
 
 export interface NodeInfo {

@@ -41,7 +41,7 @@ export type BlockPhase = "finalize" | "commit" | "committed";
  * The ABCI application: BaseApp's block lifecycle over the module set.
  * State lives in three places: the committed multistore; `blockState`, the branch FinalizeBlock
  * writes into (genesis writes go there too, and are committed with the first block); and
- * `checkState`, a branch over the last commit that CheckTx and RECHECK run on, reset at every Commit.
+ * `checkState`, a branch that CheckTx and RECHECK run on, rebuilt at every Commit.
  */
 export class PegzoneApp implements AbciApplication {
   readonly msgs = new MsgRouter();
@@ -166,7 +166,7 @@ export class PegzoneApp implements AbciApplication {
   /** Keeps txs in order while they fit in max_tx_bytes and still pass the ante checks. */
   async prepareProposal(req: abci.RequestPrepareProposal): Promise<abci.ResponsePrepareProposal> {
     const header: BlockHeader = { chainId: this.opts.chainId, height: req.height, time: req.time };
-    const state = branch(await this.cms.view());
+    const state = branch(this.cms.working());
     const txs: Uint8Array[] = [];
     let bytes = 0n;
     for (const tx of req.txs) {
@@ -222,8 +222,8 @@ export class PegzoneApp implements AbciApplication {
     if (this.finalizedHeight === undefined) throw new Error("Commit without a finalized block");
     this.opts.onPhase?.("commit");
     const { version, hash } = await this.cms.commit();
-    this.opts.onPhase?.("committed");
     this.opts.logger.info({ height: version, appHash: Buffer.from(hash).toString("hex").toUpperCase() }, "committed");
+    this.opts.onPhase?.("committed");
     this.finalizedHeight = undefined;
     await this.resetCheckState(this.checkHeader.time);
     const retain = this.opts.minRetainBlocks > 0 ? Math.max(0, version - this.opts.minRetainBlocks) : 0;
@@ -279,8 +279,9 @@ export class PegzoneApp implements AbciApplication {
     }).finish();
   }
 
+  /** Over the working state, so that before the first commit CheckTx already sees the genesis accounts. */
   private async resetCheckState(time: Timestamp): Promise<void> {
-    this.checkState = branch(await this.cms.view());
+    this.checkState = branch(this.cms.working());
     this.checkHeader = { chainId: this.opts.chainId, height: BigInt(this.cms.lastVersion + 1), time };
   }
 

@@ -9,7 +9,10 @@ import { startNode } from "../node/start";
 import { createTestnet } from "../node/testnet";
 import { addGenesisAccount } from "./genesis";
 import { DEV_MNEMONIC, devAccountAddress } from "./devnet";
+import { registerKeysCommands } from "./keys";
 import { fail, printOutput } from "./output";
+import { registerQueryCommands } from "./query";
+import { registerTxCommands } from "./tx";
 
 const program = new Command()
   .name("pegzone")
@@ -113,6 +116,10 @@ program
     printOutput({ node_info: result.node_info, sync_info: result.sync_info, validator_info: result.validator_info }, "json");
   });
 
+
+registerKeysCommands(program);
+registerTxCommands(program);
+registerQueryCommands(program);
 
 function collect(value: string, previous: string[]): string[] {
   return [...previous, value];

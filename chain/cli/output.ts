@@ -1,7 +1,6 @@
-/** Prints a command's result: JSON for scripts (`--output json`), indented text for people. */
+/** Prints a command's result: one line of JSON for scripts (`--output json`), indented JSON for people. */
 export function printOutput(value: unknown, format: "json" | "text" = "text"): void {
-  const json = JSON.stringify(value, (_k, v: unknown) => (typeof v === "bigint" ? v.toString() : v), format === "json" ? 2 : 2);
-  console.log(json);
+  console.log(JSON.stringify(value, (_k, v: unknown) => (typeof v === "bigint" ? v.toString() : v), format === "json" ? undefined : 2));
 }
 
 /** Ends the command with a one-line error on stderr and exit code 1. */

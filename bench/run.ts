@@ -1,0 +1,18 @@
+/** `npm run bench`: every benchmark in turn; copy the figures into docs/performance.md. */
+import { cpus } from "node:os";
+import { benchAbci } from "./abci";
+import { printResults } from "./result";
+import { benchSecp256k1 } from "./secp256k1";
+import { benchStore } from "./store";
+
+async function main(): Promise<void> {
+  console.log(`pegzone benchmarks — node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? "unknown CPU"}`);
+  printResults("secp256k1 signature verification (one core)", await benchSecp256k1());
+  printResults("State store", await benchStore());
+  printResults("ABCI through real CometBFT", await benchAbci());
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});

@@ -1,0 +1,50 @@
+import { runCli, runCliStatus, Testnet, waitForHeight } from "./harness";
+
+const FAUCET_MNEMONIC = "sure lobster father harbor ivory eye urban cattle panel debate such depend push satoshi year sun exhaust marriage edit sock claw ugly loud rare";
+const FAUCET = "peg1m2wwszp0kq4480hl45lrtjdrt3ew4hn6rrqn7e";
+
+describe("the pegzone CLI against a real node", () => {
+  let net: Testnet;
+  let node: string;
+  let home: string;
+
+  beforeAll(async () => {
+    net = Testnet.create({ validators: 1, basePort: 24656, timeoutCommit: "200ms", accounts: [`${FAUCET}=1000000000upeg`] });
+    net.start(0);
+    node = net.nodes[0].rpc;
+    home = `${net.dir}/client`;
+    await waitForHeight(node, 1, 60_000);
+  }, 90_000);
+
+  afterAll(async () => {
+    await net?.stopAll();
+    net?.remove();
+  });
+
+  test("keys add, tx bank send, query bank balances, query tx, query auth account", async () => {
+    const keyring = ["--home", home, "--keyring-backend", "test", "--output", "json"];
+    const faucet = JSON.parse(runCli(["keys", "add", "faucet", "--recover", ...keyring], { PEGZONE_MNEMONIC: FAUCET_MNEMONIC }));
+    expect(faucet.address).toBe(FAUCET);
+    const bob = JSON.parse(runCli(["keys", "add", "bob", ...keyring]));
+    expect(bob.mnemonic.split(" ")).toHaveLength(24);
+    expect(JSON.parse(runCli(["keys", "list", ...keyring])).map((k: { name: string }) => k.name).sort()).toEqual(["bob", "faucet"]);
+
+    const sent = JSON.parse(runCli(["tx", "bank", "send", "faucet", bob.address, "12345upeg", "--node", node, ...keyring]));
+    expect(sent.code).toBe(0);
+    expect(Number(sent.gas_used)).toBeGreaterThan(0);
+
+    const balances = JSON.parse(runCli(["query", "bank", "balances", bob.address, "--node", node, "--output", "json"]));
+    expect(balances.balances).toEqual([{ denom: "upeg", amount: "12345" }]);
+    const tx = JSON.parse(runCli(["query", "tx", sent.txhash, "--node", node, "--output", "json"]));
+    expect(tx.code).toBe(0);
+    const account = JSON.parse(runCli(["query", "auth", "account", FAUCET, "--node", node, "--output", "json"]));
+    expect(account.sequence).toBe("1");
+
+    // Insufficient funds fails in the block with the SDK's code 5: the transfer is reverted, the fee (200000 × 0.0025) is still paid.
+    const failed = runCliStatus(["tx", "bank", "send", "bob", FAUCET, "999999999upeg", "--gas", "200000", "--node", node, ...keyring]);
+    expect(failed.status).toBe(1);
+    const tooMuch = JSON.parse(failed.stdout);
+    expect(tooMuch.code).toBe(5);
+    expect(JSON.parse(runCli(["query", "bank", "balances", bob.address, "--node", node, "--output", "json"])).balances).toEqual([{ denom: "upeg", amount: "11845" }]);
+  }, 90_000);
+});
