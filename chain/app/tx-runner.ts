@@ -29,8 +29,8 @@ export interface TxResult {
 
 /**
  * Runs one tx the way the SDK's BaseApp.runTx does: decode, stateless checks, the ante chain on its
- * own branch (kept even when a message fails, so fees and sequences are charged), then the messages
- * on a second branch that is written only if all of them succeed.
+ * own branch (kept even when a message fails, so fees and sequences are charged), then, in blocks
+ * and simulations, the messages on a second branch that is written only if all of them succeed.
  */
 export class TxRunner {
   constructor(
@@ -56,6 +56,10 @@ export class TxRunner {
       const signers = [...new Set([...msgs.flatMap((m) => m.handler.signers(m.msg)), ...(tx.fee.payer ? [tx.fee.payer] : [])])];
       await this.ante(this.context(mode, header, anteBranch, meter, anteEvents), tx, signers);
       anteBranch.write();
+      // As in the SDK, the mempool and proposal checks stop after the ante chain; messages run in blocks and simulations.
+      if (mode !== "finalize" && mode !== "simulate") {
+        return { code: 0, codespace: "", log: "", data: new Uint8Array(), gasWanted, gasUsed: meter.consumed, events: anteEvents.events };
+      }
 
       const msgEvents = new EventManager();
       const msgBranch = branch(state);
