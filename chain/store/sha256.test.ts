@@ -1,0 +1,70 @@
+import { createHash } from "node:crypto";
+import fc from "fast-check";
+import { compareBytes, putUvarint, putZigzag, Reader, uvarintSize } from "./bytes";
+import { EMPTY_HASH, sha256 } from "./sha256";
+
+const nodeSha = (b: Uint8Array) => new Uint8Array(createHash("sha256").update(b).digest());
+
+describe("sha256", () => {
+  test("matches node:crypto for every length around block boundaries", () => {
+    for (let n = 0; n <= 300; n++) {
+      const b = new Uint8Array(n).map((_, i) => (i * 31 + n) & 0xff);
+      expect(sha256(b)).toEqual(nodeSha(b));
+    }
+  });
+
+  test("matches node:crypto on random inputs and offsets", () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 700 }), fc.nat(20), (data, cut) => {
+        const off = Math.min(cut, data.length);
+        expect(sha256(data, off)).toEqual(nodeSha(data.subarray(off)));
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  test("known vectors", () => {
+    expect(Buffer.from(EMPTY_HASH).toString("hex")).toBe("e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+    expect(Buffer.from(sha256(Buffer.from("abc"))).toString("hex")).toBe("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  });
+});
+
+describe("varints", () => {
+  test("unsigned and zigzag encodings as Go's encoding/binary", () => {
+    const enc = (f: (b: Uint8Array, o: number, n: number) => number, n: number) => {
+      const b = new Uint8Array(12);
+      return Array.from(b.subarray(0, f(b, 0, n)));
+    };
+    expect(enc(putUvarint, 0)).toEqual([0]);
+    expect(enc(putUvarint, 127)).toEqual([127]);
+    expect(enc(putUvarint, 128)).toEqual([0x80, 0x01]);
+    expect(enc(putUvarint, 300)).toEqual([0xac, 0x02]);
+    expect(enc(putUvarint, 2 ** 35 + 5)).toEqual([0x85, 0x80, 0x80, 0x80, 0x80, 0x01]);
+    // binary.PutVarint(x) == PutUvarint(uint64(x)<<1) for x >= 0
+    expect(enc(putZigzag, 0)).toEqual([0]);
+    expect(enc(putZigzag, 1)).toEqual([2]);
+    expect(enc(putZigzag, 63)).toEqual([126]);
+    expect(enc(putZigzag, 64)).toEqual([0x80, 0x01]);
+  });
+
+  test("round-trips up to 2^53", () => {
+    fc.assert(
+      fc.property(fc.maxSafeNat(), (n) => {
+        const b = new Uint8Array(10);
+        const end = putUvarint(b, 0, n);
+        expect(end).toBe(uvarintSize(n));
+        const r = new Reader(b, 0, end);
+        expect(r.uvarint()).toBe(n);
+        expect(r.pos).toBe(end);
+      }),
+    );
+  });
+
+  test("compareBytes is unsigned lexicographic order", () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 6 }), fc.uint8Array({ maxLength: 6 }), (a, b) => {
+        expect(Math.sign(compareBytes(a, b))).toBe(Math.sign(Buffer.compare(Buffer.from(a), Buffer.from(b))));
+      }),
+    );
+  });
+});
