@@ -1,8 +1,8 @@
 /** Unit tests sit next to the code (*.test.ts); end-to-end tests live in test/ and drive real CometBFT. */
 module.exports = {
   testEnvironment: "node",
-  roots: ["<rootDir>/chain", "<rootDir>/modules", "<rootDir>/light-client", "<rootDir>/relayer", "<rootDir>/test"],
-  testMatch: ["**/*.test.ts"],
+  testMatch: ["<rootDir>/**/*.test.ts"],
+  testPathIgnorePatterns: ["/node_modules/", "/dist/", "/.bin/"],
   transform: { "^.+\\.(t|j)s$": ["@swc/jest"] },
   // @noble and @scure ship ES modules only; let swc turn them into CommonJS for jest.
   transformIgnorePatterns: ["/node_modules/(?!(@noble|@scure)/)"],
