@@ -1,6 +1,7 @@
 import { Secp256k1HdWallet } from "@cosmjs/amino";
 import { DirectSecp256k1HdWallet } from "@cosmjs/proto-signing";
-import { calculateFee, GasPrice, SigningStargateClient, StargateClient, type MsgSendEncodeObject } from "@cosmjs/stargate";
+import { calculateFee, GasPrice, QueryClient, setupTxExtension, SigningStargateClient, StargateClient, type MsgSendEncodeObject } from "@cosmjs/stargate";
+import { Comet38Client } from "@cosmjs/tendermint-rpc";
 import { TxRaw } from "cosmjs-types/cosmos/tx/v1beta1/tx";
 import { SECP256K1_N } from "../chain/crypto/secp256k1";
 import { Testnet, waitForHeight } from "./harness";
@@ -68,6 +69,14 @@ describe("unmodified CosmJS 0.39 against a real pegzone node", () => {
     const tx = await direct.getTx(two.transactionHash);
     expect(tx?.height).toBe(two.height);
     expect(tx?.code).toBe(0);
+
+    // The SDK's tx service, as CosmJS's tx query extension calls it over ABCI.
+    const comet = await Comet38Client.connect(url);
+    const service = QueryClient.withExtensions(comet, setupTxExtension);
+    const viaService = await service.tx.getTx(two.transactionHash);
+    expect(viaService.txResponse?.height).toBe(BigInt(two.height));
+    expect(viaService.tx?.body?.messages).toHaveLength(2);
+    comet.disconnect();
   });
 
   test("LEGACY_AMINO_JSON signing with Secp256k1HdWallet", async () => {

@@ -3,6 +3,7 @@ import type { BlockPhase, PegzoneApp } from "../app/app";
 import { openPegzoneApp } from "../app/pegzone";
 import type { Logger } from "../log";
 import { CometProcess } from "./cometbft";
+import { getTxHandler } from "./tx-service";
 import { readAppConfig, readCometAddresses, readGenesis, type Home } from "./home";
 
 export interface RunningNode {
@@ -35,6 +36,8 @@ export async function startNode(home: Home, logger: Logger, opts: StartOptions =
     logger,
     onPhase: crashInjection(process.env.PEGZONE_CRASH_AT),
   });
+  const rpcUrl = rpc.replace(/^tcp:/, "http:");
+  app.queries.register("/cosmos.tx.v1beta1.Service/GetTx", getTxHandler(rpcUrl));
   logger.info({ height: app.lastHeight, appHash: Buffer.from(app.lastAppHash).toString("hex").toUpperCase() }, "application state opened");
   const server = new AbciServer(app, { logger });
   await server.listen(proxyApp);
@@ -47,7 +50,7 @@ export async function startNode(home: Home, logger: Logger, opts: StartOptions =
       await server.close();
       await app.close();
     })());
-  return { app, rpc: rpc.replace(/^tcp:/, "http:"), cometExited: comet?.exited, stop };
+  return { app, rpc: rpcUrl, cometExited: comet?.exited, stop };
 }
 
 /**
