@@ -7,6 +7,7 @@
  *
  *   BENCH_LOAD_SECONDS (default 60)  how long to keep sending
  *   BENCH_LOAD_ACCOUNTS (default 400)  sending accounts (also the number of requests in flight)
+ *   BENCH_LOAD_NODE_ARGS              extra node flags for the app process, e.g. "--cpu-prof"
  */
 import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
@@ -59,7 +60,8 @@ export async function benchLoad(): Promise<BenchResult[]> {
     },
   });
   const url = `http://127.0.0.1:${nodes[0].ports.rpc}`;
-  const node = spawn(process.execPath, [join(__dirname, "..", "chain", "cli", "main.js"), "start", "--home", nodes[0].home.dir], { stdio: "ignore" });
+  const nodeArgs = (process.env.BENCH_LOAD_NODE_ARGS ?? "").split(" ").filter(Boolean);
+  const node = spawn(process.execPath, [...nodeArgs, join(__dirname, "..", "chain", "cli", "main.js"), "start", "--home", nodes[0].home.dir], { stdio: "ignore" });
   try {
     for (;;) {
       const h = await rpc<{ sync_info: { latest_block_height: string } }>(url, "status", {}).then((s) => Number(s.sync_info.latest_block_height)).catch(() => 0);
