@@ -150,6 +150,28 @@ describe("PegzoneApp in-process (ABCI handlers called directly)", () => {
     await app.close();
   });
 
+  test("queries: heights are checked, pruned versions are refused with a clear error, unknown paths get code 6", async () => {
+    const [alice, bob] = [account(0), account(1)];
+    const app = await newApp([alice, bob]);
+    for (let h = 1; h <= 14; h++) await block(app, h, [send({ ...alice, sequence: BigInt(h - 1) }, bob.address, 1n)]);
+    const key = (a: TestAccount) => Buffer.concat([Buffer.of(0x02, 20), addressFromPubkey(a.pubkey), Buffer.from("upeg")]);
+    const at = (height: bigint, path = "/store/bank/key") => app.query({ path, data: key(bob), height, prove: false });
+    // pruning-keep-recent is 10 in these tests: heights 5..14 are readable, older ones are gone.
+    expect(Buffer.from((await at(14n)).value).toString()).toBe("1000014");
+    expect(Buffer.from((await at(6n)).value).toString()).toBe("1000006");
+    const latest = await at(0n);
+    expect(latest.height).toBe(14n);
+    const pruned = await at(2n);
+    expect([pruned.code, pruned.codespace]).toEqual([18, "sdk"]);
+    expect(pruned.log).toMatch(/height 2 is pruned; the earliest available is 5/);
+    expect((await at(99n)).code).toBe(18);
+    const unknownStore = await at(0n, "/store/nothing/key");
+    expect([unknownStore.code, unknownStore.codespace]).toEqual([6, "sdk"]);
+    const unknownPath = await at(0n, "/cosmos.nothing.v1.Query/Nothing");
+    expect([unknownPath.code, unknownPath.codespace]).toEqual([6, "sdk"]);
+    await app.close();
+  });
+
   test("random transfers keep total supply constant, never go negative, and two independent apps agree on every app hash", async () => {
     const accounts = Array.from({ length: 6 }, (_, i) => account(i));
     await fc.assert(

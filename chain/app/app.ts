@@ -129,6 +129,9 @@ export class PegzoneApp implements AbciApplication {
           `cannot query with height in the future; please provide a valid height (latest is ${this.cms.lastVersion})`,
         );
       }
+      if (height < BigInt(this.cms.earliestVersion)) {
+        throw sdkErrors.ErrInvalidRequest.wrap(`height ${height} is pruned; the earliest available is ${this.cms.earliestVersion}`);
+      }
       if (req.path.startsWith("/store/")) return { ...empty, ...(await this.storeQuery(req, Number(height))) };
       const handler = this.queries.get(req.path);
       if (!handler) throw sdkErrors.ErrUnknownRequest.wrap(`unknown query path: ${req.path}`);
