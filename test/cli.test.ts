@@ -1,6 +1,6 @@
 import { runCli, runCliStatus, Testnet, waitForHeight } from "./harness";
+import { DEV_MNEMONIC } from "../chain/cli/devnet";
 
-const FAUCET_MNEMONIC = "sure lobster father harbor ivory eye urban cattle panel debate such depend push satoshi year sun exhaust marriage edit sock claw ugly loud rare";
 const FAUCET = "peg1m2wwszp0kq4480hl45lrtjdrt3ew4hn6rrqn7e";
 
 describe("the pegzone CLI against a real node", () => {
@@ -23,7 +23,7 @@ describe("the pegzone CLI against a real node", () => {
 
   test("keys add, tx bank send, query bank balances, query tx, query auth account", async () => {
     const keyring = ["--home", home, "--keyring-backend", "test", "--output", "json"];
-    const faucet = JSON.parse(runCli(["keys", "add", "faucet", "--recover", ...keyring], { PEGZONE_MNEMONIC: FAUCET_MNEMONIC }));
+    const faucet = JSON.parse(runCli(["keys", "add", "faucet", "--recover", ...keyring], { PEGZONE_MNEMONIC: DEV_MNEMONIC }));
     expect(faucet.address).toBe(FAUCET);
     const bob = JSON.parse(runCli(["keys", "add", "bob", ...keyring]));
     expect(bob.mnemonic.split(" ")).toHaveLength(24);

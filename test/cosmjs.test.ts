@@ -5,8 +5,8 @@ import { Comet38Client } from "@cosmjs/tendermint-rpc";
 import { TxRaw } from "cosmjs-types/cosmos/tx/v1beta1/tx";
 import { SECP256K1_N } from "../chain/crypto/secp256k1";
 import { Testnet, waitForHeight } from "./harness";
+import { DEV_MNEMONIC } from "../chain/cli/devnet";
 
-const FAUCET_MNEMONIC = "sure lobster father harbor ivory eye urban cattle panel debate such depend push satoshi year sun exhaust marriage edit sock claw ugly loud rare";
 const AMINO_MNEMONIC = "abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon about";
 const gasPrice = GasPrice.fromString("0.0025upeg");
 
@@ -19,7 +19,7 @@ describe("unmodified CosmJS 0.39 against a real pegzone node", () => {
   let reader: StargateClient;
 
   beforeAll(async () => {
-    const wallet = await DirectSecp256k1HdWallet.fromMnemonic(FAUCET_MNEMONIC, { prefix: "peg" });
+    const wallet = await DirectSecp256k1HdWallet.fromMnemonic(DEV_MNEMONIC, { prefix: "peg" });
     faucet = (await wallet.getAccounts())[0].address;
     aminoAddress = (await (await Secp256k1HdWallet.fromMnemonic(AMINO_MNEMONIC, { prefix: "peg" })).getAccounts())[0].address;
     net = Testnet.create({ validators: 1, basePort: 26656 + 1000, timeoutCommit: "200ms", accounts: [`${faucet}=1000000000000upeg`, `${aminoAddress}=5000000upeg`] });
@@ -91,7 +91,7 @@ describe("unmodified CosmJS 0.39 against a real pegzone node", () => {
 
   test("rejections carry the SDK codes and change neither balances nor sequences", async () => {
     const to = "peg1qypqxpq9qcrsszg2pvxq6rs0zqg3yyc55a3w56";
-    const wallet = await DirectSecp256k1HdWallet.fromMnemonic(FAUCET_MNEMONIC, { prefix: "peg" });
+    const wallet = await DirectSecp256k1HdWallet.fromMnemonic(DEV_MNEMONIC, { prefix: "peg" });
     const offline = await SigningStargateClient.offline(wallet);
     const account = (await reader.getAccount(faucet))!;
     const fee = calculateFee(200_000, gasPrice);

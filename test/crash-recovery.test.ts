@@ -1,8 +1,8 @@
 import { DirectSecp256k1HdWallet } from "@cosmjs/proto-signing";
 import { GasPrice, SigningStargateClient } from "@cosmjs/stargate";
 import { header, latestHeight, sleep, Testnet, waitForHeight, type Proc } from "./harness";
+import { DEV_MNEMONIC } from "../chain/cli/devnet";
 
-const FAUCET_MNEMONIC = "sure lobster father harbor ivory eye urban cattle panel debate such depend push satoshi year sun exhaust marriage edit sock claw ugly loud rare";
 
 /** Heights and app hashes the app logged as committed, across all its runs. */
 function committedHashes(log: string): Map<number, string> {
@@ -25,7 +25,7 @@ describe("crash safety: kill -9 of the app at any moment", () => {
   let stopLoad = false;
 
   beforeAll(async () => {
-    const wallet = await DirectSecp256k1HdWallet.fromMnemonic(FAUCET_MNEMONIC, { prefix: "peg" });
+    const wallet = await DirectSecp256k1HdWallet.fromMnemonic(DEV_MNEMONIC, { prefix: "peg" });
     const faucet = (await wallet.getAccounts())[0].address;
     net = Testnet.create({ validators: 1, basePort: 23656, timeoutCommit: "150ms", accounts: [`${faucet}=1000000000000upeg`] });
   });
@@ -41,7 +41,7 @@ describe("crash safety: kill -9 of the app at any moment", () => {
     const url = net.nodes[0].rpc;
     // Keep txs flowing so blocks change state; failures while the node is down are expected.
     const load = (async () => {
-      const wallet = await DirectSecp256k1HdWallet.fromMnemonic(FAUCET_MNEMONIC, { prefix: "peg" });
+      const wallet = await DirectSecp256k1HdWallet.fromMnemonic(DEV_MNEMONIC, { prefix: "peg" });
       const [{ address }] = await wallet.getAccounts();
       while (!stopLoad) {
         try {

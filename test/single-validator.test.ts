@@ -3,9 +3,8 @@ import { DirectSecp256k1HdWallet } from "@cosmjs/proto-signing";
 import { GasPrice, SigningStargateClient } from "@cosmjs/stargate";
 import { fromBech32 } from "../chain/crypto/address";
 import { header, rpc, Testnet, waitForHeight } from "./harness";
+import { DEV_MNEMONIC } from "../chain/cli/devnet";
 
-// A public test mnemonic: the account it controls is funded in this test's genesis only.
-const FAUCET_MNEMONIC = "sure lobster father harbor ivory eye urban cattle panel debate such depend push satoshi year sun exhaust marriage edit sock claw ugly loud rare";
 
 interface AbciQueryResult {
   response: { code: number; log: string; value: string | null; height: string; proofOps?: { ops: Array<{ type: string; key: string; data: string }> } };
@@ -18,7 +17,7 @@ describe("one real CometBFT validator", () => {
   let client: SigningStargateClient;
 
   beforeAll(async () => {
-    const wallet = await DirectSecp256k1HdWallet.fromMnemonic(FAUCET_MNEMONIC, { prefix: "peg" });
+    const wallet = await DirectSecp256k1HdWallet.fromMnemonic(DEV_MNEMONIC, { prefix: "peg" });
     faucet = (await wallet.getAccounts())[0].address;
     net = Testnet.create({ validators: 1, basePort: 21656, timeoutCommit: "200ms", accounts: [`${faucet}=1000000000000upeg`] });
     net.start(0);
