@@ -1,13 +1,18 @@
 /**
- * Store benchmark: builds an IAVL multistore of BENCH_STORE_KEYS keys (default 1,000,000) in blocks
- * of 10,000 writes, then times further blocks of mixed updates and inserts, proof generation, and
- * the LevelDB footprint per key after compaction.
+ * Store benchmark: builds an IAVL multistore of BENCH_STORE_KEYS keys (default 1,000,000; 20–40-byte
+ * keys, 8–100-byte values, from a deterministic PRNG) in blocks of 10,000 writes, then times 12 more
+ * blocks of 10,000 writes (half updates, half inserts), ICS23 proof generation, latest-version
+ * reads, and the LevelDB footprint per key after compaction.
  *
- *   npx tsc -p . && node dist/bench/store.js          (BENCH_STORE_KEYS=100000 for a quick run)
+ *   npx tsc -p . && node dist/bench/store.js
+ *   BENCH_STORE_KEYS=100000    a quick run
+ *   BENCH_STORE_CACHE=n        node cache size (default 1.5 nodes per key, at least 1,000,000)
+ *   BENCH_TRACE=1              per-commit figures
  */
 import { mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { PerformanceObserver } from "node:perf_hooks";
 import { ClassicLevel } from "classic-level";
 import { CommitMultiStore } from "../chain/store";
 import { BenchResult, printResults } from "./result";
@@ -48,6 +53,12 @@ function valueOf(r: () => number): Uint8Array {
   return v;
 }
 
+function memory(): string {
+  const m = process.memoryUsage();
+  const mib = (n: number) => Math.round(n / 2 ** 20);
+  return `RSS ${mib(m.rss)} MiB: JS heap ${mib(m.heapUsed)}, array buffers ${mib(m.arrayBuffers)}`;
+}
+
 function dirSize(dir: string): number {
   let total = 0;
   for (const f of readdirSync(dir)) total += statSync(join(dir, f)).size;
@@ -58,12 +69,14 @@ export async function benchStore(): Promise<BenchResult[]> {
   const keys = Number(process.env.BENCH_STORE_KEYS ?? 1_000_000);
   if (!Number.isSafeInteger(keys) || keys < BLOCK) throw new Error(`BENCH_STORE_KEYS must be an integer >= ${BLOCK}`);
   const keepRecent = 10;
-  const cacheSize = Number(process.env.BENCH_STORE_CACHE ?? 500_000);
+  // cache sized to hold the tree's inner nodes (≈ one per key), the recommended production setting;
+  // BENCH_STORE_CACHE overrides it (the store's default is 1,000,000)
+  const cacheSize = Number(process.env.BENCH_STORE_CACHE ?? Math.max(1_000_000, Math.round(keys * 1.5)));
   const dir = mkdtempSync(join(tmpdir(), "pegzone-bench-store-"));
   const results: BenchResult[] = [];
   const r = prng(42);
   try {
-    let ms = await CommitMultiStore.open(dir, [STORE, "acc", "staking"], { keepRecent, cacheSize });
+    const ms = await CommitMultiStore.open(dir, [STORE, "acc", "staking"], { keepRecent, cacheSize });
     const s = ms.working().store(STORE);
     let n = 0;
     let t0 = performance.now();
@@ -77,6 +90,11 @@ export async function benchStore(): Promise<BenchResult[]> {
     results.push({ name: `store: build ${keys.toLocaleString("en-US")} keys (inserts, blocks of 10k)`, value: Math.round((keys / buildMs) * 1000), unit: "leaves/s" });
 
     // timed blocks: half updates of existing keys, half inserts of new keys
+    let gcMs = 0;
+    const gcObserver = new PerformanceObserver((list) => {
+      for (const e of list.getEntries()) gcMs += e.duration;
+    });
+    gcObserver.observe({ entryTypes: ["gc"] });
     t0 = performance.now();
     let writes = 0;
     const phase = { prefetch: 0, apply: 0, hash: 0, encode: 0, write: 0, nodes: 0 };
@@ -92,21 +110,22 @@ export async function benchStore(): Promise<BenchResult[]> {
       phase.encode += st.encodeMs;
       phase.write += st.writeMs;
       phase.nodes += st.nodesWritten;
-      if (process.env.BENCH_TRACE) console.log(st);
+      if (process.env.BENCH_TRACE) console.log(JSON.stringify(st), JSON.stringify(ms.cacheInfo()));
     }
     const blockMs = performance.now() - t0;
+    gcObserver.disconnect();
     const per = (x: number) => (x / TIMED_BLOCKS).toFixed(0);
     results.push({
       name: "store: per block: prefetch/apply/hash/encode/write",
       value: Math.round(blockMs / TIMED_BLOCKS),
       unit: "ms",
-      note: `${per(phase.prefetch)}/${per(phase.apply)}/${per(phase.hash)}/${per(phase.encode)}/${per(phase.write)} ms, ${per(phase.nodes)} nodes written per block`,
+      note: `${per(phase.prefetch)}/${per(phase.apply)}/${per(phase.hash)}/${per(phase.encode)}/${per(phase.write)} ms, GC ${per(gcMs)} ms, ${per(phase.nodes)} nodes written`,
     });
     results.push({
       name: `store: commit blocks of 10k writes (50% upd / 50% ins)`,
       value: Math.round((writes / blockMs) * 1000),
       unit: "leaves/s",
-      note: `${TIMED_BLOCKS} blocks, ${(blockMs / TIMED_BLOCKS).toFixed(0)} ms/block, cache ${cacheSize.toLocaleString("en-US")} nodes, keepRecent ${keepRecent}`,
+      note: `${TIMED_BLOCKS} blocks, ${(blockMs / TIMED_BLOCKS).toFixed(0)} ms/block, cache ${ms.cacheInfo().capacity.toLocaleString("en-US")} nodes, keepRecent ${keepRecent}, ${memory()}`,
     });
 
     // proofs at the latest version: 90% existing keys, 10% absent ones
@@ -132,8 +151,11 @@ export async function benchStore(): Promise<BenchResult[]> {
     await db.compactRange(Uint8Array.of(0), Uint8Array.of(0xff));
     await db.close();
     results.push({ name: "store: LevelDB size per key after compaction", value: Math.round(dirSize(dir) / n), unit: "bytes/key", note: `${n.toLocaleString("en-US")} keys, ${keepRecent} versions kept` });
-    ms = await CommitMultiStore.open(dir, [STORE, "acc", "staking"], { keepRecent, cacheSize });
-    await ms.close();
+    const last = ms.lastVersion;
+    const reopened = await CommitMultiStore.open(dir, [STORE, "acc", "staking"], { keepRecent, cacheSize });
+    const ok = reopened.lastVersion === last;
+    await reopened.close();
+    if (!ok) throw new Error("the compacted database did not reopen at its last version");
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -9,12 +9,6 @@ export function compareBytes(a: Uint8Array, b: Uint8Array): number {
   return a.length - b.length;
 }
 
-export function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
-}
-
 /** Bytes needed for the unsigned LEB128 varint of n (0 <= n <= 2^53). */
 export function uvarintSize(n: number): number {
   let s = 1;
@@ -38,12 +32,6 @@ export function putUvarint(buf: Uint8Array, off: number, n: number): number {
 /** Signed zigzag varint as Go's binary.PutVarint, for the non-negative int64 values the tree uses. */
 export function putZigzag(buf: Uint8Array, off: number, n: number): number {
   return putUvarint(buf, off, n * 2);
-}
-
-export function uvarint(n: number): Uint8Array {
-  const b = new Uint8Array(uvarintSize(n));
-  putUvarint(b, 0, n);
-  return b;
 }
 
 /** Cursor-based varint reader (avoids allocating a result tuple per read). */
@@ -91,14 +79,6 @@ export function byteString(b: Uint8Array): string {
   return Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString("latin1");
 }
 
-/** Big-endian 8-byte encoding of a safe integer, appended after a prefix. */
-export function prefixedU64(prefix: number, n: number): Uint8Array {
-  const k = new Uint8Array(9);
-  k[0] = prefix;
-  writeU64(k, 1, n);
-  return k;
-}
-
 export function writeU64(buf: Uint8Array, off: number, n: number): void {
   const hi = Math.floor(n / 0x100000000);
   const lo = n >>> 0;
@@ -130,6 +110,3 @@ export function concatBytes(...parts: Uint8Array[]): Uint8Array {
   return out;
 }
 
-export function toHex(b: Uint8Array): string {
-  return Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString("hex");
-}

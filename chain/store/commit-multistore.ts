@@ -14,7 +14,8 @@ import { mkdirSync } from "node:fs";
 import { ClassicLevel } from "classic-level";
 import { compareBytes, concatBytes, putUvarint, Reader, uvarintSize, writeU64 } from "./bytes";
 import { CacheKVStore, Entry } from "./cachekv";
-import { detachChildren, encodeDirty, hashOf, maxEncodedSize, Node, shell } from "./node";
+import { detachChildren, encodeDirty, ensureHash, hashOf, maxEncodedSize, Node, shell } from "./node";
+import { ParallelHasher, TABLE_STRIDE } from "./hasher";
 import { NODE_PREFIX, NodeCache, NodeDB } from "./nodedb";
 import { encodeCommitmentProof, iavlCommitmentProof, NamedRoot, simpleExistenceProof, simpleMerkleRoot } from "./proofs";
 import { EMPTY_HASH } from "./sha256";
@@ -25,26 +26,37 @@ import { assertKey, assertRange } from "./validate";
 export interface StoreOptions {
   /** Committed versions kept (the latest included); 0 = keep all. */
   keepRecent: number;
-  /** Tree nodes kept in memory (default 250,000; 0 disables the cache). */
+  /**
+   * Tree nodes kept in memory, as encoded records in large slabs (default 1,000,000, about
+   * 150–250 MiB; 0 disables the cache). Sized to the tree's inner nodes (≈ its key count), writes
+   * never read LevelDB.
+   */
   cacheSize?: number;
   /**
    * fsync the commit batch (default false). Without it a commit survives a process crash
    * (kill -9) but not necessarily an OS crash or power loss; CometBFT replays the missing blocks.
    */
   syncWrites?: boolean;
+  /**
+   * Writes in a version from which node hashing runs on a worker thread, pipelined with encoding
+   * on the main thread (default 200; Infinity keeps everything on the main thread).
+   */
+  parallelHashThreshold?: number;
 }
 
 export interface CommitStats {
   version: number;
   nodesWritten: number;
   orphans: number;
-  /** Reading nodes ahead in parallel (0 when the cache is warm), applying writes, hashing. */
+  /** Reading nodes ahead in parallel (0 when the cache is warm). */
   prefetchMs: number;
+  /** Applying the writes to the trees. */
   applyMs: number;
+  /** Hashing — on the parallel path, encoding and queueing the node records too. */
   hashMs: number;
-  /** workingHash as seen by commit() (the three phases above, unless computed earlier). */
+  /** workingHash as seen by commit() (the phases above, unless computed earlier). */
   workingHashMs: number;
-  /** Encoding nodes and filling the LevelDB batch. */
+  /** Filling the rest of the LevelDB batch (nodes too on the main-thread path). */
   encodeMs: number;
   /** Writing the batch. */
   writeMs: number;
@@ -63,10 +75,17 @@ const P_META = 0x6d; // m
 const P_ORPHANS = 0x6f; // o
 const META_KEY = Uint8Array.of(P_META);
 const EARLIEST_KEY = Uint8Array.of(P_EARLIEST);
-const DEFAULT_CACHE = 250_000;
+const DEFAULT_CACHE = 1_000_000;
+const DEFAULT_PARALLEL_HASH_THRESHOLD = 200;
 const PRUNE_VERSIONS_PER_BATCH = 50;
-/** Disk reads per commit above which nodes are prefetched in parallel before applying writes. */
-const PREFETCH_THRESHOLD = 256;
+/**
+ * Prefetching walks every path of the block's writes (~1.5 µs per node even when cached), so it
+ * pays off only when many nodes come from disk (~6 µs each with getSync, ~2 µs in parallel
+ * multi-gets): after a restart, or when the tree far outgrows the cache. It is used when the
+ * last version read more than this fraction of its rewritten nodes from disk.
+ */
+const PREFETCH_MISS_RATIO = 0.25;
+const PREFETCH_MIN_MISSES = 256;
 
 type Db = ClassicLevel<Uint8Array, Uint8Array>;
 
@@ -75,6 +94,12 @@ function versionKey(prefix: number, v: number): Uint8Array {
   k[0] = prefix;
   writeU64(k, 1, v);
   return k;
+}
+
+interface Prepared {
+  firstId: number;
+  endId: number;
+  rewritten: Node[];
 }
 
 interface CommitInfo {
@@ -100,7 +125,7 @@ function encodeCommitInfo(info: CommitInfo): Uint8Array {
       o = putUvarint(b, o, 0);
     } else {
       o = putUvarint(b, o, root.id);
-      b.set(root.hash!, o);
+      b.set(hashOf(root), o);
       o += 32;
       o = putUvarint(b, o, root.height);
       o = putUvarint(b, o, root.size);
@@ -121,9 +146,10 @@ function decodeCommitInfo(version: number, buf: Uint8Array): CommitInfo {
     if (id === 0) {
       roots.set(name, undefined);
     } else {
-      const hash = r.bytes(32);
+      const ho = r.pos;
+      r.bytes(32);
       const height = r.uvarint();
-      roots.set(name, shell(id, hash, height, r.uvarint(), undefined));
+      roots.set(name, shell(id, buf, ho, height, r.uvarint(), undefined));
     }
   }
   return { version, appHash, roots };
@@ -302,11 +328,19 @@ class CommittedKVStore implements KVStore {
 
   iterate(range?: KeyRange): AsyncIterable<[Uint8Array, Uint8Array]> {
     assertRange(range);
-    if (this.useFlat()) return this.st.latest.iterate(range);
-    return this.iterateTree(range);
+    return this.iterateFrom(range);
   }
 
-  private async *iterateTree(range: KeyRange | undefined): AsyncGenerator<[Uint8Array, Uint8Array]> {
+  /**
+   * Source chosen when iteration starts (the first next()): the flat index if this is still the
+   * settled latest version — its LevelDB iterator is created in the same step and reads a
+   * snapshot, so later commits don't show through — otherwise the version's tree.
+   */
+  private async *iterateFrom(range: KeyRange | undefined): AsyncGenerator<[Uint8Array, Uint8Array]> {
+    if (this.useFlat()) {
+      yield* this.st.latest.iterate(range);
+      return;
+    }
     const limit = range?.limit;
     if (limit === 0) return;
     let count = 0;
@@ -361,6 +395,13 @@ export class CommitMultiStore {
   private pruning: Promise<void> = Promise.resolve();
   private pruneError: unknown = undefined;
   private prefetchWanted = true;
+  /** Node records of the working version, encoded and hashed ahead of commit() (parallel path). */
+  private prepared: Prepared | undefined = undefined;
+  private hasher: ParallelHasher | undefined = undefined;
+  /** Reused LevelDB batches: one for commits (filled from workingHash() on), one for pruning. */
+  private readonly commitBatch: NativeBatch;
+  private readonly pruneBatch: NativeBatch;
+  private hasherFailed = false;
   private phaseMs = { prefetch: 0, apply: 0, hash: 0 };
   /** Figures about the last commit (for benchmarks and diagnostics). */
   lastCommitStats: CommitStats | undefined = undefined;
@@ -371,6 +412,8 @@ export class CommitMultiStore {
     private readonly opts: Required<StoreOptions>,
   ) {
     this.nodes = new NodeDB(db, opts.cacheSize);
+    this.commitBatch = new NativeBatch(db);
+    this.pruneBatch = new NativeBatch(db);
     for (const name of sortNames(names)) this.states.set(name, new StoreState(name, this, db));
     this.ordered = Array.from(this.states.values());
     this.workingStore = new WorkingMultiStore(this);
@@ -401,7 +444,14 @@ export class CommitMultiStore {
     });
     await db.open();
     try {
-      const ms = new CommitMultiStore(db, storeNames, { keepRecent: opts.keepRecent, cacheSize, syncWrites: opts.syncWrites ?? false });
+      const threshold = opts.parallelHashThreshold ?? DEFAULT_PARALLEL_HASH_THRESHOLD;
+      if (!(threshold >= 0)) throw new Error("parallelHashThreshold must be a non-negative number");
+      const ms = new CommitMultiStore(db, storeNames, {
+        keepRecent: opts.keepRecent,
+        cacheSize,
+        syncWrites: opts.syncWrites ?? false,
+        parallelHashThreshold: threshold,
+      });
       await ms.load();
       return ms;
     } catch (e) {
@@ -460,6 +510,7 @@ export class CommitMultiStore {
     if (this._lastVersion > 0) throw new Error(`setInitialVersion must be called before the first commit (last version is ${this._lastVersion})`);
     if (!Number.isSafeInteger(v) || v < 1) throw new Error(`initial version must be a positive integer, got ${String(v)}`);
     this.initialVersion = v;
+    this.dropPrepared();
     for (const st of this.ordered) st.applied = false;
     this.workingHashCache = undefined;
   }
@@ -480,14 +531,14 @@ export class CommitMultiStore {
     if (this.workingHashCache !== undefined) return this.workingHashCache;
     const version = this.workingVersion;
     const t0 = performance.now();
-    this.nodes.beginPinning();
-    try {
-      for (const st of this.ordered) if (!st.applied) this.apply(st, version);
-    } finally {
-      this.nodes.endPinning();
+    let writes = 0;
+    for (const st of this.ordered) {
+      if (!st.applied) this.apply(st, version);
+      writes += st.working.pendingWrites;
     }
     const t1 = performance.now();
     this.phaseMs.apply += t1 - t0;
+    if (writes >= this.opts.parallelHashThreshold && this.prepared === undefined) this.prepareParallel();
     this.workingHashCache = this.appHash(this.ordered.map((st) => (st.dirtyRoot === undefined ? EMPTY_HASH : hashOf(st.dirtyRoot))));
     this.phaseMs.hash += performance.now() - t1;
     return this.workingHashCache;
@@ -496,7 +547,8 @@ export class CommitMultiStore {
   async workingHashAsync(): Promise<Uint8Array> {
     this.assertOpen();
     if (this.workingHashCache !== undefined) return this.workingHashCache;
-    this.nodes.beginPinning();
+    const pin = this.prefetchWanted;
+    if (pin) this.nodes.beginPinning();
     try {
       // The level-by-level walk pays off when nodes must come from disk (after a restart, or
       // when the tree outgrows the cache); with a warm cache it is pure overhead, so it is
@@ -505,21 +557,22 @@ export class CommitMultiStore {
         const t0 = performance.now();
         let fetched = 0;
         for (const st of this.ordered) if (!st.applied) fetched += await this.prefetchPaths(st);
-        this.prefetchWanted = fetched >= PREFETCH_THRESHOLD;
+        this.prefetchWanted = this.worthPrefetching(fetched);
         this.phaseMs.prefetch += performance.now() - t0;
       }
       const reads = this.nodes.diskReads;
       const h = this.workingHash();
-      if (this.nodes.diskReads - reads >= PREFETCH_THRESHOLD) this.prefetchWanted = true;
+      if (this.worthPrefetching(this.nodes.diskReads - reads)) this.prefetchWanted = true;
       return h;
     } finally {
-      this.nodes.endPinning();
+      if (pin) this.nodes.endPinning();
     }
   }
 
   resetWorking(): void {
     this.assertOpen();
     this.assertWritable();
+    this.dropPrepared();
     for (const st of this.ordered) {
       st.working.discard();
       st.dirtyRoot = st.root;
@@ -540,13 +593,15 @@ export class CommitMultiStore {
       this.phaseMs = { prefetch: 0, apply: 0, hash: 0 };
       const hash = await this.workingHashAsync();
       const t1 = performance.now();
-      const batch = new NativeBatch(this.db);
       const firstId = this.nextId;
-      let id = firstId;
+      const prepared = this.prepared;
+      this.prepared = undefined;
+      const batch = this.commitBatch;
+      let id = prepared?.endId ?? firstId;
+      const rewritten: Node[] = prepared?.rewritten ?? [];
       const orphans: number[] = [];
       const roots = new Map<string, Node | undefined>();
       const enc = new Encoder(this.nodes.cache, batch);
-      const rewritten: Node[] = [];
       try {
         for (const st of this.ordered) {
           const root = st.dirtyRoot;
@@ -554,7 +609,7 @@ export class CommitMultiStore {
             id = enc.writeTree(root, id);
             rewritten.push(root);
           }
-          roots.set(st.name, root === undefined ? undefined : shell(root.id, hashOf(root), root.height, root.size, undefined));
+          roots.set(st.name, root === undefined ? undefined : shell(root.id, root.hb!, root.ho, root.height, root.size, undefined));
           for (const o of st.orphans) orphans.push(o);
           for (const e of st.working.sortedEntries()) {
             if (e.value === undefined) batch.del(st.flatKey(e.key));
@@ -586,7 +641,7 @@ export class CommitMultiStore {
         for (let i = firstId; i < id; i++) this.nodes.cache.delete(i);
         for (const st of this.ordered) st.applied = false;
         this.workingHashCache = undefined;
-        await batch.discard();
+        batch.discard();
         throw e;
       }
       this.nextId = id;
@@ -613,8 +668,9 @@ export class CommitMultiStore {
   }
 
   /** Node cache occupancy (diagnostics). */
-  cacheInfo(): { nodes: number; capacity: number } {
-    return { nodes: this.nodes.cache.size, capacity: this.nodes.cache.maxNodes };
+  cacheInfo(): { nodes: number; capacity: number; moved: number; evicted: number; diskReads: number } {
+    const c = this.nodes.cache;
+    return { nodes: c.size, capacity: c.maxNodes, moved: c.moved, evicted: c.evicted, diskReads: this.nodes.diskReads };
   }
 
   async view(version?: number): Promise<MultiStore> {
@@ -648,8 +704,10 @@ export class CommitMultiStore {
   async close(): Promise<void> {
     if (this.closed) return;
     if (this.committing) throw new Error("cannot close while a commit is in progress");
+    this.dropPrepared();
     this.closed = true;
     await this.pruning;
+    await this.hasher?.close();
     await this.db.close();
     this.throwPruneError();
   }
@@ -672,6 +730,7 @@ export class CommitMultiStore {
   /** @internal */
   invalidateWorkingHash(): void {
     this.workingHashCache = undefined;
+    this.dropPrepared();
   }
 
   /** @internal */
@@ -697,6 +756,97 @@ export class CommitMultiStore {
 
   private assertOpen(): void {
     if (this.closed) throw new Error("the store is closed");
+  }
+
+  /**
+   * Parallel path of workingHash(): assigns ids to the dirty nodes of every store (post-order),
+   * encodes them into shared memory while the worker hashes them behind, then queues the
+   * finished records in a LevelDB batch and the node cache; commit() adds the rest and writes.
+   */
+  private prepareParallel(): void {
+    if (this.hasher === undefined && !this.hasherFailed) {
+      this.hasher = ParallelHasher.create();
+      this.hasherFailed = this.hasher === undefined;
+    }
+    const hasher = this.hasher;
+    if (hasher === undefined) return;
+    const firstId = this.nextId;
+    const nodes: Node[] = [];
+    const rewritten: Node[] = [];
+    let bytes = 0;
+    let id = firstId;
+    const collect = (n: Node): void => {
+      if (n.height > 0) {
+        if (n.left!.id === 0) collect(n.left!);
+        if (n.right!.id === 0) collect(n.right!);
+      }
+      n.id = id++;
+      bytes += maxEncodedSize(n);
+      nodes.push(n);
+    };
+    for (const st of this.ordered) {
+      const root = st.dirtyRoot;
+      if (root !== undefined && root.id === 0) {
+        collect(root);
+        rewritten.push(root);
+      }
+    }
+    if (nodes.length === 0) return;
+    const job = hasher.begin(nodes.length, bytes);
+    const batch = this.commitBatch;
+    const cache = this.nodes.cache;
+    try {
+      const recs = job.recs;
+      const table = job.table;
+      let used = 0;
+      for (let i = 0; i < nodes.length; i++) {
+        const n = nodes[i];
+        const t = i * TABLE_STRIDE;
+        table[t] = used;
+        used = encodeDirty(n, recs, used, true);
+        table[t + 1] = used;
+        table[t + 2] = n.height > 0 && n.left!.hb === undefined ? n.left!.id - firstId : -1;
+        table[t + 3] = n.height > 0 && n.right!.hb === undefined ? n.right!.id - firstId : -1;
+        job.publish(i + 1);
+      }
+      const key = new Uint8Array(9);
+      key[0] = NODE_PREFIX;
+      for (let i = 0; i < nodes.length; i++) {
+        job.waitHashed(i);
+        const n = nodes[i];
+        n.hb = job.out;
+        n.ho = i * 32;
+        const start = table[i * TABLE_STRIDE];
+        const end = table[i * TABLE_STRIDE + 1];
+        writeU64(key, 1, n.id);
+        batch.put(key, recs.subarray(start, end));
+        if (n.height > 0) cache.add(n.id, recs, start, end);
+      }
+    } catch (e) {
+      job.abandon();
+      hasher.forgetBuffers();
+      for (let i = firstId; i < id; i++) cache.delete(i);
+      batch.discard();
+      for (const st of this.ordered) st.applied = false; // ids were handed out: rebuild
+      throw e;
+    }
+    this.prepared = { firstId, endId: id, rewritten };
+  }
+
+  /** Forgets work prepared for the working version (its ids and cached records included). */
+  private dropPrepared(): void {
+    const p = this.prepared;
+    if (p === undefined) return;
+    this.prepared = undefined;
+    for (let i = p.firstId; i < p.endId; i++) this.nodes.cache.delete(i);
+    this.commitBatch.discard();
+    for (const st of this.ordered) st.applied = false; // the dirty nodes carry the dropped ids
+  }
+
+  private worthPrefetching(misses: number): boolean {
+    let rewritten = 0;
+    for (const st of this.ordered) rewritten += st.orphans.length;
+    return misses >= PREFETCH_MIN_MISSES && misses >= rewritten * PREFETCH_MISS_RATIO;
   }
 
   private apply(st: StoreState, version: number): void {
@@ -762,7 +912,7 @@ export class CommitMultiStore {
 
   private namedRoots(info: CommitInfo): NamedRoot[] {
     const items: NamedRoot[] = [];
-    for (const [n, root] of info.roots) items.push({ name: Buffer.from(n, "utf8"), root: root === undefined ? EMPTY_HASH : root.hash! });
+    for (const [n, root] of info.roots) items.push({ name: Buffer.from(n, "utf8"), root: root === undefined ? EMPTY_HASH : hashOf(root) });
     items.sort((a, b) => compareBytes(a.name, b.name));
     return items;
   }
@@ -802,7 +952,7 @@ export class CommitMultiStore {
     while (this.prunedTo < target) {
       const from = this.prunedTo;
       const to = Math.min(target, from + PRUNE_VERSIONS_PER_BATCH);
-      const batch = new NativeBatch(this.db);
+      const batch = this.pruneBatch;
       const key = new Uint8Array(9);
       key[0] = NODE_PREFIX;
       for (let v = from + 1; v <= to; v++) {
@@ -855,11 +1005,11 @@ function lowerBoundEntries(entries: Entry[], lo: number, hi: number, key: Uint8A
  * Falls back to the public chained-batch API if those methods are not there.
  */
 class NativeBatch {
-  private readonly b: ChainedBatchInternals;
+  private b: ChainedBatchInternals;
   private readonly direct: boolean;
-  constructor(db: Db) {
+  constructor(private readonly db: Db) {
     this.b = db.batch() as unknown as ChainedBatchInternals;
-    this.direct = typeof this.b._put === "function" && typeof this.b._del === "function" && typeof this.b._write === "function";
+    this.direct = typeof this.b._put === "function" && typeof this.b._del === "function" && typeof this.b._write === "function" && typeof this.b._clear === "function";
   }
   put(key: Uint8Array, value: Uint8Array): void {
     if (this.direct) this.b._put(key, value, NO_OPTIONS);
@@ -869,16 +1019,32 @@ class NativeBatch {
     if (this.direct) this.b._del(key, NO_OPTIONS);
     else this.b.del(key);
   }
+  /**
+   * Writes the operations atomically and empties the batch for reuse. The native batch is kept
+   * (and its buffer with it): classic-level frees a batch only when the GC finalizes it, so one
+   * batch per commit would leave ~10 MiB of native memory per block waiting for a full GC.
+   */
   async write(sync: boolean): Promise<void> {
-    if (!this.direct) return this.b.write({ sync });
-    try {
-      await this.b._write({ sync });
-    } finally {
-      await this.b.close();
+    if (this.direct) {
+      try {
+        await this.b._write({ sync });
+      } finally {
+        this.b._clear();
+      }
+      return;
     }
+    const b = this.b;
+    this.b = this.db.batch() as unknown as ChainedBatchInternals;
+    await b.write({ sync });
   }
-  async discard(): Promise<void> {
-    await this.b.close().catch(() => undefined);
+  /** Drops the queued operations. */
+  discard(): void {
+    if (this.direct) {
+      this.b._clear();
+      return;
+    }
+    void this.b.close().catch(() => undefined);
+    this.b = this.db.batch() as unknown as ChainedBatchInternals;
   }
 }
 
@@ -892,6 +1058,7 @@ interface ChainedBatchInternals {
   _put(key: Uint8Array, value: Uint8Array, options: object): void;
   _del(key: Uint8Array, options: object): void;
   _write(options: { sync: boolean }): Promise<void>;
+  _clear(): void;
 }
 
 /**
@@ -915,7 +1082,7 @@ class Encoder {
       if (n.left!.id === 0) id = this.writeTree(n.left!, id);
       if (n.right!.id === 0) id = this.writeTree(n.right!, id);
     }
-    hashOf(n);
+    ensureHash(n);
     n.id = id;
     const need = maxEncodedSize(n);
     writeU64(this.key, 1, id);

@@ -15,7 +15,7 @@
  * IAVL invariant used throughout: an inner node's key is the smallest key of its right subtree, so
  * a right leaf child's key is its parent's key; only left leaf children's keys are stored.
  */
-import { putUvarint, putZigzag, Reader } from "./bytes";
+import { putUvarint, putZigzag } from "./bytes";
 import { sha256Into } from "./sha256";
 
 export class Node {
@@ -25,9 +25,13 @@ export class Node {
   size: number;
   version: number;
   id: number;
-  hash: Uint8Array | undefined;
+  /** The hash is hb[ho, ho+32) — a view-free reference into a shared buffer; hb undefined = not computed. */
+  hb: Uint8Array | undefined;
+  ho: number;
   left: Node | undefined;
   right: Node | undefined;
+  /** Freshly decoded and referenced by nobody else: may be turned into a dirty node in place. */
+  owned: boolean;
 
   constructor(
     key: Uint8Array | undefined,
@@ -36,9 +40,11 @@ export class Node {
     size: number,
     version: number,
     id: number,
-    hash: Uint8Array | undefined,
+    hb: Uint8Array | undefined,
+    ho: number,
     left: Node | undefined,
     right: Node | undefined,
+    owned: boolean,
   ) {
     this.key = key;
     this.value = value;
@@ -46,34 +52,45 @@ export class Node {
     this.size = size;
     this.version = version;
     this.id = id;
-    this.hash = hash;
+    this.hb = hb;
+    this.ho = ho;
     this.left = left;
     this.right = right;
+    this.owned = owned;
   }
 }
 
 export function newLeaf(key: Uint8Array, value: Uint8Array, version: number): Node {
-  return new Node(key, value, 0, 1, version, 0, undefined, undefined, undefined);
+  return new Node(key, value, 0, 1, version, 0, undefined, 0, undefined, undefined, false);
 }
 
 /** A dirty inner node; height and size are computed from the children. */
 export function newInner(key: Uint8Array, left: Node, right: Node, version: number): Node {
   const h = (left.height > right.height ? left.height : right.height) + 1;
-  return new Node(key, undefined, h, left.size + right.size, version, 0, undefined, left, right);
+  return new Node(key, undefined, h, left.size + right.size, version, 0, undefined, 0, left, right, false);
 }
 
-export function shell(id: number, hash: Uint8Array, height: number, size: number, key: Uint8Array | undefined): Node {
-  return new Node(key, undefined, height, size, 0, id, hash, undefined, undefined);
+/** A reference to a persisted node whose hash is hb[ho, ho+32). */
+export function shell(id: number, hb: Uint8Array, ho: number, height: number, size: number, key: Uint8Array | undefined): Node {
+  return new Node(key, undefined, height, size, 0, id, hb, ho, undefined, undefined, false);
 }
 
 /** A shell referring to a node that has an id and a hash. */
 export function shellOf(n: Node): Node {
-  return shell(n.id, hashOf(n), n.height, n.size, n.height === 0 ? n.key : undefined);
+  ensureHash(n);
+  return shell(n.id, n.hb!, n.ho, n.height, n.size, n.height === 0 ? n.key : undefined);
 }
 
-/** Dirty copy of a persisted inner node (sharing its children). */
+/** A dirty version of a persisted inner node (sharing its children); reuses a freshly decoded object. */
 export function cloneInner(n: Node, version: number): Node {
-  return new Node(n.key, undefined, n.height, n.size, version, 0, undefined, n.left, n.right);
+  if (n.owned) {
+    n.owned = false;
+    n.id = 0;
+    n.version = version;
+    n.hb = undefined;
+    return n;
+  }
+  return new Node(n.key, undefined, n.height, n.size, version, 0, undefined, 0, n.left, n.right, false);
 }
 
 export function recalc(n: Node): void {
@@ -88,44 +105,65 @@ export function recalc(n: Node): void {
 let scratch = new Uint8Array(256);
 const valueHash = new Uint8Array(32);
 
-/** sha256( zz(0) zz(1) zz(version) uv(len key) key uv(32) sha256(value) ) */
-export function leafHash(key: Uint8Array, value: Uint8Array, version: number): Uint8Array {
-  sha256Into(value, 0, value.length, valueHash, 0);
-  if (scratch.length < key.length + 64) scratch = new Uint8Array(key.length + 64);
-  const s = scratch;
-  s[0] = 0;
-  s[1] = 2;
-  let o = putZigzag(s, 2, version);
-  o = putUvarint(s, o, key.length);
-  o = copy(s, o, key);
-  s[o++] = 32;
-  o = copy(s, o, valueHash);
-  const out = new Uint8Array(32);
-  sha256Into(s, 0, o, out, 0);
-  return out;
+// Hashes are written into shared 64 KiB chunks and referenced by (chunk, offset): no object per
+// hash, which matters at ~100k new hashes per block.
+const ARENA = 1 << 16;
+let arena = new Uint8Array(ARENA);
+let arenaPos = ARENA;
+
+function copy32(dst: Uint8Array, off: number, src: Uint8Array, so: number): number {
+  for (let i = 0; i < 32; i++) dst[off + i] = src[so + i];
+  return off + 32;
 }
 
-/** sha256( zz(height) zz(size) zz(version) uv(32) leftHash uv(32) rightHash ) */
-export function innerHash(height: number, size: number, version: number, l: Uint8Array, r: Uint8Array): Uint8Array {
+/** Computes (once) and stores the node's hash; dirty children are hashed first. */
+export function ensureHash(n: Node): void {
+  if (n.hb !== undefined) return;
   const s = scratch;
-  let o = putZigzag(s, 0, height);
-  o = putZigzag(s, o, size);
-  o = putZigzag(s, o, version);
-  s[o++] = 32;
-  o = copy(s, o, l);
-  s[o++] = 32;
-  o = copy(s, o, r);
-  const out = new Uint8Array(32);
-  sha256Into(s, 0, o, out, 0);
-  return out;
+  let o: number;
+  if (n.height === 0) {
+    // sha256( zz(0) zz(1) zz(version) uv(len key) key uv(32) sha256(value) )
+    const key = n.key!;
+    const value = n.value!;
+    sha256Into(value, 0, value.length, valueHash, 0);
+    if (s.length < key.length + 64) scratch = new Uint8Array(key.length + 64);
+    const t = scratch;
+    t[0] = 0;
+    t[1] = 2;
+    o = putZigzag(t, 2, n.version);
+    o = putUvarint(t, o, key.length);
+    t.set(key, o);
+    o += key.length;
+    t[o++] = 32;
+    o = copy32(t, o, valueHash, 0);
+  } else {
+    // sha256( zz(height) zz(size) zz(version) uv(32) leftHash uv(32) rightHash )
+    const l = n.left!;
+    const r = n.right!;
+    ensureHash(l);
+    ensureHash(r);
+    o = putZigzag(s, 0, n.height);
+    o = putZigzag(s, o, n.size);
+    o = putZigzag(s, o, n.version);
+    s[o++] = 32;
+    o = copy32(s, o, l.hb!, l.ho);
+    s[o++] = 32;
+    o = copy32(s, o, r.hb!, r.ho);
+  }
+  if (arenaPos === ARENA) {
+    arena = new Uint8Array(ARENA);
+    arenaPos = 0;
+  }
+  sha256Into(scratch, 0, o, arena, arenaPos);
+  n.hb = arena;
+  n.ho = arenaPos;
+  arenaPos += 32;
 }
 
-/** Hash of any node (dirty ones are hashed bottom-up, once; the result is memoised). */
+/** The node's hash as a (new) view. */
 export function hashOf(n: Node): Uint8Array {
-  if (n.hash !== undefined) return n.hash;
-  const h = n.height === 0 ? leafHash(n.key!, n.value!, n.version) : innerHash(n.height, n.size, n.version, hashOf(n.left!), hashOf(n.right!));
-  n.hash = h;
-  return h;
+  ensureHash(n);
+  return n.hb!.subarray(n.ho, n.ho + 32);
 }
 
 // ---- storage encoding ----
@@ -146,8 +184,12 @@ function copy(dst: Uint8Array, off: number, src: Uint8Array): number {
   return off + src.length;
 }
 
-/** Encodes a dirty node whose children already have ids and hashes. Returns the end offset. */
-export function encodeDirty(n: Node, buf: Uint8Array, off: number): number {
+/**
+ * Encodes a dirty node whose children already have ids. A child without a computed hash is
+ * hashed first, or, with `placeholders`, gets 32 zero bytes for the hashing worker to patch.
+ * Returns the end offset.
+ */
+export function encodeDirty(n: Node, buf: Uint8Array, off: number, placeholders = false): number {
   const k = n.key!;
   if (n.height === 0) {
     buf[off++] = 0;
@@ -164,7 +206,7 @@ export function encodeDirty(n: Node, buf: Uint8Array, off: number): number {
   off = putUvarint(buf, off, k.length);
   off = copy(buf, off, k);
   off = putUvarint(buf, off, l.id);
-  off = copy(buf, off, hashOf(l));
+  off = writeChildHash(l, buf, off, placeholders);
   buf[off++] = l.height;
   off = putUvarint(buf, off, l.size);
   if (l.height === 0) {
@@ -172,39 +214,80 @@ export function encodeDirty(n: Node, buf: Uint8Array, off: number): number {
     off = copy(buf, off, l.key!);
   }
   off = putUvarint(buf, off, r.id);
-  off = copy(buf, off, hashOf(r));
+  off = writeChildHash(r, buf, off, placeholders);
   buf[off++] = r.height;
   return off;
 }
 
+function writeChildHash(c: Node, buf: Uint8Array, off: number, placeholders: boolean): number {
+  if (c.hb === undefined) {
+    if (placeholders) {
+      buf.fill(0, off, off + 32);
+      return off + 32;
+    }
+    ensureHash(c);
+  }
+  return copy32(buf, off, c.hb!, c.ho);
+}
+
 /** After a commit: the root keeps only shells of its children, so the written tree can be freed. */
 export function detachChildren(n: Node): void {
+  n.owned = false;
   if (n.height > 0) {
     n.left = shellOf(n.left!);
     n.right = shellOf(n.right!);
   }
 }
 
-export function decodeNode(id: number, buf: Uint8Array, start = 0, end = buf.length): Node {
-  const r = new Reader(buf, start, end);
-  const height = r.uvarint();
-  if (height === 0) {
-    const version = r.uvarint();
-    const key = r.bytes(r.uvarint());
-    return new Node(key, r.rest(), 0, 1, version, id, undefined, undefined, undefined);
+// decoding cursor (module-level, so decoding allocates nothing but the node and its views)
+let dBuf: Uint8Array = new Uint8Array(0);
+let dPos = 0;
+let dEnd = 0;
+
+function dUvarint(): number {
+  let result = 0;
+  let mul = 1;
+  for (;;) {
+    if (dPos >= dEnd) throw new Error("truncated tree node");
+    const b = dBuf[dPos++];
+    result += (b & 0x7f) * mul;
+    if (b < 0x80) return result;
+    mul *= 128;
+    if (mul > 2 ** 56) throw new Error("varint too long in tree node");
   }
-  const size = r.uvarint();
-  const version = r.uvarint();
-  const key = r.bytes(r.uvarint());
-  const lId = r.uvarint();
-  const lHash = r.bytes(32);
-  const lHeight = r.uvarint();
-  const lSize = r.uvarint();
-  const lKey = lHeight === 0 ? r.bytes(r.uvarint()) : undefined;
-  const rId = r.uvarint();
-  const rHash = r.bytes(32);
-  const rHeight = r.uvarint();
-  if (r.pos !== end) throw new Error(`tree node ${id}: ${end - r.pos} trailing bytes`);
+}
+
+function dBytes(n: number): Uint8Array {
+  if (dPos + n > dEnd) throw new Error("truncated tree node");
+  const b = dBuf.subarray(dPos, dPos + n);
+  dPos += n;
+  return b;
+}
+
+export function decodeNode(id: number, buf: Uint8Array, start = 0, end = buf.length): Node {
+  dBuf = buf;
+  dPos = start;
+  dEnd = end;
+  const height = dUvarint();
+  if (height === 0) {
+    const version = dUvarint();
+    const key = dBytes(dUvarint());
+    return new Node(key, buf.subarray(dPos, end), 0, 1, version, id, undefined, 0, undefined, undefined, true);
+  }
+  const size = dUvarint();
+  const version = dUvarint();
+  const key = dBytes(dUvarint());
+  const lId = dUvarint();
+  const lHash = dPos;
+  dPos += 32;
+  const lHeight = dUvarint();
+  const lSize = dUvarint();
+  const lKey = lHeight === 0 ? dBytes(dUvarint()) : undefined;
+  const rId = dUvarint();
+  const rHash = dPos;
+  dPos += 32;
+  const rHeight = dUvarint();
+  if (dPos !== end) throw new Error(`tree node ${id}: ${end - dPos} trailing bytes`);
   return new Node(
     key,
     undefined,
@@ -213,7 +296,9 @@ export function decodeNode(id: number, buf: Uint8Array, start = 0, end = buf.len
     version,
     id,
     undefined,
-    shell(lId, lHash, lHeight, lSize, lKey),
-    shell(rId, rHash, rHeight, size - lSize, rHeight === 0 ? key : undefined),
+    0,
+    shell(lId, buf, lHash, lHeight, lSize, lKey),
+    shell(rId, buf, rHash, rHeight, size - lSize, rHeight === 0 ? key : undefined),
+    true,
   );
 }

@@ -23,6 +23,97 @@ const MAX_SLAB = 1 << 22;
 const MAX_SLABS = 250; // keeps a location (slab * slabSize + offset) below 2^30: a V8 small integer
 
 /**
+ * Open-addressing hash table from node id (a positive safe integer) to a small non-negative
+ * integer, in typed arrays: linear probing, backward-shift deletion (no tombstones), grows at
+ * half load. About twice as fast as a Map with a million entries, and invisible to the GC.
+ */
+export class IdTable {
+  private keys: Float64Array;
+  private vals: Int32Array;
+  private bits: number;
+  private mask: number;
+  size = 0;
+
+  constructor(initialBits = 10) {
+    this.bits = initialBits;
+    this.mask = (1 << initialBits) - 1;
+    this.keys = new Float64Array(1 << initialBits);
+    this.vals = new Int32Array(1 << initialBits);
+  }
+
+  private home(id: number): number {
+    const lo = id >>> 0;
+    const hi = (id / 4294967296) >>> 0;
+    return Math.imul(lo ^ Math.imul(hi, 0x27d4eb2d), 0x9e3779b1) >>> (32 - this.bits);
+  }
+
+  /** The value for id, or -1. */
+  get(id: number): number {
+    const keys = this.keys;
+    for (let i = this.home(id); ; i = (i + 1) & this.mask) {
+      const k = keys[i];
+      if (k === id) return this.vals[i];
+      if (k === 0) return -1;
+    }
+  }
+
+  set(id: number, value: number): void {
+    if ((this.size + 1) * 2 > this.keys.length) this.grow();
+    const keys = this.keys;
+    for (let i = this.home(id); ; i = (i + 1) & this.mask) {
+      const k = keys[i];
+      if (k === id) {
+        this.vals[i] = value;
+        return;
+      }
+      if (k === 0) {
+        keys[i] = id;
+        this.vals[i] = value;
+        this.size++;
+        return;
+      }
+    }
+  }
+
+  delete(id: number): void {
+    const keys = this.keys;
+    const vals = this.vals;
+    const mask = this.mask;
+    let i = this.home(id);
+    for (; ; i = (i + 1) & mask) {
+      const k = keys[i];
+      if (k === id) break;
+      if (k === 0) return;
+    }
+    this.size--;
+    // shift back the following entries of the probe run that may live at or before i
+    for (let j = (i + 1) & mask; ; j = (j + 1) & mask) {
+      const k = keys[j];
+      if (k === 0) break;
+      const h = this.home(k);
+      const movable = i <= j ? h <= i || h > j : h <= i && h > j;
+      if (movable) {
+        keys[i] = k;
+        vals[i] = vals[j];
+        i = j;
+      }
+    }
+    keys[i] = 0;
+  }
+
+  private grow(): void {
+    const oldKeys = this.keys;
+    const oldVals = this.vals;
+    this.bits++;
+    this.mask = (1 << this.bits) - 1;
+    this.keys = new Float64Array(1 << this.bits);
+    this.vals = new Int32Array(1 << this.bits);
+    this.size = 0;
+    for (let i = 0; i < oldKeys.length; i++) if (oldKeys[i] !== 0) this.set(oldKeys[i], oldVals[i]);
+  }
+}
+
+/**
  * Bounded cache of encoded nodes, kept in a few large append-only slabs instead of one JS object
  * per node: a million cached nodes cost the garbage collector almost nothing, which a Map of
  * decoded Node objects (each with several typed arrays) did not. `map` holds id -> location.
@@ -44,7 +135,10 @@ export class NodeCache {
   /** Slab indices, oldest first; the last one is being filled. */
   private readonly ring: number[] = [];
   private readonly spare: number[] = [];
-  private readonly map = new Map<number, number>();
+  private readonly map = new IdTable();
+  /** Records moved by compaction / evicted while live (diagnostics). */
+  moved = 0;
+  evicted = 0;
   // result of the last successful get()
   slab: Uint8Array = new Uint8Array(0);
   start = 0;
@@ -65,13 +159,13 @@ export class NodeCache {
   }
 
   has(id: number): boolean {
-    return this.map.has(id);
+    return this.map.get(id) >= 0;
   }
 
   /** On a hit, sets slab/start/end to the encoded node and returns true. */
   get(id: number): boolean {
     const loc = this.map.get(id);
-    if (loc === undefined) return false;
+    if (loc < 0) return false;
     const s = this.slabs[loc >>> this.shift]!;
     const off = loc & this.mask;
     this.slab = s;
@@ -163,8 +257,10 @@ export class NodeCache {
       if (this.map.get(id) === base + off) {
         if (keep) {
           this.map.set(id, this.append(id, s, off + HEADER, len));
+          this.moved++;
         } else {
           this.map.delete(id);
+          this.evicted++;
         }
       }
       off += HEADER + len;
@@ -222,7 +318,10 @@ export class NodeDB implements NodeSource {
       n = decodeNode(id, buf);
       c.add(id, buf, 0, buf.length);
     }
-    if (pinned !== undefined) pinned.set(id, n);
+    if (pinned !== undefined) {
+      n.owned = false; // shared through the pinned set
+      pinned.set(id, n);
+    }
     return n;
   }
 
@@ -253,7 +352,11 @@ export class NodeDB implements NodeSource {
             const v = values[i];
             if (v === undefined) throw new Error(`tree node ${part[i]} is missing from the database`);
             this.cache.add(part[i], v, 0, v.length);
-            if (this.pinned !== undefined) this.pinned.set(part[i], decodeNode(part[i], v));
+            if (this.pinned !== undefined) {
+              const n = decodeNode(part[i], v);
+              n.owned = false;
+              this.pinned.set(part[i], n);
+            }
           }
         }),
       );

@@ -14,7 +14,10 @@ export interface NodeSource {
 export function resolve(src: NodeSource, p: Node): Node {
   if (p.height > 0 ? p.key !== undefined : p.value !== undefined) return p;
   const n = src.get(p.id);
-  if (n.hash === undefined) n.hash = p.hash;
+  if (n.hb === undefined) {
+    n.hb = p.hb;
+    n.ho = p.ho;
+  }
   return n;
 }
 
@@ -22,7 +25,10 @@ export function resolve(src: NodeSource, p: Node): Node {
 export function nav(src: NodeSource, p: Node): Node {
   if (p.key !== undefined) return p;
   const n = src.get(p.id);
-  if (n.hash === undefined) n.hash = p.hash;
+  if (n.hb === undefined) {
+    n.hb = p.hb;
+    n.ho = p.ho;
+  }
   return n;
 }
 

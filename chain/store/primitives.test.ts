@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import fc from "fast-check";
 import { compareBytes, putUvarint, putZigzag, Reader, uvarintSize } from "./bytes";
+import { IdTable } from "./nodedb";
 import { EMPTY_HASH, sha256 } from "./sha256";
 
 const nodeSha = (b: Uint8Array) => new Uint8Array(createHash("sha256").update(b).digest());
@@ -65,6 +66,35 @@ describe("varints", () => {
       fc.property(fc.uint8Array({ maxLength: 6 }), fc.uint8Array({ maxLength: 6 }), (a, b) => {
         expect(Math.sign(compareBytes(a, b))).toBe(Math.sign(Buffer.compare(Buffer.from(a), Buffer.from(b))));
       }),
+    );
+  });
+});
+
+describe("IdTable (node cache index)", () => {
+  test("behaves like a Map under random sets, overwrites and deletes, across growth", () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(fc.boolean(), fc.oneof(fc.integer({ min: 1, max: 300 }), fc.integer({ min: 2 ** 32 - 5, max: 2 ** 32 + 300 }), fc.constant(2 ** 53 - 1)), fc.nat(1000)), {
+          maxLength: 3000,
+        }),
+        (ops) => {
+          const t = new IdTable(2);
+          const m = new Map<number, number>();
+          for (const [del, id, v] of ops) {
+            if (del) {
+              t.delete(id);
+              m.delete(id);
+            } else {
+              t.set(id, v);
+              m.set(id, v);
+            }
+            expect(t.size).toBe(m.size);
+          }
+          for (const [, id] of ops) expect(t.get(id)).toBe(m.get(id) ?? -1);
+          for (const [id, v] of m) expect(t.get(id)).toBe(v);
+        },
+      ),
+      { numRuns: 100 },
     );
   });
 });
