@@ -56,6 +56,7 @@ describe("crash safety: kill -9 of the app at any moment", () => {
     // Planned crashes kill the app from inside at an exact phase (as kill -9 would); "random" kills it from outside.
     const plans = ["finalize:2", "commit:2", "committed:2", "random", "finalize:4", "commit:3", "committed:5", "random", "finalize:1", "commit:1", "committed:1", "random"];
     let lastCommitted = 0;
+    let changes = 0;
     for (const plan of plans) {
       app = net.startApp(0, plan === "random" ? {} : { PEGZONE_CRASH_AT: plan });
       const opened = JSON.parse(await app.waitForLine(/application state opened/, 30_000)) as { height: number };
@@ -64,6 +65,12 @@ describe("crash safety: kill -9 of the app at any moment", () => {
       comet = net.startComet(0);
       if (plan === "random") {
         await waitForHeight(url, opened.height + 2, 60_000);
+        // At least one committed state change per random round, whatever the background load manages.
+        const wallet = await DirectSecp256k1HdWallet.fromMnemonic(DEV_MNEMONIC, { prefix: "peg" });
+        const client = await SigningStargateClient.connectWithSigner(url, wallet, { gasPrice: GasPrice.fromString("0.0025upeg") });
+        const sent = await client.sendTokens((await wallet.getAccounts())[0].address, "peg1qypqxpq9qcrsszg2pvxq6rs0zqg3yyc55a3w56", [{ denom: "upeg", amount: "1" }], "auto").catch(() => undefined);
+        client.disconnect();
+        if (sent?.code === 0) changes++;
         await sleep(Math.floor(Math.random() * 1500));
         await app.kill("SIGKILL");
       } else {
@@ -98,6 +105,7 @@ describe("crash safety: kill -9 of the app at any moment", () => {
     expect(unlogged).toBeLessThanOrEqual(plans.length);
     expect(await latestHeight(url)).toBeGreaterThanOrEqual(top);
     // The txs sent meanwhile really changed state between crashes.
-    expect(new Set(committed.values()).size).toBeGreaterThan(3);
+    expect(changes).toBeGreaterThanOrEqual(2);
+    expect(new Set(committed.values()).size).toBeGreaterThan(changes);
   }, 600_000);
 });
