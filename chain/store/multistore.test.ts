@@ -272,6 +272,33 @@ describe("API contract", () => {
     expect(c).toEqual({ version: 1, hash: h0 });
   });
 
+  test("large keys and values hash the same on the worker and the main thread, and prove", async () => {
+    const dirB = mkdtempSync(join(tmpdir(), "ms-big-"));
+    try {
+      await ms.close();
+      ms = await CommitMultiStore.open(dir, STORES, { keepRecent: 0, parallelHashThreshold: 0 });
+      const b = await CommitMultiStore.open(dirB, STORES, { keepRecent: 0, parallelHashThreshold: Infinity, cacheSize: 0 });
+      const fill = (n: number, seed: number) => Uint8Array.from({ length: n }, (_, i) => (i * 31 + seed) & 0xff);
+      const items: [Uint8Array, Uint8Array][] = [
+        [fill(70_000, 1), fill(10, 2)], // key beyond the cache's record limit
+        [fill(3, 3), fill(300, 4)], // value hashed by node:crypto (>= 256 bytes)
+        [fill(255, 5), fill(100_000, 6)],
+        [fill(1, 7), fill(1, 8)],
+      ];
+      for (const store of [ms, b]) for (const [k, v] of items) store.working().store("bank").set(k, v);
+      const [ca, cb] = [await ms.commit(), await b.commit()];
+      expect(ca.hash).toEqual(cb.hash);
+      for (const [k, v] of items) {
+        const { value, proof } = await ms.prove("bank", k, 1);
+        expect(value).toEqual(v);
+        expect(verifyQueryProof(proof, ca.hash, "bank", k, v)).toBe(true);
+      }
+      await b.close();
+    } finally {
+      rmSync(dirB, { recursive: true, force: true });
+    }
+  });
+
   test("store names: a committed store missing from open() is an error, a new one starts empty", async () => {
     ms.working().store("zeta").set(Uint8Array.of(1), Uint8Array.of(1));
     await ms.commit();

@@ -119,14 +119,13 @@ function copy32(dst: Uint8Array, off: number, src: Uint8Array, so: number): numb
 /** Computes (once) and stores the node's hash; dirty children are hashed first. */
 export function ensureHash(n: Node): void {
   if (n.hb !== undefined) return;
-  const s = scratch;
   let o: number;
   if (n.height === 0) {
     // sha256( zz(0) zz(1) zz(version) uv(len key) key uv(32) sha256(value) )
     const key = n.key!;
     const value = n.value!;
     sha256Into(value, 0, value.length, valueHash, 0);
-    if (s.length < key.length + 64) scratch = new Uint8Array(key.length + 64);
+    if (scratch.length < key.length + 64) scratch = new Uint8Array(key.length + 64);
     const t = scratch;
     t[0] = 0;
     t[1] = 2;
@@ -142,6 +141,7 @@ export function ensureHash(n: Node): void {
     const r = n.right!;
     ensureHash(l);
     ensureHash(r);
+    const s = scratch; // read after the children: hashing a leaf with a long key may replace it
     o = putZigzag(s, 0, n.height);
     o = putZigzag(s, o, n.size);
     o = putZigzag(s, o, n.version);
