@@ -6,7 +6,7 @@
  *
  *   npx tsc -p . && node dist/bench/store.js
  *   BENCH_STORE_KEYS=100000    a quick run
- *   BENCH_STORE_CACHE=n        node cache size (default 1.5 nodes per key, at least 1,000,000)
+ *   BENCH_STORE_CACHE=n        node cache size in nodes (default: the store's, 1,000,000)
  *   BENCH_TRACE=1              per-commit figures
  */
 import { mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
@@ -69,9 +69,8 @@ export async function benchStore(): Promise<BenchResult[]> {
   const keys = Number(process.env.BENCH_STORE_KEYS ?? 1_000_000);
   if (!Number.isSafeInteger(keys) || keys < BLOCK) throw new Error(`BENCH_STORE_KEYS must be an integer >= ${BLOCK}`);
   const keepRecent = 10;
-  // cache sized to hold the tree's inner nodes (≈ one per key), the recommended production setting;
-  // BENCH_STORE_CACHE overrides it (the store's default is 1,000,000)
-  const cacheSize = Number(process.env.BENCH_STORE_CACHE ?? Math.max(1_000_000, Math.round(keys * 1.5)));
+  // the store's default node cache (1,000,000) unless BENCH_STORE_CACHE says otherwise
+  const cacheSize = process.env.BENCH_STORE_CACHE === undefined ? undefined : Number(process.env.BENCH_STORE_CACHE);
   const dir = mkdtempSync(join(tmpdir(), "pegzone-bench-store-"));
   const results: BenchResult[] = [];
   const r = prng(42);

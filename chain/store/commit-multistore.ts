@@ -77,6 +77,8 @@ const META_KEY = Uint8Array.of(P_META);
 const EARLIEST_KEY = Uint8Array.of(P_EARLIEST);
 const DEFAULT_CACHE = 1_000_000;
 const DEFAULT_PARALLEL_HASH_THRESHOLD = 200;
+/** Record bytes of one version above which hashing stays on the main thread (shared-memory offsets are int32). */
+const MAX_PARALLEL_BYTES = 1 << 30;
 const PRUNE_VERSIONS_PER_BATCH = 50;
 /**
  * Prefetching walks every path of the block's writes (~1.5 µs per node even when cached), so it
@@ -792,6 +794,11 @@ export class CommitMultiStore {
       }
     }
     if (nodes.length === 0) return;
+    if (bytes > MAX_PARALLEL_BYTES) {
+      // e.g. a huge genesis in one version: keep to the main thread (ids are reassigned at commit)
+      for (const n of nodes) n.id = 0;
+      return;
+    }
     const job = hasher.begin(nodes.length, bytes);
     const batch = this.commitBatch;
     const cache = this.nodes.cache;
