@@ -540,7 +540,15 @@ export class CommitMultiStore {
     }
     const t1 = performance.now();
     this.phaseMs.apply += t1 - t0;
-    if (writes >= this.opts.parallelHashThreshold && this.prepared === undefined) this.prepareParallel();
+    if (writes >= this.opts.parallelHashThreshold && this.prepared === undefined) {
+      try {
+        this.prepareParallel();
+      } catch (e) {
+        if (this.hasher === undefined || this.hasher.alive) throw e;
+        // the worker died mid-job: the trees were reset, redo the version on the main thread
+        for (const st of this.ordered) if (!st.applied) this.apply(st, version);
+      }
+    }
     this.workingHashCache = this.appHash(this.ordered.map((st) => (st.dirtyRoot === undefined ? EMPTY_HASH : hashOf(st.dirtyRoot))));
     this.phaseMs.hash += performance.now() - t1;
     return this.workingHashCache;
@@ -766,6 +774,10 @@ export class CommitMultiStore {
    * finished records in a LevelDB batch and the node cache; commit() adds the rest and writes.
    */
   private prepareParallel(): void {
+    if (this.hasher !== undefined && !this.hasher.alive) {
+      this.hasher = undefined; // the worker died (it was reported): hash on the main thread from now on
+      this.hasherFailed = true;
+    }
     if (this.hasher === undefined && !this.hasherFailed) {
       this.hasher = ParallelHasher.create();
       this.hasherFailed = this.hasher === undefined;

@@ -176,13 +176,12 @@ export class HashJob {
   recs: Uint8Array;
   table: Int32Array;
   readonly out: Uint8Array;
-  /** Bytes of records written so far. */
-  used = 0;
   private published = 0;
   private hashedSeen = 0;
 
   constructor(
-    private readonly worker: Worker,
+    private readonly hasher: ParallelHasher,
+    worker: Worker,
     readonly count: number,
     recs: Uint8Array,
     table: Int32Array,
@@ -192,7 +191,7 @@ export class HashJob {
     this.table = table;
     // not reused: the committed nodes keep referring to their hashes here
     this.out = new Uint8Array(new SharedArrayBuffer(Math.max(1, count) * 32));
-    this.worker.postMessage({ ctl: this.ctl.buffer, recs: this.recs.buffer, table: this.table.buffer, out: this.out.buffer, count });
+    worker.postMessage({ ctl: this.ctl.buffer, recs: this.recs.buffer, table: this.table.buffer, out: this.out.buffer, count });
   }
 
   /** Records 0..n-1 are complete (their bytes and table rows). */
@@ -215,7 +214,7 @@ export class HashJob {
     if (i < this.hashedSeen) return;
     const start = Date.now();
     for (;;) {
-      if (Atomics.load(this.ctl, FAILED) !== 0) throw new Error("the hashing worker failed");
+      if (Atomics.load(this.ctl, FAILED) !== 0 || !this.hasher.alive) throw new Error("the hashing worker failed");
       const h = Atomics.load(this.ctl, HASHED);
       if (i < h) {
         this.hashedSeen = h;
@@ -228,6 +227,8 @@ export class HashJob {
 }
 
 export class ParallelHasher {
+  /** False once the worker has died; the store then hashes on the main thread. */
+  alive = true;
   /** Record and table buffers, reused from job to job (grown when needed). */
   private recs: Uint8Array = new Uint8Array(0);
   private table: Int32Array = new Int32Array(0);
@@ -239,8 +240,13 @@ export class ParallelHasher {
     try {
       const w = new Worker(WORKER_SOURCE, { eval: true });
       w.unref();
-      w.on("error", () => undefined); // failures surface through the job's error flag or timeout
-      return new ParallelHasher(w);
+      const h = new ParallelHasher(w);
+      const dead = (): void => {
+        h.alive = false;
+      };
+      w.on("error", dead);
+      w.on("exit", dead);
+      return h;
     } catch {
       return undefined;
     }
@@ -249,7 +255,7 @@ export class ParallelHasher {
   begin(count: number, recordBytes: number): HashJob {
     if (this.recs.length < recordBytes) this.recs = new Uint8Array(new SharedArrayBuffer(Math.ceil(Math.max(1 << 20, recordBytes * 1.25))));
     if (this.table.length < count * TABLE_STRIDE) this.table = new Int32Array(new SharedArrayBuffer(Math.ceil(Math.max(1024, count * TABLE_STRIDE * 1.25)) * 4));
-    return new HashJob(this.worker, count, this.recs, this.table);
+    return new HashJob(this, this.worker, count, this.recs, this.table);
   }
 
   /** After an abandoned job the worker may still be reading the buffers: use fresh ones next time. */
@@ -259,6 +265,7 @@ export class ParallelHasher {
   }
 
   async close(): Promise<void> {
+    this.alive = false;
     await this.worker.terminate();
   }
 }

@@ -299,6 +299,29 @@ describe("API contract", () => {
     }
   });
 
+  test("if the hashing worker dies, hashing continues on the main thread with the same result", async () => {
+    const dirB = mkdtempSync(join(tmpdir(), "ms-worker-"));
+    try {
+      await ms.close();
+      ms = await CommitMultiStore.open(dir, STORES, { keepRecent: 0, parallelHashThreshold: 0 });
+      const b = await CommitMultiStore.open(dirB, STORES, { keepRecent: 0, parallelHashThreshold: Infinity });
+      const block = (v: number) => {
+        for (const store of [ms, b]) for (let i = 0; i < 300; i++) store.working().store("acc").set(Buffer.from(`k${(i * v) % 97}`), Buffer.from(`v${v}.${i}`));
+      };
+      block(1);
+      expect((await ms.commit()).hash).toEqual((await b.commit()).hash); // worker started and used
+      const internals = ms as unknown as { hasher: { worker: { terminate(): Promise<number> } } };
+      await internals.hasher.worker.terminate();
+      block(2);
+      expect((await ms.commit()).hash).toEqual((await b.commit()).hash);
+      block(3);
+      expect((await ms.commit()).hash).toEqual((await b.commit()).hash);
+      await b.close();
+    } finally {
+      rmSync(dirB, { recursive: true, force: true });
+    }
+  });
+
   test("store names: a committed store missing from open() is an error, a new one starts empty", async () => {
     ms.working().store("zeta").set(Uint8Array.of(1), Uint8Array.of(1));
     await ms.commit();
