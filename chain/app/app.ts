@@ -233,7 +233,7 @@ export class PegzoneApp implements AbciApplication {
     return { retainHeight: BigInt(retain) };
   }
 
-  /** Runs a tx on a throwaway branch of the check state, without signature checks' effects on state. */
+  /** Runs a tx (ante without signature checks, then its messages) on a throwaway branch of the check state. */
   async simulate(txBytes: Uint8Array): Promise<TxResult> {
     return this.runner.run("simulate", this.checkHeader, branch(this.checkState), txBytes);
   }

@@ -36,7 +36,8 @@ describe("canonicalJson (Go encoding/json rules)", () => {
     const safeString = fc.string({ unit: "grapheme" }).filter((s) => !/[\u2028\u2029]/.test(s));
     // Integer-like keys are left out: JS objects enumerate them first, so CosmJS' "sorted" objects
     // put "0" before "" where Go (and we) sort by bytes. Amino field names are never integers.
-    const key = fc.string({ unit: "grapheme-ascii" }).filter((k) => !/^(0|[1-9][0-9]*)$/.test(k));
+    // "__proto__" is left out too: CosmJS' object rebuilding drops it where Go (and we) keep it.
+    const key = fc.string({ unit: "grapheme-ascii" }).filter((k) => !/^(0|[1-9][0-9]*)$/.test(k) && k !== "__proto__");
     const json = fc.letrec((tie) => ({
       value: fc.oneof({ depthSize: "small" }, safeString, fc.boolean(), fc.constant(null), fc.integer(), fc.array(tie("value")), fc.dictionary(key, tie("value"))),
     })).value;
