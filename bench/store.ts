@@ -15,22 +15,12 @@ import { join } from "node:path";
 import { PerformanceObserver } from "node:perf_hooks";
 import { ClassicLevel } from "classic-level";
 import { CommitMultiStore } from "../chain/store";
+import { prng } from "../chain/store/testing";
 import { BenchResult, printResults } from "./result";
 
 const BLOCK = 10_000;
 const TIMED_BLOCKS = 12;
 const STORE = "bank";
-
-/** mulberry32: a small deterministic 32-bit PRNG. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return (t ^ (t >>> 14)) >>> 0;
-  };
-}
 
 /** The i-th key: 20–40 random-looking bytes, derived from i alone (no key list kept in memory). */
 function keyOf(i: number): Uint8Array {

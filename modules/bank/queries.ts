@@ -1,5 +1,5 @@
 import * as q from "cosmjs-types/cosmos/bank/v1beta1/query";
-import type { ServiceRegistrar } from "../../chain/app/module";
+import type { QueryHandler, ServiceRegistrar } from "../../chain/app/module";
 import { sdkErrors } from "../../chain/tx/errors";
 import { toProtoCoins, validateDenom } from "./coins";
 import { bankErrors } from "./errors";
@@ -18,23 +18,17 @@ export function registerBankQueries(registrar: ServiceRegistrar, keeper: BankKee
     return q.QueryBalanceResponse.encode({ balance: { denom: req.denom, amount: amount.toString() } }).finish();
   });
 
-  registrar.query(path("AllBalances"), async (ctx, bytes) => {
-    const req = q.QueryAllBalancesRequest.decode(bytes);
-    const balances = await keeper.getAllBalances(ctx, parseAddress(req.address, "query"));
-    return q.QueryAllBalancesResponse.encode({
-      balances: toProtoCoins(balances),
-      pagination: { nextKey: new Uint8Array(), total: BigInt(balances.length) },
-    }).finish();
-  });
-
-  registrar.query(path("SpendableBalances"), async (ctx, bytes) => {
-    const req = q.QuerySpendableBalancesRequest.decode(bytes);
-    const balances = await keeper.getAllBalances(ctx, parseAddress(req.address, "query"));
-    return q.QuerySpendableBalancesResponse.encode({
-      balances: toProtoCoins(balances),
-      pagination: { nextKey: new Uint8Array(), total: BigInt(balances.length) },
-    }).finish();
-  });
+  // Nothing is locked or vesting on pegzone, so every balance is spendable.
+  const balancesOf = async (ctx: Parameters<QueryHandler>[0], address: string) => {
+    const balances = await keeper.getAllBalances(ctx, parseAddress(address, "query"));
+    return { balances: toProtoCoins(balances), pagination: { nextKey: new Uint8Array(), total: BigInt(balances.length) } };
+  };
+  registrar.query(path("AllBalances"), async (ctx, bytes) =>
+    q.QueryAllBalancesResponse.encode(await balancesOf(ctx, q.QueryAllBalancesRequest.decode(bytes).address)).finish(),
+  );
+  registrar.query(path("SpendableBalances"), async (ctx, bytes) =>
+    q.QuerySpendableBalancesResponse.encode(await balancesOf(ctx, q.QuerySpendableBalancesRequest.decode(bytes).address)).finish(),
+  );
 
   registrar.query(path("TotalSupply"), async (ctx) => {
     const supply = await keeper.totalSupply(ctx);
