@@ -1,0 +1,102 @@
+/**
+ * What the peg module needs from a main chain's light client, whatever that chain's consensus is.
+ * A light client keeps its whole state in the KVStore it is handed (the peg module gives each main
+ * chain its own prefix), reads time only from `UpdateContext`, and throws a `LightClientError`-like
+ * error (with a machine-readable `reason`) for every refusal, leaving the store untouched.
+ */
+import type { KVStore } from "../chain/store/types";
+
+/** The settings a main chain is registered with that concern its light client. */
+export interface LightClientConfig {
+  /** Network name understood by the client type, e.g. "regtest" or "mainnet" for bitcoin. */
+  readonly network: string;
+  /** Best-chain blocks a reorg may disconnect before the peg freezes. */
+  readonly reorgLimit: number;
+  /** Headers kept below the tip; older ones are pruned (must cover what verification needs). */
+  readonly pruneWindow: number;
+}
+
+export interface UpdateContext {
+  /** The pegzone block time, unix seconds: headers too far past it are refused. */
+  readonly blockTime: number;
+}
+
+export interface ClientStatus {
+  readonly tipHeight: number;
+  /** Block hash as the main chain displays it (hex). */
+  readonly tipHash: string;
+  /** Cumulative work of the best chain, as a decimal string. */
+  readonly chainWork: string;
+  /** Lowest height still stored on the best chain. */
+  readonly lowestHeight: number;
+}
+
+export interface UpdateResult {
+  readonly status: ClientStatus;
+  /** How many headers of the update were new (already-known headers are skipped, not refused). */
+  readonly added: number;
+  /** How many blocks of the previous best chain the update disconnected (0 when it only extended). */
+  readonly reorgDepth: number;
+}
+
+export interface StoredHeaderInfo {
+  readonly height: number;
+  /** Display hex. */
+  readonly hash: string;
+  /** The raw header, hex. */
+  readonly header: string;
+  readonly chainWork: string;
+  readonly onBestChain: boolean;
+}
+
+/** A main-chain transaction output, as proven. */
+export interface ProvenOutput {
+  readonly index: number;
+  readonly script: Uint8Array;
+  /** In the main chain's smallest unit. */
+  readonly value: bigint;
+}
+
+/** A main-chain transaction input: the outpoint it spends. */
+export interface ProvenInput {
+  /** Display hex of the spent transaction. */
+  readonly txid: string;
+  readonly index: number;
+}
+
+/** What a light client proved about one transaction. */
+export interface ProvenTransaction {
+  /** Display hex. */
+  readonly txid: string;
+  /** Display hex of the block that includes it. */
+  readonly blockHash: string;
+  readonly height: number;
+  /** tip height − height + 1, on the best chain. */
+  readonly confirmations: number;
+  readonly inputs: readonly ProvenInput[];
+  readonly outputs: readonly ProvenOutput[];
+}
+
+/** Proof that a transaction is in a block: raw tx, its block, and an inclusion proof of the client's format. */
+export interface InclusionProof {
+  readonly tx: Uint8Array;
+  /** Display hex. */
+  readonly blockHash: string;
+  readonly proof: Uint8Array;
+}
+
+export interface LightClient {
+  /** The light-client type registered in genesis, e.g. "bitcoin". */
+  readonly type: string;
+  /** Checks a genesis checkpoint (client-specific JSON) and writes the initial state. */
+  initialize(store: KVStore, config: LightClientConfig, checkpoint: unknown): Promise<ClientStatus>;
+  /** Verifies every header before writing any, then stores them and moves the best chain to the most work. */
+  update(store: KVStore, config: LightClientConfig, headers: readonly Uint8Array[], ctx: UpdateContext): Promise<UpdateResult>;
+  /** Proves a transaction is in a block on the best chain; refuses blocks off the best chain or pruned. */
+  proveTransaction(store: KVStore, config: LightClientConfig, proof: InclusionProof): Promise<ProvenTransaction>;
+  status(store: KVStore): Promise<ClientStatus>;
+  /** A stored header by best-chain height or by hash (display hex); undefined if unknown or pruned. */
+  header(store: KVStore, at: { height: number } | { hash: string }): Promise<StoredHeaderInfo | undefined>;
+  /** The client's state as JSON for genesis export (re-importable with initialize). */
+  exportState(store: KVStore): Promise<unknown>;
+}
