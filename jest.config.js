@@ -4,8 +4,8 @@ module.exports = {
   testMatch: ["<rootDir>/**/*.test.ts"],
   testPathIgnorePatterns: ["/node_modules/", "/dist/", "/.bin/"],
   transform: { "^.+\\.(t|j)s$": ["@swc/jest"] },
-  // @noble and @scure ship ES modules only; let swc turn them into CommonJS for jest.
-  transformIgnorePatterns: ["/node_modules/(?!(@noble|@scure)/)"],
+  // @noble, @scure and micro-packed (used by @scure/btc-signer) ship ES modules only; let swc turn them into CommonJS for jest.
+  transformIgnorePatterns: ["/node_modules/(?!(@noble|@scure|micro-packed)/)"],
   testTimeout: 60_000,
   maxWorkers: 2,
   reporters: ["default", "<rootDir>/test/summary-reporter.js"],
