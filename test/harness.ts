@@ -78,11 +78,12 @@ export class Testnet {
     this.nodes = nodes;
   }
 
-  static create(o: { validators: number; basePort: number; timeoutCommit?: string; accounts?: string[]; chainId?: string }): Testnet {
+  static create(o: { validators: number; basePort: number; timeoutCommit?: string; accounts?: string[]; chainId?: string; extraArgs?: string[] }): Testnet {
     const dir = mkdtempSync(join(tmpdir(), "pegzone-e2e-"));
     const args = ["testnet", "--validators", String(o.validators), "--output", dir, "--base-port", String(o.basePort),
       "--timeout-commit", o.timeoutCommit ?? "300ms", "--chain-id", o.chainId ?? "pegzone-test"];
     for (const a of o.accounts ?? []) args.push("--account", a);
+    args.push(...(o.extraArgs ?? []));
     return new Testnet(dir, JSON.parse(runCli(args)) as NodeInfo[]);
   }
 

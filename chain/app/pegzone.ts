@@ -3,6 +3,8 @@ import { AuthModule } from "../../modules/auth/module";
 import { moduleAddress } from "../../modules/auth/keeper";
 import { newAnteHandler } from "../../modules/auth/ante";
 import { BankModule } from "../../modules/bank/module";
+import { bitcoinKind } from "../../modules/peg/bitcoin";
+import { PegModule } from "../../modules/peg/module";
 import { parseDecCoins } from "../../modules/auth/fees";
 import type { MsgRegistry } from "../tx/registry";
 import { PegzoneApp, type BlockPhase } from "./app";
@@ -27,13 +29,14 @@ export function openPegzoneApp(config: PegzoneAppConfig): Promise<PegzoneApp> {
   const blocked = new Set(moduleAccounts.map((m) => Buffer.from(moduleAddress(m.name)).toString("hex")));
   const auth = new AuthModule(moduleAccounts);
   const bank = new BankModule(auth.keeper, (address) => blocked.has(Buffer.from(address).toString("hex")));
+  const peg = new PegModule(bank.keeper, { bitcoin: bitcoinKind });
   const minGasPrices = parseDecCoins(config.minimumGasPrices);
   const ante = (registry: MsgRegistry) =>
     newAnteHandler({ accounts: auth.keeper, bank: bank.keeper, feeCollector: moduleAddress(FEE_COLLECTOR), minGasPrices, registry });
   return PegzoneApp.open({
     dbDir: config.dbDir,
     chainId: config.chainId,
-    modules: [auth, bank],
+    modules: [auth, bank, peg],
     ante,
     logger: config.logger,
     pruningKeepRecent: config.pruningKeepRecent,

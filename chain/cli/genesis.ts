@@ -3,6 +3,8 @@ import type { GenesisDoc } from "../node/home";
 import { addCoins, parseCoins, toProtoCoins, fromProtoCoins } from "../../modules/bank/coins";
 import type { AuthGenesis } from "../../modules/auth/module";
 import type { BankGenesis } from "../../modules/bank/module";
+import type { PegGenesis } from "../../modules/peg/module";
+import { genesisCheckpoint } from "../../light-client/bitcoin/client";
 
 /** `pegzone genesis add-account`: a BaseAccount plus its balance, merged into an existing entry. */
 export function addGenesisAccount(doc: GenesisDoc, address: string, coinsText: string): void {
@@ -19,4 +21,39 @@ export function addGenesisAccount(doc: GenesisDoc, address: string, coinsText: s
   const entry = bank.balances.find((b) => b.address === address);
   if (entry) entry.coins = toProtoCoins(addCoins(fromProtoCoins(entry.coins), coins));
   else bank.balances.push({ address, coins: toProtoCoins(coins) });
+}
+
+export interface BitcoinMainChainOptions {
+  id: string;
+  network: string;
+  /** The federation: each member's compressed public key, weight 1 each; the threshold is a majority (2 of 3). */
+  signerPubkeys: Uint8Array[];
+  confirmations: number;
+  authority: string;
+}
+
+/** Registers a bitcoin main chain in the peg genesis, anchored at the network's genesis block. */
+export function addBitcoinMainChain(doc: GenesisDoc, o: BitcoinMainChainOptions): void {
+  const peg = (doc.app_state.peg ??= { authority: "", mainchains: [] }) as Partial<PegGenesis>;
+  peg.authority = o.authority;
+  peg.mainchains ??= [];
+  if (peg.mainchains.some((m) => m.id === o.id)) throw new Error(`main chain ${o.id} is already in genesis`);
+  const n = o.signerPubkeys.length;
+  peg.mainchains.push({
+    id: o.id,
+    client_type: "bitcoin",
+    network: o.network,
+    confirmations: o.confirmations,
+    min_deposit: "10000",
+    peg_in_fee: "1000",
+    reserve_cap: "2100000000000000",
+    reorg_limit: o.confirmations - 1,
+    prune_window: 4032,
+    federation: {
+      id: "1",
+      members: o.signerPubkeys.map((pubkey) => ({ pubkey: Buffer.from(pubkey).toString("base64"), weight: 1 })),
+      threshold: Math.floor(n / 2) + 1,
+    },
+    checkpoint: genesisCheckpoint(o.network),
+  });
 }

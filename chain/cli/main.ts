@@ -7,7 +7,9 @@ import { APP_VERSION } from "../app/app";
 import { Home, defaultPorts, initHome, newGenesis, readGenesis, writeGenesis, type GenesisDoc } from "../node/home";
 import { startNode } from "../node/start";
 import { createTestnet } from "../node/testnet";
-import { addGenesisAccount } from "./genesis";
+import { addBitcoinMainChain, addGenesisAccount } from "./genesis";
+import { registerPegQueryCommands, registerPegTxCommands } from "./peg";
+import { registerClaimCommand, registerRelayerCommand } from "./relayer";
 import { DEV_MNEMONIC, devAccountAddress } from "./devnet";
 import { registerKeysCommands } from "./keys";
 import { fail, printOutput } from "./output";
@@ -64,9 +66,10 @@ program
     const home = Home.resolve(o.home);
     if (o.reset) rmSync(home.dir, { recursive: true, force: true });
     if (!home.isInitialized()) {
-      const { validator } = initHome(home, { moniker: "devnet", ports: defaultPorts });
+      const { validator, signerPubkey } = initHome(home, { moniker: "devnet", ports: defaultPorts });
       const doc = newGenesis("pegzone-devnet", [validator], {}, new Date());
       addGenesisAccount(doc, devAccountAddress(), "1000000000000upeg");
+      addBitcoinMainChain(doc, { id: "btc-regtest", network: "regtest", signerPubkeys: [signerPubkey], confirmations: 6, authority: devAccountAddress() });
       writeGenesis(home, doc);
     }
     const chainId = readGenesis(home).chain_id;
@@ -83,7 +86,9 @@ program
   .option("--base-port <port>", "node i uses base+10i (P2P), +1 (RPC), +2 (ABCI)", (v) => Number.parseInt(v, 10), defaultPorts.p2p)
   .option("--timeout-commit <duration>", "CometBFT timeout_commit", "1s")
   .option("--account <address=coins...>", "fund an account in genesis (repeatable)", collect, [] as string[])
-  .action((o: { validators: number; output: string; chainId: string; basePort: number; timeoutCommit: string; account: string[] }) => {
+  .option("--btc-confirmations <n>", "confirmations a btc-regtest deposit needs", (v) => Number.parseInt(v, 10), 6)
+  .option("--peg-authority <address>", "the account that may unfreeze a peg (default: the first --account)")
+  .action((o: { validators: number; output: string; chainId: string; basePort: number; timeoutCommit: string; account: string[]; btcConfirmations: number; pegAuthority?: string }) => {
     const { nodes } = createTestnet({
       validators: o.validators,
       outputDir: resolve(o.output),
@@ -91,12 +96,15 @@ program
       basePort: o.basePort,
       timeoutCommit: o.timeoutCommit,
       genesisTime: new Date(),
-      appState: () => {
+      appState: (nodes) => {
         const doc = { app_state: {} } as GenesisDoc;
         for (const a of o.account) {
           const [address, coins] = a.split("=");
           addGenesisAccount(doc, address, coins);
         }
+        const authority = o.pegAuthority ?? o.account[0]?.split("=")[0] ?? "";
+        const signerPubkeys = nodes.map((n) => n.signerPubkey);
+        addBitcoinMainChain(doc, { id: "btc-regtest", network: "regtest", signerPubkeys, confirmations: o.btcConfirmations, authority });
         return doc.app_state;
       },
     });
@@ -118,8 +126,9 @@ program
 
 
 registerKeysCommands(program);
-registerTxCommands(program);
-registerQueryCommands(program);
+registerClaimCommand(registerPegTxCommands(registerTxCommands(program)));
+registerRelayerCommand(program);
+registerPegQueryCommands(registerQueryCommands(program));
 
 function collect(value: string, previous: string[]): string[] {
   return [...previous, value];

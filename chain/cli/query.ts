@@ -6,20 +6,21 @@ import { snakeKeys } from "../app/json-case";
 import { printOutput } from "./output";
 import { RpcClient } from "./rpc-client";
 
-interface QueryFlags {
+export interface QueryFlags {
   node: string;
   height: string;
   output: string;
 }
 
-function addQueryOptions(cmd: Command): Command {
+export function addQueryOptions(cmd: Command): Command {
   return cmd
     .option("--node <url>", "CometBFT RPC address", "http://127.0.0.1:26657")
     .option("--height <h>", "query state at this height (0 = latest)", "0")
     .option("--output <format>", "text or json", "text");
 }
 
-export function registerQueryCommands(program: Command): void {
+/** Registers `query` and its auth, bank and tx commands; returns `query` for other modules' commands. */
+export function registerQueryCommands(program: Command): Command {
   const query = program.command("query").alias("q").description("query the chain's state");
 
   addQueryOptions(query.command("bank").command("balances <address>").description("all balances of an account"))
@@ -52,4 +53,5 @@ export function registerQueryCommands(program: Command): void {
       if (!tx) throw new Error(`tx ${hash} not found`);
       printOutput({ txhash: tx.hash, height: tx.height, code: tx.tx_result.code, codespace: tx.tx_result.codespace, raw_log: tx.tx_result.log, gas_wanted: tx.tx_result.gas_wanted, gas_used: tx.tx_result.gas_used, events: tx.tx_result.events }, o.output === "json" ? "json" : "text");
     });
+  return query;
 }

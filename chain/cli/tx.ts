@@ -13,7 +13,7 @@ import { addKeyringOptions, asFormat, openKeyring, type KeyringFlags } from "./k
 import { printOutput } from "./output";
 import { RpcClient } from "./rpc-client";
 
-interface TxFlags extends KeyringFlags {
+export interface TxFlags extends KeyringFlags {
   node: string;
   chainId?: string;
   gas: string;
@@ -23,7 +23,7 @@ interface TxFlags extends KeyringFlags {
   output: string;
 }
 
-function addTxOptions(cmd: Command): Command {
+export function addTxOptions(cmd: Command): Command {
   return addKeyringOptions(cmd)
     .option("--node <url>", "CometBFT RPC address", "http://127.0.0.1:26657")
     .option("--chain-id <id>", "chain id (default: asked from the node)")
@@ -33,7 +33,8 @@ function addTxOptions(cmd: Command): Command {
     .option("--memo <memo>", "tx memo", "");
 }
 
-export function registerTxCommands(program: Command): void {
+/** Registers `tx` and its bank commands; returns `tx` for other modules' commands. */
+export function registerTxCommands(program: Command): Command {
   const tx = program.command("tx").description("sign and broadcast transactions");
   const bank = tx.command("bank").description("bank transactions");
   addTxOptions(bank.command("send <from_key> <to_address> <coins>").description("send coins, e.g. 'send alice peg1... 1000upeg'"))
@@ -47,6 +48,7 @@ export function registerTxCommands(program: Command): void {
       printOutput(res, asFormat(o.output));
       if (res.code !== 0) process.exitCode = 1;
     });
+  return tx;
 }
 
 /** Builds, (simulates,) signs in SIGN_MODE_DIRECT and broadcasts one tx, then waits for its block. */

@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { parse as parseToml } from "smol-toml";
-import { generateEd25519, nodeId, nodeKeyJson, parseEd25519KeyFile, privValidatorKeyJson, type Ed25519Key } from "./keys";
+import { generateEd25519, generateSignerKey, nodeId, nodeKeyJson, parseEd25519KeyFile, parseSignerKeyFile, privValidatorKeyJson, signerKeyJson, type Ed25519Key, type SignerKey } from "./keys";
 
 /** A node's home folder, laid out as simd/gaiad do so CometBFT reads it directly. */
 export class Home {
@@ -19,6 +19,8 @@ export class Home {
   get genesisFile(): string { return join(this.configDir, "genesis.json"); }
   get nodeKeyFile(): string { return join(this.configDir, "node_key.json"); }
   get validatorKeyFile(): string { return join(this.configDir, "priv_validator_key.json"); }
+  /** The federation member's main-chain signing key (`pegzone signer` uses it). */
+  get signerKeyFile(): string { return join(this.configDir, "signer_key.json"); }
   get validatorStateFile(): string { return join(this.dataDir, "priv_validator_state.json"); }
   get appDbDir(): string { return join(this.dataDir, "application.db"); }
 
@@ -74,7 +76,7 @@ export interface GenesisDoc {
 }
 
 /** Creates keys and config files; never overwrites an existing home. Returns the node's validator entry. */
-export function initHome(home: Home, settings: NodeSettings, appConfig: AppConfig = defaultAppConfig): { validator: GenesisValidator; nodeId: string } {
+export function initHome(home: Home, settings: NodeSettings, appConfig: AppConfig = defaultAppConfig): { validator: GenesisValidator; nodeId: string; signerPubkey: Uint8Array } {
   if (existsSync(home.cometConfigFile)) throw new Error(`${home.dir} is already initialized (found ${home.cometConfigFile})`);
   mkdirSync(home.configDir, { recursive: true });
   mkdirSync(home.dataDir, { recursive: true });
@@ -83,10 +85,12 @@ export function initHome(home: Home, settings: NodeSettings, appConfig: AppConfi
   writeJson(home.nodeKeyFile, nodeKeyJson(nodeKey), 0o600);
   writeJson(home.validatorKeyFile, privValidatorKeyJson(validatorKey), 0o600);
   writeJson(home.validatorStateFile, { height: "0", round: 0, step: 0 }, 0o600);
+  const signerKey = generateSignerKey();
+  writeJson(home.signerKeyFile, signerKeyJson(signerKey), 0o600);
   writeCometConfig(home, settings);
   writeAppConfig(home, appConfig);
   const pv = privValidatorKeyJson(validatorKey) as { address: string; pub_key: GenesisValidator["pub_key"] };
-  return { validator: { address: pv.address, pub_key: pv.pub_key, power: "10", name: settings.moniker }, nodeId: nodeId(nodeKey) };
+  return { validator: { address: pv.address, pub_key: pv.pub_key, power: "10", name: settings.moniker }, nodeId: nodeId(nodeKey), signerPubkey: signerKey.publicKey };
 }
 
 export function newGenesis(chainId: string, validators: GenesisValidator[], appState: Record<string, unknown>, genesisTime: Date): GenesisDoc {
@@ -184,6 +188,10 @@ export function writeGenesis(home: Home, genesis: GenesisDoc): void {
 
 export function readNodeId(home: Home): string {
   return nodeId(readKey(home.nodeKeyFile));
+}
+
+export function readSignerKey(home: Home): SignerKey {
+  return parseSignerKeyFile(JSON.parse(readFileSync(home.signerKeyFile, "utf8")));
 }
 
 function readKey(file: string): Ed25519Key {

@@ -1,4 +1,5 @@
 import { createHash, generateKeyPairSync } from "node:crypto";
+import { secp256k1 } from "@noble/curves/secp256k1.js";
 
 /** An ed25519 key in CometBFT's JSON key-file form (node key and validator key). */
 export interface Ed25519Key {
@@ -42,4 +43,27 @@ export function parseEd25519KeyFile(json: { priv_key: { type: string; value: str
   const raw = Buffer.from(json.priv_key.value, "base64");
   if (raw.length !== 64) throw new Error("ed25519 private key must be 64 bytes");
   return { privateKey: raw, publicKey: raw.subarray(32) };
+}
+
+/** A federation member's main-chain signing key (secp256k1), kept in the node's home apart from CometBFT's keys. */
+export interface SignerKey {
+  privateKey: Uint8Array;
+  /** 33-byte compressed public key: what genesis lists in the federation. */
+  publicKey: Uint8Array;
+}
+
+export function generateSignerKey(): SignerKey {
+  const privateKey = secp256k1.utils.randomSecretKey();
+  return { privateKey, publicKey: secp256k1.getPublicKey(privateKey, true) };
+}
+
+export function signerKeyJson(key: SignerKey): object {
+  return { type: "secp256k1", pub_key: Buffer.from(key.publicKey).toString("hex"), priv_key: Buffer.from(key.privateKey).toString("hex") };
+}
+
+export function parseSignerKeyFile(json: { type?: string; priv_key?: string }): SignerKey {
+  if (json.type !== "secp256k1" || typeof json.priv_key !== "string" || !/^[0-9a-f]{64}$/.test(json.priv_key))
+    throw new Error("signer key file must hold a hex secp256k1 priv_key");
+  const privateKey = Uint8Array.from(Buffer.from(json.priv_key, "hex"));
+  return { privateKey, publicKey: secp256k1.getPublicKey(privateKey, true) };
 }

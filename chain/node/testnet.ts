@@ -19,6 +19,8 @@ export interface TestnetNode {
   moniker: string;
   nodeId: string;
   ports: { p2p: number; rpc: number; abci: number };
+  /** The node's federation signing key (compressed secp256k1), also in its config/signer_key.json. */
+  signerPubkey: Uint8Array;
 }
 
 /** N validator homes sharing one genesis, peered with each other on 127.0.0.1 with distinct ports. */
@@ -31,9 +33,9 @@ export function createTestnet(o: TestnetOptions): { nodes: TestnetNode[]; genesi
   for (let i = 0; i < o.validators; i++) {
     const home = new Home(join(o.outputDir, `node${i}`));
     const moniker = `node${i}`;
-    const { validator, nodeId } = initHome(home, { moniker, ports: ports(i), timeoutCommit: o.timeoutCommit }, o.appConfig ?? defaultAppConfig);
+    const { validator, nodeId, signerPubkey } = initHome(home, { moniker, ports: ports(i), timeoutCommit: o.timeoutCommit }, o.appConfig ?? defaultAppConfig);
     validators.push(validator);
-    nodes.push({ home, moniker, nodeId, ports: ports(i) });
+    nodes.push({ home, moniker, nodeId, ports: ports(i), signerPubkey });
   }
   for (const node of nodes) {
     const peers = nodes.filter((n) => n !== node).map((n) => `${n.nodeId}@127.0.0.1:${n.ports.p2p}`).join(",");

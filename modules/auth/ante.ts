@@ -61,6 +61,10 @@ export function newAnteHandler(deps: AnteDeps): AnteHandler {
       } catch (err) {
         throw sdkErrors.ErrInsufficientFunds.wrap(`insufficient funds to pay for fees; ${err instanceof Error ? err.message : err}`);
       }
+    } else if (ctx.mode === "simulate" && deps.minGasPrices.length > 0) {
+      // Wallets (CosmJS "auto") simulate with no fee, then pay one: charge the transfer's reads and
+      // writes here, on the discarded simulation branch, so the estimate covers them.
+      await deps.bank.send(ctx, payer, deps.feeCollector, [{ denom: deps.minGasPrices[0].denom, amount: 1n }]).catch(() => undefined);
     }
     ctx.events.emit("tx", [["fee", formatCoins(fee)], ["fee_payer", payerText]]);
 

@@ -1,0 +1,107 @@
+/** `pegzone query peg ...` and `pegzone tx peg ...`: the peg module from the command line. */
+import type { Command } from "commander";
+import type { Any } from "cosmjs-types/google/protobuf/any";
+import { pegzone } from "../../proto";
+import { pegTypeUrls } from "../../modules/peg/msgs";
+import { snakeKeys } from "../app/json-case";
+import { asFormat, openKeyring } from "./keys";
+import { printOutput } from "./output";
+import { addQueryOptions, type QueryFlags } from "./query";
+import { RpcClient } from "./rpc-client";
+import { addTxOptions, signAndBroadcast, type TxFlags } from "./tx";
+
+const v1 = pegzone.peg.v1;
+const JSON_OPTIONS = { longs: String, bytes: String, defaults: true } as const;
+
+/** A generated protobufjs message class, as far as building one goes. */
+interface Encodable {
+  create(properties?: object): unknown;
+  encode(message: never): { finish(): Uint8Array };
+}
+
+/** Sends a peg query and returns the decoded response. */
+export async function pegQuery<Res>(rpc: RpcClient, method: string, reqType: Encodable, request: object, resType: { decode(bytes: Uint8Array): Res }, height = 0): Promise<Res> {
+  const bytes = reqType.encode(reqType.create(request) as never).finish();
+  return resType.decode(await rpc.query(`/pegzone.peg.v1.Query/${method}`, bytes, height));
+}
+
+/** A peg message as a tx Any. */
+export function pegMsg(typeUrl: string, type: Encodable, fields: object): Any {
+  return { typeUrl, value: type.encode(type.create(fields) as never).finish() };
+}
+
+function show<T>(type: { toObject(message: T, options: typeof JSON_OPTIONS): object }, message: T, o: { output: string }): void {
+  printOutput(snakeKeys(type.toObject(message, JSON_OPTIONS)), o.output === "json" ? "json" : "text");
+}
+
+interface MainchainFlag {
+  mainchain: string;
+}
+
+export function registerPegQueryCommands(query: Command): void {
+  const peg = query.command("peg").description("the peg module: main chains, light clients, deposits, reserves");
+  const withMainchain = (cmd: Command) => addQueryOptions(cmd).option("--mainchain <id>", "main chain id", "btc-regtest");
+  const rpcOf = (o: QueryFlags) => new RpcClient(o.node);
+
+  addQueryOptions(peg.command("mainchains").description("registered main chains, their parameters and federations")).action(async (o: QueryFlags) => {
+    show(v1.QueryMainChainsResponse, await pegQuery(rpcOf(o), "MainChains", v1.QueryMainChainsRequest, {}, v1.QueryMainChainsResponse, Number(o.height)), o);
+  });
+
+  withMainchain(peg.command("client-state").description("the light client's tip, chain work and freeze state")).action(async (o: QueryFlags & MainchainFlag) => {
+    show(v1.QueryClientStateResponse, await pegQuery(rpcOf(o), "ClientState", v1.QueryClientStateRequest, { mainchain: o.mainchain }, v1.QueryClientStateResponse, Number(o.height)), o);
+  });
+
+  withMainchain(peg.command("header <height_or_hash>").description("a stored main-chain header, by best-chain height or by hash")).action(
+    async (at: string, o: QueryFlags & MainchainFlag) => {
+      const request = /^[0-9a-f]{64}$/.test(at) ? { mainchain: o.mainchain, hash: at } : { mainchain: o.mainchain, height: Number.parseInt(at, 10) };
+      show(v1.QueryHeaderResponse, await pegQuery(rpcOf(o), "Header", v1.QueryHeaderRequest, request, v1.QueryHeaderResponse, Number(o.height)), o);
+    },
+  );
+
+  withMainchain(peg.command("deposit-address <recipient>").description("the main-chain address that pays RECIPIENT on pegzone")).action(
+    async (recipient: string, o: QueryFlags & MainchainFlag) => {
+      show(v1.QueryDepositAddressResponse, await pegQuery(rpcOf(o), "DepositAddress", v1.QueryDepositAddressRequest, { mainchain: o.mainchain, recipient }, v1.QueryDepositAddressResponse, Number(o.height)), o);
+    },
+  );
+
+  withMainchain(peg.command("registered-addresses").description("deposit addresses relayers are asked to watch")).action(async (o: QueryFlags & MainchainFlag) => {
+    show(v1.QueryRegisteredAddressesResponse, await pegQuery(rpcOf(o), "RegisteredAddresses", v1.QueryRegisteredAddressesRequest, { mainchain: o.mainchain }, v1.QueryRegisteredAddressesResponse, Number(o.height)), o);
+  });
+
+  withMainchain(peg.command("deposit <txid:vout>").description("whether a main-chain outpoint has been claimed")).action(async (outpoint: string, o: QueryFlags & MainchainFlag) => {
+    const m = /^([0-9a-f]{64}):([0-9]+)$/.exec(outpoint);
+    if (!m) throw new Error(`outpoint must be TXID:VOUT, got ${JSON.stringify(outpoint)}`);
+    show(v1.QueryDepositResponse, await pegQuery(rpcOf(o), "Deposit", v1.QueryDepositRequest, { mainchain: o.mainchain, txid: m[1], vout: Number(m[2]) }, v1.QueryDepositResponse, Number(o.height)), o);
+  });
+
+  withMainchain(peg.command("reserve").description("the federation's reserve: total, outputs, pegged supply and freeze state")).action(async (o: QueryFlags & MainchainFlag) => {
+    show(v1.QueryReserveResponse, await pegQuery(rpcOf(o), "Reserve", v1.QueryReserveRequest, { mainchain: o.mainchain }, v1.QueryReserveResponse, Number(o.height)), o);
+  });
+}
+
+/** Registers `tx peg ...`; returns `tx peg` for commands that live elsewhere (claim). */
+export function registerPegTxCommands(tx: Command): Command {
+  const peg = tx.command("peg").description("peg transactions");
+  const withFrom = (cmd: Command) =>
+    addTxOptions(cmd).requiredOption("--from <key>", "key that signs and pays the fee").option("--mainchain <id>", "main chain id", "btc-regtest");
+
+  withFrom(peg.command("register-address").description("ask relayers to watch a deposit address and claim what is paid to it"))
+    .option("--recipient <address>", "pegzone account the deposits go to (default: --from)")
+    .action(async (o: TxFlags & MainchainFlag & { from: string; recipient?: string }) => {
+      const signer = await openKeyring(o).signer(o.from);
+      const msg = pegMsg(pegTypeUrls.registerDepositAddress, v1.MsgRegisterDepositAddress, { sender: signer.address, mainchain: o.mainchain, recipient: o.recipient ?? "" });
+      await broadcast(o, signer, [msg]);
+    });
+
+  withFrom(peg.command("unfreeze").description("lift a freeze of a peg (the peg authority only)")).action(async (o: TxFlags & MainchainFlag & { from: string }) => {
+    const signer = await openKeyring(o).signer(o.from);
+    await broadcast(o, signer, [pegMsg(pegTypeUrls.unfreeze, v1.MsgUnfreeze, { authority: signer.address, mainchain: o.mainchain })]);
+  });
+  return peg;
+}
+
+async function broadcast(o: TxFlags, signer: Parameters<typeof signAndBroadcast>[1], messages: Any[]): Promise<void> {
+  const res = await signAndBroadcast(new RpcClient(o.node), signer, messages, o);
+  printOutput(res, asFormat(o.output));
+  if (res.code !== 0) process.exitCode = 1;
+}

@@ -1,0 +1,16 @@
+import { registerError } from "../../chain/tx/errors";
+
+/** The peg module's codespace. */
+export const pegErrors = {
+  ErrUnknownMainChain: registerError("peg", 2, "unknown main chain"),
+  ErrFrozen: registerError("peg", 3, "the peg of this main chain is frozen"),
+  ErrInvalidHeaders: registerError("peg", 4, "invalid main-chain headers"),
+  ErrInvalidProof: registerError("peg", 5, "invalid inclusion proof"),
+  ErrNotEnoughConfirmations: registerError("peg", 6, "not enough confirmations"),
+  ErrNotDepositScript: registerError("peg", 7, "output does not pay the recipient's deposit address"),
+  ErrBelowMinimum: registerError("peg", 8, "amount below the minimum"),
+  ErrCapExceeded: registerError("peg", 9, "reserve cap exceeded"),
+  ErrAlreadyClaimed: registerError("peg", 10, "deposit already claimed"),
+  ErrNotFrozen: registerError("peg", 11, "the peg of this main chain is not frozen"),
+  ErrInvalidGenesis: registerError("peg", 12, "invalid peg genesis"),
+} as const;

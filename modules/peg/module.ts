@@ -1,0 +1,165 @@
+/**
+ * The peg module: main chains registered in genesis, their light clients, deposits and reserves.
+ * Genesis (snake_case JSON, bytes base64 as in protobuf JSON):
+ *
+ *   { "authority": "peg1...",           the account that may lift a freeze (MsgUnfreeze)
+ *     "mainchains": [{ "id": "btc-regtest", "client_type": "bitcoin", "network": "regtest",
+ *        "confirmations": 6, "min_deposit": "10000", "peg_in_fee": "1000", "reserve_cap": "...",
+ *        "reorg_limit": 5, "prune_window": 4032,
+ *        "federation": { "id": "1", "members": [{ "pubkey": "<base64>", "weight": 1 }], "threshold": 1 },
+ *        "checkpoint": { ...the light client's trust anchor } }],
+ *     "freezes": [...], "deposits": [...], "reserve": [...], "registered_addresses": [...] }
+ *
+ * The last four are empty in a new chain and filled by export.
+ */
+import type { Context } from "../../chain/app/context";
+import { camelKeys, snakeKeys } from "../../chain/app/json-case";
+import type { AppModule, ServiceRegistrar } from "../../chain/app/module";
+import { pegzone } from "../../proto";
+import { parseAddress } from "../bank/msgs";
+import { pegErrors } from "./errors";
+import { clientConfig, PEG_STORE, PegKeeper, peggedDenom, type MainChain, type PegBankKeeper } from "./keeper";
+import type { MainChainKind } from "./kinds";
+import { registerPegMsgs } from "./msgs";
+import { registerPegQueries } from "./queries";
+
+const v1 = pegzone.peg.v1;
+const JSON_OPTIONS = { longs: String, bytes: String, defaults: true } as const;
+
+export interface MainChainGenesis extends Record<string, unknown> {
+  id: string;
+  checkpoint: unknown;
+}
+
+export interface PegGenesis {
+  authority: string;
+  mainchains: MainChainGenesis[];
+  freezes: Array<Record<string, unknown>>;
+  deposits: Array<Record<string, unknown>>;
+  reserve: Array<Record<string, unknown>>;
+  registered_addresses: Array<Record<string, unknown>>;
+}
+
+const AMOUNT = /^(0|[1-9][0-9]{0,30})$/;
+
+function fromJson<T>(type: { fromObject(o: Record<string, unknown>): T }, json: unknown, what: string): T {
+  try {
+    return type.fromObject(camelKeys(json) as Record<string, unknown>);
+  } catch (e) {
+    throw pegErrors.ErrInvalidGenesis.wrap(`${what}: ${e instanceof Error ? e.message : String(e)}`);
+  }
+}
+
+function toJson(type: { toObject(m: never, o: typeof JSON_OPTIONS): Record<string, unknown> }, message: unknown): Record<string, unknown> {
+  return snakeKeys(type.toObject(message as never, JSON_OPTIONS)) as Record<string, unknown>;
+}
+
+/** The stateless rules a registered main chain must follow; throws ErrInvalidGenesis. */
+export function validateMainChain(chain: MainChain, kind: MainChainKind): void {
+  const bad = (why: string): never => {
+    throw pegErrors.ErrInvalidGenesis.wrap(`main chain ${JSON.stringify(chain.id)}: ${why}`);
+  };
+  if (!/^[a-z0-9][a-z0-9-]{0,63}$/.test(chain.id)) bad("id must be lowercase letters, digits and dashes (at most 64)");
+  for (const [name, value] of [["min_deposit", chain.minDeposit], ["peg_in_fee", chain.pegInFee], ["reserve_cap", chain.reserveCap]] as const)
+    if (!AMOUNT.test(value)) bad(`${name} ${JSON.stringify(value)} is not a non-negative integer`);
+  if (BigInt(chain.minDeposit) <= BigInt(chain.pegInFee)) bad("min_deposit must be greater than peg_in_fee");
+  if (BigInt(chain.reserveCap) <= 0n) bad("reserve_cap must be positive");
+  if (!Number.isInteger(chain.confirmations) || chain.confirmations < 1) bad("confirmations must be at least 1");
+  // A claimed deposit can only be orphaned by a reorg at least `confirmations` deep, and any reorg deeper
+  // than reorg_limit freezes the peg: so no orphaned deposit can ever stay minted unnoticed.
+  if (!(chain.reorgLimit >= 1 && chain.reorgLimit < chain.confirmations)) bad("reorg_limit must be at least 1 and below confirmations");
+  if (!chain.federation) bad("no federation");
+  try {
+    kind.validateFederation(chain.network, chain.federation!);
+  } catch (e) {
+    bad(`federation: ${e instanceof Error ? e.message : String(e)}`);
+  }
+}
+
+export class PegModule implements AppModule {
+  readonly name = PEG_STORE;
+  readonly keeper: PegKeeper;
+
+  constructor(bank: PegBankKeeper, kinds: Readonly<Record<string, MainChainKind>>) {
+    this.keeper = new PegKeeper(bank, kinds);
+  }
+
+  defaultGenesis(): PegGenesis {
+    return { authority: "", mainchains: [], freezes: [], deposits: [], reserve: [], registered_addresses: [] };
+  }
+
+  async initGenesis(ctx: Context, raw: unknown): Promise<void> {
+    const g = { ...this.defaultGenesis(), ...(raw as Partial<PegGenesis>) };
+    if (g.authority !== "") parseAddress(g.authority, "authority");
+    this.keeper.setAuthority(ctx, g.authority);
+    const ids = new Set<string>();
+    for (const entry of g.mainchains) {
+      const { checkpoint, ...fields } = entry;
+      const chain = fromJson(v1.MainChain, fields, "main chain");
+      if (ids.has(chain.id)) throw pegErrors.ErrInvalidGenesis.wrap(`main chain ${chain.id} is listed twice`);
+      ids.add(chain.id);
+      const kind = this.keeper.kind(chain);
+      validateMainChain(chain, kind);
+      this.keeper.setMainChain(ctx, chain);
+      try {
+        await kind.lightClient.initialize(this.keeper.clientStore(ctx, chain.id), clientConfig(chain), checkpoint);
+      } catch (e) {
+        throw pegErrors.ErrInvalidGenesis.wrap(`main chain ${chain.id}: checkpoint: ${e instanceof Error ? e.message : String(e)}`);
+      }
+      this.keeper.bank.setDenomMetadata(ctx, kind.denomMetadata(chain.id));
+    }
+    const known = (id: string, what: string) => {
+      if (!ids.has(id)) throw pegErrors.ErrInvalidGenesis.wrap(`${what} for unknown main chain ${JSON.stringify(id)}`);
+    };
+    for (const f of g.freezes) {
+      const { mainchain, ...state } = f as { mainchain: string };
+      known(mainchain, "freeze");
+      const freeze = fromJson(v1.FreezeState, state, "freeze");
+      if (freeze.frozen) this.keeper.setFreeze(ctx, mainchain, freeze);
+    }
+    for (const d of g.deposits) {
+      const deposit = fromJson(v1.Deposit, d, "deposit");
+      known(deposit.mainchain, "deposit");
+      this.keeper.setDeposit(ctx, deposit);
+    }
+    for (const r of g.reserve) {
+      const { mainchain, ...fields } = r as { mainchain: string };
+      known(mainchain, "reserve output");
+      await this.keeper.addReserveUtxo(ctx, mainchain, fromJson(v1.ReserveUtxo, fields, "reserve output"));
+    }
+    for (const a of g.registered_addresses) {
+      const entry = fromJson(v1.RegisteredAddress, a, "registered address");
+      known(entry.mainchain, "registered address");
+      this.keeper.setRegisteredAddress(ctx, entry, parseAddress(entry.recipient, "registered recipient"));
+    }
+  }
+
+  async exportGenesis(ctx: Context): Promise<PegGenesis> {
+    const out = this.defaultGenesis();
+    out.authority = await this.keeper.getAuthority(ctx);
+    for (const chain of await this.keeper.allMainChains(ctx)) {
+      const client = this.keeper.kind(chain).lightClient;
+      out.mainchains.push({ ...toJson(v1.MainChain, chain), id: chain.id, checkpoint: await client.exportState(this.keeper.clientStore(ctx, chain.id)) });
+      const freeze = await this.keeper.getFreeze(ctx, chain.id);
+      if (freeze.frozen) out.freezes.push({ mainchain: chain.id, ...toJson(v1.FreezeState, freeze) });
+      for (const d of await this.keeper.allDeposits(ctx, chain.id)) out.deposits.push(toJson(v1.Deposit, d));
+      for (const u of await this.keeper.reserveUtxos(ctx, chain.id)) out.reserve.push({ mainchain: chain.id, ...toJson(v1.ReserveUtxo, u) });
+      for (const a of await this.keeper.registeredAddresses(ctx, chain.id)) out.registered_addresses.push(toJson(v1.RegisteredAddress, a));
+    }
+    return out;
+  }
+
+  registerServices(registrar: ServiceRegistrar): void {
+    registerPegMsgs(registrar, this.keeper);
+    registerPegQueries(registrar, this.keeper);
+  }
+
+  /** The reserve invariant: what pegzone owes on a main chain never exceeds what its federation holds. */
+  async endBlock(ctx: Context): Promise<void> {
+    for (const chain of await this.keeper.allMainChains(ctx)) {
+      const supply = await this.keeper.bank.supplyOf(ctx, peggedDenom(chain.id));
+      const reserve = await this.keeper.reserveTotal(ctx, chain.id);
+      if (supply > reserve) await this.keeper.freeze(ctx, chain.id, `reserve invariant broken: supply ${supply} of ${peggedDenom(chain.id)} > reserve ${reserve}`);
+    }
+  }
+}

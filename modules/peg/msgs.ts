@@ -1,0 +1,183 @@
+import type { Any } from "cosmjs-types/google/protobuf/any";
+import type { Context } from "../../chain/app/context";
+import type { MsgHandler, ServiceRegistrar } from "../../chain/app/module";
+import { sdkErrors, type RegisteredError } from "../../chain/tx/errors";
+import { pegzone } from "../../proto";
+import { parseAddress } from "../bank/msgs";
+import { pegErrors } from "./errors";
+import { clientConfig, peggedDenom, type MainChain, type PegKeeper } from "./keeper";
+
+const v1 = pegzone.peg.v1;
+export const MAX_HEADERS_PER_MSG = 2000;
+const HEX64 = /^[0-9a-f]{64}$/;
+
+export const pegTypeUrls = {
+  relayHeaders: "/pegzone.peg.v1.MsgRelayHeaders",
+  registerDepositAddress: "/pegzone.peg.v1.MsgRegisterDepositAddress",
+  claimDeposit: "/pegzone.peg.v1.MsgClaimDeposit",
+  unfreeze: "/pegzone.peg.v1.MsgUnfreeze",
+} as const;
+
+function response(typeUrl: string, value: Uint8Array): Any {
+  return { typeUrl: `${typeUrl}Response`, value };
+}
+
+function requireMainchainId(id: string): void {
+  if (!/^[a-z0-9][a-z0-9-]{0,63}$/.test(id)) throw pegErrors.ErrUnknownMainChain.wrap(`invalid main-chain id ${JSON.stringify(id)}`);
+}
+
+/** A light client's refusal (an Error with a `reason`) as a peg error; anything else is rethrown as it is. */
+function asPegError(err: unknown, as: RegisteredError): never {
+  if (err instanceof Error && typeof (err as { reason?: unknown }).reason === "string") throw as.wrap(err.message, err);
+  throw err;
+}
+
+async function requireNotFrozen(ctx: Context, keeper: PegKeeper, chain: MainChain): Promise<void> {
+  const freeze = await keeper.getFreeze(ctx, chain.id);
+  if (freeze.frozen) throw pegErrors.ErrFrozen.wrap(`${chain.id} since height ${freeze.height}: ${freeze.reason}`);
+}
+
+export function registerPegMsgs(registrar: ServiceRegistrar, keeper: PegKeeper): void {
+  const relay: MsgHandler<pegzone.peg.v1.MsgRelayHeaders> = {
+    signers: (msg) => [msg.relayer],
+    validate(msg) {
+      parseAddress(msg.relayer, "relayer");
+      requireMainchainId(msg.mainchain);
+      if (msg.headers.length === 0) throw sdkErrors.ErrInvalidRequest.wrap("no headers");
+      if (msg.headers.length > MAX_HEADERS_PER_MSG)
+        throw sdkErrors.ErrInvalidRequest.wrap(`${msg.headers.length} headers; at most ${MAX_HEADERS_PER_MSG} per message`);
+    },
+    async handle(ctx, msg) {
+      const chain = await keeper.mustGetMainChain(ctx, msg.mainchain);
+      const client = keeper.kind(chain).lightClient;
+      // Relaying goes on while frozen: the light client must keep following the main chain.
+      const result = await client
+        .update(keeper.clientStore(ctx, chain.id), clientConfig(chain), msg.headers, { blockTime: Number(ctx.header.time.seconds) })
+        .catch((e: unknown) => asPegError(e, pegErrors.ErrInvalidHeaders));
+      ctx.events.emit("relay_headers", [
+        ["mainchain", chain.id],
+        ["added", String(result.added)],
+        ["tip_height", String(result.status.tipHeight)],
+        ["tip_hash", result.status.tipHash],
+        ["reorg_depth", String(result.reorgDepth)],
+      ]);
+      if (result.reorgDepth > chain.reorgLimit) {
+        await keeper.freeze(ctx, chain.id, `a reorg disconnected ${result.reorgDepth} blocks, more than the limit of ${chain.reorgLimit}; new tip ${result.status.tipHash} at ${result.status.tipHeight}`);
+      }
+      const out = v1.MsgRelayHeadersResponse.create({ added: result.added, tipHeight: result.status.tipHeight, tipHash: result.status.tipHash, reorgDepth: result.reorgDepth });
+      return response(pegTypeUrls.relayHeaders, v1.MsgRelayHeadersResponse.encode(out).finish());
+    },
+  };
+  registrar.msg(pegTypeUrls.relayHeaders, { decode: (b) => v1.MsgRelayHeaders.decode(b) }, relay);
+
+  const register: MsgHandler<pegzone.peg.v1.MsgRegisterDepositAddress> = {
+    signers: (msg) => [msg.sender],
+    validate(msg) {
+      parseAddress(msg.sender, "sender");
+      if (msg.recipient !== "") parseAddress(msg.recipient, "recipient");
+      requireMainchainId(msg.mainchain);
+    },
+    async handle(ctx, msg) {
+      const chain = await keeper.mustGetMainChain(ctx, msg.mainchain);
+      const recipientText = msg.recipient === "" ? msg.sender : msg.recipient;
+      const recipient = parseAddress(recipientText, "recipient");
+      const deposit = keeper.kind(chain).depositAddress(chain.network, chain.federation!, recipient);
+      keeper.setRegisteredAddress(
+        ctx,
+        v1.RegisteredAddress.create({ mainchain: chain.id, recipient: recipientText, address: deposit.address, script: deposit.script, federationId: chain.federation!.id }),
+        recipient,
+      );
+      ctx.events.emit("register_deposit_address", [["mainchain", chain.id], ["recipient", recipientText], ["address", deposit.address]]);
+      return response(pegTypeUrls.registerDepositAddress, v1.MsgRegisterDepositAddressResponse.encode({ address: deposit.address }).finish());
+    },
+  };
+  registrar.msg(pegTypeUrls.registerDepositAddress, { decode: (b) => v1.MsgRegisterDepositAddress.decode(b) }, register);
+
+  const claim: MsgHandler<pegzone.peg.v1.MsgClaimDeposit> = {
+    signers: (msg) => [msg.claimer],
+    validate(msg) {
+      parseAddress(msg.claimer, "claimer");
+      parseAddress(msg.recipient, "recipient");
+      requireMainchainId(msg.mainchain);
+      if (msg.tx.length === 0) throw pegErrors.ErrInvalidProof.wrap("empty transaction");
+      if (msg.merkleProof.length === 0) throw pegErrors.ErrInvalidProof.wrap("empty merkle proof");
+      if (!HEX64.test(msg.blockHash)) throw pegErrors.ErrInvalidProof.wrap(`block hash must be 64 lowercase hex digits, got ${JSON.stringify(msg.blockHash)}`);
+    },
+    async handle(ctx, msg) {
+      const chain = await keeper.mustGetMainChain(ctx, msg.mainchain);
+      await requireNotFrozen(ctx, keeper, chain);
+      const kind = keeper.kind(chain);
+      const proven = await kind.lightClient
+        .proveTransaction(keeper.clientStore(ctx, chain.id), clientConfig(chain), { tx: msg.tx, blockHash: msg.blockHash, proof: msg.merkleProof })
+        .catch((e: unknown) => asPegError(e, pegErrors.ErrInvalidProof));
+      const outpoint = `${proven.txid}:${msg.vout}`;
+      if (await keeper.getDeposit(ctx, chain.id, proven.txid, msg.vout)) throw pegErrors.ErrAlreadyClaimed.wrap(outpoint);
+      if (proven.confirmations < chain.confirmations)
+        throw pegErrors.ErrNotEnoughConfirmations.wrap(`${outpoint} has ${proven.confirmations} of the ${chain.confirmations} confirmations ${chain.id} requires`);
+      const output = proven.outputs[msg.vout];
+      if (output === undefined) throw pegErrors.ErrInvalidProof.wrap(`transaction ${proven.txid} has no output ${msg.vout}`);
+      const recipient = parseAddress(msg.recipient, "recipient");
+      const deposit = kind.depositAddress(chain.network, chain.federation!, recipient);
+      if (Buffer.compare(Buffer.from(output.script), Buffer.from(deposit.script)) !== 0)
+        throw pegErrors.ErrNotDepositScript.wrap(`${outpoint} pays script ${Buffer.from(output.script).toString("hex")}, not ${deposit.address} (${msg.recipient} under federation ${chain.federation!.id})`);
+      const minDeposit = BigInt(chain.minDeposit);
+      if (output.value < minDeposit) throw pegErrors.ErrBelowMinimum.wrap(`${outpoint} pays ${output.value}, the minimum deposit is ${minDeposit}`);
+      const reserve = await keeper.reserveTotal(ctx, chain.id);
+      if (reserve + output.value > BigInt(chain.reserveCap))
+        throw pegErrors.ErrCapExceeded.wrap(`reserve ${reserve} + ${output.value} would exceed the cap of ${chain.reserveCap}`);
+
+      const minted = output.value - BigInt(chain.pegInFee);
+      keeper.setDeposit(
+        ctx,
+        v1.Deposit.create({
+          mainchain: chain.id,
+          txid: proven.txid,
+          vout: msg.vout,
+          amount: output.value.toString(),
+          recipient: msg.recipient,
+          minted: minted.toString(),
+          blockHash: proven.blockHash,
+          blockHeight: proven.height,
+          claimedAt: Number(ctx.header.height),
+        }),
+      );
+      await keeper.addReserveUtxo(
+        ctx,
+        chain.id,
+        v1.ReserveUtxo.create({ txid: proven.txid, vout: msg.vout, value: output.value.toString(), script: deposit.script, witnessScript: deposit.witnessScript, federationId: chain.federation!.id }),
+      );
+      const denom = peggedDenom(chain.id);
+      await keeper.bank.mint(ctx, recipient, [{ denom, amount: minted }]);
+      ctx.events.emit("claim_deposit", [
+        ["mainchain", chain.id],
+        ["outpoint", outpoint],
+        ["recipient", msg.recipient],
+        ["amount", output.value.toString()],
+        ["minted", `${minted}${denom}`],
+        ["block_hash", proven.blockHash],
+      ]);
+      return response(pegTypeUrls.claimDeposit, v1.MsgClaimDepositResponse.encode({ minted: minted.toString() }).finish());
+    },
+  };
+  registrar.msg(pegTypeUrls.claimDeposit, { decode: (b) => v1.MsgClaimDeposit.decode(b) }, claim);
+
+  const unfreeze: MsgHandler<pegzone.peg.v1.MsgUnfreeze> = {
+    signers: (msg) => [msg.authority],
+    validate(msg) {
+      parseAddress(msg.authority, "authority");
+      requireMainchainId(msg.mainchain);
+    },
+    async handle(ctx, msg) {
+      const authority = await keeper.getAuthority(ctx);
+      if (authority === "" || msg.authority !== authority)
+        throw sdkErrors.ErrUnauthorized.wrap(`only the peg authority ${authority || "(none set)"} may unfreeze`);
+      const chain = await keeper.mustGetMainChain(ctx, msg.mainchain);
+      const freeze = await keeper.getFreeze(ctx, chain.id);
+      if (!freeze.frozen) throw pegErrors.ErrNotFrozen.wrap(chain.id);
+      keeper.unfreeze(ctx, chain.id);
+      ctx.events.emit("peg_unfrozen", [["mainchain", chain.id], ["previous_reason", freeze.reason]]);
+      return response(pegTypeUrls.unfreeze, v1.MsgUnfreezeResponse.encode({}).finish());
+    },
+  };
+  registrar.msg(pegTypeUrls.unfreeze, { decode: (b) => v1.MsgUnfreeze.decode(b) }, unfreeze);
+}

@@ -1,0 +1,396 @@
+/**
+ * The peg module in-process: genesis registration, header relay, deposit claims and every forged
+ * input the peg-in must refuse, each leaving the peg's state as it was.
+ */
+import { QueryBalanceRequest, QueryBalanceResponse } from "cosmjs-types/cosmos/bank/v1beta1/query";
+import { createHash } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import pino from "pino";
+import type { Any } from "cosmjs-types/google/protobuf/any";
+import { ADDRESS_PREFIX, addressFromPubkey, fromBech32, toBech32 } from "../../chain/crypto/address";
+import { publicKeyFromPrivate, signSecp256k1 } from "../../chain/crypto/secp256k1";
+import { signDirect } from "../../chain/tx/build";
+import type { PegzoneApp } from "../../chain/app/app";
+import { openPegzoneApp } from "../../chain/app/pegzone";
+import { genesisCheckpoint } from "../../light-client/bitcoin/client";
+import { pegzone } from "../../proto";
+import { bitcoinKind } from "./bitcoin";
+import { pegTypeUrls } from "./msgs";
+import { TestBitcoinChain, testTx } from "./testing";
+
+const v1 = pegzone.peg.v1;
+const CHAIN_ID = "pegzone-peg-unit";
+const MAINCHAIN = "btc-regtest";
+const DENOM = `peg/${MAINCHAIN}`;
+const CONFIRMATIONS = 3;
+const logger = pino({ level: process.env.PEG_TEST_LOG ?? "silent" });
+
+interface TestAccount {
+  privateKey: Uint8Array;
+  pubkey: Uint8Array;
+  address: string;
+  accountNumber: bigint;
+  sequence: bigint;
+}
+
+function account(i: number): TestAccount {
+  const privateKey = createHash("sha256").update(`pegzone peg test account ${i}`).digest();
+  const pubkey = publicKeyFromPrivate(privateKey);
+  return { privateKey, pubkey, address: toBech32(ADDRESS_PREFIX, addressFromPubkey(pubkey)), accountNumber: BigInt(i), sequence: 0n };
+}
+
+const federationKey = publicKeyFromPrivate(createHash("sha256").update("federation member 0").digest());
+const federation = { id: 1, members: [{ pubkey: federationKey, weight: 1 }], threshold: 1 };
+
+function depositScript(recipient: string): Uint8Array {
+  return bitcoinKind.depositAddress("regtest", federation, fromBech32(recipient, ADDRESS_PREFIX)).script;
+}
+
+const dirs: string[] = [];
+afterAll(() => {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
+
+interface Harness {
+  app: PegzoneApp;
+  height: number;
+  accounts: TestAccount[];
+  /** Runs one block of txs and commits it; returns the tx results. */
+  block(txs: Uint8Array[]): Promise<Array<{ code: number; codespace: string; log: string }>>;
+  tx(from: TestAccount, typeUrl: string, type: { encode(m: never): { finish(): Uint8Array }; create(o: object): unknown }, fields: object): Uint8Array;
+  query<T>(method: string, reqType: { encode(m: never): { finish(): Uint8Array }; create(o: object): unknown }, req: object, resType: { decode(b: Uint8Array): T }): Promise<T>;
+  balance(address: string, denom?: string): Promise<bigint>;
+}
+
+async function newHarness(overrides: Record<string, unknown> = {}, extraBank: Array<{ address: string; coins: Array<{ denom: string; amount: string }> }> = []): Promise<Harness> {
+  const dir = mkdtempSync(join(tmpdir(), "pegzone-peg-"));
+  dirs.push(dir);
+  const app = await openPegzoneApp({ dbDir: dir, chainId: CHAIN_ID, minimumGasPrices: "0upeg", pruningKeepRecent: 10, minRetainBlocks: 0, logger });
+  const accounts = [0, 1, 2, 3].map(account);
+  const appState = {
+    auth: { accounts: accounts.map((a) => ({ "@type": "/cosmos.auth.v1beta1.BaseAccount", address: a.address, account_number: String(a.accountNumber), sequence: "0" })) },
+    bank: { balances: [...accounts.map((a) => ({ address: a.address, coins: [{ denom: "upeg", amount: "100000000" }] })), ...extraBank] },
+    peg: {
+      authority: accounts[3].address,
+      mainchains: [
+        {
+          id: MAINCHAIN,
+          client_type: "bitcoin",
+          network: "regtest",
+          confirmations: CONFIRMATIONS,
+          min_deposit: "10000",
+          peg_in_fee: "1000",
+          reserve_cap: "1000000",
+          reorg_limit: CONFIRMATIONS - 1,
+          prune_window: 4032,
+          federation: { id: "1", members: [{ pubkey: Buffer.from(federationKey).toString("base64"), weight: 1 }], threshold: 1 },
+          checkpoint: genesisCheckpoint("regtest"),
+          ...overrides,
+        },
+      ],
+    },
+  };
+  // Bitcoin regtest genesis is from 2011; pegzone's clock starts just after the test chain's blocks.
+  const startTime = 1_296_688_602n + 600n * 5000n;
+  await app.initChain({ time: { seconds: startTime, nanos: 0 }, chainId: CHAIN_ID, consensusParams: undefined, validators: [], appStateBytes: Buffer.from(JSON.stringify(appState)), initialHeight: 1n });
+  const h: Harness = {
+    app,
+    height: 0,
+    accounts,
+    async block(txs) {
+      h.height++;
+      const res = await app.finalizeBlock({
+        txs, decidedLastCommit: { round: 0, votes: [] }, misbehavior: [], hash: new Uint8Array(32), height: BigInt(h.height),
+        time: { seconds: startTime + BigInt(h.height), nanos: 0 }, nextValidatorsHash: new Uint8Array(32), proposerAddress: new Uint8Array(20),
+      });
+      await app.commit({});
+      return res.txResults.map((r) => ({ code: r.code, codespace: r.codespace, log: r.log }));
+    },
+    tx(from, typeUrl, type, fields) {
+      const msg: Any = { typeUrl, value: type.encode(type.create(fields) as never).finish() };
+      const bytes = signDirect(
+        { messages: [msg], memo: "", fee: { amount: [], gasLimit: 50_000_000n }, sequence: from.sequence },
+        { pubkey: from.pubkey, sign: (b) => signSecp256k1(from.privateKey, b) },
+        CHAIN_ID,
+        from.accountNumber,
+      );
+      from.sequence++;
+      return bytes;
+    },
+    async query(method, reqType, req, resType) {
+      const res = await app.query({ path: `/pegzone.peg.v1.Query/${method}`, data: reqType.encode(reqType.create(req) as never).finish(), height: 0n, prove: false });
+      if (res.code !== 0) throw new Error(`${method}: ${res.codespace}/${res.code} ${res.log}`);
+      return resType.decode(res.value);
+    },
+    async balance(address, denom = DENOM) {
+      const res = await app.query({ path: "/cosmos.bank.v1beta1.Query/Balance", data: QueryBalanceRequest.encode({ address, denom }).finish(), height: 0n, prove: false });
+      return BigInt(QueryBalanceResponse.decode(res.value).balance!.amount);
+    },
+  };
+  return h;
+}
+
+const relay = (h: Harness, headers: Uint8Array[], from = h.accounts[2]) =>
+  h.tx(from, pegTypeUrls.relayHeaders, v1.MsgRelayHeaders, { relayer: from.address, mainchain: MAINCHAIN, headers });
+
+interface ClaimFields {
+  tx: Uint8Array;
+  vout: number;
+  blockHash: string;
+  merkleProof: Uint8Array;
+  recipient: string;
+}
+
+const claim = (h: Harness, fields: ClaimFields, from = h.accounts[2]) =>
+  h.tx(from, pegTypeUrls.claimDeposit, v1.MsgClaimDeposit, { claimer: from.address, mainchain: MAINCHAIN, ...fields });
+
+/** Everything the peg-in may change, to compare before and after a refused claim. */
+async function pegState(h: Harness) {
+  const reserve = await h.query("Reserve", v1.QueryReserveRequest, { mainchain: MAINCHAIN }, v1.QueryReserveResponse);
+  const balances = await Promise.all(h.accounts.map((a) => h.balance(a.address)));
+  return JSON.stringify({ reserve: v1.QueryReserveResponse.toObject(reserve, { longs: String, bytes: String }), balances: balances.map(String) });
+}
+
+/** A chain where block 1 holds a deposit of `amount` to account 0's deposit address, confirmed `CONFIRMATIONS` times and relayed. */
+async function depositScenario(amount = 50_000n, opts: { confirmations?: number } = {}) {
+  const h = await newHarness();
+  const btc = new TestBitcoinChain();
+  const recipient = h.accounts[0].address;
+  const depositTx = testTx("deposit", [
+    { value: 1234n, scriptPubKey: Uint8Array.of(0x51) },
+    { value: amount, scriptPubKey: depositScript(recipient) },
+  ]);
+  const block = btc.mine([depositTx]);
+  btc.mineEmpty((opts.confirmations ?? CONFIRMATIONS) - 1);
+  const res = await h.block([relay(h, btc.headers(1))]);
+  expect(res[0]).toMatchObject({ code: 0 });
+  const valid: ClaimFields = { tx: depositTx, vout: 1, blockHash: block.hash, merkleProof: btc.proof(block, 1), recipient };
+  return { h, btc, block, depositTx, valid, recipient };
+}
+
+describe("peg-in", () => {
+  it("mints amount − fee to the recipient once the deposit has its confirmations, and records the reserve", async () => {
+    const { h, valid, recipient, depositTx } = await depositScenario(50_000n);
+    const [res] = await h.block([claim(h, valid)]);
+    expect(res).toMatchObject({ code: 0 });
+    expect(await h.balance(recipient)).toBe(49_000n);
+    const reserve = await h.query("Reserve", v1.QueryReserveRequest, { mainchain: MAINCHAIN }, v1.QueryReserveResponse);
+    expect(reserve.total).toBe("50000");
+    expect(reserve.supply).toBe("49000");
+    expect(reserve.utxos).toHaveLength(1);
+    const txidHex = Buffer.from(createHash("sha256").update(createHash("sha256").update(depositTx).digest()).digest()).reverse().toString("hex");
+    const status = await h.query("Deposit", v1.QueryDepositRequest, { mainchain: MAINCHAIN, txid: txidHex, vout: 1 }, v1.QueryDepositResponse);
+    expect(status.claimed).toBe(true);
+    expect(status.deposit!.minted).toBe("49000");
+  });
+
+  type Case = { name: string; malleate: (s: Awaited<ReturnType<typeof depositScenario>>) => ClaimFields; expErr: [string, number] };
+  const cases: Case[] = [
+    { name: "a Merkle proof of another tx", malleate: ({ valid, btc, block }) => ({ ...valid, merkleProof: btc.proof(block, 0) }), expErr: ["peg", 5] },
+    {
+      name: "a proof whose position was altered",
+      malleate: ({ valid }) => {
+        const proof = Uint8Array.from(valid.merkleProof);
+        proof[proof.length - 1] ^= 0x01; // flip a flag bit: the path now leads elsewhere
+        return { ...valid, merkleProof: proof };
+      },
+      expErr: ["peg", 5],
+    },
+    { name: "a tx that is not in the block", malleate: ({ valid }) => ({ ...valid, tx: testTx("elsewhere", [{ value: 50_000n, scriptPubKey: depositScript(valid.recipient) }]) }), expErr: ["peg", 5] },
+    { name: "an output index past the tx's outputs", malleate: ({ valid }) => ({ ...valid, vout: 7 }), expErr: ["peg", 5] },
+    { name: "an output to another script", malleate: ({ valid }) => ({ ...valid, vout: 0 }), expErr: ["peg", 7] },
+    { name: "the deposit claimed for someone it does not name", malleate: ({ valid, h }) => ({ ...valid, recipient: h.accounts[1].address }), expErr: ["peg", 7] },
+    { name: "an unknown block", malleate: ({ valid }) => ({ ...valid, blockHash: "11".repeat(32) }), expErr: ["peg", 5] },
+  ];
+  it.each(cases)("refuses $name with no state change", async ({ malleate, expErr }) => {
+    const scenario = await depositScenario();
+    const before = await pegState(scenario.h);
+    const [res] = await scenario.h.block([claim(scenario.h, malleate(scenario))]);
+    expect([res.codespace, res.code]).toEqual(expErr);
+    expect(await pegState(scenario.h)).toBe(before);
+  });
+
+  it("refuses a deposit with too few confirmations, then accepts it once confirmed", async () => {
+    const { h, btc, valid } = await depositScenario(50_000n, { confirmations: CONFIRMATIONS - 1 });
+    const before = await pegState(h);
+    const [res] = await h.block([claim(h, valid)]);
+    expect([res.codespace, res.code]).toEqual(["peg", 6]);
+    expect(res.log).toMatch(/2 of the 3 confirmations/);
+    expect(await pegState(h)).toBe(before);
+    btc.mine();
+    await h.block([relay(h, btc.headers(btc.tip.height))]);
+    expect((await h.block([claim(h, valid)]))[0].code).toBe(0);
+  });
+
+  it("refuses the same outpoint claimed twice, in one block and in a later one", async () => {
+    const { h, valid, recipient } = await depositScenario();
+    const results = await h.block([claim(h, valid), claim(h, valid, h.accounts[1])]);
+    expect(results.map((r) => [r.codespace, r.code])).toEqual([["", 0], ["peg", 10]]);
+    const after = await pegState(h);
+    const [again] = await h.block([claim(h, valid)]);
+    expect([again.codespace, again.code]).toEqual(["peg", 10]);
+    expect(await pegState(h)).toBe(after);
+    expect(await h.balance(recipient)).toBe(49_000n);
+  });
+
+  it("refuses a 64-byte transaction", async () => {
+    const h = await newHarness();
+    const btc = new TestBitcoinChain();
+    // 4 version + 1 + 41 input + 1 + 13 output (8 value, 1 length, 4 script) + 4 locktime = 64 bytes
+    const tx64 = testTx("sixty-four", [{ value: 50_000n, scriptPubKey: Uint8Array.of(0x51, 0x51, 0x51, 0x51) }]);
+    expect(tx64.length).toBe(64);
+    const block = btc.mine([tx64]);
+    btc.mineEmpty(CONFIRMATIONS);
+    await h.block([relay(h, btc.headers(1))]);
+    const before = await pegState(h);
+    const [res] = await h.block([claim(h, { tx: tx64, vout: 0, blockHash: block.hash, merkleProof: btc.proof(block, 1), recipient: h.accounts[0].address })]);
+    expect([res.codespace, res.code]).toEqual(["peg", 5]);
+    expect(res.log).toMatch(/64/);
+    expect(await pegState(h)).toBe(before);
+  });
+
+  it("refuses an amount under the minimum and a claim over the cap", async () => {
+    const small = await depositScenario(9_999n);
+    const [low] = await small.h.block([claim(small.h, small.valid)]);
+    expect([low.codespace, low.code]).toEqual(["peg", 8]);
+    const big = await depositScenario(1_000_001n);
+    const [over] = await big.h.block([claim(big.h, big.valid)]);
+    expect([over.codespace, over.code]).toEqual(["peg", 9]);
+    expect(await big.h.balance(big.recipient)).toBe(0n);
+  });
+
+  it("refuses a deposit in a block that a more-work fork orphaned (a reorg within the limit: no freeze)", async () => {
+    const h = await newHarness();
+    const btc = new TestBitcoinChain();
+    btc.mineEmpty(5);
+    const recipient = h.accounts[0].address;
+    const depositTx = testTx("orphaned deposit", [{ value: 50_000n, scriptPubKey: depositScript(recipient) }]);
+    const block = btc.mine([depositTx]);
+    await h.block([relay(h, btc.headers(1))]);
+    // a branch from height 5 with more work replaces the deposit's block (a reorg of depth 1)
+    const fork = btc.fork(5);
+    fork.mineEmpty(CONFIRMATIONS + 1, "fork");
+    const [relayed] = await h.block([relay(h, fork.headers(6))]);
+    expect(relayed.code).toBe(0);
+    const state = await h.query("ClientState", v1.QueryClientStateRequest, { mainchain: MAINCHAIN }, v1.QueryClientStateResponse);
+    expect(state.freeze?.frozen ?? false).toBe(false);
+    expect(state.tipHash).toBe(fork.tip.hash);
+    const before = await pegState(h);
+    const [res] = await h.block([claim(h, { tx: depositTx, vout: 0, blockHash: block.hash, merkleProof: btc.proof(block, 1), recipient })]);
+    expect([res.codespace, res.code]).toEqual(["peg", 5]);
+    expect(await pegState(h)).toBe(before);
+  });
+
+  it("keeps a claimable deposit through a shallow reorg above it", async () => {
+    const { h, btc, block, valid } = await depositScenario();
+    const fork = btc.fork(block.height);
+    fork.mineEmpty(CONFIRMATIONS, "fork"); // disconnects the 2 blocks above the deposit: depth 2 = the limit
+    const [relayed] = await h.block([relay(h, fork.headers(block.height + 1))]);
+    expect(relayed.code).toBe(0);
+    const state = await h.query("ClientState", v1.QueryClientStateRequest, { mainchain: MAINCHAIN }, v1.QueryClientStateResponse);
+    expect(state.freeze?.frozen ?? false).toBe(false);
+    expect((await h.block([claim(h, valid)]))[0].code).toBe(0);
+  });
+
+  it("freezes on a reorg beyond the limit: minting stops until the authority unfreezes", async () => {
+    const { h, btc, valid, recipient } = await depositScenario();
+    const fork = btc.fork(btc.tip.height - CONFIRMATIONS);
+    fork.mineEmpty(CONFIRMATIONS + 1, "deep");
+    await h.block([relay(h, fork.headers(fork.tip.height - CONFIRMATIONS))]);
+    const state = await h.query("ClientState", v1.QueryClientStateRequest, { mainchain: MAINCHAIN }, v1.QueryClientStateResponse);
+    expect(state.freeze!.frozen).toBe(true);
+    expect(state.freeze!.reason).toMatch(/reorg disconnected 3 blocks/);
+    expect(state.tipHash).toBe(fork.tip.hash);
+
+    // the original deposit is orphaned anyway; a deposit on the new best chain is refused while frozen
+    const depositTx = testTx("after freeze", [{ value: 50_000n, scriptPubKey: depositScript(recipient) }]);
+    const block = fork.mine([depositTx]);
+    fork.mineEmpty(CONFIRMATIONS);
+    await h.block([relay(h, fork.headers(block.height))]);
+    const fresh = { tx: depositTx, vout: 0, blockHash: block.hash, merkleProof: fork.proof(block, 1), recipient };
+    const [frozen] = await h.block([claim(h, fresh)]);
+    expect([frozen.codespace, frozen.code]).toEqual(["peg", 3]);
+
+    const unfreeze = (from: TestAccount) => h.tx(from, pegTypeUrls.unfreeze, v1.MsgUnfreeze, { authority: from.address, mainchain: MAINCHAIN });
+    const [notAuthority] = await h.block([unfreeze(h.accounts[1])]);
+    expect([notAuthority.codespace, notAuthority.code]).toEqual(["sdk", 4]);
+    const [ok] = await h.block([unfreeze(h.accounts[3])]);
+    expect(ok).toMatchObject({ code: 0 });
+    const [claimed] = await h.block([claim(h, fresh)]);
+    expect(claimed.code).toBe(0);
+    expect(await h.balance(recipient)).toBe(49_000n);
+    const [orphaned] = await h.block([claim(h, valid)]);
+    expect([orphaned.codespace, orphaned.code]).toEqual(["peg", 5]);
+  });
+});
+
+describe("header relay", () => {
+  const forged: Array<{ name: string; headers: (btc: TestBitcoinChain) => Uint8Array[]; expErr: [string, number] }> = [
+    { name: "a batch over 2,000 headers", headers: () => Array.from({ length: 2001 }, () => new Uint8Array(80)), expErr: ["sdk", 18] },
+    { name: "an unknown parent", headers: (btc) => btc.headers(2), expErr: ["peg", 4] },
+    {
+      name: "too little work",
+      headers: (btc) => {
+        const raw = Uint8Array.from(btc.blocks[1].header);
+        for (let nonce = 0; ; nonce++) {
+          new DataView(raw.buffer).setUint32(76, nonce, true);
+          // regtest's target takes about every second hash: find one above it
+          if (createHash("sha256").update(createHash("sha256").update(raw).digest()).digest()[31] >= 0x80) return [raw];
+        }
+      },
+      expErr: ["peg", 4],
+    },
+    { name: "a header that is not 80 bytes", headers: (btc) => [btc.blocks[1].header.subarray(0, 79)], expErr: ["peg", 4] },
+  ];
+  it.each(forged)("refuses $name and stores nothing", async ({ headers, expErr }) => {
+    const h = await newHarness();
+    const btc = new TestBitcoinChain();
+    btc.mineEmpty(3);
+    await h.block([]);
+    const before = await h.query("ClientState", v1.QueryClientStateRequest, { mainchain: MAINCHAIN }, v1.QueryClientStateResponse);
+    const [res] = await h.block([relay(h, headers(btc))]);
+    expect([res.codespace, res.code]).toEqual(expErr);
+    const after = await h.query("ClientState", v1.QueryClientStateRequest, { mainchain: MAINCHAIN }, v1.QueryClientStateResponse);
+    expect(after.tipHeight).toBe(before.tipHeight);
+    expect(after.tipHash).toBe(before.tipHash);
+  });
+
+  it("relays a chain, answers header queries, and re-relaying is harmless", async () => {
+    const h = await newHarness();
+    const btc = new TestBitcoinChain();
+    btc.mineEmpty(10);
+    expect((await h.block([relay(h, btc.headers(1))]))[0].code).toBe(0);
+    expect((await h.block([relay(h, btc.headers(1))]))[0].code).toBe(0);
+    const state = await h.query("ClientState", v1.QueryClientStateRequest, { mainchain: MAINCHAIN }, v1.QueryClientStateResponse);
+    expect(state.tipHeight).toBe(10);
+    expect(state.tipHash).toBe(btc.tip.hash);
+    const byHeight = await h.query("Header", v1.QueryHeaderRequest, { mainchain: MAINCHAIN, height: 4 }, v1.QueryHeaderResponse);
+    expect(byHeight.hash).toBe(btc.blocks[4].hash);
+    const byHash = await h.query("Header", v1.QueryHeaderRequest, { mainchain: MAINCHAIN, hash: btc.blocks[4].hash }, v1.QueryHeaderResponse);
+    expect(byHash.height).toBe(4);
+    expect(Buffer.from(byHash.header).equals(Buffer.from(btc.blocks[4].header))).toBe(true);
+  });
+});
+
+describe("genesis and invariants", () => {
+  it.each([
+    { name: "reorg_limit not below confirmations", overrides: { reorg_limit: CONFIRMATIONS }, expErr: /reorg_limit/ },
+    { name: "min_deposit not above the fee", overrides: { min_deposit: "1000" }, expErr: /min_deposit/ },
+    { name: "an unknown client type", overrides: { client_type: "ethereum" }, expErr: /unknown client type/ },
+    { name: "a threshold of half the weight", overrides: { federation: { id: "1", members: [{ pubkey: Buffer.from(federationKey).toString("base64"), weight: 2 }], threshold: 1 } }, expErr: /more than half/ },
+    { name: "an uncompressed federation key", overrides: { federation: { id: "1", members: [{ pubkey: Buffer.alloc(65, 4).toString("base64"), weight: 1 }], threshold: 1 } }, expErr: /33-byte/ },
+  ])("refuses a genesis with $name", async ({ overrides, expErr }) => {
+    await expect(newHarness(overrides)).rejects.toThrow(expErr);
+  });
+
+  it("freezes a peg whose supply exceeds its reserve, and says why", async () => {
+    const holder = account(7).address;
+    const h = await newHarness({}, [{ address: holder, coins: [{ denom: DENOM, amount: "5000" }] }]);
+    await h.block([]);
+    const state = await h.query("ClientState", v1.QueryClientStateRequest, { mainchain: MAINCHAIN }, v1.QueryClientStateResponse);
+    expect(state.freeze!.frozen).toBe(true);
+    expect(state.freeze!.reason).toMatch(/supply 5000 .* > reserve 0/);
+  });
+});

@@ -1,0 +1,100 @@
+import type { QueryHandler, ServiceRegistrar } from "../../chain/app/module";
+import { sdkErrors } from "../../chain/tx/errors";
+import { pegzone } from "../../proto";
+import { parseAddress } from "../bank/msgs";
+import { peggedDenom, type PegKeeper } from "./keeper";
+
+const v1 = pegzone.peg.v1;
+const path = (method: string) => `/pegzone.peg.v1.Query/${method}`;
+
+/** A query handler from a request decoder, a response encoder and what to answer. */
+function handler<Req, Res>(
+  req: { decode(bytes: Uint8Array): Req },
+  res: { encode(response: Res): { finish(): Uint8Array } },
+  answer: (ctx: Parameters<QueryHandler>[0], request: Req) => Promise<Res>,
+): QueryHandler {
+  return async (ctx, bytes) => res.encode(await answer(ctx, req.decode(bytes))).finish();
+}
+
+export function registerPegQueries(registrar: ServiceRegistrar, keeper: PegKeeper): void {
+  registrar.query(
+    path("MainChains"),
+    handler(v1.QueryMainChainsRequest, v1.QueryMainChainsResponse, async (ctx) =>
+      v1.QueryMainChainsResponse.create({ mainchains: await keeper.allMainChains(ctx), authority: await keeper.getAuthority(ctx) }),
+    ),
+  );
+
+  registrar.query(
+    path("ClientState"),
+    handler(v1.QueryClientStateRequest, v1.QueryClientStateResponse, async (ctx, req) => {
+      const chain = await keeper.mustGetMainChain(ctx, req.mainchain);
+      const status = await keeper.kind(chain).lightClient.status(keeper.clientStore(ctx, chain.id));
+      return v1.QueryClientStateResponse.create({
+        clientType: chain.clientType,
+        tipHeight: status.tipHeight,
+        tipHash: status.tipHash,
+        chainWork: status.chainWork,
+        lowestHeight: status.lowestHeight,
+        freeze: await keeper.getFreeze(ctx, chain.id),
+      });
+    }),
+  );
+
+  registrar.query(
+    path("Header"),
+    handler(v1.QueryHeaderRequest, v1.QueryHeaderResponse, async (ctx, req) => {
+      const chain = await keeper.mustGetMainChain(ctx, req.mainchain);
+      const at = req.hash !== "" ? { hash: req.hash } : { height: req.height };
+      const info = await keeper.kind(chain).lightClient.header(keeper.clientStore(ctx, chain.id), at);
+      if (info === undefined) throw sdkErrors.ErrNotFound.wrap(`${chain.id}: no stored header ${"hash" in at ? at.hash : `at height ${at.height}`}`);
+      return v1.QueryHeaderResponse.create({
+        height: info.height,
+        hash: info.hash,
+        header: Buffer.from(info.header, "hex"),
+        chainWork: info.chainWork,
+        onBestChain: info.onBestChain,
+      });
+    }),
+  );
+
+  registrar.query(
+    path("DepositAddress"),
+    handler(v1.QueryDepositAddressRequest, v1.QueryDepositAddressResponse, async (ctx, req) => {
+      const chain = await keeper.mustGetMainChain(ctx, req.mainchain);
+      const deposit = keeper.kind(chain).depositAddress(chain.network, chain.federation!, parseAddress(req.recipient, "recipient"));
+      return v1.QueryDepositAddressResponse.create({ ...deposit, federationId: chain.federation!.id });
+    }),
+  );
+
+  registrar.query(
+    path("RegisteredAddresses"),
+    handler(v1.QueryRegisteredAddressesRequest, v1.QueryRegisteredAddressesResponse, async (ctx, req) => {
+      const chain = await keeper.mustGetMainChain(ctx, req.mainchain);
+      return v1.QueryRegisteredAddressesResponse.create({ addresses: await keeper.registeredAddresses(ctx, chain.id) });
+    }),
+  );
+
+  registrar.query(
+    path("Deposit"),
+    handler(v1.QueryDepositRequest, v1.QueryDepositResponse, async (ctx, req) => {
+      const chain = await keeper.mustGetMainChain(ctx, req.mainchain);
+      if (!/^[0-9a-f]{64}$/.test(req.txid)) throw sdkErrors.ErrInvalidRequest.wrap(`txid must be 64 lowercase hex digits`);
+      const deposit = await keeper.getDeposit(ctx, chain.id, req.txid, req.vout);
+      return v1.QueryDepositResponse.create({ claimed: deposit !== undefined, deposit });
+    }),
+  );
+
+  registrar.query(
+    path("Reserve"),
+    handler(v1.QueryReserveRequest, v1.QueryReserveResponse, async (ctx, req) => {
+      const chain = await keeper.mustGetMainChain(ctx, req.mainchain);
+      return v1.QueryReserveResponse.create({
+        total: (await keeper.reserveTotal(ctx, chain.id)).toString(),
+        supply: (await keeper.bank.supplyOf(ctx, peggedDenom(chain.id))).toString(),
+        pending: "0",
+        utxos: await keeper.reserveUtxos(ctx, chain.id),
+        freeze: await keeper.getFreeze(ctx, chain.id),
+      });
+    }),
+  );
+}

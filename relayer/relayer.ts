@@ -1,0 +1,225 @@
+/**
+ * The relayer: follows a Bitcoin node's best chain and keeps pegzone's light client level with it,
+ * then claims confirmed deposits to registered deposit addresses. Everything it sends is checked by
+ * pegzone, so a relayer can only be slow, never wrong; and every step is idempotent, so it may be
+ * restarted (or pegzone, or the Bitcoin node) at any moment.
+ *
+ *   headers  find the fork point (highest height where pegzone's best chain and the node's agree),
+ *            then relay the node's headers above it in batches of at most 2,000.
+ *   deposits scan blocks pegzone holds with enough confirmations for outputs paying a registered
+ *            address; claim those not yet claimed. The scan position per address is kept in a state
+ *            file; a block with enough confirmations cannot leave pegzone's best chain without
+ *            freezing the peg (reorg_limit < confirmations), so it is never scanned twice.
+ */
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { dirname } from "node:path";
+import type { Any } from "cosmjs-types/google/protobuf/any";
+import type { Logger } from "../chain/log";
+import type { KeySigner } from "../chain/keys/keyring";
+import type { RpcClient } from "../chain/cli/rpc-client";
+import { pegMsg, pegQuery } from "../chain/cli/peg";
+import { signAndBroadcast, type TxFlags } from "../chain/cli/tx";
+import { SdkError } from "../chain/tx/errors";
+import { parseBlock } from "../light-client/bitcoin/block";
+import { toDisplayHex } from "../light-client/bitcoin/bytes";
+import { encodeTx } from "../light-client/bitcoin/tx";
+import { pegTypeUrls, MAX_HEADERS_PER_MSG } from "../modules/peg/msgs";
+import { pegzone } from "../proto";
+import type { BitcoinRpcClient } from "./bitcoin-rpc";
+import { buildTxOutProof } from "./tx-proof";
+
+const v1 = pegzone.peg.v1;
+/** Claims per pegzone transaction. */
+const CLAIMS_PER_TX = 25;
+/** Parallel header fetches from the Bitcoin node. */
+const FETCH_CONCURRENCY = 16;
+
+export interface RelayerOptions {
+  mainchain: string;
+  btc: BitcoinRpcClient;
+  pegzone: RpcClient;
+  signer: KeySigner;
+  /** Fee settings for the relayer's transactions (gas is always simulated). */
+  tx: Pick<TxFlags, "gasAdjustment" | "gasPrices" | "chainId">;
+  /** Where the deposit scan position is kept between runs. */
+  stateFile: string;
+  logger: Logger;
+  batchSize?: number;
+  /** Called while headers are relayed: `done` of `total` headers (for a progress bar). */
+  onProgress?: (done: number, total: number) => void;
+}
+
+/** What one round did. */
+export interface StepResult {
+  relayed: number;
+  claimed: number;
+  tipHeight: number;
+}
+
+interface ScanState {
+  /** Registered deposit script (hex) → highest height scanned for it. */
+  scanned: Record<string, number>;
+}
+
+export class Relayer {
+  private readonly batchSize: number;
+
+  constructor(private readonly o: RelayerOptions) {
+    this.batchSize = Math.min(o.batchSize ?? MAX_HEADERS_PER_MSG, MAX_HEADERS_PER_MSG);
+  }
+
+  /** One round: headers, then deposits. */
+  async step(): Promise<StepResult> {
+    const relayed = await this.syncHeaders();
+    const { claimed, tipHeight } = await this.claimDeposits();
+    return { relayed, claimed, tipHeight };
+  }
+
+  /** Runs rounds every `pollMs` until `signal` aborts; errors are logged and the round retried. */
+  async run(pollMs: number, signal: AbortSignal): Promise<void> {
+    while (!signal.aborted) {
+      try {
+        const r = await this.step();
+        if (r.relayed > 0 || r.claimed > 0) this.o.logger.info({ mainchain: this.o.mainchain, ...r }, "relayer round");
+      } catch (err) {
+        this.o.logger.warn({ err: err instanceof Error ? err.message : String(err) }, "relayer round failed; retrying");
+      }
+      await sleep(pollMs, signal);
+    }
+  }
+
+  private query<Res>(method: string, reqType: Parameters<typeof pegQuery>[2], request: object, resType: { decode(bytes: Uint8Array): Res }): Promise<Res> {
+    return pegQuery(this.o.pegzone, method, reqType, request, resType);
+  }
+
+  /** pegzone's best-chain hash at `height`, or undefined if it has none there (pruned or above its tip). */
+  private async pegzoneHashAt(height: number): Promise<string | undefined> {
+    try {
+      return (await this.query("Header", v1.QueryHeaderRequest, { mainchain: this.o.mainchain, height }, v1.QueryHeaderResponse)).hash || undefined;
+    } catch (err) {
+      if (err instanceof SdkError && err.codespace === "sdk" && err.code === 38) return undefined;
+      throw err;
+    }
+  }
+
+  /** Relays the node's best chain above the fork point with pegzone's view; returns headers sent. */
+  async syncHeaders(): Promise<number> {
+    const state = await this.query("ClientState", v1.QueryClientStateRequest, { mainchain: this.o.mainchain }, v1.QueryClientStateResponse);
+    const btcTip = await this.o.btc.getBlockCount();
+    let fork = Math.min(state.tipHeight, btcTip);
+    while ((await this.pegzoneHashAt(fork)) !== (await this.o.btc.getBlockHash(fork))) {
+      if (fork <= state.lowestHeight)
+        throw new Error(`the Bitcoin node's chain shares no stored header with pegzone's (stored from height ${state.lowestHeight}); is it the right network?`);
+      fork--;
+    }
+    const total = btcTip - fork;
+    if (total <= 0) return 0;
+    if (fork < state.tipHeight) this.o.logger.info({ fork, pegzoneTip: state.tipHeight, btcTip }, "the Bitcoin node's chain forks from pegzone's; relaying its branch");
+    let done = 0;
+    for (let from = fork + 1; from <= btcTip; from += this.batchSize) {
+      const to = Math.min(btcTip, from + this.batchSize - 1);
+      const headers = await this.fetchHeaders(from, to);
+      await this.broadcast([pegMsg(pegTypeUrls.relayHeaders, v1.MsgRelayHeaders, { relayer: this.o.signer.address, mainchain: this.o.mainchain, headers })]);
+      done += headers.length;
+      this.o.onProgress?.(done, total);
+      if (!this.o.onProgress) this.o.logger.info({ mainchain: this.o.mainchain, from, to, done, total }, "relayed headers");
+    }
+    return done;
+  }
+
+  private async fetchHeaders(from: number, to: number): Promise<Uint8Array[]> {
+    const heights = Array.from({ length: to - from + 1 }, (_, i) => from + i);
+    const out: Uint8Array[] = new Array(heights.length);
+    let next = 0;
+    const worker = async () => {
+      for (let i = next++; i < heights.length; i = next++) out[i] = await this.o.btc.getBlockHeaderRaw(await this.o.btc.getBlockHash(heights[i]));
+    };
+    await Promise.all(Array.from({ length: Math.min(FETCH_CONCURRENCY, heights.length) }, worker));
+    // The node's chain may have moved while fetching: a batch that does not link is refused by pegzone and retried next round.
+    return out;
+  }
+
+  /** Claims confirmed, unclaimed deposits to registered addresses; returns how many were claimed. */
+  async claimDeposits(): Promise<{ claimed: number; tipHeight: number }> {
+    const id = this.o.mainchain;
+    const [{ mainchains }, { addresses }, client] = await Promise.all([
+      this.query("MainChains", v1.QueryMainChainsRequest, {}, v1.QueryMainChainsResponse),
+      this.query("RegisteredAddresses", v1.QueryRegisteredAddressesRequest, { mainchain: id }, v1.QueryRegisteredAddressesResponse),
+      this.query("ClientState", v1.QueryClientStateRequest, { mainchain: id }, v1.QueryClientStateResponse),
+    ]);
+    const chain = mainchains.find((m) => m.id === id);
+    if (!chain) throw new Error(`pegzone has no main chain ${id}`);
+    if (client.freeze?.frozen) {
+      this.o.logger.warn({ mainchain: id, reason: client.freeze.reason }, "peg is frozen; not claiming");
+      return { claimed: 0, tipHeight: client.tipHeight };
+    }
+    if (addresses.length === 0) return { claimed: 0, tipHeight: client.tipHeight };
+    const recipients = new Map(addresses.map((a) => [Buffer.from(a.script ?? []).toString("hex"), a.recipient ?? ""]));
+    const state = this.loadState();
+    const confirmedTip = client.tipHeight - (chain.confirmations ?? 0) + 1;
+    const start = Math.min(...[...recipients.keys()].map((s) => state.scanned[s] ?? client.lowestHeight - 1)) + 1;
+    let claimed = 0;
+    for (let height = Math.max(start, client.lowestHeight); height <= confirmedTip; height++) {
+      const hash = await this.pegzoneHashAt(height);
+      if (hash === undefined) break;
+      const raw = await this.o.btc.getBlockRaw(hash);
+      const block = parseBlock(raw);
+      const claims: Any[] = [];
+      for (const tx of block.transactions) {
+        for (const [vout, output] of tx.outputs.entries()) {
+          const recipient = recipients.get(Buffer.from(output.scriptPubKey).toString("hex"));
+          if (recipient === undefined) continue;
+          const txid = toDisplayHex(tx.txid);
+          const status = await this.query("Deposit", v1.QueryDepositRequest, { mainchain: id, txid, vout }, v1.QueryDepositResponse);
+          if (status.claimed) continue;
+          claims.push(
+            pegMsg(pegTypeUrls.claimDeposit, v1.MsgClaimDeposit, {
+              claimer: this.o.signer.address,
+              mainchain: id,
+              tx: encodeTx(tx),
+              vout,
+              blockHash: hash,
+              merkleProof: buildTxOutProof(raw, txid),
+              recipient,
+            }),
+          );
+        }
+      }
+      for (let i = 0; i < claims.length; i += CLAIMS_PER_TX) {
+        await this.broadcast(claims.slice(i, i + CLAIMS_PER_TX));
+        this.o.logger.info({ mainchain: id, height, claims: Math.min(CLAIMS_PER_TX, claims.length - i) }, "claimed deposits");
+      }
+      claimed += claims.length;
+      for (const script of recipients.keys()) state.scanned[script] = Math.max(state.scanned[script] ?? 0, height);
+      this.saveState(state);
+    }
+    return { claimed, tipHeight: client.tipHeight };
+  }
+
+  private async broadcast(messages: Any[]): Promise<void> {
+    const { gasAdjustment, gasPrices, chainId } = this.o.tx;
+    const flags: TxFlags = { gas: "auto", gasAdjustment, gasPrices, chainId, memo: "", output: "json", node: this.o.pegzone.url, keyringBackend: "test" };
+    const res = await signAndBroadcast(this.o.pegzone, this.o.signer, messages, flags);
+    if (res.code !== 0) throw new Error(`pegzone refused the relayer's tx ${res.txhash}: ${res.codespace}/${res.code} ${res.raw_log}`);
+  }
+
+  private loadState(): ScanState {
+    if (!existsSync(this.o.stateFile)) return { scanned: {} };
+    return JSON.parse(readFileSync(this.o.stateFile, "utf8")) as ScanState;
+  }
+
+  /** Written to a temporary file and renamed, so a kill never leaves a torn state file. */
+  private saveState(state: ScanState): void {
+    mkdirSync(dirname(this.o.stateFile), { recursive: true });
+    const tmp = `${this.o.stateFile}.tmp`;
+    writeFileSync(tmp, JSON.stringify(state));
+    renameSync(tmp, this.o.stateFile);
+  }
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    signal.addEventListener("abort", () => { clearTimeout(timer); resolve(); }, { once: true });
+  });
+}
