@@ -3,7 +3,7 @@ import { AuthModule } from "../../modules/auth/module";
 import { moduleAddress } from "../../modules/auth/keeper";
 import { newAnteHandler } from "../../modules/auth/ante";
 import { BankModule } from "../../modules/bank/module";
-import { bitcoinKind } from "../../modules/peg/bitcoin";
+import { bitcoinKind } from "../../modules/peg/bitcoin/kind";
 import { PegModule } from "../../modules/peg/module";
 import { parseDecCoins } from "../../modules/auth/fees";
 import type { MsgRegistry } from "../tx/registry";

@@ -16,7 +16,7 @@ import type { PegzoneApp } from "../../chain/app/app";
 import { openPegzoneApp } from "../../chain/app/pegzone";
 import { genesisCheckpoint } from "../../light-client/bitcoin/client";
 import { pegzone } from "../../proto";
-import { bitcoinKind } from "./bitcoin";
+import { bitcoinKind } from "./bitcoin/kind";
 import { pegTypeUrls } from "./msgs";
 import { TestBitcoinChain, testTx } from "./testing";
 

@@ -15,8 +15,8 @@
 import { Address, OutScript, Script, type ScriptType } from "@scure/btc-signer";
 import { sha256 } from "@noble/hashes/sha2.js";
 import { Metadata } from "cosmjs-types/cosmos/bank/v1beta1/bank";
-import { bitcoinLightClient } from "../../light-client/bitcoin/client";
-import type { DepositAddress, Federation, MainChainKind } from "./kinds";
+import { bitcoinLightClient } from "../../../light-client/bitcoin/client";
+import type { DepositAddress, Federation, MainChainKind } from "../kinds";
 
 /** Address encodings of the networks the light client knows. */
 const ADDRESS_NETWORKS: Record<string, { bech32: string; pubKeyHash: number; scriptHash: number; wif: number }> = {
