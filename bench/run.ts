@@ -1,6 +1,7 @@
 /** `npm run bench`: every benchmark in turn; copy the figures into docs/performance.md. */
 import { cpus } from "node:os";
 import { benchAbci } from "./abci";
+import { benchHeaders } from "./headers";
 import { benchLoad } from "./load";
 import { printResults } from "./result";
 import { benchSecp256k1 } from "./secp256k1";
@@ -10,6 +11,7 @@ async function main(): Promise<void> {
   console.log(`pegzone benchmarks — node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? "unknown CPU"}`);
   printResults("secp256k1 signature verification (one core)", await benchSecp256k1());
   printResults("State store", await benchStore());
+  printResults("Bitcoin light client", await benchHeaders());
   printResults("ABCI through real CometBFT", await benchAbci());
   printResults("Load through one validator", await benchLoad());
 }

@@ -27,7 +27,19 @@ export type LightClientReason =
   | "bad-merkle-branch" // a branch/index that cannot be a path in the claimed tree
   | "merkle-mismatch" // a computed Merkle root differs from the expected one
   | "merkle-mutated" // a block's transaction list hits the CVE-2012-2459 duplicate mutation
-  | "tx-not-in-proof"; // a transaction whose txid is not among a proof's matched txids
+  | "tx-not-in-proof" // a transaction whose txid is not among a proof's matched txids
+  // header store (client.ts)
+  | "bad-config" // unknown network, a prune window too small for the rules, a network other than the stored one
+  | "bad-checkpoint" // a checkpoint that is malformed, does not link, fails proof of work or lacks the ancestors verification needs
+  | "not-initialized" // the store holds no client state
+  | "already-initialized" // initialize on a store that already holds client state
+  | "batch-too-large" // more headers in one update than MAX_HEADERS_PER_UPDATE
+  | "fork-too-old" // a branch forking deeper than the client keeps forks (reorgLimit) or than its pruned ancestors allow
+  | "unknown-block" // a block hash that is not stored (never relayed, or pruned)
+  | "not-best-chain" // a stored block that is not on the best chain (a fork, or orphaned by a reorg)
+  | "block-pruned" // a block below the prune window
+  | "header-mismatch" // a proof whose header is not the stored header of the claimed block
+  | "store-corrupt"; // a stored entry that does not decode (never produced by this client)
 
 export class LightClientError extends Error {
   override readonly name = "LightClientError";

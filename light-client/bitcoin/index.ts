@@ -69,3 +69,12 @@ export {
 export { type Block, parseBlock, verifyBlockMerkleRoot } from "./block";
 export { type TxInclusion, verifyTxInclusion } from "./inclusion";
 export { type SyntheticChainOptions, RecordsLookup, mineHeader, syntheticChain } from "./synthetic";
+export {
+  type BitcoinCheckpoint,
+  MAX_HEADERS_PER_UPDATE,
+  bitcoinLightClient,
+  checkpointStart,
+  createBitcoinLightClient,
+  genesisCheckpoint,
+  minPruneWindow,
+} from "./client";
