@@ -25,8 +25,8 @@ import { toDisplayHex } from "../light-client/bitcoin/bytes";
 import { encodeTx } from "../light-client/bitcoin/tx";
 import { pegTypeUrls, MAX_HEADERS_PER_MSG } from "../modules/peg/msgs";
 import { pegzone } from "../proto";
-import type { BitcoinRpcClient } from "./bitcoin-rpc";
-import { buildTxOutProof } from "./tx-proof";
+import { type BitcoinRpcClient, BitcoinRpcError, RPC_ERROR } from "./bitcoin-rpc";
+import { buildTxOutProof, fetchTxOutProof } from "./tx-proof";
 
 const v1 = pegzone.peg.v1;
 /** Claims per pegzone transaction. */
@@ -53,6 +53,9 @@ export interface RelayerOptions {
 export interface StepResult {
   relayed: number;
   claimed: number;
+  /** Signed releases sent to the Bitcoin node, and releases whose confirmation was proven to pegzone. */
+  broadcast: number;
+  confirmed: number;
   tipHeight: number;
 }
 
@@ -68,11 +71,12 @@ export class Relayer {
     this.batchSize = Math.min(o.batchSize ?? MAX_HEADERS_PER_MSG, MAX_HEADERS_PER_MSG);
   }
 
-  /** One round: headers, then deposits. */
+  /** One round: headers, then deposits, then releases. */
   async step(): Promise<StepResult> {
     const relayed = await this.syncHeaders();
     const { claimed, tipHeight } = await this.claimDeposits();
-    return { relayed, claimed, tipHeight };
+    const { broadcast, confirmed } = await this.relayReleases();
+    return { relayed, claimed, broadcast, confirmed, tipHeight };
   }
 
   /** Runs rounds every `pollMs` until `signal` aborts; errors are logged and the round retried. */
@@ -80,7 +84,7 @@ export class Relayer {
     while (!signal.aborted) {
       try {
         const r = await this.step();
-        if (r.relayed > 0 || r.claimed > 0) this.o.logger.info({ mainchain: this.o.mainchain, ...r }, "relayer round");
+        if (r.relayed > 0 || r.claimed > 0 || r.broadcast > 0 || r.confirmed > 0) this.o.logger.info({ mainchain: this.o.mainchain, ...r }, "relayer round");
       } catch (err) {
         this.o.logger.warn({ err: err instanceof Error ? err.message : String(err) }, "relayer round failed; retrying");
       }
@@ -194,6 +198,54 @@ export class Relayer {
       this.saveState(state);
     }
     return { claimed, tipHeight: client.tipHeight };
+  }
+
+  /**
+   * Sends fully signed releases to the Bitcoin node (again each round until mined: a node restart
+   * loses its mempool), then proves each one that has the required confirmations on pegzone's best
+   * chain. Releases that a fee bump replaced are watched too: either version may be mined.
+   */
+  async relayReleases(): Promise<{ broadcast: number; confirmed: number }> {
+    const id = this.o.mainchain;
+    const [{ mainchains }, listed] = await Promise.all([
+      this.query("MainChains", v1.QueryMainChainsRequest, {}, v1.QueryMainChainsResponse),
+      this.query("Releases", v1.QueryReleasesRequest, { mainchain: id, status: v1.ReleaseStatus.RELEASE_STATUS_UNSPECIFIED }, v1.QueryReleasesResponse),
+    ]);
+    const releases = listed.releases.map((r) => v1.Release.create(r));
+    const confirmations = mainchains.find((m) => m.id === id)?.confirmations ?? 0;
+    const confirmedInputs = new Set(
+      releases.filter((r) => r.status === v1.ReleaseStatus.RELEASE_STATUS_CONFIRMED).flatMap((r) => r.inputs.map((i) => `${i.txid}:${i.vout}`)),
+    );
+    let broadcast = 0;
+    let confirmed = 0;
+    for (const r of releases) {
+      const signed = r.signedTx;
+      if (signed.length === 0 || r.status === v1.ReleaseStatus.RELEASE_STATUS_CONFIRMED) continue;
+      if (r.inputs.some((i) => confirmedInputs.has(`${i.txid}:${i.vout}`))) continue; // another version confirmed
+      const txid = r.txid;
+      let info = await this.o.btc.getRawTransactionVerbose(txid).catch(() => undefined);
+      if (info?.blockhash === undefined && r.status === v1.ReleaseStatus.RELEASE_STATUS_SIGNED) {
+        try {
+          await this.o.btc.sendRawTransaction(signed);
+          broadcast++;
+          this.o.logger.info({ mainchain: id, release: Number(r.id), txid }, "broadcast release");
+        } catch (err) {
+          if (!(err instanceof BitcoinRpcError && err.code === RPC_ERROR.VERIFY_ALREADY_IN_CHAIN)) throw err;
+        }
+        info = await this.o.btc.getRawTransactionVerbose(txid).catch(() => undefined);
+      }
+      if (info?.blockhash === undefined || (info.confirmations ?? 0) < confirmations) continue;
+      const known = await this.query("Header", v1.QueryHeaderRequest, { mainchain: id, hash: info.blockhash }, v1.QueryHeaderResponse).catch(() => undefined);
+      const client = await this.query("ClientState", v1.QueryClientStateRequest, { mainchain: id }, v1.QueryClientStateResponse);
+      if (!known?.onBestChain || client.tipHeight - Number(known.height) + 1 < confirmations) continue;
+      const merkleProof = await fetchTxOutProof(this.o.btc, txid, info.blockhash);
+      await this.broadcast([
+        pegMsg(pegTypeUrls.confirmRelease, v1.MsgConfirmRelease, { relayer: this.o.signer.address, mainchain: id, tx: info.raw, blockHash: info.blockhash, merkleProof }),
+      ]);
+      confirmed++;
+      this.o.logger.info({ mainchain: id, release: Number(r.id), txid }, "proved release confirmed");
+    }
+    return { broadcast, confirmed };
   }
 
   private async broadcast(messages: Any[]): Promise<void> {

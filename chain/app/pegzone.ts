@@ -12,7 +12,12 @@ import { PegzoneApp, type BlockPhase } from "./app";
 export const FEE_DENOM = "upeg";
 export const FEE_COLLECTOR = "fee_collector";
 
-const moduleAccounts = [{ name: FEE_COLLECTOR, permissions: [] as string[] }];
+export const PEG_REDEMPTION = "peg";
+
+const moduleAccounts = [
+  { name: FEE_COLLECTOR, permissions: [] as string[] },
+  { name: PEG_REDEMPTION, permissions: ["burner"] },
+];
 
 export interface PegzoneAppConfig {
   dbDir: string;
@@ -29,7 +34,7 @@ export function openPegzoneApp(config: PegzoneAppConfig): Promise<PegzoneApp> {
   const blocked = new Set(moduleAccounts.map((m) => Buffer.from(moduleAddress(m.name)).toString("hex")));
   const auth = new AuthModule(moduleAccounts);
   const bank = new BankModule(auth.keeper, (address) => blocked.has(Buffer.from(address).toString("hex")));
-  const peg = new PegModule(bank.keeper, { bitcoin: bitcoinKind });
+  const peg = new PegModule(bank.keeper, { bitcoin: bitcoinKind }, moduleAddress(PEG_REDEMPTION));
   const minGasPrices = parseDecCoins(config.minimumGasPrices);
   const ante = (registry: MsgRegistry) =>
     newAnteHandler({ accounts: auth.keeper, bank: bank.keeper, feeCollector: moduleAddress(FEE_COLLECTOR), minGasPrices, registry });

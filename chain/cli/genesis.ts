@@ -1,4 +1,4 @@
-import { fromBech32, ADDRESS_PREFIX } from "../crypto/address";
+import { addressFromPubkey, fromBech32, toBech32, ADDRESS_PREFIX } from "../crypto/address";
 import type { GenesisDoc } from "../node/home";
 import { addCoins, parseCoins, toProtoCoins, fromProtoCoins } from "../../modules/bank/coins";
 import type { AuthGenesis } from "../../modules/auth/module";
@@ -30,6 +30,17 @@ export interface BitcoinMainChainOptions {
   signerPubkeys: Uint8Array[];
   confirmations: number;
   authority: string;
+  /** pegzone blocks between releases (default 10). */
+  batchInterval?: number;
+}
+
+/**
+ * The pegzone account a federation member submits its signatures from: by default the address of
+ * its signer key itself, so `pegzone signer` needs no second key. (Bitcoin signs BIP143 digests and
+ * pegzone signs sign docs: one message can never pass for the other.)
+ */
+export function signerAccount(pubkey: Uint8Array): string {
+  return toBech32(ADDRESS_PREFIX, addressFromPubkey(pubkey));
 }
 
 /** Registers a bitcoin main chain in the peg genesis, anchored at the network's genesis block. */
@@ -49,9 +60,14 @@ export function addBitcoinMainChain(doc: GenesisDoc, o: BitcoinMainChainOptions)
     reserve_cap: "2100000000000000",
     reorg_limit: o.confirmations - 1,
     prune_window: 4032,
+    min_withdrawal: "100000",
+    batch_interval: o.batchInterval ?? 10,
+    fee_rate: "10",
+    max_fee: "50000",
+    release_timeout: 600,
     federation: {
       id: "1",
-      members: o.signerPubkeys.map((pubkey) => ({ pubkey: Buffer.from(pubkey).toString("base64"), weight: 1 })),
+      members: o.signerPubkeys.map((pubkey) => ({ pubkey: Buffer.from(pubkey).toString("base64"), weight: 1, account: signerAccount(pubkey) })),
       threshold: Math.floor(n / 2) + 1,
     },
     checkpoint: genesisCheckpoint(o.network),

@@ -7,9 +7,9 @@ import { APP_VERSION } from "../app/app";
 import { Home, defaultPorts, initHome, newGenesis, readGenesis, writeGenesis, type GenesisDoc } from "../node/home";
 import { startNode } from "../node/start";
 import { createTestnet } from "../node/testnet";
-import { addBitcoinMainChain, addGenesisAccount } from "./genesis";
+import { addBitcoinMainChain, addGenesisAccount, signerAccount } from "./genesis";
 import { registerPegQueryCommands, registerPegTxCommands } from "./peg";
-import { registerClaimCommand, registerRelayerCommand } from "./relayer";
+import { registerClaimCommand, registerRelayerCommand, registerSignerCommand } from "./relayer";
 import { DEV_MNEMONIC, devAccountAddress } from "./devnet";
 import { registerKeysCommands } from "./keys";
 import { fail, printOutput } from "./output";
@@ -70,6 +70,7 @@ program
       const doc = newGenesis("pegzone-devnet", [validator], {}, new Date());
       addGenesisAccount(doc, devAccountAddress(), "1000000000000upeg");
       addBitcoinMainChain(doc, { id: "btc-regtest", network: "regtest", signerPubkeys: [signerPubkey], confirmations: 6, authority: devAccountAddress() });
+      addGenesisAccount(doc, signerAccount(signerPubkey), "1000000000upeg");
       writeGenesis(home, doc);
     }
     const chainId = readGenesis(home).chain_id;
@@ -88,7 +89,8 @@ program
   .option("--account <address=coins...>", "fund an account in genesis (repeatable)", collect, [] as string[])
   .option("--btc-confirmations <n>", "confirmations a btc-regtest deposit needs", (v) => Number.parseInt(v, 10), 6)
   .option("--peg-authority <address>", "the account that may unfreeze a peg (default: the first --account)")
-  .action((o: { validators: number; output: string; chainId: string; basePort: number; timeoutCommit: string; account: string[]; btcConfirmations: number; pegAuthority?: string }) => {
+  .option("--batch-interval <n>", "pegzone blocks between btc-regtest releases", (v) => Number.parseInt(v, 10), 10)
+  .action((o: { validators: number; output: string; chainId: string; basePort: number; timeoutCommit: string; account: string[]; btcConfirmations: number; pegAuthority?: string; batchInterval: number }) => {
     const { nodes } = createTestnet({
       validators: o.validators,
       outputDir: resolve(o.output),
@@ -104,7 +106,9 @@ program
         }
         const authority = o.pegAuthority ?? o.account[0]?.split("=")[0] ?? "";
         const signerPubkeys = nodes.map((n) => n.signerPubkey);
-        addBitcoinMainChain(doc, { id: "btc-regtest", network: "regtest", signerPubkeys, confirmations: o.btcConfirmations, authority });
+        addBitcoinMainChain(doc, { id: "btc-regtest", network: "regtest", signerPubkeys, confirmations: o.btcConfirmations, authority, batchInterval: o.batchInterval });
+        // each federation member's signer pays for submitting its signatures
+        for (const key of signerPubkeys) addGenesisAccount(doc, signerAccount(key), "1000000000upeg");
         return doc.app_state;
       },
     });
@@ -128,6 +132,7 @@ program
 registerKeysCommands(program);
 registerClaimCommand(registerPegTxCommands(registerTxCommands(program)));
 registerRelayerCommand(program);
+registerSignerCommand(program);
 registerPegQueryCommands(registerQueryCommands(program));
 
 function collect(value: string, previous: string[]): string[] {

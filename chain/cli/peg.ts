@@ -74,6 +74,14 @@ export function registerPegQueryCommands(query: Command): void {
     show(v1.QueryDepositResponse, await pegQuery(rpcOf(o), "Deposit", v1.QueryDepositRequest, { mainchain: o.mainchain, txid: m[1], vout: Number(m[2]) }, v1.QueryDepositResponse, Number(o.height)), o);
   });
 
+  withMainchain(peg.command("withdrawals <owner>").description("an account's withdrawals and their status")).action(async (owner: string, o: QueryFlags & MainchainFlag) => {
+    show(v1.QueryWithdrawalsResponse, await pegQuery(rpcOf(o), "Withdrawals", v1.QueryWithdrawalsRequest, { mainchain: o.mainchain, owner }, v1.QueryWithdrawalsResponse, Number(o.height)), o);
+  });
+
+  withMainchain(peg.command("release <id>").description("a release: status, signatures collected, the raw transaction when complete")).action(async (id: string, o: QueryFlags & MainchainFlag) => {
+    show(v1.QueryReleaseResponse, await pegQuery(rpcOf(o), "Release", v1.QueryReleaseRequest, { mainchain: o.mainchain, id: Number.parseInt(id, 10) }, v1.QueryReleaseResponse, Number(o.height)), o);
+  });
+
   withMainchain(peg.command("reserve").description("the federation's reserve: total, outputs, pegged supply and freeze state")).action(async (o: QueryFlags & MainchainFlag) => {
     show(v1.QueryReserveResponse, await pegQuery(rpcOf(o), "Reserve", v1.QueryReserveRequest, { mainchain: o.mainchain }, v1.QueryReserveResponse, Number(o.height)), o);
   });
@@ -92,6 +100,18 @@ export function registerPegTxCommands(tx: Command): Command {
       const msg = pegMsg(pegTypeUrls.registerDepositAddress, v1.MsgRegisterDepositAddress, { sender: signer.address, mainchain: o.mainchain, recipient: o.recipient ?? "" });
       await broadcast(o, signer, [msg]);
     });
+
+  withFrom(peg.command("withdraw <amount> <address>").description("redeem AMOUNT of peg/<mainchain> (smallest unit) to a main-chain ADDRESS")).action(
+    async (amount: string, address: string, o: TxFlags & MainchainFlag & { from: string }) => {
+      const signer = await openKeyring(o).signer(o.from);
+      await broadcast(o, signer, [pegMsg(pegTypeUrls.requestWithdrawal, v1.MsgRequestWithdrawal, { owner: signer.address, mainchain: o.mainchain, amount, destination: address })]);
+    },
+  );
+
+  withFrom(peg.command("cancel-withdrawal <id>").description("take back a withdrawal no release pays yet")).action(async (id: string, o: TxFlags & MainchainFlag & { from: string }) => {
+    const signer = await openKeyring(o).signer(o.from);
+    await broadcast(o, signer, [pegMsg(pegTypeUrls.cancelWithdrawal, v1.MsgCancelWithdrawal, { owner: signer.address, mainchain: o.mainchain, id: Number.parseInt(id, 10) })]);
+  });
 
   withFrom(peg.command("unfreeze").description("lift a freeze of a peg (the peg authority only)")).action(async (o: TxFlags & MainchainFlag & { from: string }) => {
     const signer = await openKeyring(o).signer(o.from);

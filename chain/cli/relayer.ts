@@ -9,7 +9,9 @@ import { Relayer } from "../../relayer/relayer";
 import { fetchTxOutProof } from "../../relayer/tx-proof";
 import { parseTx } from "../../light-client/bitcoin/tx";
 import { createLogger } from "../log";
-import { Home } from "../node/home";
+import { Home, readSignerKey } from "../node/home";
+import { bitcoinKind } from "../../modules/peg/bitcoin/kind";
+import { Signer } from "../../relayer/signer";
 import { asFormat, openKeyring } from "./keys";
 import { printOutput } from "./output";
 import { pegMsg, pegQuery } from "./peg";
@@ -107,5 +109,33 @@ export function registerClaimCommand(pegTx: Command): void {
       const res = await signAndBroadcast(rpc, signer, [msg], o);
       printOutput(res, asFormat(o.output));
       if (res.code !== 0) process.exitCode = 1;
+    });
+}
+
+export function registerSignerCommand(program: Command): void {
+  program
+    .command("signer")
+    .description("sign releases as a federation member, with the key in <home>/config/signer_key.json")
+    .option("--home <dir>", "the validator's home folder (default ~/.pegzone)")
+    .option("--node <url>", "CometBFT RPC address", "http://127.0.0.1:26657")
+    .option("--mainchain <id>", "main chain id", "btc-regtest")
+    .option("--gas-adjustment <factor>", "multiplies the simulated gas", "1.4")
+    .option("--gas-prices <prices>", "fee per unit of gas", "0.0025upeg")
+    .option("--poll-interval <ms>", "milliseconds between rounds", (v) => Number.parseInt(v, 10), 2000)
+    .option("--once", "sign what is pending once and exit")
+    .action(async (o: { home?: string; node: string; mainchain: string; gasAdjustment: string; gasPrices: string; pollInterval: number; once?: boolean }) => {
+      const logger = createLogger("signer");
+      const home = Home.resolve(o.home);
+      const signer = new Signer({ mainchain: o.mainchain, pegzone: new RpcClient(o.node), key: readSignerKey(home), kind: bitcoinKind, tx: { gasAdjustment: o.gasAdjustment, gasPrices: o.gasPrices }, logger });
+      logger.info({ mainchain: o.mainchain, account: signer.address, node: o.node }, "signer started");
+      if (o.once) {
+        printOutput({ signed: await signer.step() }, "json");
+        return;
+      }
+      const stop = new AbortController();
+      process.on("SIGINT", () => stop.abort());
+      process.on("SIGTERM", () => stop.abort());
+      await signer.run(o.pollInterval, stop.signal);
+      logger.info("signer stopped");
     });
 }

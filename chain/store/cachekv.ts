@@ -30,16 +30,16 @@ export class CacheKVStore implements KVStore {
     return (await this.get(key)) !== undefined;
   }
 
-  /** Key and value are copied, so the caller may reuse its buffers. */
+  /** Key and value are copied (Uint8Array.from: a Buffer's slice() would share memory), so the caller may reuse its buffers. */
   set(key: Uint8Array, value: Uint8Array): void {
     assertKey(key);
     assertValue(value);
-    this.put(key.slice(), value.slice());
+    this.put(Uint8Array.from(key), Uint8Array.from(value));
   }
 
   delete(key: Uint8Array): void {
     assertKey(key);
-    this.put(key.slice(), undefined);
+    this.put(Uint8Array.from(key), undefined);
   }
 
   protected put(key: Uint8Array, value: Uint8Array | undefined): void {

@@ -18,7 +18,8 @@ export function fromHex(s: string): Uint8Array {
 
 /** Hashes are kept in internal byte order; explorers and RPCs show them byte-reversed. */
 export function toDisplayHex(hash: Uint8Array): string {
-  return toHex(hash.slice().reverse());
+  // Uint8Array.from copies: Buffer#slice would share memory and the reverse would corrupt the caller's bytes.
+  return toHex(Uint8Array.from(hash).reverse());
 }
 
 export function fromDisplayHex(s: string): Uint8Array {

@@ -13,4 +13,10 @@ export const pegErrors = {
   ErrAlreadyClaimed: registerError("peg", 10, "deposit already claimed"),
   ErrNotFrozen: registerError("peg", 11, "the peg of this main chain is not frozen"),
   ErrInvalidGenesis: registerError("peg", 12, "invalid peg genesis"),
+  ErrInvalidAddress: registerError("peg", 13, "invalid main-chain address"),
+  ErrUnknownWithdrawal: registerError("peg", 14, "unknown withdrawal"),
+  ErrUnknownRelease: registerError("peg", 15, "not a release"),
+  ErrInvalidRelease: registerError("peg", 16, "release cannot take this"),
+  ErrDuplicateSignature: registerError("peg", 17, "member has already signed"),
+  ErrInvalidSignature: registerError("peg", 18, "invalid release signature"),
 } as const;

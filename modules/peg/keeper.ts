@@ -10,6 +10,13 @@
  *   0x06 | id                      → reserve total, decimal string
  *   0x07 | id | recipient          → RegisteredAddress
  *   0x08                           → authority (bech32), the account that may unfreeze
+ *   0x09 | id                      → last withdrawal id (u64be)
+ *   0x0a | id | wid(u64be)         → Withdrawal
+ *   0x0b | id | owner | wid        → 0x01 (withdrawals by owner)
+ *   0x0c | id                      → last release id (u64be)
+ *   0x0d | id | rid(u64be)         → Release
+ *   0x0e | id | txid               → rid (releases by main-chain txid, for confirmations)
+ *   0x0f | id                      → in flight: amount burned for releases not yet confirmed, decimal
  *
  * `id` = len(u8) | utf8; txid = its 32 bytes in display order.
  */
@@ -30,6 +37,8 @@ export type Deposit = pegzone.peg.v1.Deposit;
 export type ReserveUtxo = pegzone.peg.v1.ReserveUtxo;
 export type FreezeState = pegzone.peg.v1.FreezeState;
 export type RegisteredAddress = pegzone.peg.v1.RegisteredAddress;
+export type Withdrawal = pegzone.peg.v1.Withdrawal;
+export type Release = pegzone.peg.v1.Release;
 
 const MAINCHAIN = 0x01;
 const FREEZE = 0x02;
@@ -39,13 +48,23 @@ const RESERVE = 0x05;
 const RESERVE_TOTAL = 0x06;
 const REGISTERED = 0x07;
 const AUTHORITY = Uint8Array.of(0x08);
+const LAST_WITHDRAWAL = 0x09;
+const WITHDRAWAL = 0x0a;
+const WITHDRAWAL_BY_OWNER = 0x0b;
+const LAST_RELEASE = 0x0c;
+const RELEASE = 0x0d;
+const RELEASE_BY_TXID = 0x0e;
+const IN_FLIGHT = 0x0f;
+const PRESENT = Uint8Array.of(1);
 
 const utf8 = new TextEncoder();
 const utf8d = new TextDecoder();
 
-/** What the peg needs from the bank: minting, supply, denom metadata. */
+/** What the peg needs from the bank: minting and burning, moving to and from its redemption account, supply, denom metadata. */
 export interface PegBankKeeper {
   mint(ctx: Context, to: Uint8Array, coins: readonly Coin[]): Promise<void>;
+  burn(ctx: Context, from: Uint8Array, coins: readonly Coin[]): Promise<void>;
+  send(ctx: Context, from: Uint8Array, to: Uint8Array, coins: readonly Coin[]): Promise<void>;
   supplyOf(ctx: Context, denom: string): Promise<bigint>;
   setDenomMetadata(ctx: Context, metadata: Metadata): void;
 }
@@ -66,6 +85,12 @@ function idKey(kind: number, id: string, ...rest: Uint8Array[]): Uint8Array {
   return out;
 }
 
+function u64(n: number): Uint8Array {
+  const out = new Uint8Array(8);
+  new DataView(out.buffer).setBigUint64(0, BigInt(n));
+  return out;
+}
+
 export function outpointKey(txid: string, vout: number): Uint8Array {
   const out = new Uint8Array(36);
   out.set(Buffer.from(txid, "hex"));
@@ -82,6 +107,8 @@ export class PegKeeper {
   constructor(
     readonly bank: PegBankKeeper,
     private readonly kinds: Readonly<Record<string, MainChainKind>>,
+    /** The peg's module account: holds withdrawals' tokens until a release burns them. */
+    readonly redemptionAccount: Uint8Array,
   ) {}
 
   private store(ctx: Context): KVStore {
@@ -173,6 +200,23 @@ export class PegKeeper {
     this.store(ctx).set(idKey(RESERVE_TOTAL, mainchain), utf8.encode(total.toString()));
   }
 
+  /** Writes an output already in the reserve set (e.g. to lock it for a release); the total is unchanged. */
+  updateReserveUtxo(ctx: Context, mainchain: string, utxo: ReserveUtxo): void {
+    this.store(ctx).set(idKey(RESERVE, mainchain, outpointKey(utxo.txid, utxo.vout)), v1.ReserveUtxo.encode(utxo).finish());
+  }
+
+  /** Removes a spent output from the reserve set and its value from the total. */
+  async removeReserveUtxo(ctx: Context, mainchain: string, utxo: ReserveUtxo): Promise<void> {
+    this.store(ctx).delete(idKey(RESERVE, mainchain, outpointKey(utxo.txid, utxo.vout)));
+    const total = (await this.reserveTotal(ctx, mainchain)) - BigInt(utxo.value);
+    this.store(ctx).set(idKey(RESERVE_TOTAL, mainchain), utf8.encode(total.toString()));
+  }
+
+  async getReserveUtxo(ctx: Context, mainchain: string, txid: string, vout: number): Promise<ReserveUtxo | undefined> {
+    const raw = await this.store(ctx).get(idKey(RESERVE, mainchain, outpointKey(txid, vout)));
+    return raw ? v1.ReserveUtxo.decode(raw) : undefined;
+  }
+
   async reserveUtxos(ctx: Context, id: string): Promise<ReserveUtxo[]> {
     return this.collect(ctx, idKey(RESERVE, id), (v) => v1.ReserveUtxo.decode(v));
   }
@@ -183,6 +227,90 @@ export class PegKeeper {
 
   async registeredAddresses(ctx: Context, id: string): Promise<RegisteredAddress[]> {
     return this.collect(ctx, idKey(REGISTERED, id), (v) => v1.RegisteredAddress.decode(v));
+  }
+
+  private async nextId(ctx: Context, key: Uint8Array): Promise<number> {
+    const raw = await this.store(ctx).get(key);
+    const next = (raw ? Number(new DataView(raw.buffer, raw.byteOffset, 8).getBigUint64(0)) : 0) + 1;
+    this.store(ctx).set(key, u64(next));
+    return next;
+  }
+
+  /** Genesis import: ids continue after `id`. */
+  async raiseLastId(ctx: Context, kind: "withdrawal" | "release", mainchain: string, id: number): Promise<void> {
+    const key = idKey(kind === "withdrawal" ? LAST_WITHDRAWAL : LAST_RELEASE, mainchain);
+    const raw = await this.store(ctx).get(key);
+    const last = raw ? Number(new DataView(raw.buffer, raw.byteOffset, 8).getBigUint64(0)) : 0;
+    if (id > last) this.store(ctx).set(key, u64(id));
+  }
+
+  nextWithdrawalId(ctx: Context, mainchain: string): Promise<number> {
+    return this.nextId(ctx, idKey(LAST_WITHDRAWAL, mainchain));
+  }
+
+  async getWithdrawal(ctx: Context, mainchain: string, id: number): Promise<Withdrawal | undefined> {
+    const raw = await this.store(ctx).get(idKey(WITHDRAWAL, mainchain, u64(id)));
+    return raw ? v1.Withdrawal.decode(raw) : undefined;
+  }
+
+  setWithdrawal(ctx: Context, w: Withdrawal, owner: Uint8Array): void {
+    this.store(ctx).set(idKey(WITHDRAWAL, w.mainchain, u64(w.id)), v1.Withdrawal.encode(w).finish());
+    this.store(ctx).set(idKey(WITHDRAWAL_BY_OWNER, w.mainchain, owner, u64(w.id)), PRESENT);
+  }
+
+  deleteWithdrawal(ctx: Context, w: Withdrawal, owner: Uint8Array): void {
+    this.store(ctx).delete(idKey(WITHDRAWAL, w.mainchain, u64(w.id)));
+    this.store(ctx).delete(idKey(WITHDRAWAL_BY_OWNER, w.mainchain, owner, u64(w.id)));
+  }
+
+  /** All withdrawals of a main chain, by id. */
+  allWithdrawals(ctx: Context, mainchain: string): Promise<Withdrawal[]> {
+    return this.collect(ctx, idKey(WITHDRAWAL, mainchain), (v) => v1.Withdrawal.decode(v));
+  }
+
+  async withdrawalsOf(ctx: Context, mainchain: string, owner: Uint8Array): Promise<Withdrawal[]> {
+    const prefix = idKey(WITHDRAWAL_BY_OWNER, mainchain, owner);
+    const out: Withdrawal[] = [];
+    for await (const [key] of this.store(ctx).iterate({ start: prefix, end: prefixEnd(prefix) })) {
+      const id = Number(new DataView(key.buffer, key.byteOffset + key.length - 8, 8).getBigUint64(0));
+      const w = await this.getWithdrawal(ctx, mainchain, id);
+      if (w) out.push(w);
+    }
+    return out;
+  }
+
+  nextReleaseId(ctx: Context, mainchain: string): Promise<number> {
+    return this.nextId(ctx, idKey(LAST_RELEASE, mainchain));
+  }
+
+  async getRelease(ctx: Context, mainchain: string, id: number): Promise<Release | undefined> {
+    const raw = await this.store(ctx).get(idKey(RELEASE, mainchain, u64(id)));
+    return raw ? v1.Release.decode(raw) : undefined;
+  }
+
+  setRelease(ctx: Context, release: Release): void {
+    this.store(ctx).set(idKey(RELEASE, release.mainchain, u64(release.id)), v1.Release.encode(release).finish());
+    this.store(ctx).set(idKey(RELEASE_BY_TXID, release.mainchain, Buffer.from(release.txid, "hex")), u64(release.id));
+  }
+
+  async releaseByTxid(ctx: Context, mainchain: string, txid: string): Promise<Release | undefined> {
+    const raw = await this.store(ctx).get(idKey(RELEASE_BY_TXID, mainchain, Buffer.from(txid, "hex")));
+    return raw ? this.getRelease(ctx, mainchain, Number(new DataView(raw.buffer, raw.byteOffset, 8).getBigUint64(0))) : undefined;
+  }
+
+  allReleases(ctx: Context, mainchain: string): Promise<Release[]> {
+    return this.collect(ctx, idKey(RELEASE, mainchain), (v) => v1.Release.decode(v));
+  }
+
+  /** Tokens burned for releases that are not confirmed yet: still owed, still in the reserve. */
+  async inFlight(ctx: Context, mainchain: string): Promise<bigint> {
+    const raw = await this.store(ctx).get(idKey(IN_FLIGHT, mainchain));
+    return raw ? BigInt(utf8d.decode(raw)) : 0n;
+  }
+
+  setInFlight(ctx: Context, mainchain: string, amount: bigint): void {
+    if (amount === 0n) this.store(ctx).delete(idKey(IN_FLIGHT, mainchain));
+    else this.store(ctx).set(idKey(IN_FLIGHT, mainchain), utf8.encode(amount.toString()));
   }
 
   async getAuthority(ctx: Context): Promise<string> {

@@ -22,6 +22,7 @@ import { clientConfig, PEG_STORE, PegKeeper, peggedDenom, type MainChain, type P
 import type { MainChainKind } from "./kinds";
 import { registerPegMsgs } from "./msgs";
 import { registerPegQueries } from "./queries";
+import { buildPendingRelease, replaceStaleReleases } from "./releases";
 
 const v1 = pegzone.peg.v1;
 const JSON_OPTIONS = { longs: String, bytes: String, defaults: true } as const;
@@ -38,9 +39,13 @@ export interface PegGenesis {
   deposits: Array<Record<string, unknown>>;
   reserve: Array<Record<string, unknown>>;
   registered_addresses: Array<Record<string, unknown>>;
+  withdrawals: Array<Record<string, unknown>>;
+  releases: Array<Record<string, unknown>>;
 }
 
 const AMOUNT = /^(0|[1-9][0-9]{0,30})$/;
+/** Outputs below this are not relayed by Bitcoin nodes (546 sat covers every standard script type). */
+const DUST = 546n;
 
 function fromJson<T>(type: { fromObject(o: Record<string, unknown>): T }, json: unknown, what: string): T {
   try {
@@ -68,7 +73,20 @@ export function validateMainChain(chain: MainChain, kind: MainChainKind): void {
   // A claimed deposit can only be orphaned by a reorg at least `confirmations` deep, and any reorg deeper
   // than reorg_limit freezes the peg: so no orphaned deposit can ever stay minted unnoticed.
   if (!(chain.reorgLimit >= 1 && chain.reorgLimit < chain.confirmations)) bad("reorg_limit must be at least 1 and below confirmations");
+  for (const [name, value] of [["min_withdrawal", chain.minWithdrawal], ["fee_rate", chain.feeRate], ["max_fee", chain.maxFee]] as const)
+    if (!AMOUNT.test(value)) bad(`${name} ${JSON.stringify(value)} is not a non-negative integer`);
+  if (BigInt(chain.feeRate) < 1n) bad("fee_rate must be at least 1");
+  // A lone withdrawal pays the whole fee and must still leave a spendable output.
+  if (BigInt(chain.minWithdrawal) <= BigInt(chain.maxFee) + DUST) bad(`min_withdrawal must exceed max_fee + ${DUST}`);
+  if (!Number.isInteger(chain.batchInterval) || chain.batchInterval < 1) bad("batch_interval must be at least 1");
   if (!chain.federation) bad("no federation");
+  for (const [i, m] of (chain.federation!.members ?? []).entries()) {
+    try {
+      parseAddress(m.account ?? "", "member");
+    } catch {
+      bad(`federation member ${i}: account ${JSON.stringify(m.account)} is not a pegzone address`);
+    }
+  }
   try {
     kind.validateFederation(chain.network, chain.federation!);
   } catch (e) {
@@ -80,12 +98,12 @@ export class PegModule implements AppModule {
   readonly name = PEG_STORE;
   readonly keeper: PegKeeper;
 
-  constructor(bank: PegBankKeeper, kinds: Readonly<Record<string, MainChainKind>>) {
-    this.keeper = new PegKeeper(bank, kinds);
+  constructor(bank: PegBankKeeper, kinds: Readonly<Record<string, MainChainKind>>, redemptionAccount: Uint8Array) {
+    this.keeper = new PegKeeper(bank, kinds, redemptionAccount);
   }
 
   defaultGenesis(): PegGenesis {
-    return { authority: "", mainchains: [], freezes: [], deposits: [], reserve: [], registered_addresses: [] };
+    return { authority: "", mainchains: [], freezes: [], deposits: [], reserve: [], registered_addresses: [], withdrawals: [], releases: [] };
   }
 
   async initGenesis(ctx: Context, raw: unknown): Promise<void> {
@@ -132,6 +150,25 @@ export class PegModule implements AppModule {
       known(entry.mainchain, "registered address");
       this.keeper.setRegisteredAddress(ctx, entry, parseAddress(entry.recipient, "registered recipient"));
     }
+    await this.importPegOut(ctx, g, known);
+  }
+
+  /** Withdrawals and releases from an exported genesis; counters continue after the highest ids. */
+  private async importPegOut(ctx: Context, g: PegGenesis, known: (id: string, what: string) => void): Promise<void> {
+    for (const raw of g.withdrawals) {
+      const w = fromJson(v1.Withdrawal, raw, "withdrawal");
+      known(w.mainchain, "withdrawal");
+      this.keeper.setWithdrawal(ctx, w, parseAddress(w.owner, "withdrawal owner"));
+      await this.keeper.raiseLastId(ctx, "withdrawal", w.mainchain, Number(w.id));
+    }
+    for (const raw of g.releases) {
+      const r = fromJson(v1.Release, raw, "release");
+      known(r.mainchain, "release");
+      this.keeper.setRelease(ctx, r);
+      await this.keeper.raiseLastId(ctx, "release", r.mainchain, Number(r.id));
+      if (r.status === v1.ReleaseStatus.RELEASE_STATUS_SIGNING || r.status === v1.ReleaseStatus.RELEASE_STATUS_SIGNED)
+        this.keeper.setInFlight(ctx, r.mainchain, (await this.keeper.inFlight(ctx, r.mainchain)) + BigInt(r.amount));
+    }
   }
 
   async exportGenesis(ctx: Context): Promise<PegGenesis> {
@@ -145,6 +182,8 @@ export class PegModule implements AppModule {
       for (const d of await this.keeper.allDeposits(ctx, chain.id)) out.deposits.push(toJson(v1.Deposit, d));
       for (const u of await this.keeper.reserveUtxos(ctx, chain.id)) out.reserve.push({ mainchain: chain.id, ...toJson(v1.ReserveUtxo, u) });
       for (const a of await this.keeper.registeredAddresses(ctx, chain.id)) out.registered_addresses.push(toJson(v1.RegisteredAddress, a));
+      for (const w of await this.keeper.allWithdrawals(ctx, chain.id)) out.withdrawals.push(toJson(v1.Withdrawal, w));
+      for (const r of await this.keeper.allReleases(ctx, chain.id)) out.releases.push(toJson(v1.Release, r));
     }
     return out;
   }
@@ -154,12 +193,22 @@ export class PegModule implements AppModule {
     registerPegQueries(registrar, this.keeper);
   }
 
-  /** The reserve invariant: what pegzone owes on a main chain never exceeds what its federation holds. */
+  /**
+   * Peg-out work of the block (replacing stale releases, building the batch), then the reserve
+   * invariant: what pegzone owes on a main chain (the pegged supply, plus what releases still have
+   * to pay) never exceeds what its federation holds; if it would, that peg freezes.
+   */
   async endBlock(ctx: Context): Promise<void> {
     for (const chain of await this.keeper.allMainChains(ctx)) {
+      if (!(await this.keeper.getFreeze(ctx, chain.id)).frozen) {
+        await replaceStaleReleases(ctx, this.keeper, chain);
+        await buildPendingRelease(ctx, this.keeper, chain);
+      }
       const supply = await this.keeper.bank.supplyOf(ctx, peggedDenom(chain.id));
+      const inFlight = await this.keeper.inFlight(ctx, chain.id);
       const reserve = await this.keeper.reserveTotal(ctx, chain.id);
-      if (supply > reserve) await this.keeper.freeze(ctx, chain.id, `reserve invariant broken: supply ${supply} of ${peggedDenom(chain.id)} > reserve ${reserve}`);
+      if (supply + inFlight > reserve)
+        await this.keeper.freeze(ctx, chain.id, `reserve invariant broken: supply ${supply} of ${peggedDenom(chain.id)} + ${inFlight} in releases > reserve ${reserve}`);
     }
   }
 }

@@ -6,6 +6,7 @@ import { pegzone } from "../../proto";
 import { parseAddress } from "../bank/msgs";
 import { pegErrors } from "./errors";
 import { clientConfig, peggedDenom, type MainChain, type PegKeeper } from "./keeper";
+import { addReleaseSignatures, applyConfirmedRelease } from "./releases";
 
 const v1 = pegzone.peg.v1;
 export const MAX_HEADERS_PER_MSG = 2000;
@@ -16,7 +17,13 @@ export const pegTypeUrls = {
   registerDepositAddress: "/pegzone.peg.v1.MsgRegisterDepositAddress",
   claimDeposit: "/pegzone.peg.v1.MsgClaimDeposit",
   unfreeze: "/pegzone.peg.v1.MsgUnfreeze",
+  requestWithdrawal: "/pegzone.peg.v1.MsgRequestWithdrawal",
+  cancelWithdrawal: "/pegzone.peg.v1.MsgCancelWithdrawal",
+  submitReleaseSignatures: "/pegzone.peg.v1.MsgSubmitReleaseSignatures",
+  confirmRelease: "/pegzone.peg.v1.MsgConfirmRelease",
 } as const;
+
+const AMOUNT = /^[1-9][0-9]{0,30}$/;
 
 function response(typeUrl: string, value: Uint8Array): Any {
   return { typeUrl: `${typeUrl}Response`, value };
@@ -180,4 +187,104 @@ export function registerPegMsgs(registrar: ServiceRegistrar, keeper: PegKeeper):
     },
   };
   registrar.msg(pegTypeUrls.unfreeze, { decode: (b) => v1.MsgUnfreeze.decode(b) }, unfreeze);
+
+  const withdraw: MsgHandler<pegzone.peg.v1.MsgRequestWithdrawal> = {
+    signers: (msg) => [msg.owner],
+    validate(msg) {
+      parseAddress(msg.owner, "owner");
+      requireMainchainId(msg.mainchain);
+      if (!AMOUNT.test(msg.amount)) throw sdkErrors.ErrInvalidCoins.wrap(`amount must be a positive integer, got ${JSON.stringify(msg.amount)}`);
+      if (msg.destination === "") throw pegErrors.ErrInvalidAddress.wrap("empty destination");
+    },
+    async handle(ctx, msg) {
+      const chain = await keeper.mustGetMainChain(ctx, msg.mainchain);
+      await requireNotFrozen(ctx, keeper, chain);
+      let script: Uint8Array;
+      try {
+        script = keeper.kind(chain).withdrawalScript(chain.network, msg.destination);
+      } catch (e) {
+        throw pegErrors.ErrInvalidAddress.wrap(`${JSON.stringify(msg.destination)} is not a ${chain.network} address: ${e instanceof Error ? e.message : String(e)}`);
+      }
+      const amount = BigInt(msg.amount);
+      if (amount < BigInt(chain.minWithdrawal)) throw pegErrors.ErrBelowMinimum.wrap(`withdrawal of ${amount}, the minimum is ${chain.minWithdrawal}`);
+      const owner = parseAddress(msg.owner, "owner");
+      const denom = peggedDenom(chain.id);
+      await keeper.bank.send(ctx, owner, keeper.redemptionAccount, [{ denom, amount }]);
+      const id = await keeper.nextWithdrawalId(ctx, chain.id);
+      keeper.setWithdrawal(
+        ctx,
+        v1.Withdrawal.create({ id, mainchain: chain.id, owner: msg.owner, amount: msg.amount, destination: msg.destination, script, status: v1.WithdrawalStatus.WITHDRAWAL_STATUS_PENDING, requestedAt: Number(ctx.header.height) }),
+        owner,
+      );
+      ctx.events.emit("request_withdrawal", [["mainchain", chain.id], ["withdrawal_id", String(id)], ["owner", msg.owner], ["amount", `${amount}${denom}`], ["destination", msg.destination]]);
+      return response(pegTypeUrls.requestWithdrawal, v1.MsgRequestWithdrawalResponse.encode({ id }).finish());
+    },
+  };
+  registrar.msg(pegTypeUrls.requestWithdrawal, { decode: (b) => v1.MsgRequestWithdrawal.decode(b) }, withdraw);
+
+  const cancel: MsgHandler<pegzone.peg.v1.MsgCancelWithdrawal> = {
+    signers: (msg) => [msg.owner],
+    validate(msg) {
+      parseAddress(msg.owner, "owner");
+      requireMainchainId(msg.mainchain);
+    },
+    async handle(ctx, msg) {
+      const chain = await keeper.mustGetMainChain(ctx, msg.mainchain);
+      const w = await keeper.getWithdrawal(ctx, chain.id, Number(msg.id));
+      if (!w || w.owner !== msg.owner) throw pegErrors.ErrUnknownWithdrawal.wrap(`${msg.owner} has no withdrawal ${msg.id} on ${chain.id}`);
+      if (w.status !== v1.WithdrawalStatus.WITHDRAWAL_STATUS_PENDING)
+        throw pegErrors.ErrUnknownWithdrawal.wrap(`withdrawal ${msg.id} is already in release ${w.releaseId}; it can no longer be cancelled`);
+      const owner = parseAddress(msg.owner, "owner");
+      await keeper.bank.send(ctx, keeper.redemptionAccount, owner, [{ denom: peggedDenom(chain.id), amount: BigInt(w.amount) }]);
+      keeper.deleteWithdrawal(ctx, w, owner);
+      ctx.events.emit("cancel_withdrawal", [["mainchain", chain.id], ["withdrawal_id", String(msg.id)], ["owner", msg.owner]]);
+      return response(pegTypeUrls.cancelWithdrawal, v1.MsgCancelWithdrawalResponse.encode({}).finish());
+    },
+  };
+  registrar.msg(pegTypeUrls.cancelWithdrawal, { decode: (b) => v1.MsgCancelWithdrawal.decode(b) }, cancel);
+
+  const sign: MsgHandler<pegzone.peg.v1.MsgSubmitReleaseSignatures> = {
+    signers: (msg) => [msg.signer],
+    validate(msg) {
+      parseAddress(msg.signer, "signer");
+      requireMainchainId(msg.mainchain);
+      if (msg.signatures.length === 0) throw pegErrors.ErrInvalidSignature.wrap("no signatures");
+      for (const [i, sig] of msg.signatures.entries()) if (sig.length !== 64) throw pegErrors.ErrInvalidSignature.wrap(`signature ${i} is ${sig.length} bytes, not 64 (r||s)`);
+    },
+    async handle(ctx, msg) {
+      const chain = await keeper.mustGetMainChain(ctx, msg.mainchain);
+      const release = await keeper.getRelease(ctx, chain.id, Number(msg.releaseId));
+      if (!release) throw pegErrors.ErrUnknownRelease.wrap(`no release ${msg.releaseId} on ${chain.id}`);
+      const complete = await addReleaseSignatures(ctx, keeper, chain, release, msg.signer, msg.signatures);
+      return response(pegTypeUrls.submitReleaseSignatures, v1.MsgSubmitReleaseSignaturesResponse.encode({ complete }).finish());
+    },
+  };
+  registrar.msg(pegTypeUrls.submitReleaseSignatures, { decode: (b) => v1.MsgSubmitReleaseSignatures.decode(b) }, sign);
+
+  const confirm: MsgHandler<pegzone.peg.v1.MsgConfirmRelease> = {
+    signers: (msg) => [msg.relayer],
+    validate(msg) {
+      parseAddress(msg.relayer, "relayer");
+      requireMainchainId(msg.mainchain);
+      if (msg.tx.length === 0 || msg.merkleProof.length === 0) throw pegErrors.ErrInvalidProof.wrap("empty transaction or merkle proof");
+      if (!HEX64.test(msg.blockHash)) throw pegErrors.ErrInvalidProof.wrap(`block hash must be 64 lowercase hex digits, got ${JSON.stringify(msg.blockHash)}`);
+    },
+    async handle(ctx, msg) {
+      const chain = await keeper.mustGetMainChain(ctx, msg.mainchain);
+      const proven = await keeper
+        .kind(chain)
+        .lightClient.proveTransaction(keeper.clientStore(ctx, chain.id), clientConfig(chain), { tx: msg.tx, blockHash: msg.blockHash, proof: msg.merkleProof })
+        .catch((e: unknown) => asPegError(e, pegErrors.ErrInvalidProof));
+      const release = await keeper.releaseByTxid(ctx, chain.id, proven.txid);
+      if (!release) throw pegErrors.ErrUnknownRelease.wrap(`transaction ${proven.txid} is not a release of ${chain.id}`);
+      if (release.status === v1.ReleaseStatus.RELEASE_STATUS_CONFIRMED) throw pegErrors.ErrInvalidRelease.wrap(`release ${release.id} is already confirmed`);
+      if (!(await keeper.getReserveUtxo(ctx, chain.id, release.inputs[0].txid!, release.inputs[0].vout!)))
+        throw pegErrors.ErrInvalidRelease.wrap(`the inputs of release ${release.id} were already spent by another confirmed release`);
+      if (proven.confirmations < chain.confirmations)
+        throw pegErrors.ErrNotEnoughConfirmations.wrap(`release ${release.id} (${proven.txid}) has ${proven.confirmations} of the ${chain.confirmations} confirmations ${chain.id} requires`);
+      await applyConfirmedRelease(ctx, keeper, chain, release);
+      return response(pegTypeUrls.confirmRelease, v1.MsgConfirmReleaseResponse.encode({ releaseId: release.id }).finish());
+    },
+  };
+  registrar.msg(pegTypeUrls.confirmRelease, { decode: (b) => v1.MsgConfirmRelease.decode(b) }, confirm);
 }

@@ -2,174 +2,27 @@
  * The peg module in-process: genesis registration, header relay, deposit claims and every forged
  * input the peg-in must refuse, each leaving the peg's state as it was.
  */
-import { QueryBalanceRequest, QueryBalanceResponse } from "cosmjs-types/cosmos/bank/v1beta1/query";
 import { createHash } from "node:crypto";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import pino from "pino";
-import type { Any } from "cosmjs-types/google/protobuf/any";
-import { ADDRESS_PREFIX, addressFromPubkey, fromBech32, toBech32 } from "../../chain/crypto/address";
-import { publicKeyFromPrivate, signSecp256k1 } from "../../chain/crypto/secp256k1";
-import { signDirect } from "../../chain/tx/build";
-import type { PegzoneApp } from "../../chain/app/app";
-import { openPegzoneApp } from "../../chain/app/pegzone";
-import { genesisCheckpoint } from "../../light-client/bitcoin/client";
 import { pegzone } from "../../proto";
-import { bitcoinKind } from "./bitcoin/kind";
 import { pegTypeUrls } from "./msgs";
+import {
+  account,
+  claim,
+  CONFIRMATIONS,
+  DENOM,
+  depositScenario,
+  depositScript,
+  federationJson,
+  MAINCHAIN,
+  newHarness,
+  pegState,
+  relay,
+  type ClaimFields,
+  type TestAccount,
+} from "./test-harness";
 import { TestBitcoinChain, testTx } from "./testing";
 
 const v1 = pegzone.peg.v1;
-const CHAIN_ID = "pegzone-peg-unit";
-const MAINCHAIN = "btc-regtest";
-const DENOM = `peg/${MAINCHAIN}`;
-const CONFIRMATIONS = 3;
-const logger = pino({ level: process.env.PEG_TEST_LOG ?? "silent" });
-
-interface TestAccount {
-  privateKey: Uint8Array;
-  pubkey: Uint8Array;
-  address: string;
-  accountNumber: bigint;
-  sequence: bigint;
-}
-
-function account(i: number): TestAccount {
-  const privateKey = createHash("sha256").update(`pegzone peg test account ${i}`).digest();
-  const pubkey = publicKeyFromPrivate(privateKey);
-  return { privateKey, pubkey, address: toBech32(ADDRESS_PREFIX, addressFromPubkey(pubkey)), accountNumber: BigInt(i), sequence: 0n };
-}
-
-const federationKey = publicKeyFromPrivate(createHash("sha256").update("federation member 0").digest());
-const federation = { id: 1, members: [{ pubkey: federationKey, weight: 1 }], threshold: 1 };
-
-function depositScript(recipient: string): Uint8Array {
-  return bitcoinKind.depositAddress("regtest", federation, fromBech32(recipient, ADDRESS_PREFIX)).script;
-}
-
-const dirs: string[] = [];
-afterAll(() => {
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
-});
-
-interface Harness {
-  app: PegzoneApp;
-  height: number;
-  accounts: TestAccount[];
-  /** Runs one block of txs and commits it; returns the tx results. */
-  block(txs: Uint8Array[]): Promise<Array<{ code: number; codespace: string; log: string }>>;
-  tx(from: TestAccount, typeUrl: string, type: { encode(m: never): { finish(): Uint8Array }; create(o: object): unknown }, fields: object): Uint8Array;
-  query<T>(method: string, reqType: { encode(m: never): { finish(): Uint8Array }; create(o: object): unknown }, req: object, resType: { decode(b: Uint8Array): T }): Promise<T>;
-  balance(address: string, denom?: string): Promise<bigint>;
-}
-
-async function newHarness(overrides: Record<string, unknown> = {}, extraBank: Array<{ address: string; coins: Array<{ denom: string; amount: string }> }> = []): Promise<Harness> {
-  const dir = mkdtempSync(join(tmpdir(), "pegzone-peg-"));
-  dirs.push(dir);
-  const app = await openPegzoneApp({ dbDir: dir, chainId: CHAIN_ID, minimumGasPrices: "0upeg", pruningKeepRecent: 10, minRetainBlocks: 0, logger });
-  const accounts = [0, 1, 2, 3].map(account);
-  const appState = {
-    auth: { accounts: accounts.map((a) => ({ "@type": "/cosmos.auth.v1beta1.BaseAccount", address: a.address, account_number: String(a.accountNumber), sequence: "0" })) },
-    bank: { balances: [...accounts.map((a) => ({ address: a.address, coins: [{ denom: "upeg", amount: "100000000" }] })), ...extraBank] },
-    peg: {
-      authority: accounts[3].address,
-      mainchains: [
-        {
-          id: MAINCHAIN,
-          client_type: "bitcoin",
-          network: "regtest",
-          confirmations: CONFIRMATIONS,
-          min_deposit: "10000",
-          peg_in_fee: "1000",
-          reserve_cap: "1000000",
-          reorg_limit: CONFIRMATIONS - 1,
-          prune_window: 4032,
-          federation: { id: "1", members: [{ pubkey: Buffer.from(federationKey).toString("base64"), weight: 1 }], threshold: 1 },
-          checkpoint: genesisCheckpoint("regtest"),
-          ...overrides,
-        },
-      ],
-    },
-  };
-  // Bitcoin regtest genesis is from 2011; pegzone's clock starts just after the test chain's blocks.
-  const startTime = 1_296_688_602n + 600n * 5000n;
-  await app.initChain({ time: { seconds: startTime, nanos: 0 }, chainId: CHAIN_ID, consensusParams: undefined, validators: [], appStateBytes: Buffer.from(JSON.stringify(appState)), initialHeight: 1n });
-  const h: Harness = {
-    app,
-    height: 0,
-    accounts,
-    async block(txs) {
-      h.height++;
-      const res = await app.finalizeBlock({
-        txs, decidedLastCommit: { round: 0, votes: [] }, misbehavior: [], hash: new Uint8Array(32), height: BigInt(h.height),
-        time: { seconds: startTime + BigInt(h.height), nanos: 0 }, nextValidatorsHash: new Uint8Array(32), proposerAddress: new Uint8Array(20),
-      });
-      await app.commit({});
-      return res.txResults.map((r) => ({ code: r.code, codespace: r.codespace, log: r.log }));
-    },
-    tx(from, typeUrl, type, fields) {
-      const msg: Any = { typeUrl, value: type.encode(type.create(fields) as never).finish() };
-      const bytes = signDirect(
-        { messages: [msg], memo: "", fee: { amount: [], gasLimit: 50_000_000n }, sequence: from.sequence },
-        { pubkey: from.pubkey, sign: (b) => signSecp256k1(from.privateKey, b) },
-        CHAIN_ID,
-        from.accountNumber,
-      );
-      from.sequence++;
-      return bytes;
-    },
-    async query(method, reqType, req, resType) {
-      const res = await app.query({ path: `/pegzone.peg.v1.Query/${method}`, data: reqType.encode(reqType.create(req) as never).finish(), height: 0n, prove: false });
-      if (res.code !== 0) throw new Error(`${method}: ${res.codespace}/${res.code} ${res.log}`);
-      return resType.decode(res.value);
-    },
-    async balance(address, denom = DENOM) {
-      const res = await app.query({ path: "/cosmos.bank.v1beta1.Query/Balance", data: QueryBalanceRequest.encode({ address, denom }).finish(), height: 0n, prove: false });
-      return BigInt(QueryBalanceResponse.decode(res.value).balance!.amount);
-    },
-  };
-  return h;
-}
-
-const relay = (h: Harness, headers: Uint8Array[], from = h.accounts[2]) =>
-  h.tx(from, pegTypeUrls.relayHeaders, v1.MsgRelayHeaders, { relayer: from.address, mainchain: MAINCHAIN, headers });
-
-interface ClaimFields {
-  tx: Uint8Array;
-  vout: number;
-  blockHash: string;
-  merkleProof: Uint8Array;
-  recipient: string;
-}
-
-const claim = (h: Harness, fields: ClaimFields, from = h.accounts[2]) =>
-  h.tx(from, pegTypeUrls.claimDeposit, v1.MsgClaimDeposit, { claimer: from.address, mainchain: MAINCHAIN, ...fields });
-
-/** Everything the peg-in may change, to compare before and after a refused claim. */
-async function pegState(h: Harness) {
-  const reserve = await h.query("Reserve", v1.QueryReserveRequest, { mainchain: MAINCHAIN }, v1.QueryReserveResponse);
-  const balances = await Promise.all(h.accounts.map((a) => h.balance(a.address)));
-  return JSON.stringify({ reserve: v1.QueryReserveResponse.toObject(reserve, { longs: String, bytes: String }), balances: balances.map(String) });
-}
-
-/** A chain where block 1 holds a deposit of `amount` to account 0's deposit address, confirmed `CONFIRMATIONS` times and relayed. */
-async function depositScenario(amount = 50_000n, opts: { confirmations?: number } = {}) {
-  const h = await newHarness();
-  const btc = new TestBitcoinChain();
-  const recipient = h.accounts[0].address;
-  const depositTx = testTx("deposit", [
-    { value: 1234n, scriptPubKey: Uint8Array.of(0x51) },
-    { value: amount, scriptPubKey: depositScript(recipient) },
-  ]);
-  const block = btc.mine([depositTx]);
-  btc.mineEmpty((opts.confirmations ?? CONFIRMATIONS) - 1);
-  const res = await h.block([relay(h, btc.headers(1))]);
-  expect(res[0]).toMatchObject({ code: 0 });
-  const valid: ClaimFields = { tx: depositTx, vout: 1, blockHash: block.hash, merkleProof: btc.proof(block, 1), recipient };
-  return { h, btc, block, depositTx, valid, recipient };
-}
-
 describe("peg-in", () => {
   it("mints amount − fee to the recipient once the deposit has its confirmations, and records the reserve", async () => {
     const { h, valid, recipient, depositTx } = await depositScenario(50_000n);
@@ -379,8 +232,14 @@ describe("genesis and invariants", () => {
     { name: "reorg_limit not below confirmations", overrides: { reorg_limit: CONFIRMATIONS }, expErr: /reorg_limit/ },
     { name: "min_deposit not above the fee", overrides: { min_deposit: "1000" }, expErr: /min_deposit/ },
     { name: "an unknown client type", overrides: { client_type: "ethereum" }, expErr: /unknown client type/ },
-    { name: "a threshold of half the weight", overrides: { federation: { id: "1", members: [{ pubkey: Buffer.from(federationKey).toString("base64"), weight: 2 }], threshold: 1 } }, expErr: /more than half/ },
-    { name: "an uncompressed federation key", overrides: { federation: { id: "1", members: [{ pubkey: Buffer.alloc(65, 4).toString("base64"), weight: 1 }], threshold: 1 } }, expErr: /33-byte/ },
+    { name: "a threshold of half the weight", overrides: { federation: { ...federationJson, threshold: 1 } }, expErr: /more than half/ },
+    {
+      name: "an uncompressed federation key",
+      overrides: { federation: { ...federationJson, members: [{ ...federationJson.members[0], pubkey: Buffer.alloc(65, 4).toString("base64") }] } },
+      expErr: /33-byte/,
+    },
+    { name: "a member without a pegzone account", overrides: { federation: { ...federationJson, members: [{ ...federationJson.members[0], account: "" }, ...federationJson.members.slice(1)] } }, expErr: /account/ },
+    { name: "min_withdrawal not above max_fee + dust", overrides: { min_withdrawal: "50546" }, expErr: /min_withdrawal/ },
   ])("refuses a genesis with $name", async ({ overrides, expErr }) => {
     await expect(newHarness(overrides)).rejects.toThrow(expErr);
   });

@@ -91,10 +91,40 @@ export function registerPegQueries(registrar: ServiceRegistrar, keeper: PegKeepe
       return v1.QueryReserveResponse.create({
         total: (await keeper.reserveTotal(ctx, chain.id)).toString(),
         supply: (await keeper.bank.supplyOf(ctx, peggedDenom(chain.id))).toString(),
-        pending: "0",
+        pending: (await keeper.inFlight(ctx, chain.id)).toString(),
         utxos: await keeper.reserveUtxos(ctx, chain.id),
         freeze: await keeper.getFreeze(ctx, chain.id),
       });
+    }),
+  );
+
+  registrar.query(
+    path("Withdrawals"),
+    handler(v1.QueryWithdrawalsRequest, v1.QueryWithdrawalsResponse, async (ctx, req) => {
+      const chain = await keeper.mustGetMainChain(ctx, req.mainchain);
+      const withdrawals = req.owner === "" ? await keeper.allWithdrawals(ctx, chain.id) : await keeper.withdrawalsOf(ctx, chain.id, parseAddress(req.owner, "owner"));
+      return v1.QueryWithdrawalsResponse.create({ withdrawals });
+    }),
+  );
+
+  registrar.query(
+    path("Release"),
+    handler(v1.QueryReleaseRequest, v1.QueryReleaseResponse, async (ctx, req) => {
+      const chain = await keeper.mustGetMainChain(ctx, req.mainchain);
+      const release = await keeper.getRelease(ctx, chain.id, Number(req.id));
+      if (!release) throw sdkErrors.ErrNotFound.wrap(`${chain.id}: no release ${req.id}`);
+      const members = chain.federation!.members ?? [];
+      const signedWeight = release.signatures.reduce((sum, s) => sum + (members.find((m) => Buffer.from(m.pubkey!).equals(Buffer.from(s.pubkey!)))?.weight ?? 0), 0);
+      return v1.QueryReleaseResponse.create({ release, signedWeight, threshold: chain.federation!.threshold });
+    }),
+  );
+
+  registrar.query(
+    path("Releases"),
+    handler(v1.QueryReleasesRequest, v1.QueryReleasesResponse, async (ctx, req) => {
+      const chain = await keeper.mustGetMainChain(ctx, req.mainchain);
+      const all = await keeper.allReleases(ctx, chain.id);
+      return v1.QueryReleasesResponse.create({ releases: req.status === 0 ? all : all.filter((r) => r.status === req.status) });
     }),
   );
 }

@@ -17,6 +17,15 @@ import { sha256 } from "@noble/hashes/sha2.js";
 import { Metadata } from "cosmjs-types/cosmos/bank/v1beta1/bank";
 import { bitcoinLightClient } from "../../../light-client/bitcoin/client";
 import type { DepositAddress, Federation, MainChainKind } from "../kinds";
+import {
+  assembleSignedRelease,
+  type BitcoinNetwork,
+  buildRelease,
+  maxSignatures,
+  parseWithdrawalAddress,
+  releaseSighashes,
+  verifyReleaseSignature,
+} from "./release";
 
 /** Address encodings of the networks the light client knows. */
 const ADDRESS_NETWORKS: Record<string, { bech32: string; pubKeyHash: number; scriptHash: number; wif: number }> = {
@@ -47,6 +56,11 @@ export function depositWitnessScript(federation: Federation, recipient: Uint8Arr
   });
   ops.push(federation.threshold!, "GREATERTHANOREQUAL");
   return Script.encode(ops);
+}
+
+/** The federation's own reserve outputs (release change) commit to no recipient: 20 zero bytes. */
+export function reserveWitnessScript(federation: Federation): Uint8Array {
+  return depositWitnessScript(federation, new Uint8Array(20));
 }
 
 export const bitcoinKind: MainChainKind = {
@@ -81,6 +95,32 @@ export const bitcoinKind: MainChainKind = {
     const script = OutScript.encode({ type: "wsh", hash: sha256(witnessScript) });
     const address = Address(addressNetwork(network)).encode({ type: "wsh", hash: sha256(witnessScript) });
     return { address, script, witnessScript };
+  },
+
+  withdrawalScript(network, address) {
+    addressNetwork(network);
+    return parseWithdrawalAddress(network as BitcoinNetwork, address);
+  },
+
+  reserveWitnessScript(federation) {
+    return reserveWitnessScript(federation);
+  },
+
+  buildRelease({ utxos, payments, feeRate, maxFee, federation }) {
+    const changeWitnessScript = reserveWitnessScript(federation);
+    return buildRelease({ utxos, payments, feeRate, maxFee, changeWitnessScript, signersPerInput: maxSignatures(changeWitnessScript) });
+  },
+
+  releaseDigests(release) {
+    return releaseSighashes(release);
+  },
+
+  verifySignature(pubkey, digest, signature) {
+    return verifyReleaseSignature(pubkey, digest, signature);
+  },
+
+  assembleRelease(release, federation, signatures) {
+    return assembleSignedRelease(release, (federation.members ?? []).map((m) => m.pubkey!), signatures);
   },
 
   denomMetadata(mainchainId) {

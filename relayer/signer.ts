@@ -1,0 +1,125 @@
+/**
+ * `pegzone signer`: one federation member's signing daemon. It watches pegzone for releases that
+ * await signatures, rebuilds each one from pegzone's own state with the same deterministic builder
+ * the chain uses, and signs only if the bytes are identical and the release pays exactly the
+ * withdrawals pegzone recorded, from reserve outputs locked for it, with the fee within the cap and
+ * the change to the federation. A signer never trusts the release it is shown.
+ */
+import type { Logger } from "../chain/log";
+import type { KeySigner } from "../chain/keys/keyring";
+import { publicKeyFromPrivate, signSecp256k1 } from "../chain/crypto/secp256k1";
+import { ADDRESS_PREFIX, addressFromPubkey, toBech32 } from "../chain/crypto/address";
+import type { RpcClient } from "../chain/cli/rpc-client";
+import { pegMsg, pegQuery } from "../chain/cli/peg";
+import { signAndBroadcast, type TxFlags } from "../chain/cli/tx";
+import type { SignerKey } from "../chain/node/keys";
+import type { MainChainKind, ReleasePayment } from "../modules/peg/kinds";
+import { builtFromRelease } from "../modules/peg/releases";
+import { pegTypeUrls } from "../modules/peg/msgs";
+import { signReleaseInput } from "../modules/peg/bitcoin/release";
+import { pegzone } from "../proto";
+
+const v1 = pegzone.peg.v1;
+
+export interface SignerOptions {
+  mainchain: string;
+  pegzone: RpcClient;
+  key: SignerKey;
+  kind: MainChainKind;
+  tx: Pick<TxFlags, "gasAdjustment" | "gasPrices" | "chainId">;
+  logger: Logger;
+}
+
+/** A KeySigner over the member's signer key, for its pegzone transactions. */
+export function signerAccountKey(key: SignerKey): KeySigner {
+  const pubkey = publicKeyFromPrivate(key.privateKey);
+  const sign = (bytes: Uint8Array) => signSecp256k1(key.privateKey, bytes);
+  return Object.assign(sign, { address: toBech32(ADDRESS_PREFIX, addressFromPubkey(pubkey)), pubkey }) as unknown as KeySigner;
+}
+
+export class Signer {
+  private readonly account: KeySigner;
+
+  constructor(private readonly o: SignerOptions) {
+    this.account = signerAccountKey(o.key);
+  }
+
+  get address(): string {
+    return this.account.address;
+  }
+
+  /** Signs every release awaiting this member's signatures; returns how many it signed. */
+  async step(): Promise<number> {
+    const rpc = this.o.pegzone;
+    const { mainchains } = await pegQuery(rpc, "MainChains", v1.QueryMainChainsRequest, {}, v1.QueryMainChainsResponse);
+    const chain = mainchains.find((m) => m.id === this.o.mainchain);
+    if (!chain) throw new Error(`pegzone has no main chain ${this.o.mainchain}`);
+    const mine = Buffer.from(this.o.key.publicKey);
+    const members = chain.federation?.members ?? [];
+    if (!members.some((m) => mine.equals(Buffer.from(m.pubkey ?? [])))) {
+      this.o.logger.warn({ mainchain: chain.id, pubkey: mine.toString("hex") }, "this signer key is not in the federation; nothing to sign");
+      return 0;
+    }
+    const { releases } = await pegQuery(rpc, "Releases", v1.QueryReleasesRequest, { mainchain: chain.id, status: v1.ReleaseStatus.RELEASE_STATUS_SIGNING }, v1.QueryReleasesResponse);
+    let signed = 0;
+    for (const release of releases.map((r) => v1.Release.create(r))) {
+      if (release.signatures.some((s) => mine.equals(Buffer.from(s.pubkey ?? [])))) continue;
+      const digests = await this.check(chain, release);
+      const signatures = digests.map((d) => signReleaseInput(this.o.key.privateKey, d));
+      const { gasAdjustment, gasPrices, chainId } = this.o.tx;
+      const flags: TxFlags = { gas: "auto", gasAdjustment, gasPrices, chainId, memo: "", output: "json", node: rpc.url, keyringBackend: "test" };
+      const res = await signAndBroadcast(rpc, this.account, [pegMsg(pegTypeUrls.submitReleaseSignatures, v1.MsgSubmitReleaseSignatures, { signer: this.account.address, mainchain: chain.id, releaseId: release.id, signatures })], flags);
+      if (res.code !== 0) throw new Error(`pegzone refused the signatures for release ${release.id}: ${res.codespace}/${res.code} ${res.raw_log}`);
+      this.o.logger.info({ mainchain: chain.id, release: Number(release.id), txid: release.txid }, "signed release");
+      signed++;
+    }
+    return signed;
+  }
+
+  /** Rebuilds the release from pegzone's records; returns the digests to sign, or throws saying what does not match. */
+  private async check(chain: pegzone.peg.v1.IMainChain, release: pegzone.peg.v1.Release): Promise<Uint8Array[]> {
+    const rpc = this.o.pegzone;
+    const refuse = (why: string): never => {
+      throw new Error(`refusing to sign release ${release.id}: ${why}`);
+    };
+    const { withdrawals } = await pegQuery(rpc, "Withdrawals", v1.QueryWithdrawalsRequest, { mainchain: chain.id!, owner: "" }, v1.QueryWithdrawalsResponse);
+    const byId = new Map(withdrawals.map((w) => [Number(w.id), w]));
+    const payments: ReleasePayment[] = release.withdrawalIds.map((id) => {
+      const w = byId.get(Number(id)) ?? refuse(`withdrawal ${id} is unknown`);
+      if (w.status !== v1.WithdrawalStatus.WITHDRAWAL_STATUS_IN_RELEASE || Number(w.releaseId) !== Number(release.id)) refuse(`withdrawal ${id} is not in this release`);
+      return { id: Number(id), script: w.script!, amount: BigInt(w.amount!) };
+    });
+    const { utxos } = await pegQuery(rpc, "Reserve", v1.QueryReserveRequest, { mainchain: chain.id! }, v1.QueryReserveResponse);
+    const reserved = new Map(utxos.map((u) => [`${u.txid}:${u.vout}`, u]));
+    const stored = builtFromRelease(release);
+    for (const input of stored.inputs) {
+      const utxo = reserved.get(`${input.txid}:${input.vout}`) ?? refuse(`input ${input.txid}:${input.vout} is not a reserve output`);
+      if (Number(utxo.releaseId) !== Number(release.id) || BigInt(utxo.value!) !== input.value || !Buffer.from(utxo.witnessScript!).equals(Buffer.from(input.witnessScript)))
+        refuse(`input ${input.txid}:${input.vout} is not locked for this release as recorded`);
+    }
+    const maxFee = BigInt(chain.maxFee!);
+    const rebuilt = this.o.kind.buildRelease({ utxos: stored.inputs, payments, feeRate: BigInt(release.feeRate), maxFee, federation: chain.federation! });
+    if (!Buffer.from(rebuilt.tx).equals(Buffer.from(release.unsignedTx))) refuse("it differs from the release rebuilt from pegzone's withdrawals and reserve");
+    if (rebuilt.fee > maxFee + 546n) refuse(`fee ${rebuilt.fee} is over the cap ${maxFee}`);
+    if (rebuilt.change) {
+      const changeScript = this.o.kind.reserveWitnessScript(chain.federation!);
+      if (!Buffer.from(changeScript).equals(Buffer.from(release.changeWitnessScript))) refuse("its change does not go to the federation");
+    }
+    return this.o.kind.releaseDigests(rebuilt);
+  }
+
+  /** Runs `step` every `pollMs` until aborted; failures are logged and retried. */
+  async run(pollMs: number, signal: AbortSignal): Promise<void> {
+    while (!signal.aborted) {
+      try {
+        await this.step();
+      } catch (err) {
+        this.o.logger.warn({ err: err instanceof Error ? err.message : String(err) }, "signer round failed; retrying");
+      }
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, pollMs);
+        signal.addEventListener("abort", () => { clearTimeout(t); resolve(); }, { once: true });
+      });
+    }
+  }
+}
