@@ -3,6 +3,7 @@ import { cpus } from "node:os";
 import { benchAbci } from "./abci";
 import { benchHeaders } from "./headers";
 import { benchLoad } from "./load";
+import { benchPeg } from "./peg";
 import { printResults } from "./result";
 import { benchSecp256k1 } from "./secp256k1";
 import { benchStore } from "./store";
@@ -12,6 +13,7 @@ async function main(): Promise<void> {
   printResults("secp256k1 signature verification (one core)", await benchSecp256k1());
   printResults("State store", await benchStore());
   printResults("Bitcoin light client", await benchHeaders());
+  printResults("Peg (in-process app)", await benchPeg());
   printResults("ABCI through real CometBFT", await benchAbci());
   printResults("Load through one validator", await benchLoad());
 }
