@@ -223,8 +223,9 @@ export class Relayer {
       if (signed.length === 0 || r.status === v1.ReleaseStatus.RELEASE_STATUS_CONFIRMED) continue;
       if (r.inputs.some((i) => confirmedInputs.has(`${i.txid}:${i.vout}`))) continue; // another version confirmed
       const txid = r.txid;
+      // Known to the node (mempool or chain) means already broadcast.
       let info = await this.o.btc.getRawTransactionVerbose(txid).catch(() => undefined);
-      if (info?.blockhash === undefined && r.status === v1.ReleaseStatus.RELEASE_STATUS_SIGNED) {
+      if (info === undefined && r.status === v1.ReleaseStatus.RELEASE_STATUS_SIGNED) {
         try {
           await this.o.btc.sendRawTransaction(signed);
           broadcast++;
@@ -269,9 +270,15 @@ export class Relayer {
   }
 }
 
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
+/** Waits `ms`, or less if `signal` aborts. */
+export function sleep(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
-    const timer = setTimeout(resolve, ms);
-    signal.addEventListener("abort", () => { clearTimeout(timer); resolve(); }, { once: true });
+    const done = () => {
+      clearTimeout(timer);
+      signal.removeEventListener("abort", done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal.addEventListener("abort", done, { once: true });
   });
 }

@@ -18,6 +18,7 @@ import { builtFromRelease } from "../modules/peg/releases";
 import { pegTypeUrls } from "../modules/peg/msgs";
 import { signReleaseInput } from "../modules/peg/bitcoin/release";
 import { pegzone } from "../proto";
+import { sleep } from "./relayer";
 
 const v1 = pegzone.peg.v1;
 
@@ -116,10 +117,7 @@ export class Signer {
       } catch (err) {
         this.o.logger.warn({ err: err instanceof Error ? err.message : String(err) }, "signer round failed; retrying");
       }
-      await new Promise<void>((resolve) => {
-        const t = setTimeout(resolve, pollMs);
-        signal.addEventListener("abort", () => { clearTimeout(t); resolve(); }, { once: true });
-      });
+      await sleep(pollMs, signal);
     }
   }
 }

@@ -11,7 +11,7 @@ import { RpcClient } from "./rpc-client";
 import { addTxOptions, signAndBroadcast, type TxFlags } from "./tx";
 
 const v1 = pegzone.peg.v1;
-const JSON_OPTIONS = { longs: String, bytes: String, defaults: true } as const;
+const JSON_OPTIONS = { longs: String, bytes: String, enums: String, defaults: true } as const;
 
 /** A generated protobufjs message class, as far as building one goes. */
 interface Encodable {

@@ -170,6 +170,19 @@ export function verifyNative(pubkey33: Uint8Array, signature64: Uint8Array, mess
 }
 
 /**
+ * Verifies a signature of a 32-byte digest used as is (e.g. a Bitcoin BIP143 sighash), with
+ * libsecp256k1 like `verifySignature`: 64-byte r||s, low-S only; false for anything malformed.
+ */
+export function verifyDigest(pubkey33: Uint8Array, signature64: Uint8Array, digest32: Uint8Array): boolean {
+  if (!isCompressedPubkeyShape(pubkey33) || !isCanonicalSignature(signature64) || !(digest32 instanceof Uint8Array) || digest32.length !== 32) return false;
+  try {
+    return ecdsaVerify(signature64, digest32, pubkey33);
+  } catch {
+    return false;
+  }
+}
+
+/**
  * Verifies a Cosmos secp256k1 signature: sha256(message), 64-byte r||s, low-S only.
  * Returns false (never throws) for malformed keys or signatures.
  */

@@ -25,7 +25,7 @@ import { registerPegQueries } from "./queries";
 import { buildPendingRelease, replaceStaleReleases } from "./releases";
 
 const v1 = pegzone.peg.v1;
-const JSON_OPTIONS = { longs: String, bytes: String, defaults: true } as const;
+const JSON_OPTIONS = { longs: String, bytes: String, enums: String, defaults: true } as const;
 
 export interface MainChainGenesis extends Record<string, unknown> {
   id: string;

@@ -1,0 +1,212 @@
+/**
+ * Peg-out end to end, every component real: btcd regtest, three pegzone validators from
+ * `pegzone testnet --validators 3` (a 2-of-3 federation, one signer key per validator), their
+ * `pegzone signer` daemons, `pegzone relayer`, and CosmJS wallets. A deposit is claimed, half of it
+ * changes hands on pegzone, and the new holder redeems it for bitcoin at a fresh regtest address.
+ */
+import { DirectSecp256k1HdWallet, Registry } from "@cosmjs/proto-signing";
+import { defaultRegistryTypes, GasPrice, SigningStargateClient, StargateClient } from "@cosmjs/stargate";
+import * as btc from "@scure/btc-signer";
+import { createHash } from "node:crypto";
+import { join } from "node:path";
+import { DEV_MNEMONIC } from "../chain/cli/devnet";
+import { publicKeyFromPrivate } from "../chain/crypto/secp256k1";
+import { pegzone } from "../proto";
+import { COINBASE_MATURITY, REGTEST_NETWORK, spendCoinbase } from "./btc-wallet";
+import { type BtcdNode, BTCD_RPC_PASS, BTCD_RPC_USER, startBtcd } from "./btcd";
+import { CLI, Proc, runCli, sleep, Testnet, waitForHeight } from "./harness";
+
+const v1 = pegzone.peg.v1;
+const BTC_RPC_PORT = 28430;
+const BTC_P2P_PORT = 28431;
+const BASE_PORT = 30656;
+const DENOM = "peg/btc-regtest";
+const CONFIRMATIONS = 2;
+const BATCH_INTERVAL = 5;
+const RELAYER_MNEMONIC = "test test test test test test test test test test test junk";
+const USER_B_MNEMONIC = "zoo zoo zoo zoo zoo zoo zoo zoo zoo zoo zoo wrong";
+const gasPrice = GasPrice.fromString("0.0025upeg");
+
+jest.setTimeout(300_000);
+
+async function until<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 90_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await fn().catch(() => undefined);
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(250);
+  }
+}
+
+describe("peg-out against real btcd, three validators, their signers and CosmJS", () => {
+  let btcd: BtcdNode;
+  let net: Testnet;
+  let url: string;
+  const signers: Array<Proc | undefined> = [];
+  let relayer: Proc | undefined;
+  let userA: string;
+  let userB: string;
+  let walletA: SigningStargateClient;
+  let walletB: SigningStargateClient;
+  let reader: StargateClient;
+  const btcRpcUrl = `http://${BTCD_RPC_USER}:${BTCD_RPC_PASS}@127.0.0.1:${BTC_RPC_PORT}`;
+  const destination = btc.p2wpkh(publicKeyFromPrivate(createHash("sha256").update("peg-out e2e destination").digest()), REGTEST_NETWORK);
+
+  const cli = (args: string[]) => JSON.parse(runCli([...args, "--node", url, "--output", "json"])) as Record<string, unknown>;
+  const balanceOf = async (address: string) => BigInt((await reader.getBalance(address, DENOM)).amount);
+  const reserve = () => cli(["query", "peg", "reserve", "--mainchain", "btc-regtest"]) as { total: string; supply: string; pending: string; utxos: Array<{ txid: string; vout: number; value: string; script: string }>; freeze?: { frozen?: boolean } };
+  const release = (id: number) => cli(["query", "peg", "release", String(id), "--mainchain", "btc-regtest"]) as { release: { status: string; txid: string; signatures: unknown[]; fee: string; outputs: Array<{ withdrawal_id: string; value: string }> }; signed_weight: number };
+
+  const startSigner = (i: number) => {
+    signers[i] = new Proc(process.execPath, [CLI, "signer", "--home", net.nodes[i].home, "--node", net.nodes[i].rpc, "--poll-interval", "300"], join(net.dir, `signer${i}.log`));
+  };
+  const stopSigner = async (i: number) => {
+    await signers[i]?.kill("SIGTERM");
+    signers[i] = undefined;
+  };
+
+  beforeAll(async () => {
+    btcd = await startBtcd({ rpcPort: BTC_RPC_PORT, p2pPort: BTC_P2P_PORT });
+    await btcd.mine(COINBASE_MATURITY + 3);
+
+    const direct = await DirectSecp256k1HdWallet.fromMnemonic(DEV_MNEMONIC, { prefix: "peg" });
+    const directB = await DirectSecp256k1HdWallet.fromMnemonic(USER_B_MNEMONIC, { prefix: "peg" });
+    userA = (await direct.getAccounts())[0].address;
+    userB = (await directB.getAccounts())[0].address;
+    const relayerAddress = (await (await DirectSecp256k1HdWallet.fromMnemonic(RELAYER_MNEMONIC, { prefix: "peg" })).getAccounts())[0].address;
+
+    net = Testnet.create({
+      validators: 3,
+      basePort: BASE_PORT,
+      timeoutCommit: "200ms",
+      accounts: [`${userA}=1000000000upeg`, `${relayerAddress}=1000000000upeg`, `${userB}=1000000000upeg`],
+      extraArgs: ["--btc-confirmations", String(CONFIRMATIONS), "--batch-interval", String(BATCH_INTERVAL)],
+    });
+    for (let i = 0; i < 3; i++) net.start(i);
+    url = net.nodes[0].rpc;
+    await waitForHeight(url, 2, 90_000);
+
+    runCli(["keys", "add", "relayer", "--recover", "--keyring-backend", "test", "--home", net.dir], { PEGZONE_MNEMONIC: RELAYER_MNEMONIC });
+    relayer = new Proc(
+      process.execPath,
+      [CLI, "relayer", "--mainchain", "btc-regtest", "--btc-rpc", btcRpcUrl, "--from", "relayer", "--keyring-backend", "test", "--home", net.dir, "--node", url, "--poll-interval", "300"],
+      join(net.dir, "relayer.log"),
+    );
+    // Two of the three members sign from the start; the third stays off (2 of 3 suffices).
+    startSigner(0);
+    startSigner(1);
+
+    const registry = new Registry([
+      ...defaultRegistryTypes,
+      ["/pegzone.peg.v1.MsgRegisterDepositAddress", v1.MsgRegisterDepositAddress],
+      ["/pegzone.peg.v1.MsgRequestWithdrawal", v1.MsgRequestWithdrawal],
+    ]);
+    walletA = await SigningStargateClient.connectWithSigner(url, direct, { gasPrice, registry });
+    walletB = await SigningStargateClient.connectWithSigner(net.nodes[1].rpc, directB, { gasPrice, registry });
+    reader = await StargateClient.connect(url);
+  }, 240_000);
+
+  afterAll(async () => {
+    await relayer?.kill("SIGKILL");
+    for (let i = 0; i < 3; i++) await stopSigner(i);
+    walletA?.disconnect();
+    walletB?.disconnect();
+    reader?.disconnect();
+    await net?.stopAll();
+    await btcd?.remove();
+    if (!process.env.PEGZONE_KEEP_E2E) net?.remove();
+  });
+
+  const withdraw = (client: SigningStargateClient, owner: string, amount: string, to: string) =>
+    client.signAndBroadcast(owner, [{ typeUrl: "/pegzone.peg.v1.MsgRequestWithdrawal", value: { owner, mainchain: "btc-regtest", amount, destination: to } }], "auto");
+
+  test("deposit 1 BTC to A, A sends half to B, B redeems it to a fresh regtest address through 2 of 3 signers", async () => {
+    const registered = await walletA.signAndBroadcast(userA, [{ typeUrl: "/pegzone.peg.v1.MsgRegisterDepositAddress", value: { sender: userA, mainchain: "btc-regtest", recipient: "" } }], "auto");
+    expect(registered.code).toBe(0);
+    const deposit = cli(["query", "peg", "deposit-address", userA, "--mainchain", "btc-regtest"]) as { script: string };
+    await spendCoinbase({ rpc: btcd.rpc, toScript: Buffer.from(deposit.script, "base64"), amount: 100_000_000n, feeSats: 10_000n });
+    await btcd.mine(CONFIRMATIONS);
+    await until("the deposit to be minted", async () => ((await balanceOf(userA)) === 100_000_000n - 1000n ? true : undefined));
+
+    expect((await walletA.sendTokens(userA, userB, [{ denom: DENOM, amount: "50000000" }], "auto")).code).toBe(0);
+    expect(await balanceOf(userB)).toBe(50_000_000n);
+    const supplyBefore = BigInt(reserve().supply);
+
+    const requested = Date.now();
+    const res = await withdraw(walletB, userB, "50000000", destination.address!);
+    expect(res.code).toBe(0);
+    expect(await balanceOf(userB)).toBe(0n);
+
+    // the chain builds the release at the next batch height; two signers sign; the relayer broadcasts it
+    const releaseId = 1;
+    const inMempool = await until("the release to reach btcd's mempool", async () => {
+      const r = release(releaseId).release;
+      if (r.status !== "RELEASE_STATUS_SIGNED") return undefined;
+      return (await btcd.rpc.getRawTransactionVerbose(r.txid).catch(() => undefined)) ? r : undefined;
+    });
+    const broadcastMs = Date.now() - requested;
+    expect(inMempool.signatures).toHaveLength(2);
+
+    const mined = Date.now();
+    await btcd.mine(CONFIRMATIONS);
+    await until("the confirmation proof on pegzone", async () => (release(releaseId).release.status === "RELEASE_STATUS_CONFIRMED" ? true : undefined));
+    const confirmMs = Date.now() - mined;
+    console.log(`peg-out: withdrawal request → release broadcast ${broadcastMs} ms; ${CONFIRMATIONS} blocks mined → confirmation proven on pegzone ${confirmMs} ms`);
+
+    // btcd: the fresh address holds the amount minus the fee share
+    const r = release(releaseId).release;
+    const paidOut = r.outputs.findIndex((o) => o.withdrawal_id === "1");
+    const out = await btcd.rpc.getTxOut(r.txid, paidOut, false);
+    expect(out?.scriptPubKey.hex).toBe(Buffer.from(destination.script).toString("hex"));
+    expect(BigInt(Math.round(out!.value * 1e8))).toBe(50_000_000n - BigInt(r.fee));
+    const withdrawal = (cli(["query", "peg", "withdrawals", userB, "--mainchain", "btc-regtest"]) as { withdrawals: Array<{ status: string; paid: string }> }).withdrawals[0];
+    expect(withdrawal).toMatchObject({ status: "WITHDRAWAL_STATUS_COMPLETED", paid: (50_000_000n - BigInt(r.fee)).toString() });
+
+    // pegzone: the supply dropped by the amount; the reserve is exactly the federation's unspent outputs on btcd
+    const after = reserve();
+    expect(BigInt(after.supply)).toBe(supplyBefore - 50_000_000n);
+    expect(after.pending).toBe("0");
+    expect(after.freeze?.frozen ?? false).toBe(false);
+    let onBtcd = 0n;
+    for (const u of after.utxos) {
+      const txout = await btcd.rpc.getTxOut(u.txid, u.vout, false);
+      expect(txout).not.toBeNull();
+      expect(txout!.scriptPubKey.hex).toBe(Buffer.from(u.script, "base64").toString("hex"));
+      expect(BigInt(Math.round(txout!.value * 1e8))).toBe(BigInt(u.value));
+      onBtcd += BigInt(u.value);
+    }
+    expect(onBtcd).toBe(BigInt(after.total));
+    expect(BigInt(after.total)).toBe(100_000_000n - 50_000_000n);
+    expect(BigInt(after.supply) + BigInt(after.pending)).toBeLessThanOrEqual(BigInt(after.total));
+  });
+
+  test("with two signers stopped the release waits, and completes when one returns", async () => {
+    await stopSigner(1);
+    const res = await withdraw(walletA, userA, "20000000", destination.address!);
+    expect(res.code).toBe(0);
+    const releaseId = 2;
+    await until("release 2 to be built and signed once", async () => (release(releaseId).release.signatures?.length === 1 ? true : undefined));
+    // a few batch intervals later it still waits for a second member
+    const height = (await reader.getHeight()) + 3 * BATCH_INTERVAL;
+    await until("three more batch intervals", async () => ((await reader.getHeight()) >= height ? true : undefined));
+    expect(release(releaseId).release.status).toBe("RELEASE_STATUS_SIGNING");
+    startSigner(2);
+    const signed = await until("release 2 to be signed by 2 of 3", async () => (release(releaseId).release.status === "RELEASE_STATUS_SIGNED" ? release(releaseId) : undefined));
+    expect(signed.signed_weight).toBe(2);
+    await until("release 2 in btcd's mempool", async () => btcd.rpc.getRawTransactionVerbose(signed.release.txid).catch(() => undefined));
+    await btcd.mine(CONFIRMATIONS);
+    await until("release 2 confirmed on pegzone", async () => (release(releaseId).release.status === "RELEASE_STATUS_CONFIRMED" ? true : undefined));
+    expect(reserve().total).toBe((100_000_000n - 50_000_000n - 20_000_000n).toString());
+  });
+
+  test("refuses a withdrawal to a mainnet address and one larger than the balance, changing nothing", async () => {
+    const before = await balanceOf(userA);
+    const mainnet = btc.p2wpkh(publicKeyFromPrivate(createHash("sha256").update("a mainnet key").digest()), btc.NETWORK).address!;
+    const wrongNetwork = await withdraw(walletA, userA, "20000000", mainnet).catch((e: Error) => e);
+    expect(String(wrongNetwork instanceof Error ? wrongNetwork.message : wrongNetwork.rawLog)).toMatch(/not a regtest address/);
+    const tooMuch = await withdraw(walletA, userA, (before + 1n).toString(), destination.address!).catch((e: Error) => e);
+    expect(String(tooMuch instanceof Error ? tooMuch.message : tooMuch.rawLog)).toMatch(/insufficient funds/);
+    expect(await balanceOf(userA)).toBe(before);
+  });
+});
