@@ -1,17 +1,32 @@
 #!/usr/bin/env node
 import { Command, Option } from "commander";
-import { rmSync } from "node:fs";
-import { resolve } from "node:path";
-import { createLogger } from "../log";
+import { readFileSync, rmSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { parse as parseToml } from "smol-toml";
+import { createLogger, type Logger } from "../log";
 import { APP_VERSION } from "../app/app";
-import { Home, defaultPorts, initHome, newGenesis, readGenesis, writeGenesis, type GenesisDoc } from "../node/home";
-import { startNode } from "../node/start";
+import { BTCD_REGTEST_P2P_PORT, BTCD_REGTEST_RPC_PORT, stopLeftoverBtcd } from "../node/btcd";
+import { Home, defaultPorts, initHome, newGenesis, readCometAddresses, readGenesis, writeGenesis, type GenesisDoc } from "../node/home";
+import { startNode, type RunningNode } from "../node/start";
 import { createTestnet } from "../node/testnet";
 import { addBitcoinMainChain, addGenesisAccount, signerAccount } from "./genesis";
 import { registerPegQueryCommands, registerPegTxCommands } from "./peg";
 import { registerClaimCommand, registerRelayerCommand, registerSignerCommand } from "./relayer";
-import { DEV_MNEMONIC, devAccountAddress } from "./devnet";
-import { registerKeysCommands } from "./keys";
+import {
+  COINBASE_MATURITY,
+  DEV_BTC,
+  DEV_MNEMONIC,
+  DEVNET_BTC_RPC_PASSWORD,
+  DEVNET_BTC_RPC_USER,
+  DEVNET_CONFIRMATIONS,
+  DEVNET_MAINCHAIN,
+  devAccountAddress,
+  devRelayerAddress,
+  startDevnetBitcoin,
+  type DevnetBitcoin,
+} from "./devnet";
+import { registerDevCommands } from "./dev";
+import { openKeyring, registerKeysCommands } from "./keys";
 import { fail, printOutput } from "./output";
 import { registerQueryCommands } from "./query";
 import { registerTxCommands } from "./tx";
@@ -57,25 +72,50 @@ program
     await runUntilSignal(Home.resolve(o.home), Boolean(o.abciOnly));
   });
 
+interface DevnetFlags {
+  home?: string;
+  reset?: boolean;
+  bitcoin: boolean;
+  basePort?: number;
+  btcRpcPort: number;
+  btcP2pPort: number;
+  btcBlockTime: number;
+}
+
 program
   .command("devnet")
-  .description("start a single-validator development chain on the default ports, creating it on first run")
+  .description("start a single-validator development chain (CometBFT's default ports unless --base-port), creating it on first run, with a regtest btcd, a block producer, the relayer and the signer beside it")
   .addOption(homeOption())
-  .option("--reset", "delete the home folder first and start a fresh chain")
-  .action(async (o: { home?: string; reset?: boolean }) => {
+  .option("--reset", "delete the home folder (btcd's chain included) first and start a fresh chain")
+  .option("--no-bitcoin", "run the node only: no btcd, block producer, relayer or signer")
+  .option("--base-port <port>", `when the devnet is created: P2P on this port, RPC +1, ABCI +2 (default ${defaultPorts.p2p})`, intArg)
+  .option("--btc-rpc-port <port>", "btcd's RPC port on 127.0.0.1", intArg, BTCD_REGTEST_RPC_PORT)
+  .option("--btc-p2p-port <port>", "btcd's P2P port on 127.0.0.1", intArg, BTCD_REGTEST_P2P_PORT)
+  .option("--btc-block-time <seconds>", "mine a Bitcoin block every this many seconds (0 = off)", Number, 10)
+  .action(async (o: DevnetFlags) => {
     const home = Home.resolve(o.home);
-    if (o.reset) rmSync(home.dir, { recursive: true, force: true });
+    if (!(o.btcBlockTime >= 0)) throw new Error(`--btc-block-time must be 0 or more seconds, got ${o.btcBlockTime}`);
+    if (o.reset) {
+      await stopLeftoverBtcd(join(home.dir, "btcd"));
+      rmSync(home.dir, { recursive: true, force: true });
+    }
     if (!home.isInitialized()) {
-      const { validator, signerPubkey } = initHome(home, { moniker: "devnet", ports: defaultPorts });
+      const base = o.basePort ?? defaultPorts.p2p;
+      const { validator, signerPubkey } = initHome(home, { moniker: "devnet", ports: { p2p: base, rpc: base + 1, abci: base + 2 } });
       const doc = newGenesis("pegzone-devnet", [validator], {}, new Date());
       addGenesisAccount(doc, devAccountAddress(), "1000000000000upeg");
-      addBitcoinMainChain(doc, { id: "btc-regtest", network: "regtest", signerPubkeys: [signerPubkey], confirmations: 6, authority: devAccountAddress() });
+      addBitcoinMainChain(doc, { id: DEVNET_MAINCHAIN, network: "regtest", signerPubkeys: [signerPubkey], confirmations: DEVNET_CONFIRMATIONS, authority: devAccountAddress() });
       addGenesisAccount(doc, signerAccount(signerPubkey), "1000000000upeg");
+      // the devnet's relayer signs with its own account, so that it never races the developer's transactions
+      addGenesisAccount(doc, devRelayerAddress(), "1000000000upeg");
       writeGenesis(home, doc);
     }
+    await addDevKey(home);
+    const ports = devnetPorts(home);
+    if (o.basePort !== undefined && o.basePort !== ports.p2p) console.warn(`pegzone: ${home.dir} was created with P2P port ${ports.p2p}; --base-port ${o.basePort} applies to a new devnet only (--reset)`);
     const chainId = readGenesis(home).chain_id;
-    console.log(devnetBanner(home, chainId));
-    await runUntilSignal(home, false);
+    console.log(devnetBanner(home, chainId, ports, o.bitcoin ? o : undefined));
+    await runUntilSignal(home, false, o.bitcoin ? (node, logger) => startDevnetBitcoin({ home, pegzoneRpc: node.rpc, chainId, btcRpcPort: o.btcRpcPort, btcP2pPort: o.btcP2pPort, blockTimeSeconds: o.btcBlockTime, logger }) : undefined);
   });
 
 program
@@ -134,19 +174,28 @@ registerClaimCommand(registerPegTxCommands(registerTxCommands(program)));
 registerRelayerCommand(program);
 registerSignerCommand(program);
 registerPegQueryCommands(registerQueryCommands(program));
+registerDevCommands(program);
 
 function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
 }
 
-async function runUntilSignal(home: Home, abciOnly: boolean): Promise<void> {
+function intArg(value: string): number {
+  const n = Number(value);
+  if (!Number.isSafeInteger(n) || n < 0) throw new Error(`expected a whole number, got ${JSON.stringify(value)}`);
+  return n;
+}
+
+async function runUntilSignal(home: Home, abciOnly: boolean, withNode?: (node: RunningNode, logger: Logger) => Promise<DevnetBitcoin>): Promise<void> {
   const logger = createLogger("pegzone");
   const node = await startNode(home, logger, abciOnly ? { abciOnly } : { onCometLine: (line) => process.stdout.write(`[cometbft] ${line}\n`) });
+  let bitcoin: DevnetBitcoin | undefined;
   let stopping = false;
   const shutdown = async (reason: string, code: number) => {
     if (stopping) return;
     stopping = true;
     logger.info({ reason }, "shutting down");
+    await bitcoin?.stop().catch((err: unknown) => logger.error({ err: String(err) }, "stopping btcd failed"));
     await node.stop();
     process.exit(code);
   };
@@ -158,22 +207,89 @@ async function runUntilSignal(home: Home, abciOnly: boolean): Promise<void> {
       void shutdown("cometbft exited", 1);
     }
   });
+  if (withNode) {
+    try {
+      bitcoin = await withNode(node, logger);
+    } catch (err) {
+      logger.error({ err: err instanceof Error ? err.message : String(err) }, "could not start the devnet's Bitcoin side (other ports: --btc-rpc-port, --btc-p2p-port; the node alone: --no-bitcoin)");
+      await shutdown("bitcoin failed to start", 1);
+      return;
+    }
+    if (stopping) {
+      await bitcoin.stop();
+      return;
+    }
+    void bitcoin.unexpectedExit.then((code) => {
+      if (stopping) return;
+      logger.error({ code }, "btcd exited unexpectedly");
+      void shutdown("btcd exited", 1);
+    });
+  }
 }
 
-function devnetBanner(home: Home, chainId: string): string {
-  return [
+/** The devnet's key in the home's test keyring, as 'dev', so that copy-pasted commands can sign with --from dev. */
+async function addDevKey(home: Home): Promise<void> {
+  const keyring = openKeyring({ home: home.dir, keyringBackend: "test" });
+  if ((await keyring.list()).some((k) => k.name === "dev" || k.address === devAccountAddress())) return;
+  await keyring.recover("dev", DEV_MNEMONIC);
+}
+
+interface DevnetPorts {
+  rpc: string;
+  p2p: number;
+  abci: string;
+}
+
+/** The ports the devnet's config.toml names (a devnet keeps the ports it was created with). */
+function devnetPorts(home: Home): DevnetPorts {
+  const { proxyApp, rpc } = readCometAddresses(home);
+  const t = parseToml(readFileSync(home.cometConfigFile, "utf8")) as { p2p?: { laddr?: string } };
+  const p2p = Number(/:(\d+)$/.exec(t.p2p?.laddr ?? "")?.[1] ?? defaultPorts.p2p);
+  return { rpc: rpc.replace(/^tcp:/, "http:"), p2p, abci: proxyApp.replace(/^tcp:\/\//, "") };
+}
+
+function devnetBanner(home: Home, chainId: string, ports: DevnetPorts, bitcoin: DevnetFlags | undefined): string {
+  const lines = [
     "",
     "pegzone devnet",
     `  chain id     ${chainId}`,
     `  home         ${home.dir}`,
-    `  RPC          http://127.0.0.1:${defaultPorts.rpc}  (CosmJS: StargateClient.connect("http://127.0.0.1:${defaultPorts.rpc}"))`,
-    `  P2P          127.0.0.1:${defaultPorts.p2p}    ABCI 127.0.0.1:${defaultPorts.abci}`,
-    `  dev account  ${devAccountAddress()}  (1,000,000,000,000 upeg at genesis)`,
+    `  RPC          ${ports.rpc}  (CosmJS: StargateClient.connect("${ports.rpc}"))`,
+    `  P2P          127.0.0.1:${ports.p2p}    ABCI ${ports.abci}`,
+    `  dev account  ${devAccountAddress()}  (1,000,000,000,000 upeg at genesis; key 'dev' in the test keyring)`,
     `  mnemonic     ${DEV_MNEMONIC}`,
     "  The mnemonic above is public and for development only: never use it for anything of value.",
-    "  Stop with Ctrl-C; 'npm start' again resumes the same chain ('--reset' starts over).",
-    "",
-  ].join("\n");
+  ];
+  if (bitcoin) {
+    const dev = devAccountAddress();
+    // flags the copy-paste commands need when the devnet is not at its defaults
+    const homeFlag = Home.resolve(undefined).dir === home.dir ? "" : ` --home ${home.dir}`;
+    const nodeFlag = ports.rpc === `http://127.0.0.1:${defaultPorts.rpc}` ? "" : ` --node ${ports.rpc}`;
+    const btcFlag = bitcoin.btcRpcPort === BTCD_REGTEST_RPC_PORT ? "" : ` --btc-rpc http://${DEVNET_BTC_RPC_USER}:${DEVNET_BTC_RPC_PASSWORD}@127.0.0.1:${bitcoin.btcRpcPort}`;
+    const t = bitcoin.btcBlockTime;
+    const wait = t > 0 ? `after ${DEVNET_CONFIRMATIONS} Bitcoin blocks (~${DEVNET_CONFIRMATIONS * t} s)` : `after 'pegzone dev btc-mine ${DEVNET_CONFIRMATIONS - 1}'${btcFlag}`;
+    lines.push(
+      "",
+      `  bitcoin      btcd in regtest: main chain '${DEVNET_MAINCHAIN}', ${DEVNET_CONFIRMATIONS} confirmations per deposit`,
+      `  btcd RPC     http://127.0.0.1:${bitcoin.btcRpcPort}  user ${DEVNET_BTC_RPC_USER}  password ${DEVNET_BTC_RPC_PASSWORD}  (fixed, development only)`,
+      `  btcd P2P     127.0.0.1:${bitcoin.btcP2pPort} (loopback only)   data, log and saved blocks: ${join(home.dir, "btcd")}`,
+      `  dev BTC key  ${DEV_BTC.address}  WIF ${DEV_BTC.wif}`,
+      "               (every coinbase pays it; public, development only)",
+      `  blocks       ${COINBASE_MATURITY + 1} mined on a fresh chain, then ${t > 0 ? `one every ${t} s` : "none (--btc-block-time 0): mine with 'pegzone dev btc-mine'"}`,
+      `  relayer      ${devRelayerAddress()}   signer: the validator's key (config/signer_key.json)`,
+      "",
+      "  Peg in ('pegzone' is 'node dist/chain/cli/main.js', or run 'npm link' once):",
+      `    pegzone tx peg register-address --from dev --keyring-backend test${homeFlag}${nodeFlag}`,
+      `    pegzone query peg deposit-address ${dev}${nodeFlag}`,
+      `    pegzone dev btc-send ${dev} 1btc${nodeFlag}${btcFlag}    # pays that deposit address (a bcrt1... address works too) and mines a block`,
+      `    pegzone query bank balances ${dev}${nodeFlag}    # 99999000 peg/btc-regtest ${wait}`,
+      "  Peg out:",
+      `    pegzone tx peg withdraw 50000000 ${DEV_BTC.address} --from dev --keyring-backend test${homeFlag}${nodeFlag}`,
+      `    pegzone query peg withdrawals ${dev}${nodeFlag}    # released, signed and confirmed on Bitcoin by the devnet`,
+    );
+  }
+  lines.push("  Stop with Ctrl-C; 'npm start' again resumes the same chain ('--reset' starts over).", "");
+  return lines.join("\n");
 }
 
 program.parseAsync(process.argv).catch((err: unknown) => fail(err instanceof Error ? err.message : String(err)));

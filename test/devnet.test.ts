@@ -1,0 +1,123 @@
+/**
+ * `pegzone devnet` end to end, as `npm start` runs it (on other ports): the node, btcd in regtest
+ * with its block producer, the relayer and the signer, all started by the one command. The dev
+ * account pegs in with nothing but CLI commands (`tx peg register-address`, `dev btc-send`), then
+ * the devnet is stopped with SIGTERM and started again: the balance, pegzone's light client and
+ * btcd's chain (which btcd itself wipes at every start) all come back.
+ */
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { devAccountAddress, DEVNET_BTC_RPC_PASSWORD, DEVNET_BTC_RPC_USER } from "../chain/cli/devnet";
+import { stopLeftoverBtcd } from "../chain/node/btcd";
+import { BitcoinRpcClient } from "../relayer/bitcoin-rpc";
+import { CLI, Proc, runCli, sleep, waitForHeight } from "./harness";
+
+const BASE_PORT = 31656;
+const BTC_RPC_PORT = 28450;
+const BTC_P2P_PORT = 28451;
+const DENOM = "peg/btc-regtest";
+
+jest.setTimeout(120_000);
+
+async function until<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await fn().catch(() => undefined);
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(250);
+  }
+}
+
+describe("pegzone devnet: the peg works out of the box and survives a restart", () => {
+  let dir: string;
+  let home: string;
+  let devnet: Proc | undefined;
+  let runs = 0;
+  const node = `http://127.0.0.1:${BASE_PORT + 1}`;
+  const btcRpc = `http://${DEVNET_BTC_RPC_USER}:${DEVNET_BTC_RPC_PASSWORD}@127.0.0.1:${BTC_RPC_PORT}`;
+  const btc = new BitcoinRpcClient({ url: `http://127.0.0.1:${BTC_RPC_PORT}`, user: DEVNET_BTC_RPC_USER, password: DEVNET_BTC_RPC_PASSWORD, timeoutMs: 10_000 });
+  const dev = devAccountAddress();
+
+  const start = () => {
+    devnet = new Proc(
+      process.execPath,
+      [CLI, "devnet", "--home", home, "--base-port", String(BASE_PORT), "--btc-rpc-port", String(BTC_RPC_PORT), "--btc-p2p-port", String(BTC_P2P_PORT), "--btc-block-time", "1"],
+      join(dir, `devnet${runs++}.log`),
+    );
+    return devnet;
+  };
+  const stop = async () => {
+    const code = await devnet?.kill("SIGTERM");
+    devnet = undefined;
+    return code;
+  };
+  const cli = (args: string[]) => JSON.parse(runCli([...args, "--node", node, "--output", "json"])) as Record<string, unknown>;
+  const clientState = () => cli(["query", "peg", "client-state", "--mainchain", "btc-regtest"]) as { tip_height: string; freeze?: { frozen?: boolean } };
+  const pegBalance = () => {
+    const { balances } = cli(["query", "bank", "balances", dev]) as { balances: Array<{ denom: string; amount: string }> };
+    return BigInt(balances.find((b) => b.denom === DENOM)?.amount ?? "0");
+  };
+
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), "pegzone-devnet-"));
+    home = join(dir, "home");
+  });
+
+  afterAll(async () => {
+    await stop();
+    // a devnet that did not stop cleanly must not leave its btcd running
+    if (home) await stopLeftoverBtcd(join(home, "btcd"));
+    if (dir && !process.env.PEGZONE_KEEP_E2E) rmSync(dir, { recursive: true, force: true });
+  });
+
+  test("npm start's devnet: register, pay with `dev btc-send`, the relayer claims; SIGTERM and start again resumes all of it", async () => {
+    const first = start();
+    await first.waitForLine(/pegzone devnet/, 30_000);
+    await waitForHeight(node, 1, 60_000);
+    // 101 blocks are mined on a fresh chain and relayed to pegzone's light client
+    await until("the light client to hold the first 101 blocks", async () => (Number(clientState().tip_height) >= 101 ? true : undefined));
+
+    const registered = cli(["tx", "peg", "register-address", "--from", "dev", "--keyring-backend", "test", "--home", home]);
+    expect(registered.code).toBe(0);
+    const deposit = cli(["query", "peg", "deposit-address", dev]) as { address: string };
+
+    const sent = JSON.parse(runCli(["dev", "btc-send", dev, "1btc", "--node", node, "--btc-rpc", btcRpc, "--output", "json"])) as { txid: string; to: string; block: string; amount: string };
+    expect(sent.to).toBe(deposit.address);
+    expect(sent.amount).toBe("100000000");
+    expect((await btc.getRawTransactionVerbose(sent.txid)).blockhash).toBe(sent.block);
+
+    // the block producer adds the confirmations, the relayer claims: 1 BTC less the 1000-sat peg-in fee
+    const minted = await until("the deposit to be minted", async () => {
+      const b = pegBalance();
+      return b > 0n ? b : undefined;
+    });
+    expect(minted).toBe(100_000_000n - 1000n);
+    expect((cli(["query", "peg", "deposit", `${sent.txid}:0`, "--mainchain", "btc-regtest"]) as { claimed: boolean }).claimed).toBe(true);
+
+    const btcHeight = await btc.getBlockCount();
+    const btcBest = await btc.getBlockHash(btcHeight);
+    const clientTip = Number(clientState().tip_height);
+    expect(await stop()).toBe(0);
+    // btcd stopped with the devnet, and its blocks were kept
+    await expect(btc.getBlockCount()).rejects.toMatchObject({ reason: "unreachable" });
+    expect(existsSync(join(home, "btcd", "btcd.pid"))).toBe(false);
+    expect(existsSync(join(home, "btcd", "blocks.dat"))).toBe(true);
+
+    start();
+    await until("btcd to answer again", async () => (await btc.getBlockCount()) >= btcHeight || undefined);
+    // btcd wiped its regtest database at start; the devnet gave it the same chain back
+    expect(await btc.getBlockHash(btcHeight)).toBe(btcBest);
+    await waitForHeight(node, 1, 60_000);
+    expect(pegBalance()).toBe(minted);
+    expect(Number(clientState().tip_height)).toBeGreaterThanOrEqual(clientTip);
+    // and the relayer follows it on from there: the light client passes btcd's height from before, unfrozen
+    await until("the light client to pass btcd's height from before the restart", async () => (Number(clientState().tip_height) > btcHeight ? true : undefined));
+    const after = clientState();
+    expect(after.freeze?.frozen ?? false).toBe(false);
+    const header = cli(["query", "peg", "header", String(btcHeight), "--mainchain", "btc-regtest"]) as { hash: string; on_best_chain: boolean };
+    expect(header).toMatchObject({ hash: btcBest, on_best_chain: true });
+    expect(await stop()).toBe(0);
+  });
+});
