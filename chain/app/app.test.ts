@@ -197,3 +197,21 @@ describe("PegzoneApp in-process (ABCI handlers called directly)", () => {
     );
   }, 60_000);
 });
+
+describe("restart", () => {
+  it("CheckTx and simulations run at the last committed block's time after the app reopens", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "pegzone-app-restart-"));
+    dirs.push(dir);
+    const open = () => openPegzoneApp({ dbDir: dir, chainId: CHAIN_ID, minimumGasPrices: "0.001upeg", pruningKeepRecent: 10, minRetainBlocks: 0, logger });
+    const app = await open();
+    await app.initChain({ time: { seconds: 1_700_000_000n, nanos: 0 }, chainId: CHAIN_ID, consensusParams: undefined, validators: [], appStateBytes: Buffer.from("{}"), initialHeight: 1n });
+    await block(app, 1, []);
+    await block(app, 2, []);
+    const seen = (a: PegzoneApp) => (a as unknown as { checkHeader: { time: { seconds: bigint } } }).checkHeader.time.seconds;
+    expect(seen(app)).toBe(1_700_000_002n);
+    await app.close();
+    const reopened = await open();
+    expect(seen(reopened)).toBe(1_700_000_002n);
+    await reopened.close();
+  });
+});

@@ -1,6 +1,6 @@
 import { SimulateRequest, SimulateResponse } from "cosmjs-types/cosmos/tx/v1beta1/service";
 import * as abci from "cosmjs-types/tendermint/abci/types";
-import type { Timestamp } from "cosmjs-types/google/protobuf/timestamp";
+import { Timestamp } from "cosmjs-types/google/protobuf/timestamp";
 import type { AbciApplication } from "../abci/application";
 import type { Logger } from "../log";
 import { branch, CommitMultiStore } from "../store";
@@ -70,7 +70,8 @@ export class PegzoneApp implements AbciApplication {
       { keepRecent: opts.pruningKeepRecent },
     );
     const app = new PegzoneApp(opts, cms);
-    await app.resetCheckState(zeroTime());
+    // After a restart, CheckTx and simulations run at the last block's time, as they did before it.
+    await app.resetCheckState(cms.lastAppMeta ? Timestamp.decode(cms.lastAppMeta) : zeroTime());
     return app;
   }
 
@@ -224,7 +225,7 @@ export class PegzoneApp implements AbciApplication {
   async commit(_req: abci.RequestCommit): Promise<abci.ResponseCommit> {
     if (this.finalizedHeight === undefined) throw new Error("Commit without a finalized block");
     this.opts.onPhase?.("commit");
-    const { version, hash } = await this.cms.commit();
+    const { version, hash } = await this.cms.commit(Timestamp.encode(this.checkHeader.time).finish());
     this.opts.logger.info({ height: version, appHash: Buffer.from(hash).toString("hex").toUpperCase() }, "committed");
     this.opts.onPhase?.("committed");
     this.finalizedHeight = undefined;

@@ -73,8 +73,10 @@ const P_EARLIEST = 0x65; // e
 const P_LATEST = 0x6c; // l
 const P_META = 0x6d; // m
 const P_ORPHANS = 0x6f; // o
+const P_APP_META = 0x61; // a: the application's own record of the last commit (not part of the app hash)
 const META_KEY = Uint8Array.of(P_META);
 const EARLIEST_KEY = Uint8Array.of(P_EARLIEST);
+const APP_META_KEY = Uint8Array.of(P_APP_META);
 const DEFAULT_CACHE = 1_000_000;
 const DEFAULT_PARALLEL_HASH_THRESHOLD = 200;
 /** Record bytes of one version above which hashing stays on the main thread (shared-memory offsets are int32). */
@@ -385,6 +387,7 @@ export class CommitMultiStore {
   private readonly workingStore: WorkingMultiStore;
   private readonly infoCache = new Map<number, CommitInfo>();
   private _lastVersion = 0;
+  private _lastAppMeta: Uint8Array | undefined;
   private _lastHash: Uint8Array;
   private _earliest = 0;
   /** Earliest version as persisted (pruning may lag behind `_earliest`). */
@@ -480,6 +483,7 @@ export class CommitMultiStore {
     }
     this._lastVersion = last;
     this._lastHash = info.appHash;
+    this._lastAppMeta = this.db.getSync(APP_META_KEY);
     const e = this.db.getSync(EARLIEST_KEY);
     if (e === undefined) throw new Error("corrupt store: missing earliest version record");
     this.prunedTo = new Reader(e).uvarint();
@@ -487,6 +491,11 @@ export class CommitMultiStore {
     this.schedulePrune();
     await this.pruning;
     this.throwPruneError();
+  }
+
+  /** What the app passed to the last commit() that had `appMeta`, also after a restart. */
+  get lastAppMeta(): Uint8Array | undefined {
+    return this._lastAppMeta;
   }
 
   get lastVersion(): number {
@@ -592,7 +601,11 @@ export class CommitMultiStore {
     this.workingHashCache = undefined;
   }
 
-  async commit(): Promise<{ version: number; hash: Uint8Array }> {
+  /**
+   * `appMeta`, if given, is stored in the same atomic batch and returned by `lastAppMeta` after a
+   * restart (the app keeps its last block time there); it is not hashed.
+   */
+  async commit(appMeta?: Uint8Array): Promise<{ version: number; hash: Uint8Array }> {
     this.assertOpen();
     if (this.committing) throw new Error("a commit is already in progress");
     this.committing = true;
@@ -632,6 +645,7 @@ export class CommitMultiStore {
         const meta = new Uint8Array(20);
         batch.put(META_KEY, meta.subarray(0, putUvarint(meta, putUvarint(meta, 0, version), id)));
         if (this._lastVersion === 0) batch.put(EARLIEST_KEY, encodeUv(version));
+        if (appMeta !== undefined) batch.put(APP_META_KEY, Uint8Array.from(appMeta));
         const t2 = performance.now();
         await batch.write(this.opts.syncWrites);
         this.lastCommitStats = {
@@ -669,6 +683,7 @@ export class CommitMultiStore {
       }
       this._lastVersion = version;
       this._lastHash = hash;
+      if (appMeta !== undefined) this._lastAppMeta = Uint8Array.from(appMeta);
       this.workingHashCache = undefined;
       this.schedulePrune();
       return { version, hash };
