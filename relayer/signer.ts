@@ -4,6 +4,11 @@
  * the chain uses, and signs only if the bytes are identical and the release pays exactly the
  * withdrawals pegzone recorded, from reserve outputs locked for it, with the fee within the cap and
  * the change to the federation. A signer never trusts the release it is shown.
+ *
+ * It signs for every federation its key belongs to, current or retired: after a rotation the
+ * retired federation still signs the releases built under it and the sweeps that move its outputs
+ * to a newer federation (a sweep pays no withdrawals; its one output must go to a newer federation's
+ * reserve script, which the rebuild checks byte for byte).
  */
 import type { Logger } from "../chain/log";
 import type { KeySigner } from "../chain/keys/keyring";
@@ -13,8 +18,8 @@ import type { RpcClient } from "../chain/cli/rpc-client";
 import { pegMsg, pegQuery } from "../chain/cli/peg";
 import { signAndBroadcast, type TxFlags } from "../chain/cli/tx";
 import type { SignerKey } from "../chain/node/keys";
-import type { MainChainKind, ReleasePayment } from "../modules/peg/kinds";
-import { builtFromRelease } from "../modules/peg/releases";
+import type { Federation, MainChainKind, ReleasePayment } from "../modules/peg/kinds";
+import { builtFromRelease, changeFederationId, isSweep } from "../modules/peg/releases";
 import { pegTypeUrls } from "../modules/peg/msgs";
 import { signReleaseInput } from "../modules/peg/bitcoin/release";
 import { pegzone } from "../proto";
@@ -56,29 +61,34 @@ export class Signer {
     const chain = mainchains.find((m) => m.id === this.o.mainchain);
     if (!chain) throw new Error(`pegzone has no main chain ${this.o.mainchain}`);
     const mine = Buffer.from(this.o.key.publicKey);
-    const members = chain.federation?.members ?? [];
-    if (!members.some((m) => mine.equals(Buffer.from(m.pubkey ?? [])))) {
-      this.o.logger.warn({ mainchain: chain.id, pubkey: mine.toString("hex") }, "this signer key is not in the federation; nothing to sign");
+    const isMember = (f: Federation) => (f.members ?? []).some((m) => mine.equals(Buffer.from(m.pubkey ?? [])));
+    // The current federation and every retired one, by id.
+    const { current, retired } = await pegQuery(rpc, "Federations", v1.QueryFederationsRequest, { mainchain: chain.id }, v1.QueryFederationsResponse);
+    const federations = new Map<number, Federation>([...retired.map((r) => r.federation!), current ?? chain.federation!].map((f) => [Number(f.id), f]));
+    if (![...federations.values()].some(isMember)) {
+      this.o.logger.warn({ mainchain: chain.id, pubkey: mine.toString("hex") }, "this signer key is in no federation, current or retired; nothing to sign");
       return 0;
     }
     const { releases } = await pegQuery(rpc, "Releases", v1.QueryReleasesRequest, { mainchain: chain.id, status: v1.ReleaseStatus.RELEASE_STATUS_SIGNING }, v1.QueryReleasesResponse);
     let signed = 0;
     for (const release of releases.map((r) => v1.Release.create(r))) {
+      const federation = federations.get(Number(release.federationId));
+      if (federation === undefined || !isMember(federation)) continue; // another federation's to sign
       if (release.signatures.some((s) => mine.equals(Buffer.from(s.pubkey ?? [])))) continue;
-      const digests = await this.check(chain, release);
+      const digests = await this.check(chain, release, federation, federations);
       const signatures = digests.map((d) => signReleaseInput(this.o.key.privateKey, d));
       const { gasAdjustment, gasPrices, chainId } = this.o.tx;
       const flags: TxFlags = { gas: "auto", gasAdjustment, gasPrices, chainId, memo: "", output: "json", node: rpc.url, keyringBackend: "test" };
       const res = await signAndBroadcast(rpc, this.account, [pegMsg(pegTypeUrls.submitReleaseSignatures, v1.MsgSubmitReleaseSignatures, { signer: this.account.address, mainchain: chain.id, releaseId: release.id, signatures })], flags);
       if (res.code !== 0) throw new Error(`pegzone refused the signatures for release ${release.id}: ${res.codespace}/${res.code} ${res.raw_log}`);
-      this.o.logger.info({ mainchain: chain.id, release: Number(release.id), txid: release.txid }, "signed release");
+      this.o.logger.info({ mainchain: chain.id, release: Number(release.id), txid: release.txid, federation: Number(federation.id), sweep: isSweep(release) }, "signed release");
       signed++;
     }
     return signed;
   }
 
   /** Rebuilds the release from pegzone's records; returns the digests to sign, or throws saying what does not match. */
-  private async check(chain: pegzone.peg.v1.IMainChain, release: pegzone.peg.v1.Release): Promise<Uint8Array[]> {
+  private async check(chain: pegzone.peg.v1.IMainChain, release: pegzone.peg.v1.Release, federation: Federation, federations: ReadonlyMap<number, Federation>): Promise<Uint8Array[]> {
     const rpc = this.o.pegzone;
     const refuse = (why: string): never => {
       throw new Error(`refusing to sign release ${release.id}: ${why}`);
@@ -97,14 +107,19 @@ export class Signer {
       const utxo = reserved.get(`${input.txid}:${input.vout}`) ?? refuse(`input ${input.txid}:${input.vout} is not a reserve output`);
       if (Number(utxo.releaseId) !== Number(release.id) || BigInt(utxo.value!) !== input.value || !Buffer.from(utxo.witnessScript!).equals(Buffer.from(input.witnessScript)))
         refuse(`input ${input.txid}:${input.vout} is not locked for this release as recorded`);
+      if (Number(utxo.federationId) !== Number(federation.id)) refuse(`input ${input.txid}:${input.vout} belongs to federation ${utxo.federationId}, not ${federation.id}`);
     }
+    // A release's change returns to its own federation; a sweep's output goes to a newer one.
+    const changeTo = federations.get(changeFederationId(release)) ?? refuse(`its change goes to federation ${changeFederationId(release)}, which pegzone does not know`);
+    if (isSweep(release) ? Number(changeTo.id) <= Number(federation.id) : Number(changeTo.id) !== Number(federation.id))
+      refuse(`its ${isSweep(release) ? "sweep output" : "change"} goes to federation ${changeTo.id}, not ${isSweep(release) ? "a newer one than" : "its own"} ${federation.id}`);
     const maxFee = BigInt(chain.maxFee!);
-    const rebuilt = this.o.kind.buildRelease({ utxos: stored.inputs, payments, feeRate: BigInt(release.feeRate), maxFee, federation: chain.federation! });
+    const rebuilt = this.o.kind.buildRelease({ utxos: stored.inputs, payments, feeRate: BigInt(release.feeRate), maxFee, federation, changeFederation: changeTo });
     if (!Buffer.from(rebuilt.tx).equals(Buffer.from(release.unsignedTx))) refuse("it differs from the release rebuilt from pegzone's withdrawals and reserve");
     if (rebuilt.fee > maxFee + 546n) refuse(`fee ${rebuilt.fee} is over the cap ${maxFee}`);
     if (rebuilt.change) {
-      const changeScript = this.o.kind.reserveWitnessScript(chain.federation!);
-      if (!Buffer.from(changeScript).equals(Buffer.from(release.changeWitnessScript))) refuse("its change does not go to the federation");
+      const changeScript = this.o.kind.reserveWitnessScript(changeTo);
+      if (!Buffer.from(changeScript).equals(Buffer.from(release.changeWitnessScript))) refuse(`its change does not go to federation ${changeTo.id}`);
     }
     return this.o.kind.releaseDigests(rebuilt);
   }

@@ -3,14 +3,20 @@
  * `pegzone testnet --validators 3` (a 2-of-3 federation, one signer key per validator), their
  * `pegzone signer` daemons, `pegzone relayer`, and CosmJS wallets. A deposit is claimed, half of it
  * changes hands on pegzone, and the new holder redeems it for bitcoin at a fresh regtest address.
+ * Then the federation rotates to three new keys (proposed and approved from the CLI by two
+ * validators' signer keys): the old signers sweep the reserve to the new federation, whose signers
+ * pay the next withdrawal.
  */
 import { DirectSecp256k1HdWallet, Registry } from "@cosmjs/proto-signing";
 import { defaultRegistryTypes, GasPrice, SigningStargateClient, StargateClient } from "@cosmjs/stargate";
 import * as btc from "@scure/btc-signer";
 import { createHash } from "node:crypto";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { DEV_MNEMONIC } from "../chain/cli/devnet";
+import { ADDRESS_PREFIX, addressFromPubkey, toBech32 } from "../chain/crypto/address";
 import { publicKeyFromPrivate } from "../chain/crypto/secp256k1";
+import { signerKeyJson } from "../chain/node/keys";
 import { pegzone } from "../proto";
 import { COINBASE_MATURITY, REGTEST_NETWORK, spendCoinbase } from "./btc-wallet";
 import { type BtcdNode, BTCD_RPC_PASS, BTCD_RPC_USER, startBtcd } from "./btcd";
@@ -55,11 +61,11 @@ describe("peg-out against real btcd, three validators, their signers and CosmJS"
 
   const cli = (args: string[]) => JSON.parse(runCli([...args, "--node", url, "--output", "json"])) as Record<string, unknown>;
   const balanceOf = async (address: string) => BigInt((await reader.getBalance(address, DENOM)).amount);
-  const reserve = () => cli(["query", "peg", "reserve", "--mainchain", "btc-regtest"]) as { total: string; supply: string; pending: string; utxos: Array<{ txid: string; vout: number; value: string; script: string }>; freeze?: { frozen?: boolean } };
+  const reserve = () => cli(["query", "peg", "reserve", "--mainchain", "btc-regtest"]) as { total: string; supply: string; pending: string; utxos: Array<{ txid: string; vout: number; value: string; script: string; federation_id: string }>; freeze?: { frozen?: boolean } };
   const release = (id: number) => cli(["query", "peg", "release", String(id), "--mainchain", "btc-regtest"]) as { release: { status: string; txid: string; signatures: unknown[]; fee: string; outputs: Array<{ withdrawal_id: string; value: string }> }; signed_weight: number };
 
-  const startSigner = (i: number) => {
-    signers[i] = new Proc(process.execPath, [CLI, "signer", "--home", net.nodes[i].home, "--node", net.nodes[i].rpc, "--poll-interval", "300"], join(net.dir, `signer${i}.log`));
+  const startSigner = (i: number, home = net.nodes[i].home, node = net.nodes[i].rpc) => {
+    signers[i] = new Proc(process.execPath, [CLI, "signer", "--home", home, "--node", node, "--poll-interval", "300"], join(net.dir, `signer${i}.log`));
   };
   const stopSigner = async (i: number) => {
     await signers[i]?.kill("SIGTERM");
@@ -109,7 +115,7 @@ describe("peg-out against real btcd, three validators, their signers and CosmJS"
 
   afterAll(async () => {
     await relayer?.kill("SIGKILL");
-    for (let i = 0; i < 3; i++) await stopSigner(i);
+    for (let i = 0; i < signers.length; i++) await stopSigner(i);
     walletA?.disconnect();
     walletB?.disconnect();
     reader?.disconnect();
@@ -208,5 +214,89 @@ describe("peg-out against real btcd, three validators, their signers and CosmJS"
     const tooMuch = await withdraw(walletA, userA, (before + 1n).toString(), destination.address!).catch((e: Error) => e);
     expect(String(tooMuch instanceof Error ? tooMuch.message : tooMuch.rawLog)).toMatch(/insufficient funds/);
     expect(await balanceOf(userA)).toBe(before);
+  });
+
+  test("a rotation approved by 2 of 3: the old signers sweep the reserve to the new federation, whose signers pay the next withdrawal", async () => {
+    // three new member keys, each in a home of its own for `pegzone signer`, with upeg for fees
+    const next = [0, 1, 2].map((i) => {
+      const privateKey = Uint8Array.from(createHash("sha256").update(`peg-out e2e next member ${i}`).digest());
+      const publicKey = publicKeyFromPrivate(privateKey);
+      const home = join(net.dir, `next-member${i}`);
+      mkdirSync(join(home, "config"), { recursive: true });
+      writeFileSync(join(home, "config", "signer_key.json"), JSON.stringify(signerKeyJson({ privateKey, publicKey })), { mode: 0o600 });
+      return { publicKey, home, account: toBech32(ADDRESS_PREFIX, addressFromPubkey(publicKey)) };
+    });
+    const funded = await walletA.signAndBroadcast(
+      userA,
+      next.map((m) => ({ typeUrl: "/cosmos.bank.v1beta1.MsgSend", value: { fromAddress: userA, toAddress: m.account, amount: [{ denom: "upeg", amount: "10000000" }] } })),
+      "auto",
+    );
+    expect(funded.code).toBe(0);
+
+    // validator 1's member proposes, validator 0's approves: 2 of 3, the federation rotates
+    const members = next.map((m) => `${Buffer.from(m.publicKey).toString("hex")}:1:${m.account}`).join(",");
+    const proposed = cli(["tx", "peg", "propose-federation", "--members", members, "--threshold", "2", "--signer-key", "--home", net.nodes[1].home, "--mainchain", "btc-regtest"]);
+    expect(proposed.code).toBe(0);
+    expect(cli(["query", "peg", "federation-proposal", "--mainchain", "btc-regtest"])).toMatchObject({ proposal: { id: "2" }, approved_weight: 1, threshold: 2 });
+    const approved = cli(["tx", "peg", "approve-federation", "2", "--signer-key", "--home", net.nodes[0].home, "--mainchain", "btc-regtest"]);
+    expect(approved.code).toBe(0);
+    const feds = cli(["query", "peg", "federations", "--mainchain", "btc-regtest"]) as { current: { id: string; members: Array<{ account: string }> }; retired: Array<{ federation: { id: string } }> };
+    expect(feds.current.id).toBe("2");
+    expect(feds.current.members.map((m) => m.account)).toEqual(next.map((m) => m.account));
+    expect(feds.retired.map((r) => r.federation.id)).toEqual(["1"]);
+
+    // a deposit to A's address under the new federation (the relayer watches it without a new
+    // registration) adds its peg-in fee to the surplus that pays the sweep's miner fee
+    const before = reserve();
+    expect(before.utxos).toHaveLength(1);
+    const address = cli(["query", "peg", "deposit-address", userA, "--mainchain", "btc-regtest"]) as { script: string; federation_id: string };
+    expect(address.federation_id).toBe("2");
+    const balanceA = await balanceOf(userA);
+    await spendCoinbase({ rpc: btcd.rpc, toScript: Buffer.from(address.script, "base64"), amount: 10_000_000n, feeSats: 10_000n });
+    await btcd.mine(CONFIRMATIONS);
+    await until("the deposit to the new federation to be minted", async () => ((await balanceOf(userA)) === balanceA + 10_000_000n - 1000n ? true : undefined));
+
+    // the old federation's running signers (0 and 2) sign the sweep; the relayer broadcasts it
+    const sweepId = 3;
+    const sweep = await until("the sweep in btcd's mempool", async () => {
+      const r = release(sweepId);
+      if (r.release.status !== "RELEASE_STATUS_SIGNED") return undefined;
+      return (await btcd.rpc.getRawTransactionVerbose(r.release.txid).catch(() => undefined)) ? r : undefined;
+    });
+    expect(sweep.release.outputs).toHaveLength(1);
+    expect(sweep.signed_weight).toBe(2);
+    await btcd.mine(CONFIRMATIONS);
+    await until("the sweep confirmed on pegzone", async () => (release(sweepId).release.status === "RELEASE_STATUS_CONFIRMED" ? true : undefined));
+    const fee = BigInt(sweep.release.fee);
+    const swept = reserve();
+    expect(swept.utxos.map((u) => u.federation_id)).toEqual(["2", "2"]);
+    expect(BigInt(swept.total)).toBe(BigInt(before.total) + 10_000_000n - fee);
+    expect(BigInt(swept.supply) + BigInt(swept.pending)).toBeLessThanOrEqual(BigInt(swept.total));
+    let onBtcd = 0n;
+    for (const u of swept.utxos) {
+      const txout = await btcd.rpc.getTxOut(u.txid, u.vout, false);
+      expect(txout!.scriptPubKey.hex).toBe(Buffer.from(u.script, "base64").toString("hex"));
+      onBtcd += BigInt(Math.round(txout!.value * 1e8));
+    }
+    expect(onBtcd).toBe(BigInt(swept.total));
+
+    // the next withdrawal is the new federation's to sign: two of its signers do
+    for (let i = 0; i < 2; i++) startSigner(3 + i, next[i].home, net.nodes[i].rpc);
+    const res = await withdraw(walletA, userA, "5000000", destination.address!);
+    expect(res.code).toBe(0);
+    const payoutId = 4;
+    const payout = await until("the new federation's release in btcd's mempool", async () => {
+      const r = release(payoutId);
+      if (r.release.status !== "RELEASE_STATUS_SIGNED") return undefined;
+      return (await btcd.rpc.getRawTransactionVerbose(r.release.txid).catch(() => undefined)) ? r : undefined;
+    });
+    const signedBy = (payout.release.signatures as Array<{ pubkey: string }>).map((s) => Buffer.from(s.pubkey, "base64").toString("hex")).sort();
+    expect(signedBy).toEqual(next.slice(0, 2).map((m) => Buffer.from(m.publicKey).toString("hex")).sort());
+    await btcd.mine(CONFIRMATIONS);
+    await until("the new federation's release confirmed on pegzone", async () => (release(payoutId).release.status === "RELEASE_STATUS_CONFIRMED" ? true : undefined));
+    const paidOut = payout.release.outputs.findIndex((o) => o.withdrawal_id !== "0");
+    const out = await btcd.rpc.getTxOut(payout.release.txid, paidOut, false);
+    expect(BigInt(Math.round(out!.value * 1e8))).toBe(5_000_000n - BigInt(payout.release.fee));
+    expect(BigInt(reserve().total)).toBe(BigInt(swept.total) - 5_000_000n);
   });
 });

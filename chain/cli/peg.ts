@@ -4,6 +4,10 @@ import type { Any } from "cosmjs-types/google/protobuf/any";
 import { pegzone } from "../../proto";
 import { pegTypeUrls } from "../../modules/peg/msgs";
 import { snakeKeys } from "../app/json-case";
+import { ADDRESS_PREFIX, addressFromPubkey, toBech32 } from "../crypto/address";
+import { publicKeyFromPrivate, signSecp256k1 } from "../crypto/secp256k1";
+import type { KeySigner } from "../keys/keyring";
+import { Home, readSignerKey } from "../node/home";
 import { asFormat, openKeyring } from "./keys";
 import { printOutput } from "./output";
 import { addQueryOptions, type QueryFlags } from "./query";
@@ -85,6 +89,29 @@ export function registerPegQueryCommands(query: Command): void {
   withMainchain(peg.command("reserve").description("the federation's reserve: total, outputs, pegged supply and freeze state")).action(async (o: QueryFlags & MainchainFlag) => {
     show(v1.QueryReserveResponse, await pegQuery(rpcOf(o), "Reserve", v1.QueryReserveRequest, { mainchain: o.mainchain }, v1.QueryReserveResponse, Number(o.height)), o);
   });
+
+  withMainchain(peg.command("federations").description("the current federation, the retired ones (with the height they retired) and the deposit grace window")).action(
+    async (o: QueryFlags & MainchainFlag) => {
+      show(v1.QueryFederationsResponse, await pegQuery(rpcOf(o), "Federations", v1.QueryFederationsRequest, { mainchain: o.mainchain }, v1.QueryFederationsResponse, Number(o.height)), o);
+    },
+  );
+
+  withMainchain(peg.command("federation-proposal").description("the pending federation proposal, its approvals and their weight")).action(async (o: QueryFlags & MainchainFlag) => {
+    show(
+      v1.QueryFederationProposalResponse,
+      await pegQuery(rpcOf(o), "FederationProposal", v1.QueryFederationProposalRequest, { mainchain: o.mainchain }, v1.QueryFederationProposalResponse, Number(o.height)),
+      o,
+    );
+  });
+}
+
+/** `PUBKEYHEX:WEIGHT:ACCOUNT,...` as federation members. */
+export function parseFederationMembers(text: string): pegzone.peg.v1.IFederationMember[] {
+  return text.split(",").map((item, i) => {
+    const m = /^([0-9a-fA-F]+):([0-9]+):([a-z0-9]+1[a-z0-9]+)$/.exec(item.trim());
+    if (!m || m[1].length % 2 !== 0) throw new Error(`member ${i}: expected PUBKEYHEX:WEIGHT:ACCOUNT, got ${JSON.stringify(item)}`);
+    return { pubkey: Buffer.from(m[1], "hex"), weight: Number.parseInt(m[2], 10), account: m[3] };
+  });
 }
 
 /** Registers `tx peg ...`; returns `tx peg` for commands that live elsewhere (claim). */
@@ -117,6 +144,50 @@ export function registerPegTxCommands(tx: Command): Command {
     const signer = await openKeyring(o).signer(o.from);
     await broadcast(o, signer, [pegMsg(pegTypeUrls.unfreeze, v1.MsgUnfreeze, { authority: signer.address, mainchain: o.mainchain })]);
   });
+
+  // A member's account is by default the address of its signer key (chain/cli/genesis.ts), which is
+  // not in the keyring: --signer-key signs with <home>/config/signer_key.json instead of --from.
+  const asMember = (cmd: Command) =>
+    addTxOptions(cmd)
+      .option("--from <key>", "key that signs and pays the fee (a member's account)")
+      .option("--signer-key", "sign with the federation signer key in <home>/config/signer_key.json instead of --from")
+      .option("--mainchain <id>", "main chain id", "btc-regtest");
+  const memberSigner = async (o: TxFlags & { from?: string; signerKey?: boolean; home?: string }) => {
+    if (o.signerKey) {
+      // As `pegzone signer` does (relayer/signer.ts signerAccountKey).
+      const key = readSignerKey(Home.resolve(o.home));
+      const pubkey = publicKeyFromPrivate(key.privateKey);
+      const sign = (bytes: Uint8Array) => signSecp256k1(key.privateKey, bytes);
+      return Object.assign(sign, { address: toBech32(ADDRESS_PREFIX, addressFromPubkey(pubkey)), pubkey }) as unknown as KeySigner;
+    }
+    if (o.from === undefined) throw new Error("give --from <key> or --signer-key");
+    return openKeyring(o).signer(o.from);
+  };
+
+  asMember(peg.command("propose-federation").description("propose the next federation (members of the current one only; counts as your approval)"))
+    .requiredOption("--members <list>", "comma-separated PUBKEYHEX:WEIGHT:ACCOUNT (33-byte compressed key, weight, the member's pegzone account)")
+    .requiredOption("--threshold <n>", "weight of signatures a spend needs (more than half the total)")
+    .action(async (o: TxFlags & MainchainFlag & { from?: string; signerKey?: boolean; members: string; threshold: string }) => {
+      const members = parseFederationMembers(o.members);
+      const threshold = Number.parseInt(o.threshold, 10);
+      if (!Number.isInteger(threshold) || threshold < 1) throw new Error(`--threshold must be a positive integer, got ${JSON.stringify(o.threshold)}`);
+      const signer = await memberSigner(o);
+      await broadcast(o, signer, [pegMsg(pegTypeUrls.proposeFederation, v1.MsgProposeFederation, { proposer: signer.address, mainchain: o.mainchain, members, threshold })]);
+    });
+
+  asMember(peg.command("approve-federation <proposal_id>").description("approve the pending federation proposal (members of the current federation only)"))
+    .option("--proposed-at <height>", "approve only the proposal made at this height (default: the pending one as queried now)")
+    .action(async (id: string, o: TxFlags & MainchainFlag & { from?: string; signerKey?: boolean; proposedAt?: string }) => {
+      const proposalId = Number.parseInt(id, 10);
+      let proposedAt = o.proposedAt === undefined ? 0 : Number.parseInt(o.proposedAt, 10);
+      if (o.proposedAt === undefined) {
+        // Pin the approval to the proposal as it is now, so it cannot count for a replacement.
+        const pending = await pegQuery(new RpcClient(o.node), "FederationProposal", v1.QueryFederationProposalRequest, { mainchain: o.mainchain }, v1.QueryFederationProposalResponse);
+        if (pending.proposal && Number(pending.proposal.id) === proposalId) proposedAt = Number(pending.proposal.proposedAt);
+      }
+      const signer = await memberSigner(o);
+      await broadcast(o, signer, [pegMsg(pegTypeUrls.approveFederation, v1.MsgApproveFederation, { approver: signer.address, mainchain: o.mainchain, proposalId, proposedAt })]);
+    });
   return peg;
 }
 

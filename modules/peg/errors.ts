@@ -19,4 +19,9 @@ export const pegErrors = {
   ErrInvalidRelease: registerError("peg", 16, "release cannot take this"),
   ErrDuplicateSignature: registerError("peg", 17, "member has already signed"),
   ErrInvalidSignature: registerError("peg", 18, "invalid release signature"),
+  ErrInvalidFederation: registerError("peg", 19, "invalid federation"),
+  ErrNotFederationMember: registerError("peg", 20, "not a member of the current federation"),
+  ErrProposalPending: registerError("peg", 21, "another federation proposal is pending"),
+  ErrUnknownProposal: registerError("peg", 22, "no such federation proposal"),
+  ErrAlreadyApproved: registerError("peg", 23, "member has already approved"),
 } as const;

@@ -17,6 +17,8 @@
  *   0x0d | id | rid(u64be)         → Release
  *   0x0e | id | txid               → rid (releases by main-chain txid, for confirmations)
  *   0x0f | id                      → in flight: amount burned for releases not yet confirmed, decimal
+ *   0x10 | id | fid(u64be)         → RetiredFederation (federations a rotation replaced, by id)
+ *   0x11 | id                      → FederationProposal (the pending one, at most one per main chain)
  *
  * `id` = len(u8) | utf8; txid = its 32 bytes in display order.
  */
@@ -27,7 +29,7 @@ import type { Coin } from "../bank/coins";
 import type { Metadata } from "cosmjs-types/cosmos/bank/v1beta1/bank";
 import { pegzone } from "../../proto";
 import type { LightClientConfig } from "../../light-client/types";
-import type { MainChainKind } from "./kinds";
+import type { Federation, MainChainKind } from "./kinds";
 import { pegErrors } from "./errors";
 
 export const PEG_STORE = "peg";
@@ -39,6 +41,8 @@ export type FreezeState = pegzone.peg.v1.FreezeState;
 export type RegisteredAddress = pegzone.peg.v1.RegisteredAddress;
 export type Withdrawal = pegzone.peg.v1.Withdrawal;
 export type Release = pegzone.peg.v1.Release;
+export type RetiredFederation = pegzone.peg.v1.RetiredFederation;
+export type FederationProposal = pegzone.peg.v1.FederationProposal;
 
 const MAINCHAIN = 0x01;
 const FREEZE = 0x02;
@@ -55,6 +59,8 @@ const LAST_RELEASE = 0x0c;
 const RELEASE = 0x0d;
 const RELEASE_BY_TXID = 0x0e;
 const IN_FLIGHT = 0x0f;
+const RETIRED_FEDERATION = 0x10;
+const FEDERATION_PROPOSAL = 0x11;
 const PRESENT = Uint8Array.of(1);
 
 const utf8 = new TextEncoder();
@@ -311,6 +317,39 @@ export class PegKeeper {
   setInFlight(ctx: Context, mainchain: string, amount: bigint): void {
     if (amount === 0n) this.store(ctx).delete(idKey(IN_FLIGHT, mainchain));
     else this.store(ctx).set(idKey(IN_FLIGHT, mainchain), utf8.encode(amount.toString()));
+  }
+
+  setRetiredFederation(ctx: Context, mainchain: string, retired: RetiredFederation): void {
+    this.store(ctx).set(idKey(RETIRED_FEDERATION, mainchain, u64(Number(retired.federation!.id))), v1.RetiredFederation.encode(retired).finish());
+  }
+
+  async getRetiredFederation(ctx: Context, mainchain: string, federationId: number): Promise<RetiredFederation | undefined> {
+    const raw = await this.store(ctx).get(idKey(RETIRED_FEDERATION, mainchain, u64(federationId)));
+    return raw ? v1.RetiredFederation.decode(raw) : undefined;
+  }
+
+  /** Every retired federation of a main chain, oldest (lowest id) first. */
+  retiredFederations(ctx: Context, mainchain: string): Promise<RetiredFederation[]> {
+    return this.collect(ctx, idKey(RETIRED_FEDERATION, mainchain), (v) => v1.RetiredFederation.decode(v));
+  }
+
+  /** The federation with this id: the current one or a retired one; undefined if neither. */
+  async federationById(ctx: Context, chain: MainChain, federationId: number): Promise<Federation | undefined> {
+    if (Number(chain.federation!.id) === federationId) return chain.federation!;
+    return (await this.getRetiredFederation(ctx, chain.id, federationId))?.federation ?? undefined;
+  }
+
+  async getFederationProposal(ctx: Context, mainchain: string): Promise<FederationProposal | undefined> {
+    const raw = await this.store(ctx).get(idKey(FEDERATION_PROPOSAL, mainchain));
+    return raw ? v1.FederationProposal.decode(raw) : undefined;
+  }
+
+  setFederationProposal(ctx: Context, proposal: FederationProposal): void {
+    this.store(ctx).set(idKey(FEDERATION_PROPOSAL, proposal.mainchain), v1.FederationProposal.encode(proposal).finish());
+  }
+
+  deleteFederationProposal(ctx: Context, mainchain: string): void {
+    this.store(ctx).delete(idKey(FEDERATION_PROPOSAL, mainchain));
   }
 
   async getAuthority(ctx: Context): Promise<string> {

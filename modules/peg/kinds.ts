@@ -42,12 +42,21 @@ export interface BuiltRelease {
   readonly change?: { readonly vout: number; readonly value: bigint };
 }
 
+/**
+ * What a release is built from. With payments, a release pays them from some of `utxos` (coin
+ * selection) and returns the change to `changeFederation`. With no payments it is a sweep: it
+ * spends `utxos` (up to the kind's per-transaction cap, in a deterministic order) into a single
+ * output to `changeFederation`'s reserve script, worth their sum less the fee.
+ */
 export interface ReleaseParams {
   readonly utxos: readonly ReleaseUtxo[];
   readonly payments: readonly ReleasePayment[];
   readonly feeRate: bigint;
   readonly maxFee: bigint;
+  /** The federation that holds `utxos` and signs the release. */
   readonly federation: Federation;
+  /** The federation the change (or a sweep's output) goes to; `federation` when absent. */
+  readonly changeFederation?: Federation;
 }
 
 export interface MainChainKind {
@@ -60,7 +69,7 @@ export interface MainChainKind {
   withdrawalScript(network: string, address: string): Uint8Array;
   /** The witness script of the federation's own reserve outputs (release change). */
   reserveWitnessScript(federation: Federation): Uint8Array;
-  /** Builds the unsigned release spending reserve outputs to pay `payments`; throws if it cannot. */
+  /** Builds the unsigned release spending reserve outputs to pay `payments` (none: a sweep); throws if it cannot. */
   buildRelease(params: ReleaseParams): BuiltRelease;
   /** What each member signs, one digest per input. */
   releaseDigests(release: BuiltRelease): Uint8Array[];

@@ -5,12 +5,15 @@
  *   { "authority": "peg1...",           the account that may lift a freeze (MsgUnfreeze)
  *     "mainchains": [{ "id": "btc-regtest", "client_type": "bitcoin", "network": "regtest",
  *        "confirmations": 6, "min_deposit": "10000", "peg_in_fee": "1000", "reserve_cap": "...",
- *        "reorg_limit": 5, "prune_window": 4032,
- *        "federation": { "id": "1", "members": [{ "pubkey": "<base64>", "weight": 1 }], "threshold": 1 },
+ *        "reorg_limit": 5, "prune_window": 4032, "federation_grace": 0,
+ *        "federation": { "id": "1", "members": [{ "pubkey": "<base64>", "weight": 1, "account": "peg1..." }], "threshold": 1 },
  *        "checkpoint": { ...the light client's trust anchor } }],
- *     "freezes": [...], "deposits": [...], "reserve": [...], "registered_addresses": [...] }
+ *     "freezes": [...], "deposits": [...], "reserve": [...], "registered_addresses": [...],
+ *     "withdrawals": [...], "releases": [...],
+ *     "retired_federations": [{ "mainchain": "btc-regtest", "federation": {...}, "retired_at": "120" }],
+ *     "federation_proposals": [{ "id": "2", "mainchain": "btc-regtest", "federation": {...}, "approvals": [...], ... }] }
  *
- * The last four are empty in a new chain and filled by export.
+ * All but the first two are empty in a new chain and filled by export.
  */
 import type { Context } from "../../chain/app/context";
 import { camelKeys, snakeKeys } from "../../chain/app/json-case";
@@ -22,7 +25,8 @@ import { clientConfig, PEG_STORE, PegKeeper, peggedDenom, type MainChain, type P
 import type { MainChainKind } from "./kinds";
 import { registerPegMsgs } from "./msgs";
 import { registerPegQueries } from "./queries";
-import { buildPendingRelease, replaceStaleReleases } from "./releases";
+import { buildPendingRelease, buildSweeps, replaceStaleReleases } from "./releases";
+import { approvalWeight, checkMemberAccounts, validateProposedFederation } from "./rotation";
 
 const v1 = pegzone.peg.v1;
 const JSON_OPTIONS = { longs: String, bytes: String, enums: String, defaults: true } as const;
@@ -41,6 +45,8 @@ export interface PegGenesis {
   registered_addresses: Array<Record<string, unknown>>;
   withdrawals: Array<Record<string, unknown>>;
   releases: Array<Record<string, unknown>>;
+  retired_federations: Array<Record<string, unknown>>;
+  federation_proposals: Array<Record<string, unknown>>;
 }
 
 const AMOUNT = /^(0|[1-9][0-9]{0,30})$/;
@@ -80,13 +86,8 @@ export function validateMainChain(chain: MainChain, kind: MainChainKind): void {
   if (BigInt(chain.minWithdrawal) <= BigInt(chain.maxFee) + DUST) bad(`min_withdrawal must exceed max_fee + ${DUST}`);
   if (!Number.isInteger(chain.batchInterval) || chain.batchInterval < 1) bad("batch_interval must be at least 1");
   if (!chain.federation) bad("no federation");
-  for (const [i, m] of (chain.federation!.members ?? []).entries()) {
-    try {
-      parseAddress(m.account ?? "", "member");
-    } catch {
-      bad(`federation member ${i}: account ${JSON.stringify(m.account)} is not a pegzone address`);
-    }
-  }
+  const accounts = checkMemberAccounts(chain.federation!);
+  if (accounts !== undefined) bad(`federation ${accounts}`);
   try {
     kind.validateFederation(chain.network, chain.federation!);
   } catch (e) {
@@ -103,7 +104,18 @@ export class PegModule implements AppModule {
   }
 
   defaultGenesis(): PegGenesis {
-    return { authority: "", mainchains: [], freezes: [], deposits: [], reserve: [], registered_addresses: [], withdrawals: [], releases: [] };
+    return {
+      authority: "",
+      mainchains: [],
+      freezes: [],
+      deposits: [],
+      reserve: [],
+      registered_addresses: [],
+      withdrawals: [],
+      releases: [],
+      retired_federations: [],
+      federation_proposals: [],
+    };
   }
 
   async initGenesis(ctx: Context, raw: unknown): Promise<void> {
@@ -151,6 +163,43 @@ export class PegModule implements AppModule {
       this.keeper.setRegisteredAddress(ctx, entry, parseAddress(entry.recipient, "registered recipient"));
     }
     await this.importPegOut(ctx, g, known);
+    await this.importRotation(ctx, g, known);
+  }
+
+  /** Retired federations (ids below the current one) and pending proposals (id = current + 1, approved by current members). */
+  private async importRotation(ctx: Context, g: PegGenesis, known: (id: string, what: string) => void): Promise<void> {
+    for (const raw of g.retired_federations) {
+      const { mainchain, ...fields } = raw as { mainchain: string };
+      known(mainchain, "retired federation");
+      const retired = fromJson(v1.RetiredFederation, fields, "retired federation");
+      const chain = (await this.keeper.getMainChain(ctx, mainchain))!;
+      const id = Number(retired.federation?.id ?? 0);
+      if (!retired.federation || id < 1 || id >= Number(chain.federation!.id))
+        throw pegErrors.ErrInvalidGenesis.wrap(`retired federation ${id} of ${mainchain}: its id must be below the current federation's ${chain.federation!.id}`);
+      if (await this.keeper.getRetiredFederation(ctx, mainchain, id)) throw pegErrors.ErrInvalidGenesis.wrap(`retired federation ${id} of ${mainchain} is listed twice`);
+      this.keeper.setRetiredFederation(ctx, mainchain, retired);
+    }
+    for (const raw of g.federation_proposals) {
+      const proposal = fromJson(v1.FederationProposal, raw, "federation proposal");
+      known(proposal.mainchain, "federation proposal");
+      const chain = (await this.keeper.getMainChain(ctx, proposal.mainchain))!;
+      const bad = (why: string): never => {
+        throw pegErrors.ErrInvalidGenesis.wrap(`federation proposal ${proposal.id} of ${proposal.mainchain}: ${why}`);
+      };
+      if (await this.keeper.getFederationProposal(ctx, chain.id)) bad("a main chain has at most one pending proposal");
+      if (Number(proposal.id) !== Number(chain.federation!.id) + 1 || Number(proposal.federation?.id) !== Number(proposal.id))
+        bad(`its id and its federation's must be the current federation's + 1 (${Number(chain.federation!.id) + 1})`);
+      try {
+        validateProposedFederation(this.keeper.kind(chain), chain, proposal.federation!);
+      } catch (e) {
+        bad(e instanceof Error ? e.message : String(e));
+      }
+      const members = new Set((chain.federation!.members ?? []).map((m) => m.account));
+      if (!members.has(proposal.proposer) || proposal.approvals.some((a) => !members.has(a)) || new Set(proposal.approvals).size !== proposal.approvals.length)
+        bad("its proposer and approvals must be distinct members of the current federation");
+      if (approvalWeight(chain.federation!, proposal.approvals) >= chain.federation!.threshold!) bad("its approvals already reach the threshold");
+      this.keeper.setFederationProposal(ctx, proposal);
+    }
   }
 
   /** Withdrawals and releases from an exported genesis; counters continue after the highest ids. */
@@ -184,6 +233,9 @@ export class PegModule implements AppModule {
       for (const a of await this.keeper.registeredAddresses(ctx, chain.id)) out.registered_addresses.push(toJson(v1.RegisteredAddress, a));
       for (const w of await this.keeper.allWithdrawals(ctx, chain.id)) out.withdrawals.push(toJson(v1.Withdrawal, w));
       for (const r of await this.keeper.allReleases(ctx, chain.id)) out.releases.push(toJson(v1.Release, r));
+      for (const r of await this.keeper.retiredFederations(ctx, chain.id)) out.retired_federations.push({ mainchain: chain.id, ...toJson(v1.RetiredFederation, r) });
+      const proposal = await this.keeper.getFederationProposal(ctx, chain.id);
+      if (proposal) out.federation_proposals.push(toJson(v1.FederationProposal, proposal));
     }
     return out;
   }
@@ -194,14 +246,17 @@ export class PegModule implements AppModule {
   }
 
   /**
-   * Peg-out work of the block (replacing stale releases, building the batch), then the reserve
-   * invariant: what pegzone owes on a main chain (the pegged supply, plus what releases still have
-   * to pay) never exceeds what its federation holds; if it would, that peg freezes.
+   * Peg-out work of the block (replacing stale releases, sweeping retired federations' outputs to
+   * the current one, building the batch), then the reserve invariant: what pegzone owes on a main
+   * chain (the pegged supply, plus what releases still have to pay) never exceeds what its
+   * federations hold; if it would, that peg freezes. (A sweep's fee leaves the reserve when it
+   * confirms; it is only built when the surplus over that debt covers it.)
    */
   async endBlock(ctx: Context): Promise<void> {
     for (const chain of await this.keeper.allMainChains(ctx)) {
       if (!(await this.keeper.getFreeze(ctx, chain.id)).frozen) {
         await replaceStaleReleases(ctx, this.keeper, chain);
+        await buildSweeps(ctx, this.keeper, chain);
         await buildPendingRelease(ctx, this.keeper, chain);
       }
       const supply = await this.keeper.bank.supplyOf(ctx, peggedDenom(chain.id));

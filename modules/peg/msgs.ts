@@ -7,6 +7,7 @@ import { parseAddress } from "../bank/msgs";
 import { pegErrors } from "./errors";
 import { clientConfig, peggedDenom, type MainChain, type PegKeeper } from "./keeper";
 import { addReleaseSignatures, applyConfirmedRelease } from "./releases";
+import { approveFederation, checkMemberAccounts, depositFederations, inGrace, proposeFederation } from "./rotation";
 
 const v1 = pegzone.peg.v1;
 export const MAX_HEADERS_PER_MSG = 2000;
@@ -21,6 +22,8 @@ export const pegTypeUrls = {
   cancelWithdrawal: "/pegzone.peg.v1.MsgCancelWithdrawal",
   submitReleaseSignatures: "/pegzone.peg.v1.MsgSubmitReleaseSignatures",
   confirmRelease: "/pegzone.peg.v1.MsgConfirmRelease",
+  proposeFederation: "/pegzone.peg.v1.MsgProposeFederation",
+  approveFederation: "/pegzone.peg.v1.MsgApproveFederation",
 } as const;
 
 const AMOUNT = /^[1-9][0-9]{0,30}$/;
@@ -124,9 +127,32 @@ export function registerPegMsgs(registrar: ServiceRegistrar, keeper: PegKeeper):
       const output = proven.outputs[msg.vout];
       if (output === undefined) throw pegErrors.ErrInvalidProof.wrap(`transaction ${proven.txid} has no output ${msg.vout}`);
       const recipient = parseAddress(msg.recipient, "recipient");
-      const deposit = kind.depositAddress(chain.network, chain.federation!, recipient);
-      if (Buffer.compare(Buffer.from(output.script), Buffer.from(deposit.script)) !== 0)
-        throw pegErrors.ErrNotDepositScript.wrap(`${outpoint} pays script ${Buffer.from(output.script).toString("hex")}, not ${deposit.address} (${msg.recipient} under federation ${chain.federation!.id})`);
+      // The recipient's address under the current federation, or under a retired one within the grace window.
+      const height = Number(ctx.header.height);
+      const pays = (script: Uint8Array) => Buffer.compare(Buffer.from(output.script), Buffer.from(script)) === 0;
+      let deposit: ReturnType<typeof kind.depositAddress> | undefined;
+      let federationId = 0;
+      for (const federation of await depositFederations(ctx, keeper, chain, height)) {
+        const candidate = kind.depositAddress(chain.network, federation, recipient);
+        if (pays(candidate.script)) {
+          deposit = candidate;
+          federationId = Number(federation.id);
+          break;
+        }
+      }
+      if (deposit === undefined) {
+        const current = kind.depositAddress(chain.network, chain.federation!, recipient);
+        let why = `not ${current.address} (${msg.recipient} under federation ${chain.federation!.id})`;
+        for (const r of await keeper.retiredFederations(ctx, chain.id)) {
+          const old = kind.depositAddress(chain.network, r.federation!, recipient);
+          if (!pays(old.script) || inGrace(chain, Number(r.retiredAt), height)) continue;
+          why =
+            chain.federationGrace > 0
+              ? `${old.address}, the address of ${msg.recipient} under federation ${r.federation!.id}, retired at height ${r.retiredAt}: its grace window of ${chain.federationGrace} blocks ended at height ${Number(r.retiredAt) + chain.federationGrace}`
+              : `${old.address}, the address of ${msg.recipient} under federation ${r.federation!.id}, retired at height ${r.retiredAt} (${chain.id} has no grace window)`;
+        }
+        throw pegErrors.ErrNotDepositScript.wrap(`${outpoint} pays script ${Buffer.from(output.script).toString("hex")}, ${why}`);
+      }
       const minDeposit = BigInt(chain.minDeposit);
       if (output.value < minDeposit) throw pegErrors.ErrBelowMinimum.wrap(`${outpoint} pays ${output.value}, the minimum deposit is ${minDeposit}`);
       const reserve = await keeper.reserveTotal(ctx, chain.id);
@@ -151,7 +177,7 @@ export function registerPegMsgs(registrar: ServiceRegistrar, keeper: PegKeeper):
       await keeper.addReserveUtxo(
         ctx,
         chain.id,
-        v1.ReserveUtxo.create({ txid: proven.txid, vout: msg.vout, value: output.value.toString(), script: deposit.script, witnessScript: deposit.witnessScript, federationId: chain.federation!.id }),
+        v1.ReserveUtxo.create({ txid: proven.txid, vout: msg.vout, value: output.value.toString(), script: deposit.script, witnessScript: deposit.witnessScript, federationId }),
       );
       const denom = peggedDenom(chain.id);
       await keeper.bank.mint(ctx, recipient, [{ denom, amount: minted }]);
@@ -162,6 +188,7 @@ export function registerPegMsgs(registrar: ServiceRegistrar, keeper: PegKeeper):
         ["amount", output.value.toString()],
         ["minted", `${minted}${denom}`],
         ["block_hash", proven.blockHash],
+        ["federation_id", String(federationId)],
       ]);
       return response(pegTypeUrls.claimDeposit, v1.MsgClaimDepositResponse.encode({ minted: minted.toString() }).finish());
     },
@@ -287,4 +314,36 @@ export function registerPegMsgs(registrar: ServiceRegistrar, keeper: PegKeeper):
     },
   };
   registrar.msg(pegTypeUrls.confirmRelease, { decode: (b) => v1.MsgConfirmRelease.decode(b) }, confirm);
+
+  const propose: MsgHandler<pegzone.peg.v1.MsgProposeFederation> = {
+    signers: (msg) => [msg.proposer],
+    validate(msg) {
+      parseAddress(msg.proposer, "proposer");
+      requireMainchainId(msg.mainchain);
+      if (msg.members.length === 0) throw pegErrors.ErrInvalidFederation.wrap("no members");
+      const accounts = checkMemberAccounts({ members: msg.members });
+      if (accounts !== undefined) throw pegErrors.ErrInvalidFederation.wrap(accounts);
+    },
+    async handle(ctx, msg) {
+      const chain = await keeper.mustGetMainChain(ctx, msg.mainchain);
+      const result = await proposeFederation(ctx, keeper, chain, msg.proposer, msg.members, msg.threshold);
+      return response(pegTypeUrls.proposeFederation, v1.MsgProposeFederationResponse.encode(result).finish());
+    },
+  };
+  registrar.msg(pegTypeUrls.proposeFederation, { decode: (b) => v1.MsgProposeFederation.decode(b) }, propose);
+
+  const approve: MsgHandler<pegzone.peg.v1.MsgApproveFederation> = {
+    signers: (msg) => [msg.approver],
+    validate(msg) {
+      parseAddress(msg.approver, "approver");
+      requireMainchainId(msg.mainchain);
+      if (Number(msg.proposalId) < 1) throw pegErrors.ErrUnknownProposal.wrap("proposal id must be positive");
+    },
+    async handle(ctx, msg) {
+      const chain = await keeper.mustGetMainChain(ctx, msg.mainchain);
+      const result = await approveFederation(ctx, keeper, chain, msg.approver, Number(msg.proposalId), Number(msg.proposedAt));
+      return response(pegTypeUrls.approveFederation, v1.MsgApproveFederationResponse.encode(result).finish());
+    },
+  };
+  registrar.msg(pegTypeUrls.approveFederation, { decode: (b) => v1.MsgApproveFederation.decode(b) }, approve);
 }

@@ -3,6 +3,7 @@ import { sdkErrors } from "../../chain/tx/errors";
 import { pegzone } from "../../proto";
 import { parseAddress } from "../bank/msgs";
 import { peggedDenom, type PegKeeper } from "./keeper";
+import { approvalWeight, depositFederations } from "./rotation";
 
 const v1 = pegzone.peg.v1;
 const path = (method: string) => `/pegzone.peg.v1.Query/${method}`;
@@ -70,7 +71,20 @@ export function registerPegQueries(registrar: ServiceRegistrar, keeper: PegKeepe
     path("RegisteredAddresses"),
     handler(v1.QueryRegisteredAddressesRequest, v1.QueryRegisteredAddressesResponse, async (ctx, req) => {
       const chain = await keeper.mustGetMainChain(ctx, req.mainchain);
-      return v1.QueryRegisteredAddressesResponse.create({ addresses: await keeper.registeredAddresses(ctx, chain.id) });
+      // Each registered recipient under every federation whose deposits a claim would accept now
+      // (current first, then retired ones in their grace window), so relayers watch all of them.
+      const kind = keeper.kind(chain);
+      // A claim sent now lands in the next block: the grace window is judged at that height.
+      const federations = await depositFederations(ctx, keeper, chain, Number(ctx.header.height) + 1);
+      const addresses: pegzone.peg.v1.RegisteredAddress[] = [];
+      for (const entry of await keeper.registeredAddresses(ctx, chain.id)) {
+        const recipient = parseAddress(entry.recipient, "registered recipient");
+        for (const f of federations) {
+          const d = Number(f.id) === Number(entry.federationId) ? entry : kind.depositAddress(chain.network, f, recipient);
+          addresses.push(v1.RegisteredAddress.create({ mainchain: chain.id, recipient: entry.recipient, address: d.address, script: d.script, federationId: f.id }));
+        }
+      }
+      return v1.QueryRegisteredAddressesResponse.create({ addresses });
     }),
   );
 
@@ -113,9 +127,11 @@ export function registerPegQueries(registrar: ServiceRegistrar, keeper: PegKeepe
       const chain = await keeper.mustGetMainChain(ctx, req.mainchain);
       const release = await keeper.getRelease(ctx, chain.id, Number(req.id));
       if (!release) throw sdkErrors.ErrNotFound.wrap(`${chain.id}: no release ${req.id}`);
-      const members = chain.federation!.members ?? [];
+      // Weighed in the federation that signs it (a retired one for a sweep or a release built before a rotation).
+      const federation = (await keeper.federationById(ctx, chain, Number(release.federationId))) ?? chain.federation!;
+      const members = federation.members ?? [];
       const signedWeight = release.signatures.reduce((sum, s) => sum + (members.find((m) => Buffer.from(m.pubkey!).equals(Buffer.from(s.pubkey!)))?.weight ?? 0), 0);
-      return v1.QueryReleaseResponse.create({ release, signedWeight, threshold: chain.federation!.threshold });
+      return v1.QueryReleaseResponse.create({ release, signedWeight, threshold: federation.threshold });
     }),
   );
 
@@ -125,6 +141,27 @@ export function registerPegQueries(registrar: ServiceRegistrar, keeper: PegKeepe
       const chain = await keeper.mustGetMainChain(ctx, req.mainchain);
       const all = await keeper.allReleases(ctx, chain.id);
       return v1.QueryReleasesResponse.create({ releases: req.status === 0 ? all : all.filter((r) => r.status === req.status) });
+    }),
+  );
+
+  registrar.query(
+    path("Federations"),
+    handler(v1.QueryFederationsRequest, v1.QueryFederationsResponse, async (ctx, req) => {
+      const chain = await keeper.mustGetMainChain(ctx, req.mainchain);
+      return v1.QueryFederationsResponse.create({ current: chain.federation, retired: await keeper.retiredFederations(ctx, chain.id), grace: chain.federationGrace });
+    }),
+  );
+
+  registrar.query(
+    path("FederationProposal"),
+    handler(v1.QueryFederationProposalRequest, v1.QueryFederationProposalResponse, async (ctx, req) => {
+      const chain = await keeper.mustGetMainChain(ctx, req.mainchain);
+      const proposal = await keeper.getFederationProposal(ctx, chain.id);
+      return v1.QueryFederationProposalResponse.create({
+        proposal,
+        approvedWeight: proposal ? approvalWeight(chain.federation!, proposal.approvals) : 0,
+        threshold: chain.federation!.threshold,
+      });
     }),
   );
 }

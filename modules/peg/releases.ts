@@ -1,8 +1,21 @@
 /**
  * Peg-out, the chain's side: building releases from pending withdrawals (every `batch_interval`
- * blocks), rebuilding stale ones with a higher fee, collecting federation signatures and applying a
- * confirmed release to the reserve. Everything here is deterministic: withdrawals and reserve
- * outputs are read in key order and the kind's builder is a pure function of them.
+ * blocks), sweeping retired federations' outputs to the current federation, rebuilding stale
+ * releases with a higher fee, collecting federation signatures and applying a confirmed release to
+ * the reserve. Everything here is deterministic: withdrawals and reserve outputs are read in key
+ * order and the kind's builder is a pure function of them.
+ *
+ * Sweeps. After a rotation the reserve outputs of the retired federation (and the change of its
+ * releases still in flight, and deposits to its addresses claimed in the grace window) must move to
+ * the current federation. At each batch height, before the withdrawals' release, every retired
+ * federation with free outputs and no live (SIGNING or SIGNED) sweep gets one: a release with no
+ * withdrawals spending its free outputs (the kind caps the count, e.g. 100 for bitcoin) into one
+ * output to the current federation's reserve script, signed by the retired federation's members.
+ * A sweep burns nothing (amount 0, nothing in flight); its miner fee comes out of the reserve, which
+ * is why it must be covered by the surplus that peg-in fees build up: reserve − supply − in flight −
+ * the fees of the other live sweeps. A sweep whose fee the surplus cannot pay is not built (event
+ * `release_failed`); it is tried again at the next batch, when deposits may have added to the
+ * surplus. Releases that pay withdrawals spend only the current federation's outputs.
  */
 import type { Context } from "../../chain/app/context";
 import { sdkErrors } from "../../chain/tx/errors";
@@ -21,6 +34,20 @@ function toUtxo(u: { txid: string; vout: number; value: string; witnessScript: U
   return { txid: u.txid, vout: u.vout, value: BigInt(u.value), witnessScript: u.witnessScript };
 }
 
+/** A release that pays no withdrawals: it moves a retired federation's outputs to a newer federation. */
+export function isSweep(release: Release): boolean {
+  return release.withdrawalIds.length === 0;
+}
+
+/** The federation a release's change output (a sweep's output) belongs to. */
+export function changeFederationId(release: Release): number {
+  return Number(release.changeFederationId) || Number(release.federationId);
+}
+
+function isLive(release: Release): boolean {
+  return release.status === ReleaseStatus.RELEASE_STATUS_SIGNING || release.status === ReleaseStatus.RELEASE_STATUS_SIGNED;
+}
+
 /** The kind's view of a stored release. */
 export function builtFromRelease(r: Release): BuiltRelease {
   return {
@@ -34,21 +61,57 @@ export function builtFromRelease(r: Release): BuiltRelease {
   };
 }
 
-/** The federation that must sign a release (the one it was built under). */
-export function releaseFederation(chain: MainChain, release: Release): Federation {
-  if (Number(chain.federation!.id) !== Number(release.federationId))
-    throw pegErrors.ErrInvalidRelease.wrap(`release ${release.id} was built under federation ${release.federationId}, which is no longer known`);
-  return chain.federation!;
+/** The federation that must sign a release: the one it was built under, current or retired. */
+export async function releaseFederation(ctx: Context, keeper: PegKeeper, chain: MainChain, release: Release): Promise<Federation> {
+  const federation = await keeper.federationById(ctx, chain, Number(release.federationId));
+  if (federation === undefined) throw pegErrors.ErrInvalidRelease.wrap(`release ${release.id} was built under federation ${release.federationId}, which is not known`);
+  return federation;
+}
+
+/** The federation a release's change (a sweep's output) goes to. */
+async function changeFederation(ctx: Context, keeper: PegKeeper, chain: MainChain, release: Release): Promise<Federation> {
+  const federation = await keeper.federationById(ctx, chain, changeFederationId(release));
+  if (federation === undefined) throw pegErrors.ErrInvalidRelease.wrap(`the change of release ${release.id} goes to federation ${changeFederationId(release)}, which is not known`);
+  return federation;
+}
+
+/**
+ * What a sweep's fee may take from the reserve: reserve − supply − in flight − the fees of the live
+ * sweeps (but `excluding`, the one being replaced), which will leave the reserve when they confirm.
+ */
+async function sweepSurplus(ctx: Context, keeper: PegKeeper, chain: MainChain, excluding: number): Promise<bigint> {
+  const reserve = await keeper.reserveTotal(ctx, chain.id);
+  const supply = await keeper.bank.supplyOf(ctx, peggedDenom(chain.id));
+  const inFlight = await keeper.inFlight(ctx, chain.id);
+  let pendingFees = 0n;
+  for (const r of await keeper.allReleases(ctx, chain.id)) if (isSweep(r) && isLive(r) && Number(r.id) !== excluding) pendingFees += BigInt(r.fee);
+  return reserve - supply - inFlight - pendingFees;
+}
+
+function releaseFailed(ctx: Context, chain: MainChain, reason: string): void {
+  ctx.events.emit("release_failed", [["mainchain", chain.id], ["reason", reason]]);
+  ctx.logger.warn({ mainchain: chain.id, reason }, "could not build a release");
 }
 
 /** Stores a freshly built release and points its withdrawals and inputs at it. */
-async function recordRelease(ctx: Context, keeper: PegKeeper, chain: MainChain, built: BuiltRelease, payments: readonly ReleasePayment[], feeRate: bigint, replaces: number): Promise<Release> {
+async function recordRelease(
+  ctx: Context,
+  keeper: PegKeeper,
+  chain: MainChain,
+  built: BuiltRelease,
+  payments: readonly ReleasePayment[],
+  feeRate: bigint,
+  replaces: number,
+  federation: Federation,
+  changeTo: Federation,
+): Promise<Release> {
   const id = await keeper.nextReleaseId(ctx, chain.id);
   const kind = keeper.kind(chain);
   const release = v1.Release.create({
     id,
     mainchain: chain.id,
-    federationId: chain.federation!.id,
+    federationId: federation.id,
+    changeFederationId: changeTo.id,
     status: ReleaseStatus.RELEASE_STATUS_SIGNING,
     unsignedTx: built.tx,
     txid: built.txid,
@@ -58,7 +121,7 @@ async function recordRelease(ctx: Context, keeper: PegKeeper, chain: MainChain, 
     fee: built.fee.toString(),
     feeRate: feeRate.toString(),
     changeVout: built.change?.vout ?? -1,
-    changeWitnessScript: built.change ? kind.reserveWitnessScript(chain.federation!) : new Uint8Array(),
+    changeWitnessScript: built.change ? kind.reserveWitnessScript(changeTo) : new Uint8Array(),
     builtAt: Number(ctx.header.height),
     replaces,
     amount: payments.reduce((sum, p) => sum + p.amount, 0n).toString(),
@@ -80,6 +143,9 @@ async function recordRelease(ctx: Context, keeper: PegKeeper, chain: MainChain, 
     ["withdrawals", payments.map((p) => p.id).join(",")],
     ["fee", built.fee.toString()],
     ["replaces", String(replaces)],
+    ["federation_id", String(federation.id)],
+    ["change_federation_id", String(changeTo.id)],
+    ["sweep", String(payments.length === 0)],
   ]);
   return release;
 }
@@ -94,21 +160,51 @@ export async function buildPendingRelease(ctx: Context, keeper: PegKeeper, chain
   const pending = (await keeper.allWithdrawals(ctx, chain.id)).filter((w) => w.status === WithdrawalStatus.WITHDRAWAL_STATUS_PENDING).slice(0, MAX_RELEASE_PAYMENTS);
   if (pending.length === 0) return;
   const payments: ReleasePayment[] = pending.map((w) => ({ id: Number(w.id), script: w.script, amount: BigInt(w.amount) }));
-  const free = (await keeper.reserveUtxos(ctx, chain.id)).filter((u) => Number(u.releaseId) === 0);
+  // Only the current federation's outputs: a retired federation's are swept to it first.
+  const current = chain.federation!;
+  const free = (await keeper.reserveUtxos(ctx, chain.id)).filter((u) => Number(u.releaseId) === 0 && Number(u.federationId) === Number(current.id));
   const feeRate = BigInt(chain.feeRate);
   let built: BuiltRelease;
   try {
-    built = keeper.kind(chain).buildRelease({ utxos: free.map(fromReserve), payments, feeRate, maxFee: BigInt(chain.maxFee), federation: chain.federation! });
+    built = keeper.kind(chain).buildRelease({ utxos: free.map(fromReserve), payments, feeRate, maxFee: BigInt(chain.maxFee), federation: current });
   } catch (err) {
-    const reason = err instanceof Error ? err.message : String(err);
-    ctx.events.emit("release_failed", [["mainchain", chain.id], ["reason", reason]]);
-    ctx.logger.warn({ mainchain: chain.id, reason }, "could not build a release");
+    releaseFailed(ctx, chain, err instanceof Error ? err.message : String(err));
     return;
   }
   const amount = payments.reduce((sum, p) => sum + p.amount, 0n);
   await keeper.bank.burn(ctx, keeper.redemptionAccount, [{ denom: peggedDenom(chain.id), amount }]);
   keeper.setInFlight(ctx, chain.id, (await keeper.inFlight(ctx, chain.id)) + amount);
-  await recordRelease(ctx, keeper, chain, built, payments, feeRate, 0);
+  await recordRelease(ctx, keeper, chain, built, payments, feeRate, 0, current, current);
+}
+
+/** Every batch interval, before the withdrawals' release: one sweep per retired federation that has free outputs and no live sweep. Never throws. */
+export async function buildSweeps(ctx: Context, keeper: PegKeeper, chain: MainChain): Promise<void> {
+  if (chain.batchInterval === 0 || Number(ctx.header.height) % chain.batchInterval !== 0) return;
+  const retired = await keeper.retiredFederations(ctx, chain.id);
+  if (retired.length === 0) return;
+  const utxos = await keeper.reserveUtxos(ctx, chain.id);
+  const releases = await keeper.allReleases(ctx, chain.id);
+  const current = chain.federation!;
+  const feeRate = BigInt(chain.feeRate);
+  for (const { federation } of retired) {
+    const id = Number(federation!.id);
+    if (releases.some((r) => isSweep(r) && isLive(r) && Number(r.federationId) === id)) continue;
+    const free = utxos.filter((u) => Number(u.releaseId) === 0 && Number(u.federationId) === id);
+    if (free.length === 0) continue;
+    let built: BuiltRelease;
+    try {
+      built = keeper.kind(chain).buildRelease({ utxos: free.map(fromReserve), payments: [], feeRate, maxFee: BigInt(chain.maxFee), federation: federation!, changeFederation: current });
+    } catch (err) {
+      releaseFailed(ctx, chain, `sweep of retired federation ${id}: ${err instanceof Error ? err.message : String(err)}`);
+      continue;
+    }
+    const surplus = await sweepSurplus(ctx, keeper, chain, 0);
+    if (built.fee > surplus) {
+      releaseFailed(ctx, chain, `sweep of retired federation ${id}: its fee ${built.fee} is more than the reserve's surplus ${surplus} (reserve − supply − in flight − live sweep fees); waiting for peg-in fees to cover it`);
+      continue;
+    }
+    await recordRelease(ctx, keeper, chain, built, [], feeRate, 0, federation!, current);
+  }
 }
 
 function fromReserve(u: ReserveUtxo): ReleaseUtxo {
@@ -131,15 +227,26 @@ export async function replaceStaleReleases(ctx: Context, keeper: PegKeeper, chai
     }
     const feeRate = BigInt(old.feeRate) * 2n;
     let built: BuiltRelease;
+    let federation: Federation;
+    let changeTo: Federation;
     try {
-      built = keeper.kind(chain).buildRelease({ utxos: builtFromRelease(old).inputs, payments, feeRate, maxFee, federation: releaseFederation(chain, old) });
+      federation = await releaseFederation(ctx, keeper, chain, old);
+      changeTo = await changeFederation(ctx, keeper, chain, old);
+      built = keeper.kind(chain).buildRelease({ utxos: builtFromRelease(old).inputs, payments, feeRate, maxFee, federation, changeFederation: changeTo });
     } catch (err) {
-      ctx.events.emit("release_failed", [["mainchain", chain.id], ["reason", err instanceof Error ? err.message : String(err)]]);
+      releaseFailed(ctx, chain, `replacing release ${old.id}: ${err instanceof Error ? err.message : String(err)}`);
       continue;
     }
     if (built.fee <= BigInt(old.fee)) continue;
+    if (isSweep(old)) {
+      const surplus = await sweepSurplus(ctx, keeper, chain, Number(old.id));
+      if (built.fee > surplus) {
+        releaseFailed(ctx, chain, `replacing sweep ${old.id}: the higher fee ${built.fee} is more than the reserve's surplus ${surplus}; the sweep keeps its fee`);
+        continue;
+      }
+    }
     keeper.setRelease(ctx, v1.Release.create({ ...old, status: ReleaseStatus.RELEASE_STATUS_REPLACED }));
-    await recordRelease(ctx, keeper, chain, built, payments, feeRate, Number(old.id));
+    await recordRelease(ctx, keeper, chain, built, payments, feeRate, Number(old.id), federation, changeTo);
   }
 }
 
@@ -147,7 +254,7 @@ export async function replaceStaleReleases(ctx: Context, keeper: PegKeeper, chai
 export async function addReleaseSignatures(ctx: Context, keeper: PegKeeper, chain: MainChain, release: Release, signerAccount: string, signatures: readonly Uint8Array[]): Promise<boolean> {
   if (release.status !== ReleaseStatus.RELEASE_STATUS_SIGNING)
     throw pegErrors.ErrInvalidRelease.wrap(`release ${release.id} is ${ReleaseStatus[release.status]}, not collecting signatures`);
-  const federation = releaseFederation(chain, release);
+  const federation = await releaseFederation(ctx, keeper, chain, release);
   const members = federation.members ?? [];
   const index = members.findIndex((m) => m.account === signerAccount);
   if (index < 0) throw sdkErrors.ErrUnauthorized.wrap(`${signerAccount} is not a member of federation ${federation.id} of ${chain.id}`);
@@ -179,7 +286,11 @@ export async function addReleaseSignatures(ctx: Context, keeper: PegKeeper, chai
   return complete;
 }
 
-/** A release seen confirmed: its withdrawals are complete, its inputs leave the reserve and its change joins it. */
+/**
+ * A release seen confirmed: its withdrawals are complete, its inputs leave the reserve and its change
+ * joins it, as an output of the federation it pays (for a sweep: the newer federation). A sweep has no
+ * withdrawals and burned nothing: the reserve drops by exactly its fee.
+ */
 export async function applyConfirmedRelease(ctx: Context, keeper: PegKeeper, chain: MainChain, release: Release): Promise<void> {
   const spent = new Set(release.inputs.map((i) => `${i.txid}:${i.vout}`));
   for (const input of release.inputs) {
@@ -191,7 +302,15 @@ export async function applyConfirmedRelease(ctx: Context, keeper: PegKeeper, cha
     await keeper.addReserveUtxo(
       ctx,
       chain.id,
-      v1.ReserveUtxo.create({ txid: release.txid, vout: release.changeVout, value: out.value!, script: out.script!, witnessScript: release.changeWitnessScript, federationId: release.federationId, releaseId: 0 }),
+      v1.ReserveUtxo.create({
+        txid: release.txid,
+        vout: release.changeVout,
+        value: out.value!,
+        script: out.script!,
+        witnessScript: release.changeWitnessScript,
+        federationId: changeFederationId(release),
+        releaseId: 0,
+      }),
     );
   }
   for (const id of release.withdrawalIds) {
@@ -206,5 +325,12 @@ export async function applyConfirmedRelease(ctx: Context, keeper: PegKeeper, cha
     if (Number(other.id) === Number(release.id) || other.status === ReleaseStatus.RELEASE_STATUS_REPLACED) continue;
     if (other.inputs.some((i) => spent.has(`${i.txid}:${i.vout}`))) keeper.setRelease(ctx, v1.Release.create({ ...other, status: ReleaseStatus.RELEASE_STATUS_REPLACED }));
   }
-  ctx.events.emit("release_confirmed", [["mainchain", chain.id], ["release_id", String(release.id)], ["txid", release.txid], ["amount", release.amount]]);
+  ctx.events.emit("release_confirmed", [
+    ["mainchain", chain.id],
+    ["release_id", String(release.id)],
+    ["txid", release.txid],
+    ["amount", release.amount],
+    ["fee", release.fee],
+    ["sweep", String(isSweep(release))],
+  ]);
 }

@@ -59,26 +59,43 @@ afterAll(() => {
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
 
+export interface HarnessEvent {
+  type: string;
+  attributes: Record<string, string>;
+}
+
+function toEvents(events: ReadonlyArray<{ type: string; attributes: ReadonlyArray<{ key: string; value: string }> }>): HarnessEvent[] {
+  return events.map((e) => ({ type: e.type, attributes: Object.fromEntries(e.attributes.map((a) => [a.key, a.value])) }));
+}
+
 export interface Harness {
   app: PegzoneApp;
   height: number;
   accounts: TestAccount[];
   /** Runs one block of txs and commits it; returns the tx results. */
-  block(txs: Uint8Array[]): Promise<Array<{ code: number; codespace: string; log: string }>>;
+  block(txs: Uint8Array[]): Promise<Array<{ code: number; codespace: string; log: string; events: HarnessEvent[] }>>;
+  /** The events of the last block outside its txs (EndBlock's). */
+  blockEvents: HarnessEvent[];
   tx(from: TestAccount, typeUrl: string, type: { encode(m: never): { finish(): Uint8Array }; create(o: object): unknown }, fields: object): Uint8Array;
   query<T>(method: string, reqType: { encode(m: never): { finish(): Uint8Array }; create(o: object): unknown }, req: object, resType: { decode(b: Uint8Array): T }): Promise<T>;
   balance(address: string, denom?: string): Promise<bigint>;
 }
 
-export async function newHarness(overrides: Record<string, unknown> = {}, extraBank: Array<{ address: string; coins: Array<{ denom: string; amount: string }> }> = []): Promise<Harness> {
-  const dir = mkdtempSync(join(tmpdir(), "pegzone-peg-"));
-  dirs.push(dir);
-  const app = await openPegzoneApp({ dbDir: dir, chainId: CHAIN_ID, minimumGasPrices: "0upeg", pruningKeepRecent: 10, minRetainBlocks: 0, logger });
+/**
+ * A fresh app with the btc-regtest main chain (`overrides` replace its genesis fields), `extraBank`
+ * balances, and `extraAccounts` (e.g. the members of a later federation) in auth with upeg to spend.
+ */
+export async function newHarness(
+  overrides: Record<string, unknown> = {},
+  extraBank: Array<{ address: string; coins: Array<{ denom: string; amount: string }> }> = [],
+  extraAccounts: TestAccount[] = [],
+): Promise<Harness> {
   const accounts = [0, 1, 2, 3].map(account);
-  for (const m of memberKeys) m.sequence = 0n;
+  for (const m of [...memberKeys, ...extraAccounts]) m.sequence = 0n;
+  const all = [...accounts, ...memberKeys, ...extraAccounts];
   const appState = {
-    auth: { accounts: [...accounts, ...memberKeys].map((a) => ({ "@type": "/cosmos.auth.v1beta1.BaseAccount", address: a.address, account_number: String(a.accountNumber), sequence: "0" })) },
-    bank: { balances: [...[...accounts, ...memberKeys].map((a) => ({ address: a.address, coins: [{ denom: "upeg", amount: "100000000" }] })), ...extraBank] },
+    auth: { accounts: all.map((a) => ({ "@type": "/cosmos.auth.v1beta1.BaseAccount", address: a.address, account_number: String(a.accountNumber), sequence: "0" })) },
+    bank: { balances: [...all.map((a) => ({ address: a.address, coins: [{ denom: "upeg", amount: "100000000" }] })), ...extraBank] },
     peg: {
       authority: accounts[3].address,
       mainchains: [
@@ -104,6 +121,14 @@ export async function newHarness(overrides: Record<string, unknown> = {}, extraB
       ],
     },
   };
+  return harnessFromAppState(appState, accounts);
+}
+
+/** A fresh app started from `appState` (e.g. another app's export); `accounts` are the harness's users. */
+export async function harnessFromAppState(appState: unknown, accounts = [0, 1, 2, 3].map(account)): Promise<Harness> {
+  const dir = mkdtempSync(join(tmpdir(), "pegzone-peg-"));
+  dirs.push(dir);
+  const app = await openPegzoneApp({ dbDir: dir, chainId: CHAIN_ID, minimumGasPrices: "0upeg", pruningKeepRecent: 10, minRetainBlocks: 0, logger });
   // Bitcoin regtest genesis is from 2011; pegzone's clock starts just after the test chain's blocks.
   const startTime = 1_296_688_602n + 600n * 5000n;
   await app.initChain({ time: { seconds: startTime, nanos: 0 }, chainId: CHAIN_ID, consensusParams: undefined, validators: [], appStateBytes: Buffer.from(JSON.stringify(appState)), initialHeight: 1n });
@@ -111,6 +136,7 @@ export async function newHarness(overrides: Record<string, unknown> = {}, extraB
     app,
     height: 0,
     accounts,
+    blockEvents: [],
     async block(txs) {
       h.height++;
       const res = await app.finalizeBlock({
@@ -118,7 +144,8 @@ export async function newHarness(overrides: Record<string, unknown> = {}, extraB
         time: { seconds: startTime + BigInt(h.height), nanos: 0 }, nextValidatorsHash: new Uint8Array(32), proposerAddress: new Uint8Array(20),
       });
       await app.commit({});
-      return res.txResults.map((r) => ({ code: r.code, codespace: r.codespace, log: r.log }));
+      h.blockEvents = toEvents(res.events);
+      return res.txResults.map((r) => ({ code: r.code, codespace: r.codespace, log: r.log, events: toEvents(r.events) }));
     },
     tx(from, typeUrl, type, fields) {
       const msg: Any = { typeUrl, value: type.encode(type.create(fields) as never).finish() };

@@ -21,6 +21,7 @@ import {
   assembleSignedRelease,
   type BitcoinNetwork,
   buildRelease,
+  buildSweep,
   maxSignatures,
   parseWithdrawalAddress,
   releaseSighashes,
@@ -106,9 +107,12 @@ export const bitcoinKind: MainChainKind = {
     return reserveWitnessScript(federation);
   },
 
-  buildRelease({ utxos, payments, feeRate, maxFee, federation }) {
-    const changeWitnessScript = reserveWitnessScript(federation);
-    return buildRelease({ utxos, payments, feeRate, maxFee, changeWitnessScript, signersPerInput: maxSignatures(changeWitnessScript) });
+  buildRelease({ utxos, payments, feeRate, maxFee, federation, changeFederation }) {
+    const changeWitnessScript = reserveWitnessScript(changeFederation ?? federation);
+    // The inputs are the signing federation's: its members and threshold size their witnesses.
+    const signersPerInput = maxSignatures(reserveWitnessScript(federation));
+    if (payments.length === 0) return buildSweep({ utxos, feeRate, maxFee, changeWitnessScript, signersPerInput });
+    return buildRelease({ utxos, payments, feeRate, maxFee, changeWitnessScript, signersPerInput });
   },
 
   releaseDigests(release) {

@@ -14,6 +14,7 @@ import { depositWitnessScript } from "./kind";
 import {
   assembleSignedRelease,
   buildRelease,
+  buildSweep,
   maxSignatures,
   parseWithdrawalAddress,
   releaseSighashes,
@@ -195,5 +196,24 @@ describe("releases on btcd regtest", () => {
     expect(await sats(release.txid, 1)).toEqual({ value: 40_000_000n - 12_345_678n, script: toHex(p2wsh(changeWs)) });
     expect(await sats(d.txid, d.vout)).toBeNull();
     expect(fromHex(release.txid)).toHaveLength(32);
+  });
+
+  test("a sweep moves federation A's deposits to federation B's reserve script, and B spends it", async () => {
+    const d1 = await deposit(depositWitnessScript(fedA, recipient(4)), 3_000_000n);
+    const d2 = await deposit(depositWitnessScript(fedA, recipient(5)), 2_000_000n);
+    await node.mine(1);
+    const reserveB = depositWitnessScript(fedB, ZERO);
+    const sweep = buildSweep({ utxos: [d1, d2], feeRate: 5n, maxFee: 100_000n, changeWitnessScript: reserveB, signersPerInput: maxSignatures(depositWitnessScript(fedA, ZERO)) });
+    // B's members cannot sign A's outputs
+    expect(() => assembleSignedRelease(sweep, keysB.map((k) => k.publicKey), sign(sweep, keysB, [0, 1]))).toThrow(/not the given federation members/);
+    await accepted(assembleSignedRelease(sweep, keysA.map((k) => k.publicKey), sign(sweep, keysA, [1, 2])), sweep, "sweep of 2 inputs from 2-of-3 A to weighted B");
+    await node.mine(1);
+    expect(await sats(sweep.txid, 0)).toEqual({ value: 5_000_000n - sweep.fee, script: toHex(p2wsh(reserveB)) });
+    expect(await sats(d1.txid, d1.vout)).toBeNull();
+
+    const moved: ReserveUtxo = { txid: sweep.txid, vout: 0, value: 5_000_000n - sweep.fee, witnessScript: reserveB };
+    const payTo = btc.p2wpkh(testKey("withdrawer 4").publicKey, REGTEST_NETWORK).address!;
+    const release = buildRelease({ utxos: [moved], payments: [{ id: 9, script: parseWithdrawalAddress("regtest", payTo), amount: 1_000_000n }], feeRate: 5n, maxFee: 100_000n, changeWitnessScript: reserveB, signersPerInput: maxSignatures(reserveB) });
+    await accepted(assembleSignedRelease(release, keysB.map((k) => k.publicKey), sign(release, keysB, [0, 1])), release, "release from the swept output by B");
   });
 });

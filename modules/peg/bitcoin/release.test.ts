@@ -8,7 +8,9 @@ import { depositWitnessScript } from "./kind";
 import {
   assembleSignedRelease,
   buildRelease,
+  buildSweep,
   DUST_LIMIT,
+  MAX_SWEEP_INPUTS,
   maxSignatures,
   parseDepositWitnessScript,
   parseWithdrawalAddress,
@@ -19,6 +21,7 @@ import {
   releaseSighashes,
   type ReserveUtxo,
   signReleaseInput,
+  type SweepInput,
   verifyReleaseSignature,
   witnessScriptMembers,
   witnessSignature,
@@ -370,6 +373,78 @@ describe("buildRelease", () => {
     );
     // Most cases build (the others are refused for the two legitimate reasons).
     expect(built).toBeGreaterThan(150);
+  });
+});
+
+// ------------------------------------------------------------------------------------------------
+// Sweeps
+
+/** The next federation's reserve script: other keys, weights 2, 1, 1, threshold 3. */
+const NEXT_WS = depositWitnessScript({ members: [key("x"), key("y"), key("z")].map((k, i) => ({ pubkey: k.publicKey, weight: i === 0 ? 2 : 1 })), threshold: 3 }, new Uint8Array(20));
+
+function sweepInput(over: Partial<SweepInput> = {}): SweepInput {
+  return { utxos: [utxo(1, 200_000n), utxo(2, 600_000n), utxo(3, 200_000n, 1)], feeRate: 10n, maxFee: 100_000n, changeWitnessScript: NEXT_WS, signersPerInput: 2, ...over };
+}
+
+describe("buildSweep", () => {
+  test("one output to the next federation worth Σ inputs − fee, inputs in coin-selection order", () => {
+    const r = buildSweep(sweepInput());
+    expect(r.inputs.map((u) => [u.txid, u.vout, u.value])).toEqual([
+      [txidOf(2), 0, 600_000n],
+      ...[[txidOf(1), 0, 200_000n] as const, [txidOf(3), 1, 200_000n] as const].sort((a, b) => (a[0] < b[0] ? -1 : 1)),
+    ]);
+    expect(r.outputs).toHaveLength(1);
+    expect(toHex(r.outputs[0].script)).toBe(toHex(btc.OutScript.encode({ type: "wsh", hash: sha256(NEXT_WS) })));
+    expect(r.outputs[0].value + r.fee).toBe(1_000_000n);
+    expect(r.fee).toBe(10n * BigInt(r.vsize));
+    expect(r.change).toEqual({ vout: 0, value: r.outputs[0].value });
+    expect(r.feeShares).toEqual([]);
+    const tx = parseTx(r.tx);
+    expect(tx.inputs.every((i) => i.sequence === RELEASE_SEQUENCE)).toBe(true);
+    expect(tx.outputs).toHaveLength(1);
+    // deterministic whatever the order given
+    expect(toHex(buildSweep(sweepInput({ utxos: [...sweepInput().utxos].reverse() })).tx)).toBe(toHex(r.tx));
+  });
+
+  test("the fee is capped at maxFee; an output below dust after the fee is refused", () => {
+    expect(buildSweep(sweepInput({ feeRate: 1000n, maxFee: 5_000n })).fee).toBe(5_000n);
+    const one = buildSweep(sweepInput({ utxos: [utxo(1, 100_000n)] }));
+    const value = BigInt(one.vsize) * 10n + DUST_LIMIT;
+    expect(buildSweep(sweepInput({ utxos: [utxo(1, value)] })).outputs[0].value).toBe(DUST_LIMIT);
+    expect(() => buildSweep(sweepInput({ utxos: [utxo(1, value - 1n)] }))).toThrow(/below the dust limit 546/);
+  });
+
+  test(`at most ${MAX_SWEEP_INPUTS} inputs (the largest), fewer while over the standard weight`, () => {
+    const many = Array.from({ length: 150 }, (_, i) => utxo(100 + i, 10_000n + BigInt(i)));
+    const r = buildSweep(sweepInput({ utxos: many }));
+    expect(r.inputs).toHaveLength(MAX_SWEEP_INPUTS);
+    expect(r.inputs[0].value).toBe(10_149n);
+    expect(r.inputs[MAX_SWEEP_INPUTS - 1].value).toBe(10_050n);
+    expect(buildSweep(sweepInput({ utxos: many, maxInputs: 7 })).inputs).toHaveLength(7);
+    // a federation with a large script: 100 of its inputs would weigh more than 400,000
+    const big = Array.from({ length: 70 }, (_, i) => key(`big ${i}`).publicKey);
+    const bigWs = depositWitnessScript({ members: big.map((pubkey) => ({ pubkey, weight: 1 })), threshold: 36 }, new Uint8Array(20));
+    const heavy = buildSweep(sweepInput({ utxos: many.map((u) => ({ ...u, witnessScript: bigWs })), signersPerInput: 36 }));
+    expect(heavy.inputs.length).toBeLessThan(MAX_SWEEP_INPUTS);
+    expect(heavy.vsize * 4).toBeLessThanOrEqual(400_000);
+    expect(heavy.inputs.map((u) => u.value)).toEqual(many.map((u) => u.value).sort((a, b) => (a > b ? -1 : 1)).slice(0, heavy.inputs.length));
+  });
+
+  test.each<[string, Partial<SweepInput>, RegExp]>([
+    ["no utxos", { utxos: [] }, /nothing to sweep/],
+    ["maxInputs over the cap", { maxInputs: MAX_SWEEP_INPUTS + 1 }, /maxInputs must be/],
+    ["duplicate utxo", { utxos: [utxo(1, 1_000_000n), utxo(1, 1_000_000n)] }, /listed twice/],
+    ["bad change script", { changeWitnessScript: Uint8Array.of(0x51) }, /not a federation witness script/],
+    ["more signers than members", { signersPerInput: 4 }, /signersPerInput 4 is more than the 3 members/],
+  ])("refuses: %s", (_, over, why) => {
+    expect(() => buildSweep(sweepInput(over))).toThrow(why);
+  });
+
+  test("signed by the old federation, assembled like any release", () => {
+    const r = buildSweep(sweepInput());
+    const sigs = releaseSighashes(r).map((h) => new Map([0, 2].map((j) => [j, signReleaseInput(KEYS[j].privateKey, h)] as [number, Uint8Array])));
+    const raw = assembleSignedRelease(r, PUBKEYS, sigs);
+    expect(parseTx(raw).inputs.every((i) => i.witness.length === 4)).toBe(true);
   });
 });
 

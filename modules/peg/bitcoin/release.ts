@@ -51,6 +51,14 @@
  *
  * Standardness bounds: at most MAX_STANDARD_TX_WEIGHT (400 000) estimated weight.
  *
+ * Sweeps (`buildSweep`: no payments; moving a retired federation's outputs to the current
+ *   federation after a rotation): the UTXOs sorted as in coin selection, the first `maxInputs`
+ *   (at most MAX_SWEEP_INPUTS = 100) taken in that order; while the estimated weight is over the
+ *   standard limit the last one is left out. Same transaction shape, one output paying the P2WSH of
+ *   `changeWitnessScript` Σ inputs − fee, with fee = min(feeRate × vsize, maxFee) estimated as above
+ *   (`signersPerInput` being that of the inputs' federation). That output below DUST_LIMIT: error.
+ *   No payments, no fee shares; the output is the change (vout 0); actual fee = fee exactly.
+ *
  * Signatures: BIP143 SIGHASH_ALL digests (scriptCode = the input's witness script, amount = its
  *   value). Members sign with ECDSA over secp256k1, RFC6979 deterministic nonces, low S; they submit
  *   64-byte compact r || s; high-S signatures are refused. The spending witness is
@@ -340,15 +348,69 @@ function compareUtxos(a: ReserveUtxo, b: ReserveUtxo): number {
   return a.vout - b.vout;
 }
 
-/** The unsigned release paying `payments` from `utxos` (see the rules at the top). Deterministic. */
-export function buildRelease(input: ReleaseInput): UnsignedRelease {
-  const { utxos, payments, feeRate, maxFee, changeWitnessScript, signersPerInput } = input;
+/** The checks shared by releases and sweeps; returns the locktime. */
+function checkBuildParams(input: { feeRate: bigint; maxFee: bigint; changeWitnessScript: Uint8Array; signersPerInput: number; locktime?: number }): number {
+  const { feeRate, maxFee, changeWitnessScript, signersPerInput } = input;
   const locktime = input.locktime ?? 0;
   if (!isUint32(locktime)) fail(`locktime must be an integer from 0 to 2^32-1, got ${locktime}`);
   if (typeof feeRate !== "bigint" || feeRate < 0n) fail(`feeRate must be a non-negative bigint, got ${String(feeRate)}`);
   if (typeof maxFee !== "bigint" || maxFee < 0n) fail(`maxFee must be a non-negative bigint, got ${String(maxFee)}`);
   if (!Number.isInteger(signersPerInput) || signersPerInput < 1) fail(`signersPerInput must be a positive integer, got ${signersPerInput}`);
   parseDepositWitnessScript(changeWitnessScript);
+  return locktime;
+}
+
+/** Checks every UTXO (txid, vout, value, no duplicates); returns their sum. */
+function checkUtxos(utxos: readonly ReserveUtxo[]): bigint {
+  const seen = new Set<string>();
+  let available = 0n;
+  utxos.forEach((u, i) => {
+    if (typeof u.txid !== "string" || !TXID_RE.test(u.txid)) fail(`utxo ${i}: txid must be 64 lowercase hex characters (display order)`);
+    if (!isUint32(u.vout)) fail(`utxo ${i}: vout must be an integer from 0 to 2^32-1, got ${u.vout}`);
+    if (typeof u.value !== "bigint" || u.value <= 0n || u.value > MAX_MONEY) fail(`utxo ${u.txid}:${u.vout}: value must be a bigint from 1 to ${MAX_MONEY}`);
+    const key = `${u.txid}:${u.vout}`;
+    if (seen.has(key)) fail(`utxo ${key} is listed twice`);
+    seen.add(key);
+    available += u.value;
+  });
+  return available;
+}
+
+/** Size without witnesses and estimated weight of the fully signed transaction spending `inputs` to `outputScripts`. */
+function estimateSize(inputs: readonly ReserveUtxo[], outputScripts: readonly Uint8Array[], signersPerInput: number): { strippedSize: number; weight: number } {
+  let witnessBytes = 2; // marker and flag
+  for (const u of inputs) {
+    const members = parseDepositWitnessScript(u.witnessScript).members.length;
+    if (signersPerInput > members) fail(`signersPerInput ${signersPerInput} is more than the ${members} members of the script of utxo ${u.txid}:${u.vout}`);
+    witnessBytes += witnessEstimate(u.witnessScript, members, signersPerInput);
+  }
+  const strippedSize =
+    4 +
+    compactSizeLength(inputs.length) +
+    inputs.length * (32 + 4 + 1 + 4) +
+    compactSizeLength(outputScripts.length) +
+    outputScripts.reduce((s, sc) => s + 8 + compactSizeLength(sc.length) + sc.length, 0) +
+    4;
+  return { strippedSize, weight: strippedSize * 4 + witnessBytes };
+}
+
+/** The unsigned transaction (see "Transaction shape") and its txid. */
+function unsignedTx(inputs: readonly ReserveUtxo[], outputs: readonly ReleaseOutput[], locktime: number, strippedSize: number): { raw: Uint8Array; txid: string } {
+  const tx: Transaction = {
+    version: RELEASE_VERSION,
+    inputs: inputs.map((u) => ({ prevTxid: fromDisplayHex(u.txid), prevIndex: u.vout, scriptSig: new Uint8Array(0), sequence: RELEASE_SEQUENCE, witness: [] })),
+    outputs: outputs.map((o) => ({ value: o.value, scriptPubKey: o.script })),
+    locktime,
+  };
+  const raw = encodeTx(tx, false);
+  if (raw.length !== strippedSize) throw new Error(`internal: size estimate ${strippedSize} != ${raw.length}`);
+  return { raw, txid: toDisplayHex(sha256d(raw)) };
+}
+
+/** The unsigned release paying `payments` from `utxos` (see the rules at the top). Deterministic. */
+export function buildRelease(input: ReleaseInput): UnsignedRelease {
+  const { utxos, payments, feeRate, maxFee, changeWitnessScript, signersPerInput } = input;
+  const locktime = checkBuildParams(input);
 
   if (payments.length === 0) fail("no payments");
   let totalAmount = 0n;
@@ -362,17 +424,7 @@ export function buildRelease(input: ReleaseInput): UnsignedRelease {
   });
   if (totalAmount > MAX_MONEY) fail(`payments add up to ${totalAmount}, more than MAX_MONEY`);
 
-  const seen = new Set<string>();
-  let available = 0n;
-  utxos.forEach((u, i) => {
-    if (typeof u.txid !== "string" || !TXID_RE.test(u.txid)) fail(`utxo ${i}: txid must be 64 lowercase hex characters (display order)`);
-    if (!isUint32(u.vout)) fail(`utxo ${i}: vout must be an integer from 0 to 2^32-1, got ${u.vout}`);
-    if (typeof u.value !== "bigint" || u.value <= 0n || u.value > MAX_MONEY) fail(`utxo ${u.txid}:${u.vout}: value must be a bigint from 1 to ${MAX_MONEY}`);
-    const key = `${u.txid}:${u.vout}`;
-    if (seen.has(key)) fail(`utxo ${key} is listed twice`);
-    seen.add(key);
-    available += u.value;
-  });
+  const available = checkUtxos(utxos);
 
   // Coin selection.
   const sorted = [...utxos].sort(compareUtxos);
@@ -385,14 +437,6 @@ export function buildRelease(input: ReleaseInput): UnsignedRelease {
   }
   if (totalIn < totalAmount) fail(`insufficient reserve: the payments need ${totalAmount} sats, the ${utxos.length} UTXOs hold ${available}`);
 
-  // Witness size estimate per input.
-  let witnessBytes = 2; // marker and flag
-  for (const u of selected) {
-    const members = parseDepositWitnessScript(u.witnessScript).members.length;
-    if (signersPerInput > members) fail(`signersPerInput ${signersPerInput} is more than the ${members} members of the script of utxo ${u.txid}:${u.vout}`);
-    witnessBytes += witnessEstimate(u.witnessScript, members, signersPerInput);
-  }
-
   // Change is independent of the fee (the payments pay it).
   const changeValue = totalIn - totalAmount;
   const hasChange = changeValue >= DUST_LIMIT;
@@ -400,14 +444,7 @@ export function buildRelease(input: ReleaseInput): UnsignedRelease {
 
   const outputScripts = payments.map((pm) => pm.script);
   if (hasChange) outputScripts.push(changeScript);
-  const strippedSize =
-    4 +
-    compactSizeLength(selected.length) +
-    selected.length * (32 + 4 + 1 + 4) +
-    compactSizeLength(outputScripts.length) +
-    outputScripts.reduce((s, sc) => s + 8 + compactSizeLength(sc.length) + sc.length, 0) +
-    4;
-  const weight = strippedSize * 4 + witnessBytes;
+  const { strippedSize, weight } = estimateSize(selected, outputScripts, signersPerInput);
   if (weight > MAX_STANDARD_TX_WEIGHT) fail(`the release would weigh about ${weight} weight units, over the standard limit ${MAX_STANDARD_TX_WEIGHT}`);
   const vsize = Math.ceil(weight / 4);
 
@@ -426,17 +463,10 @@ export function buildRelease(input: ReleaseInput): UnsignedRelease {
   });
   if (hasChange) outputs.push({ script: changeScript, value: changeValue });
 
-  const tx: Transaction = {
-    version: RELEASE_VERSION,
-    inputs: selected.map((u) => ({ prevTxid: fromDisplayHex(u.txid), prevIndex: u.vout, scriptSig: new Uint8Array(0), sequence: RELEASE_SEQUENCE, witness: [] })),
-    outputs: outputs.map((o) => ({ value: o.value, scriptPubKey: o.script })),
-    locktime,
-  };
-  const raw = encodeTx(tx, false);
-  if (raw.length !== strippedSize) throw new Error(`internal: size estimate ${strippedSize} != ${raw.length}`);
+  const { raw, txid } = unsignedTx(selected, outputs, locktime, strippedSize);
   return {
     tx: raw,
-    txid: toDisplayHex(sha256d(raw)),
+    txid,
     inputs: selected,
     outputs,
     fee,
@@ -444,6 +474,54 @@ export function buildRelease(input: ReleaseInput): UnsignedRelease {
     ...(hasChange ? { change: { vout: payments.length, value: changeValue } } : {}),
     vsize,
   };
+}
+
+/** Inputs of one sweep at most. */
+export const MAX_SWEEP_INPUTS = 100;
+
+export interface SweepInput {
+  /** Outputs of one (retired) federation. */
+  readonly utxos: readonly ReserveUtxo[];
+  /** Sats per vbyte. */
+  readonly feeRate: bigint;
+  readonly maxFee: bigint;
+  /** The witness script the single output pays (the receiving federation's reserve script). */
+  readonly changeWitnessScript: Uint8Array;
+  /** How many signatures a spending witness carries (from the inputs' federation), for the size estimate. */
+  readonly signersPerInput: number;
+  readonly locktime?: number;
+  /** Inputs at most: 1 to MAX_SWEEP_INPUTS (the default). */
+  readonly maxInputs?: number;
+}
+
+/** The unsigned sweep moving `utxos` to the P2WSH of `changeWitnessScript` (see "Sweeps" at the top). Deterministic. */
+export function buildSweep(input: SweepInput): UnsignedRelease {
+  const { utxos, feeRate, maxFee, changeWitnessScript, signersPerInput } = input;
+  const locktime = checkBuildParams(input);
+  const maxInputs = input.maxInputs ?? MAX_SWEEP_INPUTS;
+  if (!Number.isInteger(maxInputs) || maxInputs < 1 || maxInputs > MAX_SWEEP_INPUTS) fail(`maxInputs must be an integer from 1 to ${MAX_SWEEP_INPUTS}, got ${maxInputs}`);
+  checkUtxos(utxos);
+  if (utxos.length === 0) fail("nothing to sweep: no UTXOs");
+
+  const selected = [...utxos].sort(compareUtxos).slice(0, maxInputs);
+  const changeScript = p2wsh(changeWitnessScript);
+  let size = estimateSize(selected, [changeScript], signersPerInput);
+  while (size.weight > MAX_STANDARD_TX_WEIGHT && selected.length > 1) {
+    selected.pop();
+    size = estimateSize(selected, [changeScript], signersPerInput);
+  }
+  if (size.weight > MAX_STANDARD_TX_WEIGHT) fail(`a sweep of one UTXO would weigh about ${size.weight} weight units, over the standard limit ${MAX_STANDARD_TX_WEIGHT}`);
+  const vsize = Math.ceil(size.weight / 4);
+  const totalIn = selected.reduce((sum, u) => sum + u.value, 0n);
+
+  const byRate = feeRate * BigInt(vsize);
+  const fee = byRate < maxFee ? byRate : maxFee;
+  const value = totalIn - fee;
+  if (value < DUST_LIMIT) fail(`the sweep's ${selected.length} inputs hold ${totalIn} sats; less the fee ${fee} that leaves ${value}, below the dust limit ${DUST_LIMIT}`);
+  const outputs: ReleaseOutput[] = [{ script: changeScript, value }];
+
+  const { raw, txid } = unsignedTx(selected, outputs, locktime, size.strippedSize);
+  return { tx: raw, txid, inputs: selected, outputs, fee, feeShares: [], change: { vout: 0, value }, vsize };
 }
 
 // ---------------------------------------------------------------------------------------------------
