@@ -207,21 +207,28 @@ export class Relayer {
    */
   async relayReleases(): Promise<{ broadcast: number; confirmed: number }> {
     const id = this.o.mainchain;
-    const [{ mainchains }, listed] = await Promise.all([
-      this.query("MainChains", v1.QueryMainChainsRequest, {}, v1.QueryMainChainsResponse),
-      this.query("Releases", v1.QueryReleasesRequest, { mainchain: id, status: v1.ReleaseStatus.RELEASE_STATUS_UNSPECIFIED }, v1.QueryReleasesResponse),
-    ]);
-    const releases = listed.releases.map((r) => v1.Release.create(r));
+    const { mainchains } = await this.query("MainChains", v1.QueryMainChainsRequest, {}, v1.QueryMainChainsResponse);
     const confirmations = mainchains.find((m) => m.id === id)?.confirmations ?? 0;
-    const confirmedInputs = new Set(
-      releases.filter((r) => r.status === v1.ReleaseStatus.RELEASE_STATUS_CONFIRMED).flatMap((r) => r.inputs.map((i) => `${i.txid}:${i.vout}`)),
-    );
+    const live: pegzone.peg.v1.Release[] = [];
+    for (const status of [v1.ReleaseStatus.RELEASE_STATUS_SIGNING, v1.ReleaseStatus.RELEASE_STATUS_SIGNED]) {
+      const { releases } = await this.query("Releases", v1.QueryReleasesRequest, { mainchain: id, status }, v1.QueryReleasesResponse);
+      live.push(...releases.map((r) => v1.Release.create(r)));
+    }
+    // A live release and the versions it replaced (by fee bump): any of them may be the one mined.
+    const releases: pegzone.peg.v1.Release[] = [];
+    for (const r of live) {
+      releases.push(r);
+      for (let prev = Number(r.replaces); prev !== 0; ) {
+        const old = v1.Release.create((await this.query("Release", v1.QueryReleaseRequest, { mainchain: id, id: prev }, v1.QueryReleaseResponse)).release!);
+        releases.push(old);
+        prev = Number(old.replaces);
+      }
+    }
     let broadcast = 0;
     let confirmed = 0;
     for (const r of releases) {
       const signed = r.signedTx;
-      if (signed.length === 0 || r.status === v1.ReleaseStatus.RELEASE_STATUS_CONFIRMED) continue;
-      if (r.inputs.some((i) => confirmedInputs.has(`${i.txid}:${i.vout}`))) continue; // another version confirmed
+      if (signed.length === 0) continue;
       const txid = r.txid;
       // Known to the node (mempool or chain) means already broadcast.
       let info = await this.o.btc.getRawTransactionVerbose(txid).catch(() => undefined);

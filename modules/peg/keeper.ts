@@ -19,7 +19,10 @@
  *   0x0f | id                      → in flight: amount burned for releases not yet confirmed, decimal
  *   0x10 | id | fid(u64be)         → RetiredFederation (federations a rotation replaced, by id)
  *   0x11 | id                      → FederationProposal (the pending one, at most one per main chain)
+ *   0x12 | id | wid(u64be)         → 0x01 (pending withdrawals: what the next release pays)
+ *   0x13 | id | rid(u64be)         → 0x01 (live releases: signing or signed, not yet confirmed or replaced)
  *
+ * The two indexes keep each block's peg-out work proportional to what is outstanding, not to history.
  * `id` = len(u8) | utf8; txid = its 32 bytes in display order.
  */
 import type { Context } from "../../chain/app/context";
@@ -61,6 +64,8 @@ const RELEASE_BY_TXID = 0x0e;
 const IN_FLIGHT = 0x0f;
 const RETIRED_FEDERATION = 0x10;
 const FEDERATION_PROPOSAL = 0x11;
+const PENDING_WITHDRAWAL = 0x12;
+const LIVE_RELEASE = 0x13;
 const PRESENT = Uint8Array.of(1);
 
 const utf8 = new TextEncoder();
@@ -262,11 +267,22 @@ export class PegKeeper {
   setWithdrawal(ctx: Context, w: Withdrawal, owner: Uint8Array): void {
     this.store(ctx).set(idKey(WITHDRAWAL, w.mainchain, u64(w.id)), v1.Withdrawal.encode(w).finish());
     this.store(ctx).set(idKey(WITHDRAWAL_BY_OWNER, w.mainchain, owner, u64(w.id)), PRESENT);
+    const pending = idKey(PENDING_WITHDRAWAL, w.mainchain, u64(w.id));
+    if (w.status === v1.WithdrawalStatus.WITHDRAWAL_STATUS_PENDING) this.store(ctx).set(pending, PRESENT);
+    else this.store(ctx).delete(pending);
   }
 
   deleteWithdrawal(ctx: Context, w: Withdrawal, owner: Uint8Array): void {
     this.store(ctx).delete(idKey(WITHDRAWAL, w.mainchain, u64(w.id)));
     this.store(ctx).delete(idKey(WITHDRAWAL_BY_OWNER, w.mainchain, owner, u64(w.id)));
+    this.store(ctx).delete(idKey(PENDING_WITHDRAWAL, w.mainchain, u64(w.id)));
+  }
+
+  /** The oldest pending withdrawals, by id, at most `limit`. */
+  async pendingWithdrawals(ctx: Context, mainchain: string, limit: number): Promise<Withdrawal[]> {
+    const out: Withdrawal[] = [];
+    for (const id of await this.indexedIds(ctx, idKey(PENDING_WITHDRAWAL, mainchain), limit)) out.push((await this.getWithdrawal(ctx, mainchain, id))!);
+    return out;
   }
 
   /** All withdrawals of a main chain, by id. */
@@ -297,6 +313,25 @@ export class PegKeeper {
   setRelease(ctx: Context, release: Release): void {
     this.store(ctx).set(idKey(RELEASE, release.mainchain, u64(release.id)), v1.Release.encode(release).finish());
     this.store(ctx).set(idKey(RELEASE_BY_TXID, release.mainchain, Buffer.from(release.txid, "hex")), u64(release.id));
+    const live = idKey(LIVE_RELEASE, release.mainchain, u64(release.id));
+    const { RELEASE_STATUS_SIGNING, RELEASE_STATUS_SIGNED } = v1.ReleaseStatus;
+    if (release.status === RELEASE_STATUS_SIGNING || release.status === RELEASE_STATUS_SIGNED) this.store(ctx).set(live, PRESENT);
+    else this.store(ctx).delete(live);
+  }
+
+  /** Releases still signing or signed (not confirmed, not replaced), by id. */
+  async liveReleases(ctx: Context, mainchain: string): Promise<Release[]> {
+    const out: Release[] = [];
+    for (const id of await this.indexedIds(ctx, idKey(LIVE_RELEASE, mainchain))) out.push((await this.getRelease(ctx, mainchain, id))!);
+    return out;
+  }
+
+  /** The u64 ids ending the keys under an index prefix, in key order. */
+  private async indexedIds(ctx: Context, prefix: Uint8Array, limit?: number): Promise<number[]> {
+    const ids: number[] = [];
+    for await (const [key] of this.store(ctx).iterate({ start: prefix, end: prefixEnd(prefix), limit }))
+      ids.push(Number(new DataView(key.buffer, key.byteOffset + key.length - 8, 8).getBigUint64(0)));
+    return ids;
   }
 
   async releaseByTxid(ctx: Context, mainchain: string, txid: string): Promise<Release | undefined> {

@@ -139,8 +139,11 @@ export function registerPegQueries(registrar: ServiceRegistrar, keeper: PegKeepe
     path("Releases"),
     handler(v1.QueryReleasesRequest, v1.QueryReleasesResponse, async (ctx, req) => {
       const chain = await keeper.mustGetMainChain(ctx, req.mainchain);
-      const all = await keeper.allReleases(ctx, chain.id);
-      return v1.QueryReleasesResponse.create({ releases: req.status === 0 ? all : all.filter((r) => r.status === req.status) });
+      const { RELEASE_STATUS_SIGNING, RELEASE_STATUS_SIGNED } = v1.ReleaseStatus;
+      // signers and relayers ask for live ones: served from the index, whatever the history's length
+      const live = req.status === RELEASE_STATUS_SIGNING || req.status === RELEASE_STATUS_SIGNED;
+      const releases = live ? await keeper.liveReleases(ctx, chain.id) : await keeper.allReleases(ctx, chain.id);
+      return v1.QueryReleasesResponse.create({ releases: req.status === 0 ? releases : releases.filter((r) => r.status === req.status) });
     }),
   );
 

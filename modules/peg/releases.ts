@@ -44,10 +44,6 @@ export function changeFederationId(release: Release): number {
   return Number(release.changeFederationId) || Number(release.federationId);
 }
 
-function isLive(release: Release): boolean {
-  return release.status === ReleaseStatus.RELEASE_STATUS_SIGNING || release.status === ReleaseStatus.RELEASE_STATUS_SIGNED;
-}
-
 /** The kind's view of a stored release. */
 export function builtFromRelease(r: Release): BuiltRelease {
   return {
@@ -84,7 +80,7 @@ async function sweepSurplus(ctx: Context, keeper: PegKeeper, chain: MainChain, e
   const supply = await keeper.bank.supplyOf(ctx, peggedDenom(chain.id));
   const inFlight = await keeper.inFlight(ctx, chain.id);
   let pendingFees = 0n;
-  for (const r of await keeper.allReleases(ctx, chain.id)) if (isSweep(r) && isLive(r) && Number(r.id) !== excluding) pendingFees += BigInt(r.fee);
+  for (const r of await keeper.liveReleases(ctx, chain.id)) if (isSweep(r) && Number(r.id) !== excluding) pendingFees += BigInt(r.fee);
   return reserve - supply - inFlight - pendingFees;
 }
 
@@ -157,7 +153,7 @@ function owner(bech32: string): Uint8Array {
 /** Every batch interval: one release paying the oldest pending withdrawals. Never throws for a bad batch; it says why in an event. */
 export async function buildPendingRelease(ctx: Context, keeper: PegKeeper, chain: MainChain): Promise<void> {
   if (chain.batchInterval === 0 || Number(ctx.header.height) % chain.batchInterval !== 0) return;
-  const pending = (await keeper.allWithdrawals(ctx, chain.id)).filter((w) => w.status === WithdrawalStatus.WITHDRAWAL_STATUS_PENDING).slice(0, MAX_RELEASE_PAYMENTS);
+  const pending = await keeper.pendingWithdrawals(ctx, chain.id, MAX_RELEASE_PAYMENTS);
   if (pending.length === 0) return;
   const payments: ReleasePayment[] = pending.map((w) => ({ id: Number(w.id), script: w.script, amount: BigInt(w.amount) }));
   // Only the current federation's outputs: a retired federation's are swept to it first.
@@ -183,12 +179,12 @@ export async function buildSweeps(ctx: Context, keeper: PegKeeper, chain: MainCh
   const retired = await keeper.retiredFederations(ctx, chain.id);
   if (retired.length === 0) return;
   const utxos = await keeper.reserveUtxos(ctx, chain.id);
-  const releases = await keeper.allReleases(ctx, chain.id);
+  const releases = await keeper.liveReleases(ctx, chain.id);
   const current = chain.federation!;
   const feeRate = BigInt(chain.feeRate);
   for (const { federation } of retired) {
     const id = Number(federation!.id);
-    if (releases.some((r) => isSweep(r) && isLive(r) && Number(r.federationId) === id)) continue;
+    if (releases.some((r) => isSweep(r) && Number(r.federationId) === id)) continue;
     const free = utxos.filter((u) => Number(u.releaseId) === 0 && Number(u.federationId) === id);
     if (free.length === 0) continue;
     let built: BuiltRelease;
@@ -215,9 +211,8 @@ function fromReserve(u: ReserveUtxo): ReleaseUtxo {
 export async function replaceStaleReleases(ctx: Context, keeper: PegKeeper, chain: MainChain): Promise<void> {
   if (chain.releaseTimeout === 0) return;
   const height = Number(ctx.header.height);
-  for (const old of await keeper.allReleases(ctx, chain.id)) {
-    const live = old.status === ReleaseStatus.RELEASE_STATUS_SIGNING || old.status === ReleaseStatus.RELEASE_STATUS_SIGNED;
-    if (!live || height < Number(old.builtAt) + chain.releaseTimeout) continue;
+  for (const old of await keeper.liveReleases(ctx, chain.id)) {
+    if (height < Number(old.builtAt) + chain.releaseTimeout) continue;
     const maxFee = BigInt(chain.maxFee);
     if (BigInt(old.fee) >= maxFee) continue; // nothing left to bump: wait
     const payments: ReleasePayment[] = [];
@@ -321,8 +316,8 @@ export async function applyConfirmedRelease(ctx: Context, keeper: PegKeeper, cha
   keeper.setInFlight(ctx, chain.id, (await keeper.inFlight(ctx, chain.id)) - BigInt(release.amount));
   keeper.setRelease(ctx, v1.Release.create({ ...release, status: ReleaseStatus.RELEASE_STATUS_CONFIRMED, confirmedAt: Number(ctx.header.height) }));
   // Every other version of this release spends the same inputs: it can never confirm now.
-  for (const other of await keeper.allReleases(ctx, chain.id)) {
-    if (Number(other.id) === Number(release.id) || other.status === ReleaseStatus.RELEASE_STATUS_REPLACED) continue;
+  for (const other of await keeper.liveReleases(ctx, chain.id)) {
+    if (Number(other.id) === Number(release.id)) continue;
     if (other.inputs.some((i) => spent.has(`${i.txid}:${i.vout}`))) keeper.setRelease(ctx, v1.Release.create({ ...other, status: ReleaseStatus.RELEASE_STATUS_REPLACED }));
   }
   ctx.events.emit("release_confirmed", [
