@@ -65,6 +65,7 @@ export function addBitcoinMainChain(doc: GenesisDoc, o: BitcoinMainChainOptions)
     fee_rate: "10",
     max_fee: "50000",
     release_timeout: 600,
+    federation_grace: 14400,
     federation: {
       id: "1",
       members: o.signerPubkeys.map((pubkey) => ({ pubkey: Buffer.from(pubkey).toString("base64"), weight: 1, account: signerAccount(pubkey) })),
