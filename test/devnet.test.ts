@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { devAccountAddress, DEVNET_BTC_RPC_PASSWORD, DEVNET_BTC_RPC_USER } from "../chain/cli/devnet";
 import { stopLeftoverBtcd } from "../chain/node/btcd";
 import { BitcoinRpcClient } from "../relayer/bitcoin-rpc";
-import { CLI, Proc, runCli, sleep, waitForHeight } from "./harness";
+import { CLI, Proc, runCli, waitForHeight, until } from "./harness";
 
 const BASE_PORT = 31656;
 const BTC_RPC_PORT = 28450;
@@ -19,16 +19,6 @@ const BTC_P2P_PORT = 28451;
 const DENOM = "peg/btc-regtest";
 
 jest.setTimeout(120_000);
-
-async function until<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await fn().catch(() => undefined);
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(250);
-  }
-}
 
 describe("pegzone devnet: the peg works out of the box and survives a restart", () => {
   let dir: string;

@@ -13,7 +13,7 @@ import { DEV_MNEMONIC } from "../chain/cli/devnet";
 import { pegzone } from "../proto";
 import { COINBASE_MATURITY, spendCoinbase } from "./btc-wallet";
 import { type BtcdNode, BTCD_RPC_PASS, BTCD_RPC_USER, startBtcd } from "./btcd";
-import { CLI, Proc, runCli, runCliStatus, sleep, Testnet, waitForHeight } from "./harness";
+import { CLI, Proc, runCli, runCliStatus, sleep, Testnet, waitForHeight, until } from "./harness";
 
 const v1 = pegzone.peg.v1;
 const BTC_RPC_PORT = 28410;
@@ -26,16 +26,6 @@ const USER_B_MNEMONIC = "zoo zoo zoo zoo zoo zoo zoo zoo zoo zoo zoo wrong";
 const gasPrice = GasPrice.fromString("0.0025upeg");
 
 jest.setTimeout(240_000);
-
-async function until<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await fn().catch(() => undefined);
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(200);
-  }
-}
 
 describe("peg-in against real btcd, CometBFT and CosmJS", () => {
   let btcd: BtcdNode;

@@ -20,7 +20,7 @@ import { signerKeyJson } from "../chain/node/keys";
 import { pegzone } from "../proto";
 import { COINBASE_MATURITY, REGTEST_NETWORK, spendCoinbase } from "./btc-wallet";
 import { type BtcdNode, BTCD_RPC_PASS, BTCD_RPC_USER, startBtcd } from "./btcd";
-import { CLI, Proc, runCli, sleep, Testnet, waitForHeight } from "./harness";
+import { CLI, Proc, runCli, Testnet, waitForHeight, until } from "./harness";
 
 const v1 = pegzone.peg.v1;
 const BTC_RPC_PORT = 28430;
@@ -34,16 +34,6 @@ const USER_B_MNEMONIC = "zoo zoo zoo zoo zoo zoo zoo zoo zoo zoo zoo wrong";
 const gasPrice = GasPrice.fromString("0.0025upeg");
 
 jest.setTimeout(300_000);
-
-async function until<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 90_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await fn().catch(() => undefined);
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(250);
-  }
-}
 
 describe("peg-out against real btcd, three validators, their signers and CosmJS", () => {
   let btcd: BtcdNode;

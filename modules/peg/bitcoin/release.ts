@@ -71,6 +71,7 @@ import { bech32, bech32m, createBase58check } from "@scure/base";
 import { bytesEqual, concatBytes, fromDisplayHex, toDisplayHex, Writer } from "../../../light-client/bitcoin/bytes";
 import { sha256d } from "../../../light-client/bitcoin/hash";
 import { encodeTx, MAX_MONEY, parseTx, type Transaction } from "../../../light-client/bitcoin/tx";
+import type { ReleaseUtxo } from "../kinds";
 import { addressNetwork, depositWitnessScript } from "./kind";
 
 export class ReleaseError extends Error {
@@ -266,13 +267,8 @@ export function witnessScriptMembers(witnessScript: Uint8Array): Uint8Array[] {
 // ---------------------------------------------------------------------------------------------------
 // Building
 
-export interface ReserveUtxo {
-  /** Display hex (as RPCs print it), lowercase. */
-  readonly txid: string;
-  readonly vout: number;
-  readonly value: bigint;
-  readonly witnessScript: Uint8Array;
-}
+/** A reserve output (txid in display hex, as RPCs print it, lowercase): the peg's generic `ReleaseUtxo`. */
+export type ReserveUtxo = ReleaseUtxo;
 
 export interface Payment {
   /** Withdrawal id. */
