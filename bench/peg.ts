@@ -1,6 +1,7 @@
 /**
- * Peg benchmarks, in process (no CometBFT): an app over a temporary LevelDB directory with a
- * btc-regtest main chain and a 2-of-3 federation, fed blocks straight through FinalizeBlock + Commit.
+ * Peg benchmarks, in process (no CometBFT): the peg tests' harness (modules/peg/test-harness.ts), an
+ * app over a temporary LevelDB directory with a btc-regtest main chain and a 2-of-3 federation, fed
+ * blocks straight through FinalizeBlock + Commit.
  *
  *  1. Deposit claims through the full app: a regtest chain (TestBitcoinChain: real Merkle roots and
  *     proof of work) whose blocks hold 50 deposits each, every one to a distinct recipient's deposit
@@ -18,33 +19,21 @@
  *   npx tsc -p . && node -e 'require("./dist/bench/peg.js").benchPeg().then(r=>console.log(r))'
  */
 import * as btc from "@scure/btc-signer";
-import type { Any } from "cosmjs-types/google/protobuf/any";
 import { createHash } from "node:crypto";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import pino from "pino";
-import type { PegzoneApp } from "../chain/app/app";
-import { openPegzoneApp } from "../chain/app/pegzone";
-import { ADDRESS_PREFIX, addressFromPubkey, fromBech32, toBech32 } from "../chain/crypto/address";
-import { publicKeyFromPrivate, signSecp256k1 } from "../chain/crypto/secp256k1";
-import { signDirect } from "../chain/tx/build";
-import { genesisCheckpoint } from "../light-client/bitcoin/client";
+import { ADDRESS_PREFIX, addressFromPubkey, toBech32 } from "../chain/crypto/address";
+import { publicKeyFromPrivate } from "../chain/crypto/secp256k1";
 import { parseTx } from "../light-client/bitcoin/tx";
 import { addressNetwork, bitcoinKind, reserveWitnessScript } from "../modules/peg/bitcoin/kind";
 import { parseWithdrawalAddress, signReleaseInput, verifyReleaseSignature } from "../modules/peg/bitcoin/release";
-import type { BuiltRelease, Federation, ReleasePayment, ReleaseUtxo } from "../modules/peg/kinds";
+import type { BuiltRelease, ReleasePayment, ReleaseUtxo } from "../modules/peg/kinds";
 import { pegTypeUrls } from "../modules/peg/msgs";
 import { builtFromRelease } from "../modules/peg/releases";
+import { CONFIRMATIONS, depositScript, federation, type Harness, MAINCHAIN, memberKeys as members, newHarness, type TestAccount } from "../modules/peg/test-harness";
 import { TestBitcoinChain, testTx } from "../modules/peg/testing";
 import { pegzone } from "../proto";
 import { type BenchResult, printResults } from "./result";
 
 const v1 = pegzone.peg.v1;
-const CHAIN_ID = "pegzone-peg-bench";
-const MAINCHAIN = "btc-regtest";
-const CONFIRMATIONS = 3;
-const logger = pino({ level: process.env.PEG_BENCH_LOG ?? "silent" });
 
 // Workload sizes.
 const CLAIMERS = 10;
@@ -59,28 +48,25 @@ const RELEASE_INPUTS = 20;
 /** Needs exactly RELEASE_INPUTS deposits of DEPOSIT_VALUE: more than 19 of them, at most 20. */
 const WITHDRAWAL = DEPOSIT_VALUE * BigInt(RELEASE_INPUTS) - DEPOSIT_VALUE / 2n;
 
-interface Account {
-  privateKey: Uint8Array;
-  pubkey: Uint8Array;
-  address: string;
-  accountNumber: bigint;
-  sequence: bigint;
-}
+/** The harness's main chain with these changes (its 2-of-3 federation, `federation`, and its members, `memberKeys`). */
+const GENESIS_OVERRIDES = {
+  peg_in_fee: PEG_IN_FEE.toString(),
+  reserve_cap: "2100000000000000",
+  min_withdrawal: "200000",
+  batch_interval: 1, // every block with a pending withdrawal builds a release
+  max_fee: "100000",
+  release_timeout: 0, // no replacement while signatures are collected
+};
 
 function keyFrom(seed: string): { privateKey: Uint8Array; pubkey: Uint8Array } {
   const privateKey = createHash("sha256").update(seed).digest();
   return { privateKey, pubkey: publicKeyFromPrivate(privateKey) };
 }
 
-function newAccount(seed: string, accountNumber: number): Account {
+function newAccount(seed: string, accountNumber: number): TestAccount {
   const { privateKey, pubkey } = keyFrom(seed);
   return { privateKey, pubkey, address: toBech32(ADDRESS_PREFIX, addressFromPubkey(pubkey)), accountNumber: BigInt(accountNumber), sequence: 0n };
 }
-
-// The federation of the peg tests' harness: 2 of 3, equal weights, each member submitting from its own key's account.
-const members = [0, 1, 2].map((i) => newAccount(`federation member ${i}`, CLAIMERS + i));
-const federation: Federation = { id: 1, members: members.map((m) => ({ pubkey: m.pubkey, weight: 1, account: m.address })), threshold: 2 };
-const federationJson = { id: "1", members: members.map((m) => ({ pubkey: Buffer.from(m.pubkey).toString("base64"), weight: 1, account: m.address })), threshold: 2 };
 
 const REGTEST_ADDRESSES = addressNetwork("regtest");
 /** A distinct P2WPKH regtest withdrawal address per index. */
@@ -88,112 +74,21 @@ function destination(i: number): string {
   return btc.p2wpkh(keyFrom(`pegzone peg bench destination ${i}`).pubkey, REGTEST_ADDRESSES).address!;
 }
 
-type Encodable = { encode(m: never): { finish(): Uint8Array }; create(o: object): unknown };
+/** FinalizeBlock + Commit of a block whose every tx must succeed (`h.block`, which also turns the results' events into plain objects after Commit); the milliseconds it took. */
+async function okBlock(h: Harness, what: string, txs: Uint8Array[]): Promise<number> {
+  const t0 = performance.now();
+  const results = await h.block(txs);
+  const ms = performance.now() - t0;
+  if (results.length !== txs.length) throw new Error(`bench peg: ${what}: ${results.length} results for ${txs.length} txs`);
+  results.forEach((r, i) => {
+    if (r.code !== 0) throw new Error(`bench peg: ${what}: tx ${i} failed with ${r.codespace}/${r.code}: ${r.log}`);
+  });
+  return ms;
+}
 
-/** An in-process app and what it takes to feed it blocks (after test-harness.ts, without jest). */
-class BenchApp {
-  height = 0;
-  private constructor(
-    readonly app: PegzoneApp,
-    readonly dir: string,
-    private readonly startTime: bigint,
-  ) {}
-
-  static async open(accounts: readonly Account[], authority: string): Promise<BenchApp> {
-    const dir = mkdtempSync(join(tmpdir(), "pegzone-peg-bench-"));
-    const app = await openPegzoneApp({ dbDir: dir, chainId: CHAIN_ID, minimumGasPrices: "0upeg", pruningKeepRecent: 10, minRetainBlocks: 0, logger });
-    const appState = {
-      auth: { accounts: accounts.map((a) => ({ "@type": "/cosmos.auth.v1beta1.BaseAccount", address: a.address, account_number: String(a.accountNumber), sequence: "0" })) },
-      bank: { balances: accounts.map((a) => ({ address: a.address, coins: [{ denom: "upeg", amount: "100000000" }] })) },
-      peg: {
-        authority,
-        mainchains: [
-          {
-            id: MAINCHAIN,
-            client_type: "bitcoin",
-            network: "regtest",
-            confirmations: CONFIRMATIONS,
-            min_deposit: "10000",
-            peg_in_fee: PEG_IN_FEE.toString(),
-            reserve_cap: "2100000000000000",
-            reorg_limit: CONFIRMATIONS - 1,
-            prune_window: 4032,
-            min_withdrawal: "200000",
-            batch_interval: 1, // every block with a pending withdrawal builds a release
-            fee_rate: "10",
-            max_fee: "100000",
-            release_timeout: 0, // no replacement while signatures are collected
-            federation: federationJson,
-            checkpoint: genesisCheckpoint("regtest"),
-          },
-        ],
-      },
-    };
-    // Regtest genesis is from 2011; pegzone's clock starts after the test chain's blocks (as in test-harness.ts).
-    const startTime = 1_296_688_602n + 600n * 5000n;
-    await app.initChain({ time: { seconds: startTime, nanos: 0 }, chainId: CHAIN_ID, consensusParams: undefined, validators: [], appStateBytes: Buffer.from(JSON.stringify(appState)), initialHeight: 1n });
-    return new BenchApp(app, dir, startTime);
-  }
-
-  /** FinalizeBlock + Commit of one block; the tx results and the milliseconds both took. */
-  async block(txs: Uint8Array[]): Promise<{ results: Array<{ code: number; codespace: string; log: string }>; ms: number }> {
-    this.height++;
-    const t0 = performance.now();
-    const res = await this.app.finalizeBlock({
-      txs,
-      decidedLastCommit: { round: 0, votes: [] },
-      misbehavior: [],
-      hash: new Uint8Array(32),
-      height: BigInt(this.height),
-      time: { seconds: this.startTime + BigInt(this.height), nanos: 0 },
-      nextValidatorsHash: new Uint8Array(32),
-      proposerAddress: new Uint8Array(20),
-    });
-    await this.app.commit({});
-    const ms = performance.now() - t0;
-    return { results: res.txResults.map((r) => ({ code: r.code, codespace: r.codespace, log: r.log })), ms };
-  }
-
-  /** A block whose every tx must succeed. */
-  async okBlock(what: string, txs: Uint8Array[]): Promise<number> {
-    const { results, ms } = await this.block(txs);
-    if (results.length !== txs.length) throw new Error(`bench peg: ${what}: ${results.length} results for ${txs.length} txs`);
-    results.forEach((r, i) => {
-      if (r.code !== 0) throw new Error(`bench peg: ${what}: tx ${i} failed with ${r.codespace}/${r.code}: ${r.log}`);
-    });
-    return ms;
-  }
-
-  tx(from: Account, typeUrl: string, type: Encodable, fields: object): Uint8Array {
-    const msg: Any = { typeUrl, value: type.encode(type.create(fields) as never).finish() };
-    const bytes = signDirect(
-      { messages: [msg], memo: "", fee: { amount: [], gasLimit: 50_000_000n }, sequence: from.sequence },
-      { pubkey: from.pubkey, sign: (b) => signSecp256k1(from.privateKey, b) },
-      CHAIN_ID,
-      from.accountNumber,
-    );
-    from.sequence++;
-    return bytes;
-  }
-
-  async releases(status: pegzone.peg.v1.ReleaseStatus) {
-    const res = await this.app.query({
-      path: "/pegzone.peg.v1.Query/Releases",
-      data: v1.QueryReleasesRequest.encode(v1.QueryReleasesRequest.create({ mainchain: MAINCHAIN, status })).finish(),
-      height: 0n,
-      prove: false,
-    });
-    if (res.code !== 0) throw new Error(`bench peg: Releases query: ${res.codespace}/${res.code} ${res.log}`);
-    return v1.QueryReleasesResponse.decode(res.value).releases.map((r) => v1.Release.create(r));
-  }
-
-  async close(): Promise<void> {
-    try {
-      await this.app.close();
-    } finally {
-      rmSync(this.dir, { recursive: true, force: true });
-    }
-  }
+async function releases(h: Harness, status: pegzone.peg.v1.ReleaseStatus) {
+  const res = await h.query("Releases", v1.QueryReleasesRequest, { mainchain: MAINCHAIN, status }, v1.QueryReleasesResponse);
+  return res.releases.map((r) => v1.Release.create(r));
 }
 
 interface Deposit {
@@ -212,7 +107,7 @@ function mineDeposits(chain: TestBitcoinChain, recipients: readonly string[], ta
     const txs = batch.map((recipient, j) =>
       testTx(`${tag} deposit ${i + j}`, [
         { value: 1234n, scriptPubKey: Uint8Array.of(0x51) },
-        { value: DEPOSIT_VALUE, scriptPubKey: bitcoinKind.depositAddress("regtest", federation, fromBech32(recipient, ADDRESS_PREFIX)).script },
+        { value: DEPOSIT_VALUE, scriptPubKey: depositScript(recipient) },
       ]),
     );
     const block = chain.mine(txs);
@@ -237,10 +132,10 @@ const range = (ms: number[]) => `${Math.round(Math.min(...ms))}–${Math.round(M
 async function benchApp(): Promise<{ claims: BenchResult[]; signatures: BenchResult[]; release: BuiltRelease }> {
   const claims: BenchResult[] = [];
   const signatures: BenchResult[] = [];
-  const claimers = Array.from({ length: CLAIMERS }, (_, i) => newAccount(`pegzone peg bench claimer ${i}`, i));
-  for (const m of members) m.sequence = 0n;
+  // Account numbers after the harness's own (0-3) and its federation members' (10-12).
+  const claimers = Array.from({ length: CLAIMERS }, (_, i) => newAccount(`pegzone peg bench claimer ${i}`, 20 + i));
   const withdrawer = claimers[0];
-  const h = await BenchApp.open([...claimers, ...members], claimers[CLAIMERS - 1].address);
+  const h = await newHarness(GENESIS_OVERRIDES, [], claimers);
   try {
     // The main chain: the withdrawer's own deposits (claimed before timing, they fund the releases), then
     // one deposit per distinct recipient for the timed claims, then the confirmations.
@@ -248,7 +143,7 @@ async function benchApp(): Promise<{ claims: BenchResult[]; signatures: BenchRes
     const fundDeposits = mineDeposits(chain, Array(WARMUP_CLAIM_BLOCKS * CLAIMS_PER_BLOCK).fill(withdrawer.address), "withdrawer");
     const timedDeposits = mineDeposits(chain, Array.from({ length: CLAIM_BLOCKS * CLAIMS_PER_BLOCK }, (_, i) => recipientAddress(i)), "bench");
     chain.mineEmpty(CONFIRMATIONS - 1);
-    await h.okBlock("relay", [
+    await okBlock(h, "relay", [
       h.tx(claimers[1], pegTypeUrls.relayHeaders, v1.MsgRelayHeaders, { relayer: claimers[1].address, mainchain: MAINCHAIN, headers: chain.headers(1) }),
     ]);
 
@@ -258,10 +153,10 @@ async function benchApp(): Promise<{ claims: BenchResult[]; signatures: BenchRes
         const from = claimers[i % CLAIMERS];
         return h.tx(from, pegTypeUrls.claimDeposit, v1.MsgClaimDeposit, { claimer: from.address, mainchain: MAINCHAIN, ...d });
       });
-    for (let b = 0; b < WARMUP_CLAIM_BLOCKS; b++) await h.okBlock(`warm-up claims ${b}`, claimTxs(fundDeposits.slice(b * CLAIMS_PER_BLOCK, (b + 1) * CLAIMS_PER_BLOCK)));
+    for (let b = 0; b < WARMUP_CLAIM_BLOCKS; b++) await okBlock(h, `warm-up claims ${b}`, claimTxs(fundDeposits.slice(b * CLAIMS_PER_BLOCK, (b + 1) * CLAIMS_PER_BLOCK)));
     const blocks = Array.from({ length: CLAIM_BLOCKS }, (_, b) => claimTxs(timedDeposits.slice(b * CLAIMS_PER_BLOCK, (b + 1) * CLAIMS_PER_BLOCK)));
     const claimMs: number[] = [];
-    for (const [b, txs] of blocks.entries()) claimMs.push(await h.okBlock(`claims block ${b}`, txs));
+    for (const [b, txs] of blocks.entries()) claimMs.push(await okBlock(h, `claims block ${b}`, txs));
     const totalClaimMs = claimMs.reduce((a, b) => a + b, 0);
     claims.push({
       name: `MsgClaimDeposit through FinalizeBlock + Commit`,
@@ -274,14 +169,14 @@ async function benchApp(): Promise<{ claims: BenchResult[]; signatures: BenchRes
 
     // Releases: one withdrawal per block, each built at once (batch_interval 1) into a release of RELEASE_INPUTS inputs.
     for (let r = 0; r < RELEASES; r++)
-      await h.okBlock(`withdrawal ${r}`, [
+      await okBlock(h, `withdrawal ${r}`, [
         h.tx(withdrawer, pegTypeUrls.requestWithdrawal, v1.MsgRequestWithdrawal, { owner: withdrawer.address, mainchain: MAINCHAIN, amount: WITHDRAWAL.toString(), destination: destination(r) }),
       ]);
-    const signing = await h.releases(v1.ReleaseStatus.RELEASE_STATUS_SIGNING);
+    const signing = await releases(h, v1.ReleaseStatus.RELEASE_STATUS_SIGNING);
     if (signing.length !== RELEASES || signing.some((r) => r.inputs.length !== RELEASE_INPUTS))
       throw new Error(`bench peg: expected ${RELEASES} releases of ${RELEASE_INPUTS} inputs, got [${signing.map((r) => r.inputs.length).join(", ")}]`);
     const digests = signing.map((r) => bitcoinKind.releaseDigests(builtFromRelease(r)));
-    const submit = (m: Account) =>
+    const submit = (m: TestAccount) =>
       signing.map((r, k) =>
         h.tx(m, pegTypeUrls.submitReleaseSignatures, v1.MsgSubmitReleaseSignatures, {
           signer: m.address,
@@ -293,9 +188,9 @@ async function benchApp(): Promise<{ claims: BenchResult[]; signatures: BenchRes
     const first = submit(members[0]);
     const second = submit(members[1]);
     const sigCount = RELEASES * RELEASE_INPUTS;
-    const firstMs = await h.okBlock("first signatures", first);
-    const secondMs = await h.okBlock("completing signatures", second);
-    const signed = await h.releases(v1.ReleaseStatus.RELEASE_STATUS_SIGNED);
+    const firstMs = await okBlock(h, "first signatures", first);
+    const secondMs = await okBlock(h, "completing signatures", second);
+    const signed = await releases(h, v1.ReleaseStatus.RELEASE_STATUS_SIGNED);
     if (signed.length !== RELEASES) throw new Error(`bench peg: ${signed.length} of ${RELEASES} releases signed`);
     signatures.push({
       name: "Release signatures through the app: first member",

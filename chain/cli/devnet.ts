@@ -19,6 +19,7 @@ import { ADDRESS_PREFIX, pubkeyToBech32Address } from "../crypto/address";
 import { publicKeyFromPrivate, signSecp256k1 } from "../crypto/secp256k1";
 import { deriveKeyFromMnemonic, type KeySigner } from "../keys/keyring";
 import type { Logger } from "../log";
+import { COINBASE_MATURITY, REGTEST_NETWORK, regtestP2wpkhKey } from "../node/btc-wallet";
 import { BlockArchive, Btcd, ReplayError, replayBlocks } from "../node/btcd";
 import { readAppConfig, readSignerKey, type Home } from "../node/home";
 import { MSG_SEND_TYPE_URL } from "../tx/bank-codecs";
@@ -61,15 +62,9 @@ function keySigner(name: string, privateKey: Uint8Array): KeySigner {
 export const DEVNET_MAINCHAIN = "btc-regtest";
 export const DEVNET_CONFIRMATIONS = 6;
 
-/** Regtest address and key prefixes (Core's chainparams: bech32 "bcrt", base58 and WIF as testnet). */
-export const REGTEST_NETWORK: typeof btc.TEST_NETWORK = Object.freeze({ bech32: "bcrt", pubKeyHash: 0x6f, scriptHash: 0xc4, wif: 0xef });
-
 /** btcd's fixed RPC credentials on the devnet: loopback only, for development only. */
 export const DEVNET_BTC_RPC_USER = "pegzone";
 export const DEVNET_BTC_RPC_PASSWORD = "pegzone-devnet";
-
-/** Blocks before a coinbase can be spent (Core's COINBASE_MATURITY; the same in regtest). */
-export const COINBASE_MATURITY = 100;
 
 /**
  * The devnet's Bitcoin key, derived as test/btc-wallet.ts derives its test key: private key =
@@ -77,10 +72,8 @@ export const COINBASE_MATURITY = 100;
  * holds every mined coin. Public: never use it outside regtest.
  */
 export const DEV_BTC = (() => {
-  const privateKey = sha256(new TextEncoder().encode("pegzone dev key: btc-regtest"));
-  const publicKey = publicKeyFromPrivate(privateKey);
-  const payment = btc.p2wpkh(publicKey, REGTEST_NETWORK);
-  return Object.freeze({ privateKey, publicKey, script: payment.script, address: payment.address!, wif: btc.WIF(REGTEST_NETWORK).encode(privateKey) });
+  const key = regtestP2wpkhKey(sha256(new TextEncoder().encode("pegzone dev key: btc-regtest")));
+  return Object.freeze({ ...key, wif: btc.WIF(REGTEST_NETWORK).encode(key.privateKey) });
 })();
 
 /** The btcd RPC URL the devnet serves, with its credentials in it (as `--btc-rpc` takes it). */

@@ -8,12 +8,12 @@ import { APP_VERSION } from "../app/app";
 import { BTCD_REGTEST_P2P_PORT, BTCD_REGTEST_RPC_PORT, stopLeftoverBtcd } from "../node/btcd";
 import { Home, defaultPorts, initHome, newGenesis, readCometAddresses, readGenesis, writeGenesis, type GenesisDoc } from "../node/home";
 import { startNode, type RunningNode } from "../node/start";
+import { COINBASE_MATURITY } from "../node/btc-wallet";
 import { createTestnet } from "../node/testnet";
 import { addBitcoinMainChain, addGenesisAccount, signerAccount } from "./genesis";
 import { registerPegQueryCommands, registerPegTxCommands } from "./peg";
 import { registerClaimCommand, registerRelayerCommand, registerSignerCommand } from "./relayer";
 import {
-  COINBASE_MATURITY,
   DEV_BTC,
   DEV_MNEMONIC,
   DEVNET_BTC_RPC_PASSWORD,

@@ -13,9 +13,10 @@ import { bitcoinKind } from "./bitcoin/kind";
 import { signReleaseInput } from "./bitcoin/release";
 import { pegTypeUrls } from "./msgs";
 import { builtFromRelease } from "./releases";
-import { CONFIRMATIONS, MAINCHAIN, claim, depositScenario, memberKeys, relay, type Harness, type TestAccount } from "./test-harness";
+import { CONFIRMATIONS, MAINCHAIN, claim, closeHarnesses, depositScenario, memberKeys, relay, type Harness, type TestAccount } from "./test-harness";
 
 const v1 = pegzone.peg.v1;
+afterAll(closeHarnesses);
 const { ReleaseStatus, WithdrawalStatus } = v1;
 const destinationKey = createHash("sha256").update("withdrawal destination").digest();
 const DESTINATION = btc.p2wpkh(publicKeyFromPrivate(destinationKey), REGTEST_NETWORK).address!;

@@ -8,6 +8,7 @@ import { pegTypeUrls } from "./msgs";
 import {
   account,
   claim,
+  closeHarnesses,
   CONFIRMATIONS,
   DENOM,
   depositScenario,
@@ -23,6 +24,7 @@ import {
 import { TestBitcoinChain, testTx } from "./testing";
 
 const v1 = pegzone.peg.v1;
+afterAll(closeHarnesses);
 describe("peg-in", () => {
   it("mints amount − fee to the recipient once the deposit has its confirmations, and records the reserve", async () => {
     const { h, valid, recipient, depositTx } = await depositScenario(50_000n);

@@ -22,6 +22,7 @@ import {
   CONFIRMATIONS,
   MAINCHAIN,
   claim,
+  closeHarnesses,
   depositScript,
   federation as oldFederation,
   harnessFromAppState,
@@ -34,6 +35,7 @@ import {
 import { TestBitcoinChain, testTx } from "./testing";
 
 const v1 = pegzone.peg.v1;
+afterAll(closeHarnesses);
 const { ReleaseStatus } = v1;
 const GRACE = 10;
 const PEG_IN_FEE = 5000n;

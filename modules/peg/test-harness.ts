@@ -1,6 +1,7 @@
 /**
  * An in-process pegzone app with a btc-regtest main chain (2-of-3 federation) for the peg module's
- * tests: blocks in, tx results out, peg queries, and ready-made deposit scenarios.
+ * tests and bench/peg.ts: blocks in, tx results out, peg queries, and ready-made deposit scenarios.
+ * Nothing here registers jest hooks: test files call `afterAll(closeHarnesses)`.
  */
 import { QueryBalanceRequest, QueryBalanceResponse } from "cosmjs-types/cosmos/bank/v1beta1/query";
 import type { Any } from "cosmjs-types/google/protobuf/any";
@@ -54,10 +55,17 @@ export function depositScript(recipient: string): Uint8Array {
   return bitcoinKind.depositAddress("regtest", federation, fromBech32(recipient, ADDRESS_PREFIX)).script;
 }
 
-const dirs: string[] = [];
-afterAll(() => {
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
-});
+/** Harnesses not closed yet. */
+const open = new Set<Harness>();
+
+/**
+ * Closes every harness not closed yet: their apps, and removes their directories. The test files
+ * register it (`afterAll(closeHarnesses)`); this module does not, so that it runs outside jest too
+ * (bench/peg.ts).
+ */
+export async function closeHarnesses(): Promise<void> {
+  for (const h of [...open]) await h.close();
+}
 
 export interface HarnessEvent {
   type: string;
@@ -79,6 +87,8 @@ export interface Harness {
   tx(from: TestAccount, typeUrl: string, type: { encode(m: never): { finish(): Uint8Array }; create(o: object): unknown }, fields: object): Uint8Array;
   query<T>(method: string, reqType: { encode(m: never): { finish(): Uint8Array }; create(o: object): unknown }, req: object, resType: { decode(b: Uint8Array): T }): Promise<T>;
   balance(address: string, denom?: string): Promise<bigint>;
+  /** Closes the app and removes its directory (once; later calls wait for the first). */
+  close(): Promise<void>;
 }
 
 /**
@@ -127,11 +137,16 @@ export async function newHarness(
 /** A fresh app started from `appState` (e.g. another app's export); `accounts` are the harness's users. */
 export async function harnessFromAppState(appState: unknown, accounts = [0, 1, 2, 3].map(account)): Promise<Harness> {
   const dir = mkdtempSync(join(tmpdir(), "pegzone-peg-"));
-  dirs.push(dir);
-  const app = await openPegzoneApp({ dbDir: dir, chainId: CHAIN_ID, minimumGasPrices: "0upeg", pruningKeepRecent: 10, minRetainBlocks: 0, logger });
+  let app: PegzoneApp;
+  try {
+    app = await openPegzoneApp({ dbDir: dir, chainId: CHAIN_ID, minimumGasPrices: "0upeg", pruningKeepRecent: 10, minRetainBlocks: 0, logger });
+  } catch (e) {
+    rmSync(dir, { recursive: true, force: true });
+    throw e;
+  }
   // Bitcoin regtest genesis is from 2011; pegzone's clock starts just after the test chain's blocks.
   const startTime = 1_296_688_602n + 600n * 5000n;
-  await app.initChain({ time: { seconds: startTime, nanos: 0 }, chainId: CHAIN_ID, consensusParams: undefined, validators: [], appStateBytes: Buffer.from(JSON.stringify(appState)), initialHeight: 1n });
+  let closed: Promise<void> | undefined;
   const h: Harness = {
     app,
     height: 0,
@@ -167,7 +182,25 @@ export async function harnessFromAppState(appState: unknown, accounts = [0, 1, 2
       const res = await app.query({ path: "/cosmos.bank.v1beta1.Query/Balance", data: QueryBalanceRequest.encode({ address, denom }).finish(), height: 0n, prove: false });
       return BigInt(QueryBalanceResponse.decode(res.value).balance!.amount);
     },
+    close() {
+      closed ??= (async () => {
+        open.delete(h);
+        try {
+          await app.close();
+        } finally {
+          rmSync(dir, { recursive: true, force: true });
+        }
+      })();
+      return closed;
+    },
   };
+  open.add(h);
+  try {
+    await app.initChain({ time: { seconds: startTime, nanos: 0 }, chainId: CHAIN_ID, consensusParams: undefined, validators: [], appStateBytes: Buffer.from(JSON.stringify(appState)), initialHeight: 1n });
+  } catch (e) {
+    await h.close();
+    throw e;
+  }
   return h;
 }
 
