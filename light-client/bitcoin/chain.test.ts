@@ -1,5 +1,14 @@
 import { bytesEqual } from "./bytes";
-import { genesisRecord, type HeaderLookup, type StoredHeader, trustedRecord, type VerifyContext, verifyHeaderChain, verifyHeaderExtends } from "./chain";
+import {
+  genesisRecord,
+  type HeaderLookup,
+  type StoredHeader,
+  trustedRecord,
+  type VerifyContext,
+  verifyHeaderChain,
+  verifyHeaderExtends,
+  verifyRawHeaderChain,
+} from "./chain";
 import { LightClientError } from "./errors";
 import { sha256d } from "./hash";
 import { type BlockHeader, blockHash, decodeHeader, encodeHeader } from "./header";
@@ -45,6 +54,18 @@ describe("a synthetic regtest chain, mined here", () => {
     first.forEach((r) => s.push(r));
     const second = verifyHeaderChain(first[24], headers.slice(25), ctxFor(REGTEST, s, ctx.maxFutureTime));
     expect([...first, ...second]).toEqual(records);
+  });
+
+  test("verifyRawHeaderChain returns the hashes in one buffer, and uses the caller's when given (no second hashing)", () => {
+    const out = verifyRawHeaderChain(GENESIS, headers, ctx);
+    expect(out).toHaveLength(32 * N);
+    records.forEach((r, i) => expect(out.subarray(32 * i, 32 * i + 32)).toEqual(r.hash));
+    const mine = out.slice();
+    expect(verifyRawHeaderChain(GENESIS, headers, ctx, mine)).toBe(mine);
+    // the given hashes are what proof of work is checked against
+    const wrong = out.slice();
+    wrong[32 * 7 + 31] = 0xff;
+    expect(reasonOf(() => verifyRawHeaderChain(GENESIS, headers, ctx, wrong))).toBe("bad-pow");
   });
 
   test("decoded headers verify like raw ones; an empty batch returns nothing", () => {

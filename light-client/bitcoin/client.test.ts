@@ -1,9 +1,9 @@
 import fc from "fast-check";
 import { CacheKVStore } from "../../chain/store/cachekv";
 import type { KVStore } from "../../chain/store/types";
-import type { LightClientConfig } from "../types";
+import type { LightClientConfig, UpdateResult } from "../types";
 import { parseBlock } from "./block";
-import { toDisplayHex, toHex } from "./bytes";
+import { fromHex, toDisplayHex, toHex } from "./bytes";
 import { genesisRecord, type StoredHeader } from "./chain";
 import {
   type BitcoinCheckpoint,
@@ -46,6 +46,29 @@ async function snapshot(store: KVStore): Promise<string[]> {
   const out: string[] = [];
   for await (const [k, v] of store.iterate()) out.push(`${toHex(k)}=${toHex(v)}`);
   return out;
+}
+
+/**
+ * What the store holds, in terms of its layout (client.ts): best-chain records (in 0x02 chunks) and the
+ * heights they cover, hash-index entries (0x01 buckets), fork records (0x03).
+ */
+async function layout(store: KVStore): Promise<{ records: number; heights: [number, number] | undefined; indexed: number; forks: number }> {
+  let records = 0;
+  let indexed = 0;
+  let forks = 0;
+  let heights: [number, number] | undefined;
+  for await (const [k, v] of store.iterate()) {
+    if (k[0] === 0x01) indexed += v.length / 12;
+    else if (k[0] === 0x03) forks++;
+    else if (k[0] === 0x02) {
+      const first = new DataView(v.buffer, v.byteOffset).getUint32(0);
+      const count = (v.length - 4) / 116;
+      if (heights !== undefined && first !== heights[1] + 1) throw new Error(`chunk at ${first} does not follow height ${heights[1]}`);
+      heights = [heights?.[0] ?? first, first + count - 1];
+      records += count;
+    }
+  }
+  return { records, heights, indexed, forks };
 }
 
 async function reasonOfAsync(f: () => Promise<unknown>): Promise<string | undefined> {
@@ -397,10 +420,8 @@ describe("testnet-style minimum-difficulty blocks: the walk end is stored with e
     expect(await mclient.header(store, { height: 22 })).toBeUndefined();
     expect(await mclient.header(store, { height: 21 })).toMatchObject({ hash: toDisplayHex(hard.tip.hash), onBestChain: true });
     expect(await mclient.header(store, { hash: toDisplayHex(slow.tip.hash) })).toMatchObject({ height: 23, onBestChain: false });
-    const keys = await snapshot(store);
     expect(r.status.lowestHeight).toBe(23 - 15); // pruned at 23 (window 15); a lower tip never un-prunes
-    expect(keys.filter((k) => k.startsWith("02")).length).toBe(21 - 8 + 1);
-    expect(keys.filter((k) => k.startsWith("03")).length).toBe(3);
+    expect(await layout(store)).toEqual({ records: 21 - 8 + 1, heights: [8, 21], indexed: 21 - 8 + 1, forks: 3 });
   });
 
   test("a checkpoint right after the min-difficulty block verifies block 14 from its stored walk ends", async () => {
@@ -528,8 +549,8 @@ describe("forks and reorgs on regtest (reorgLimit 6)", () => {
     expect(await client.header(store, { hash: toDisplayHex(D.record.hash) })).toBeUndefined();
     expect(await client.header(store, { hash: toDisplayHex(A2.tip.hash) })).toBeUndefined();
     await expectRefused(store, () => client.proveTransaction(store, config, depositProof), "unknown-block");
-    // only the best chain is left: 28 header records, 28 height entries, the state
-    expect((await snapshot(store)).length).toBe(28 + 28 + 1);
+    // only the best chain is left: 28 header records, 28 hash-index entries, no fork record
+    expect(await layout(store)).toEqual({ records: 28, heights: [0, 27], indexed: 28, forks: 0 });
     // and a branch on the pruned fork is now refused: its parent is unknown
     await expectRefused(store, () => client.update(store, config, U.extend(A2.tip, 3, 9).raws, CTX), "unknown-parent");
   });
@@ -560,7 +581,7 @@ describe("forks and reorgs on regtest (reorgLimit 6)", () => {
     const r = await client.update(store, config, deep.raws, CTX);
     expect(r).toMatchObject({ added: 21, reorgDepth: 20, status: { tipHeight: 31, tipHash: toDisplayHex(deep.tip.hash) } });
     expect(await client.header(store, { hash: toDisplayHex(main.tip.hash) })).toBeUndefined(); // fork point 10 is 21 below the tip
-    expect((await snapshot(store)).length).toBe(32 + 32 + 1);
+    expect(await layout(store)).toEqual({ records: 32, heights: [0, 31], indexed: 32, forks: 0 });
   });
 
   test("a fork within reorgLimit is kept as the tip advances, then pruned", async () => {
@@ -600,10 +621,7 @@ describe("pruning (regtest, reorgLimit 6, pruneWindow 2023 = the minimum)", () =
     expect(status).toMatchObject({ tipHeight: 2100, lowestHeight: 2100 - 2023 });
     expect(await client.header(store, { height: 76 })).toBeUndefined();
     expect(await client.header(store, { height: 77 })).toMatchObject({ height: 77, onBestChain: true });
-    const keys = await snapshot(store);
-    expect(keys.filter((k) => k.startsWith("01")).length).toBe(2024);
-    expect(keys.filter((k) => k.startsWith("02")).length).toBe(2024);
-    expect(keys.length).toBe(2024 * 2 + 1);
+    expect(await layout(store)).toEqual({ records: 2024, heights: [77, 2100], indexed: 2024, forks: 0 });
   });
 
   test("refuses headers on a pruned parent and proofs in pruned blocks; accepts them inside the window", async () => {
@@ -640,7 +658,11 @@ describe("pruning (regtest, reorgLimit 6, pruneWindow 2023 = the minimum)", () =
     const r1 = await client.update(branch, config, more.raws, CTX);
     const r2 = await client.update(copy, config, more.raws, CTX);
     expect(r2).toEqual(r1);
-    expect((await snapshot(copy)).filter((k) => k.startsWith("02"))).toEqual((await snapshot(branch)).filter((k) => k.startsWith("02")));
+    // the same best chain and hash index (the records differ only in walk ends, unknown on re-import
+    // for the headers before the checkpoint's first period start)
+    expect(await layout(copy)).toEqual(await layout(branch));
+    expect((await snapshot(copy)).filter((k) => k.startsWith("01"))).toEqual((await snapshot(branch)).filter((k) => k.startsWith("01")));
+    for (let h = r1.status.lowestHeight; h <= r1.status.tipHeight; h++) expect(await client.header(copy, { height: h })).toEqual(await client.header(branch, { height: h }));
   });
 });
 
@@ -857,5 +879,151 @@ describe("property: random extend / fork / resend sequences", () => {
     expect(seen.refused).toBeGreaterThan(0);
     expect(seen.forksKept).toBeGreaterThan(0);
     expect(seen.idempotent).toBeGreaterThan(0);
+  });
+});
+
+describe("store layout: chunks, hash index and pruning stay exact through batches, single headers, forks and reorgs", () => {
+  // regtest's rules with 10-block periods, so that a 17-block window (the minimum for reorgLimit 5) prunes
+  // all the time and 64-record chunks are crossed, filled, trimmed and dropped within a few hundred headers
+  const SMALL = defineNetwork({ ...REGTEST, name: "regtest-small", targetTimespan: 10 * 600 });
+  const sclient = createBitcoinLightClient([SMALL]);
+  const config: LightClientConfig = { network: SMALL.name, reorgLimit: 5, pruneWindow: minPruneWindow(SMALL, 5) };
+  type Op = { kind: "extend" | "fork" | "side" | "resend"; length: number; pick: number };
+  const opArb: fc.Arbitrary<Op> = fc.record({
+    kind: fc.constantFrom<Op["kind"]>("extend", "extend", "fork", "fork", "side", "resend"),
+    length: fc.oneof(fc.integer({ min: 1, max: 3 }), fc.integer({ min: 20, max: 90 })),
+    pick: fc.nat(),
+  });
+  /** The 0x02 values with every record's walk end zeroed (a re-imported store may not know them). */
+  const chunksWithoutWalkEnds = async (s: KVStore) => {
+    const out: string[] = [];
+    for await (const [k, v] of s.iterate({ start: Uint8Array.of(2), end: Uint8Array.of(3) })) {
+      const c = v.slice();
+      for (let off = 4 + 112; off < c.length; off += 116) c.fill(0, off, off + 4);
+      out.push(`${toHex(k)}=${toHex(c)}`);
+    }
+    return out;
+  };
+
+  test("chain work is summed without BigInt per header, carries included; past 2^256 the update is refused, nothing written", async () => {
+    const U = new Chains(SMALL);
+    const A = U.extend(U.genesis, 30);
+    const chain = [U.genesis, ...A.records];
+    // a checkpoint at 30 whose chain work is 2^256 - 5: each regtest block adds 2
+    const cp = { ...checkpointOf(chain, 10, 30), chain_work: ((1n << 256n) - 5n).toString() };
+    const store = memStore();
+    await sclient.initialize(store, config, cp);
+    const next = U.extend(A.tip, 3);
+    expect((await sclient.update(store, config, next.raws.slice(0, 2), CTX)).status.chainWork).toBe(((1n << 256n) - 1n).toString());
+    await expectRefused(store, () => sclient.update(store, config, next.raws.slice(2), CTX), "bad-field");
+    // carries across every limb: from 2^224 - 1
+    const low = memStore();
+    await sclient.initialize(low, config, { ...cp, chain_work: ((1n << 224n) - 1n).toString() });
+    expect((await sclient.update(low, config, next.raws, CTX)).status.chainWork).toBe(((1n << 224n) + 5n).toString());
+    expect((await sclient.header(low, { height: 31 }))!.chainWork).toBe(((1n << 224n) + 1n).toString());
+  });
+
+  test("the index keeps 8 bytes of each hash: an entry whose prefix collides is confirmed against the chain, not trusted", async () => {
+    const U = new Chains(SMALL);
+    const store = memStore();
+    await sclient.initialize(store, config, genesisCheckpoint(SMALL));
+    const A = U.extend(U.genesis, 40);
+    await sclient.update(store, config, A.raws, CTX);
+    const target = A.records[30]; // height 31
+    const bucketKey = Uint8Array.of(0x01, target.hash[0] & 31);
+    const old = (await store.get(bucketKey))!;
+    // a forged entry: the same first 8 bytes, another height in the window, placed first
+    const forged = new Uint8Array(12);
+    forged.set(target.hash.subarray(0, 8));
+    new DataView(forged.buffer).setUint32(8, 35);
+    store.set(bucketKey, new Uint8Array([...forged, ...old]));
+    expect(await sclient.header(store, { hash: toDisplayHex(target.hash) })).toMatchObject({ height: 31, onBestChain: true });
+    // a hash with that prefix that is not stored is not found
+    const other = target.hash.slice();
+    other[31] ^= 1;
+    expect(await sclient.header(store, { hash: toDisplayHex(other) })).toBeUndefined();
+    // and the chain goes on (the next update rewrites the bucket around the forged entry)
+    const B = U.extend(A.tip, 3);
+    expect((await sclient.update(store, config, B.raws, CTX)).status.tipHeight).toBe(43);
+    expect(await sclient.header(store, { hash: toDisplayHex(B.tip.hash) })).toMatchObject({ height: 43, onBestChain: true });
+  });
+
+  test("after every update the store holds exactly lowest..tip, and equals a store rebuilt from exportState", async () => {
+    expect(config.pruneWindow).toBe(17);
+    const seen = { reorgs: 0, forksKept: 0, refused: 0, tipAbove128: 0 };
+    await fc.assert(
+      fc.asyncProperty(fc.array(opArb, { minLength: 1, maxLength: 10 }), async (ops) => {
+        const U = new Chains(SMALL);
+        const store = memStore();
+        await sclient.initialize(store, config, genesisCheckpoint(SMALL));
+        const accepted: StoredHeader[] = [U.genesis];
+        const sent: Uint8Array[][] = [];
+        let modelTip = U.genesis;
+        let salt = 1;
+        for (const op of ops) {
+          let batch: { raws: Uint8Array[]; records: StoredHeader[] };
+          if (op.kind === "resend" && sent.length > 0) batch = { raws: sent[op.pick % sent.length], records: [] };
+          else {
+            // fork: from one of the 8 best-chain headers below the tip; side: from any recent header
+            let parent = modelTip;
+            if (op.kind === "fork") for (let back = op.pick % 8; back > 0 && parent.height > 0; back--) parent = U.get(parent.header.prevBlock);
+            if (op.kind === "side") parent = accepted.slice(-30)[op.pick % Math.min(30, accepted.length)];
+            batch = U.extend(parent, op.length, salt++);
+          }
+          let r: UpdateResult | string;
+          try {
+            r = await sclient.update(store, config, batch.raws, CTX);
+          } catch (e) {
+            if (!(e instanceof LightClientError)) throw e;
+            r = e.reason;
+          }
+          if (typeof r === "string") {
+            expect(["fork-too-old", "unknown-parent"]).toContain(r);
+            seen.refused++;
+          } else {
+            if (r.reorgDepth > 0) seen.reorgs++;
+            if ((await layout(store)).forks > 0) seen.forksKept++;
+            if (r.status.tipHeight >= 128) seen.tipAbove128++;
+            sent.push(batch.raws);
+            accepted.push(...batch.records);
+            const last = batch.records[batch.records.length - 1];
+            if (last !== undefined && last.chainWork > modelTip.chainWork) modelTip = last;
+          }
+          const status = await sclient.status(store);
+          expect(status.tipHash).toBe(toDisplayHex(modelTip.hash));
+          expect(status.lowestHeight).toBe(Math.max(0, modelTip.height - config.pruneWindow));
+          const lay = await layout(store);
+          const window = status.tipHeight - status.lowestHeight + 1;
+          expect({ records: lay.records, heights: lay.heights, indexed: lay.indexed }).toEqual({
+            records: window,
+            heights: [status.lowestHeight, status.tipHeight],
+            indexed: window,
+          });
+          // every best-chain header by height and by hash; nothing below the window
+          let prev: Uint8Array | undefined;
+          for (let h = status.lowestHeight; h <= status.tipHeight; h++) {
+            const info = (await sclient.header(store, { height: h }))!;
+            const raw = fromHex(info.header);
+            expect(toDisplayHex(sha256d(raw))).toBe(info.hash);
+            if (prev !== undefined) expect(raw.subarray(4, 36)).toEqual(prev);
+            prev = sha256d(raw);
+            expect(await sclient.header(store, { hash: info.hash })).toEqual(info);
+          }
+          if (status.lowestHeight > 0) expect(await sclient.header(store, { height: status.lowestHeight - 1 })).toBeUndefined();
+          // the same content as a store holding just this best chain (fork records aside)
+          const rebuilt = memStore();
+          await sclient.initialize(rebuilt, config, await sclient.exportState(store));
+          expect((await snapshot(rebuilt)).filter((k) => k.startsWith("01"))).toEqual((await snapshot(store)).filter((k) => k.startsWith("01")));
+          expect(await chunksWithoutWalkEnds(rebuilt)).toEqual(await chunksWithoutWalkEnds(store));
+        }
+      }),
+      { numRuns: 25 },
+    );
+    // the generator does reach the interesting paths
+    expect(seen.reorgs).toBeGreaterThan(0);
+    expect(seen.forksKept).toBeGreaterThan(0);
+    expect(seen.refused).toBeGreaterThan(0);
+    expect(seen.tipAbove128).toBeGreaterThan(0);
+    console.log(JSON.stringify(seen));
   });
 });

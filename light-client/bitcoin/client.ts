@@ -3,14 +3,27 @@
  * hands over, on top of the pure verification in chain.ts / merkle.ts / inclusion.ts. Every refusal is
  * a `LightClientError` thrown before the first write, so a refused call leaves the store untouched.
  *
- * Store layout (keys inside the client's store; integers big-endian, so key order is height order;
- * hashes in internal byte order, i.e. as sha256d returns them):
+ * Store layout, version 2 (keys inside the client's store; integers big-endian, so key order is height
+ * order; hashes in internal byte order, i.e. as sha256d returns them):
  *
  *   key                            value
- *   0x00                           state: 0x01 (layout version) | lowest u32 | forkCount u32 | tip hash 32 | network name (UTF-8)
- *   0x01 | hash 32                 header record: raw header 80 | height u32 | chain work u256 | walk end u32
- *   0x02 | height u32              hash 32 of the best-chain header at that height, for every height lowest..tip
- *   0x03 | height u32 | hash 32    prevBlock 32: a stored header that is NOT on the best chain (a fork header)
+ *   0x00                           state: 0x02 (layout version) | lowest u32 | tip height u32 | forkCount u32 | tip hash 32 | network name (UTF-8)
+ *   0x01 | bucket u8               hash index of the best chain: hash[0..8) | height u32, for every best-chain header
+ *                                  lowest..tip whose hash[0] & 31 is the bucket, in height order (32 buckets)
+ *   0x02 | chunk u32               best-chain records of heights chunk * 64 .. chunk * 64 + 63 within lowest..tip:
+ *                                  first height u32 | one record per height from there on
+ *   0x03 | height u32 | hash 32    record of a stored header that is NOT on the best chain (a fork header)
+ *
+ *   record = raw header 80 | chain work u256 | walk end u32 (116 bytes)
+ *
+ * A header is hashed once, when it arrives: a best-chain header's hash is the prevBlock of the record
+ * above it (the tip's is in the state), and the index maps its first 8 bytes back to a height (a lookup
+ * compares the whole hash with the one the chain gives for that height, so a colliding prefix costs a
+ * comparison, never a wrong answer). Records and index entries are grouped so that storing a batch of
+ * 2,000 headers costs about a hundred store operations (some 32 chunks written, as many pruned, and the
+ * 32 index buckets read and rewritten once) instead of two sets per header and, once it is pruned, a
+ * read and two deletes. A single relayed header rewrites one chunk (at most 7.4 kB) and one or two
+ * buckets (12 bytes per indexed header / 32: about 1.5 kB with a 4,032-header window).
  *
  * `lowest` is the lowest best-chain height still stored; `forkCount` the number of 0x03 entries (so an
  * update without forks never iterates). "Walk end" is what retarget.ts's testnet walk
@@ -20,13 +33,15 @@
  *
  * update: at most MAX_HEADERS_PER_UPDATE consecutive headers. A leading run of already-stored headers
  * is skipped (re-relaying is not an error; `added` counts the new headers only); the first new header's
- * parent must be stored ("unknown-parent" otherwise). All new headers are verified by verifyHeaderChain
- * (maxFutureTime = ctx.blockTime + 2 h) and every read is done before the first write. The best chain
- * is the one with the most cumulative work; on equal work the current tip stays (first seen).
+ * parent must be stored ("unknown-parent" otherwise). All new headers are verified by
+ * verifyRawHeaderChain (maxFutureTime = ctx.blockTime + 2 h) and every read is done before the first
+ * write. The best chain is the one with the most cumulative work; on equal work the current tip stays
+ * (first seen).
  *
  * What is kept:
  *  - best chain: heights max(lowest, tip - pruneWindow)..tip; everything lower is deleted after each
- *    update (header record and height entry). `lowest` never decreases, even when a reorg lowers the tip.
+ *    update (its index entries, the chunks wholly below, and the records below it in the lowest chunk).
+ *    `lowest` never decreases, even when a reorg lowers the tip.
  *  - forks: a header off the best chain is kept while its fork point (the best-chain header its branch
  *    leaves from) is at most reorgLimit below the tip; otherwise it is deleted. A new branch that does not
  *    take over the best chain and forks deeper than that is refused ("fork-too-old"): it would not be kept.
@@ -57,20 +72,20 @@ import type {
   UpdateResult,
 } from "../types";
 import { bytesEqual, fromHex, toDisplayHex, toHex } from "./bytes";
-import { type HeaderLookup, type StoredHeader, verifyHeaderChain, verifyHeaderExtends } from "./chain";
+import { type ChainAnchor, type HeaderLookup, verifyRawHeaderChain } from "./chain";
 import { fail, LightClientError } from "./errors";
-import { sha256d } from "./hash";
+import { sha256d, sha256dInto } from "./hash";
 import { decodeHeader, encodeHeader, HEADER_SIZE } from "./header";
 import { verifyTxInclusion } from "./inclusion";
 import { MAX_FUTURE_BLOCK_TIME, MEDIAN_TIME_SPAN, NETWORKS, type NetworkParams } from "./params";
 import { blockWork, proofOfWorkFailure } from "./pow";
-import { stopsMinDifficultyWalk } from "./retarget";
+import { type HeaderRef, stopsMinDifficultyWalk } from "./retarget";
 
 /** Most headers one update may carry. */
 export const MAX_HEADERS_PER_UPDATE = 2000;
 /** Heights are stored as u32. */
 const MAX_HEIGHT = 0xffffffff;
-const LAYOUT_VERSION = 1;
+const LAYOUT_VERSION = 2;
 
 // ---------------------------------------------------------------------------------------------
 // Checkpoint
@@ -115,33 +130,57 @@ export function genesisCheckpoint(network: string | NetworkParams): BitcoinCheck
 // ---------------------------------------------------------------------------------------------
 // Encodings
 
-/** A stored header: what chain.ts verifies against, plus its raw bytes and walk end. */
-interface Rec extends StoredHeader {
+/** A stored header: what verification reads (hash, height, time, bits), its raw bytes, work and walk end. */
+interface Rec extends ChainAnchor {
   readonly raw: Uint8Array;
+  /** Sum of blockWork over this header and all its ancestors (Core's nChainWork). */
+  readonly chainWork: bigint;
   /** minDifficultyWalkEnd from this header; 0 = unknown. */
   readonly walkEnd: number;
+  /** On the best chain (a 0x02 record), not a fork header (0x03). */
+  readonly best: boolean;
 }
 
 interface State {
   readonly lowest: number;
+  readonly tipHeight: number;
   readonly forkCount: number;
   readonly tipHash: Uint8Array;
   readonly network: string;
 }
 
-/** A fork-index entry (0x03). */
+/** A fork entry (0x03): `value` is its record. */
 interface ForkEntry {
   readonly height: number;
   readonly hash: Uint8Array;
   readonly prev: Uint8Array;
+  readonly value: Uint8Array | undefined;
+  /** For a header of this update (value not encoded yet): its index in the batch. */
+  readonly index?: number;
+}
+
+/** A best-chain chunk (0x02): records of heights first..first + count - 1, the first at byte 4. */
+interface Chunk {
+  readonly first: number;
+  readonly count: number;
+  readonly bytes: Uint8Array;
 }
 
 const KEY_STATE = Uint8Array.of(0x00);
-const P_HEADER = 0x01;
+const P_INDEX = 0x01;
 const P_BEST = 0x02;
 const P_FORK = 0x03;
-const RECORD_SIZE = HEADER_SIZE + 4 + 32 + 4;
-const MASK64 = (1n << 64n) - 1n;
+const RECORD_SIZE = HEADER_SIZE + 32 + 4;
+const WORK_OFF = HEADER_SIZE;
+const WALK_OFF = HEADER_SIZE + 32;
+/** Best-chain records per chunk (a power of two). */
+const CHUNK = 64;
+/** Hash-index buckets (a power of two): bucket = hash[0] & (BUCKETS - 1). */
+const BUCKETS = 32;
+/** Bytes of a hash the index keeps (a lookup confirms the whole hash against the chain). */
+const PREFIX = 8;
+const ENTRY_SIZE = PREFIX + 4;
+const BUCKET_KEYS = Array.from({ length: BUCKETS }, (_, b) => Uint8Array.of(P_INDEX, b));
 
 function putU32(buf: Uint8Array, off: number, n: number): void {
   buf[off] = n >>> 24;
@@ -154,17 +193,18 @@ function getU32(buf: Uint8Array, off: number): number {
   return ((buf[off] << 24) | (buf[off + 1] << 16) | (buf[off + 2] << 8) | buf[off + 3]) >>> 0;
 }
 
-function headerKey(hash: Uint8Array): Uint8Array {
-  const k = new Uint8Array(33);
-  k[0] = P_HEADER;
-  k.set(hash, 1);
-  return k;
+function getU32LE(buf: Uint8Array, off: number): number {
+  return (buf[off] | (buf[off + 1] << 8) | (buf[off + 2] << 16) | (buf[off + 3] << 24)) >>> 0;
 }
 
-function bestKey(height: number): Uint8Array {
+function chunkOf(height: number): number {
+  return Math.floor(height / CHUNK);
+}
+
+function chunkKey(chunk: number): Uint8Array {
   const k = new Uint8Array(5);
   k[0] = P_BEST;
-  putU32(k, 1, height);
+  putU32(k, 1, chunk);
   return k;
 }
 
@@ -176,55 +216,64 @@ function forkKey(height: number, hash: Uint8Array): Uint8Array {
   return k;
 }
 
-/** Writes the record of `r` at `off` in `buf` (`dv` a DataView over all of `buf`). */
-function writeRecord(buf: Uint8Array, dv: DataView, off: number, r: Rec): void {
-  const w = r.chainWork;
-  if (w < 0n || w >> 256n !== 0n) fail("bad-field", `chain work ${w} does not fit 256 bits`);
-  buf.set(r.raw, off);
-  putU32(buf, off + HEADER_SIZE, r.height);
-  const o = off + HEADER_SIZE + 4;
-  dv.setBigUint64(o, w >> 192n);
-  dv.setBigUint64(o + 8, (w >> 128n) & MASK64);
-  dv.setBigUint64(o + 16, (w >> 64n) & MASK64);
-  dv.setBigUint64(o + 24, w & MASK64);
-  putU32(buf, off + HEADER_SIZE + 36, r.walkEnd);
+function recOf(raw: Uint8Array, height: number, hash: Uint8Array, chainWork: bigint, walkEnd: number, best: boolean): Rec {
+  return { hash, height, raw, chainWork, walkEnd, best, header: { time: getU32LE(raw, 68), bits: getU32LE(raw, 72) } };
 }
 
-/** The records of `recs`, as subarrays of one buffer (one allocation per update, not one per header). */
-function encodeRecords(recs: readonly Rec[]): Uint8Array[] {
-  const slab = new Uint8Array(recs.length * RECORD_SIZE);
-  const dv = new DataView(slab.buffer, slab.byteOffset, slab.byteLength);
-  const out = new Array<Uint8Array>(recs.length);
-  for (let i = 0; i < recs.length; i++) {
-    writeRecord(slab, dv, i * RECORD_SIZE, recs[i]);
-    out[i] = slab.subarray(i * RECORD_SIZE, (i + 1) * RECORD_SIZE);
-  }
+/** The record at `off` in `v` (its raw header is a view into `v`, which is never written to). */
+function readRecord(v: Uint8Array, off: number, height: number, hash: Uint8Array, best: boolean): Rec {
+  let w = 0n;
+  for (let j = 0; j < 8; j++) w = (w << 32n) | BigInt(getU32(v, off + WORK_OFF + 4 * j));
+  return recOf(v.subarray(off, off + HEADER_SIZE), height, hash, w, getU32(v, off + WALK_OFF), best);
+}
+
+/** Writes the record of `r` at `off` in `buf`. */
+function writeRecord(buf: Uint8Array, off: number, r: Rec): void {
+  let w = r.chainWork;
+  if (w < 0n || w >> 256n !== 0n) fail("bad-field", `chain work ${w} does not fit 256 bits`);
+  buf.set(r.raw, off);
+  for (let j = 7; j >= 0; j--, w >>= 32n) putU32(buf, off + WORK_OFF + 4 * j, Number(w & 0xffffffffn));
+  putU32(buf, off + WALK_OFF, r.walkEnd);
+}
+
+/** The 256-bit chain work as eight little-endian u32 limbs. */
+function limbsOf(w: bigint): Uint32Array {
+  const out = new Uint32Array(8);
+  for (let j = 0; j < 8; j++, w >>= 32n) out[j] = Number(w & 0xffffffffn);
   return out;
 }
 
-function decodeRecord(hash: Uint8Array, v: Uint8Array): Rec {
-  if (v.length !== RECORD_SIZE) fail("store-corrupt", `header record of ${toDisplayHex(hash)} has ${v.length} bytes`);
-  const raw = v.slice(0, HEADER_SIZE);
-  const dv = new DataView(v.buffer, v.byteOffset, v.byteLength);
-  const o = HEADER_SIZE + 4;
-  const chainWork = (dv.getBigUint64(o) << 192n) | (dv.getBigUint64(o + 8) << 128n) | (dv.getBigUint64(o + 16) << 64n) | dv.getBigUint64(o + 24);
-  return { hash, raw, header: decodeHeader(raw), height: getU32(v, HEADER_SIZE), chainWork, walkEnd: getU32(v, HEADER_SIZE + 36) };
+function bigintOfLimbs(limbs: Uint32Array, off: number): bigint {
+  let w = 0n;
+  for (let j = 7; j >= 0; j--) w = (w << 32n) | BigInt(limbs[off + j]);
+  return w;
+}
+
+function decodeChunk(chunk: number, v: Uint8Array): Chunk {
+  const count = (v.length - 4) / RECORD_SIZE;
+  const first = v.length >= 4 ? getU32(v, 0) : -1;
+  if (!Number.isInteger(count) || count < 1 || chunkOf(first) !== chunk || chunkOf(first + count - 1) !== chunk)
+    fail("store-corrupt", `best-chain chunk ${chunk} of ${v.length} bytes starting at height ${first}`);
+  return { first, count, bytes: v };
 }
 
 function encodeState(s: State): Uint8Array {
   const name = new TextEncoder().encode(s.network);
-  const v = new Uint8Array(41 + name.length);
+  const v = new Uint8Array(45 + name.length);
   v[0] = LAYOUT_VERSION;
   putU32(v, 1, s.lowest);
-  putU32(v, 5, s.forkCount);
-  v.set(s.tipHash, 9);
-  v.set(name, 41);
+  putU32(v, 5, s.tipHeight);
+  putU32(v, 9, s.forkCount);
+  v.set(s.tipHash, 13);
+  v.set(name, 45);
   return v;
 }
 
 function decodeState(v: Uint8Array): State {
-  if (v.length < 41 || v[0] !== LAYOUT_VERSION) fail("store-corrupt", `client state of ${v.length} bytes, layout version ${v[0]}`);
-  return { lowest: getU32(v, 1), forkCount: getU32(v, 5), tipHash: v.slice(9, 41), network: new TextDecoder().decode(v.subarray(41)) };
+  if (v.length < 45 || v[0] !== LAYOUT_VERSION) fail("store-corrupt", `client state of ${v.length} bytes, layout version ${v[0]}`);
+  const s = { lowest: getU32(v, 1), tipHeight: getU32(v, 5), forkCount: getU32(v, 9), tipHash: v.slice(13, 45), network: new TextDecoder().decode(v.subarray(45)) };
+  if (s.lowest > s.tipHeight) fail("store-corrupt", `lowest height ${s.lowest} above the tip ${s.tipHeight}`);
+  return s;
 }
 
 const hashHex = toHex;
@@ -241,36 +290,279 @@ function compareForkEntries(a: ForkEntry, b: ForkEntry): number {
   return 0;
 }
 
-// ---------------------------------------------------------------------------------------------
-// Store reads
-
-async function getRecord(store: KVStore, hash: Uint8Array): Promise<Rec | undefined> {
-  const v = await store.get(headerKey(hash));
-  return v === undefined ? undefined : decodeRecord(hash.slice(), v);
-}
-
-async function bestHashAt(store: KVStore, height: number): Promise<Uint8Array | undefined> {
-  if (!Number.isSafeInteger(height) || height < 0 || height > MAX_HEIGHT) return undefined;
-  const v = await store.get(bestKey(height));
-  if (v !== undefined && v.length !== 32) fail("store-corrupt", `best-chain entry at height ${height} has ${v.length} bytes`);
-  return v;
-}
-
-async function scanForks(store: KVStore): Promise<ForkEntry[]> {
-  const out: ForkEntry[] = [];
-  for await (const [k, v] of store.iterate({ start: Uint8Array.of(P_FORK), end: Uint8Array.of(P_FORK + 1) })) {
-    if (k.length !== 37 || v.length !== 32) fail("store-corrupt", `fork entry with a ${k.length}-byte key and ${v.length}-byte value`);
-    out.push({ height: getU32(k, 1), hash: k.slice(5), prev: v.slice() });
+/** The chunk and bucket entries of consecutive best-chain records `recs` (initialize). */
+function bestChainEntries(recs: readonly Rec[]): [Uint8Array, Uint8Array][] {
+  const out: [Uint8Array, Uint8Array][] = [];
+  for (let i = 0; i < recs.length; ) {
+    const c = chunkOf(recs[i].height);
+    let j = i;
+    while (j < recs.length && chunkOf(recs[j].height) === c) j++;
+    const v = new Uint8Array(4 + (j - i) * RECORD_SIZE);
+    putU32(v, 0, recs[i].height);
+    for (let x = i; x < j; x++) writeRecord(v, 4 + (x - i) * RECORD_SIZE, recs[x]);
+    out.push([chunkKey(c), v]);
+    i = j;
+  }
+  for (let b = 0; b < BUCKETS; b++) {
+    const mine = recs.filter((r) => (r.hash[0] & (BUCKETS - 1)) === b);
+    if (mine.length === 0) continue;
+    const v = new Uint8Array(mine.length * ENTRY_SIZE);
+    mine.forEach((r, x) => {
+      v.set(r.hash.subarray(0, PREFIX), x * ENTRY_SIZE);
+      putU32(v, x * ENTRY_SIZE + PREFIX, r.height);
+    });
+    out.push([BUCKET_KEYS[b], v]);
   }
   return out;
 }
 
-function statusOf(state: State, tip: Rec): ClientStatus {
+// ---------------------------------------------------------------------------------------------
+// The per-header work of update: small synchronous functions (V8 optimizes their loops long before it
+// would the loops of the large async update function)
+
+/** sha256d of every header, 32 bytes each. */
+function hashAll(headers: readonly Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(32 * headers.length);
+  for (let i = 0; i < headers.length; i++) sha256dInto(headers[i], out, 32 * i);
+  return out;
+}
+
+/** The new headers of an update once verified; header i is at height firstHeight + i. */
+interface NewHeaders {
+  readonly raws: readonly Uint8Array[];
+  readonly firstHeight: number;
+  /** sha256d of each, 32 bytes at 32 * i. */
+  readonly hashes: Uint8Array;
+  /** Cumulative chain work of each as eight little-endian u32 limbs at 8 * i (no BigInt per header). */
+  readonly works: Uint32Array;
+  readonly walkEnds: Uint32Array;
+}
+
+/**
+ * Chain work and walk ends of `raws` (verified, on a parent with `parentWork` and `parentWalkEnd`);
+ * undefined if the work overflows 256 bits.
+ */
+function workAndWalkEnds(
+  raws: readonly Uint8Array[],
+  firstHeight: number,
+  parentWork: bigint,
+  parentWalkEnd: number,
+  params: NetworkParams,
+): { works: Uint32Array; walkEnds: Uint32Array } | undefined {
+  const m = raws.length;
+  const works = new Uint32Array(8 * m);
+  const walkEnds = new Uint32Array(m);
+  if (m === 0) return { works, walkEnds };
+  const interval = params.retargetInterval;
+  const powLimitBits = params.powLimitBits;
+  const workOf = new Map<number, Uint32Array>();
+  let lastBits = getU32LE(raws[0], 72);
+  let work = workLimbs(workOf, lastBits);
+  const parent = limbsOf(parentWork);
+  let walkEnd = parentWalkEnd;
+  for (let i = 0; i < m; i++) {
+    const bits = getU32LE(raws[i], 72);
+    if (bits !== lastBits) {
+      work = workLimbs(workOf, bits);
+      lastBits = bits;
+    }
+    const o = 8 * i;
+    const prev = i === 0 ? parent : works;
+    const p = i === 0 ? 0 : o - 8;
+    let carry = 0;
+    for (let j = 0; j < 8; j++) {
+      const sum = prev[p + j] + work[j] + carry;
+      const low = sum >>> 0;
+      works[o + j] = low;
+      carry = sum === low ? 0 : 1;
+    }
+    if (carry !== 0) return undefined;
+    // stopsMinDifficultyWalk (heights here are > 0)
+    if ((firstHeight + i) % interval === 0 || bits !== powLimitBits) walkEnd = bits;
+    walkEnds[i] = walkEnd;
+  }
+  return { works, walkEnds };
+}
+
+/** blockWork(bits) as limbs, computed once per distinct bits of an update. */
+function workLimbs(cache: Map<number, Uint32Array>, bits: number): Uint32Array {
+  let w = cache.get(bits);
+  if (w === undefined) cache.set(bits, (w = limbsOf(blockWork(bits))));
+  return w;
+}
+
+/** Writes the records of new headers i0..i1 - 1 from `off` in `buf`. */
+function writeNewRecords(buf: Uint8Array, off: number, nh: NewHeaders, i0: number, i1: number): void {
+  const { raws, works, walkEnds } = nh;
+  for (let i = i0; i < i1; i++, off += RECORD_SIZE) {
+    buf.set(raws[i], off);
+    const o = 8 * i;
+    for (let j = 0; j < 8; j++) putU32(buf, off + WORK_OFF + 4 * j, works[o + 7 - j]);
+    putU32(buf, off + WALK_OFF, walkEnds[i]);
+  }
+}
+
+/** The hashes of the new best chain above the fork point: heights from.. are branch[] then the new headers. */
+class NewBest {
+  constructor(
+    readonly from: number,
+    readonly branch: readonly Rec[],
+    readonly nh: NewHeaders,
+  ) {}
+  /** The array holding the hash at h (from its offset(h)). */
+  source(h: number): Uint8Array {
+    return h - this.from < this.branch.length ? this.branch[h - this.from].hash : this.nh.hashes;
+  }
+  offset(h: number): number {
+    return h - this.from < this.branch.length ? 0 : 32 * (h - this.from - this.branch.length);
+  }
+  hash(h: number): Uint8Array {
+    const o = this.offset(h);
+    return this.source(h).subarray(o, o + 32);
+  }
+}
+
+/** Counts the index entries of heights h0..h1 per bucket into `added`, marking their buckets in `touched`. */
+function countEntries(nb: NewBest, h0: number, h1: number, added: Uint32Array, touched: Uint8Array): void {
+  for (let h = h0; h <= h1; h++) {
+    const b = nb.source(h)[nb.offset(h)] & (BUCKETS - 1);
+    added[b]++;
+    touched[b] = 1;
+  }
+}
+
+/** A bucket's entries with heights lo..hi (in their order), with room for `extra` more after them. */
+function keptEntries(old: Uint8Array, lo: number, hi: number, extra: number): { buf: Uint8Array; used: number } {
+  let kept = 0;
+  for (let off = 0; off < old.length; off += ENTRY_SIZE) {
+    const h = getU32(old, off + PREFIX);
+    if (h >= lo && h <= hi) kept++;
+  }
+  const buf = new Uint8Array((kept + extra) * ENTRY_SIZE);
+  // copied in runs (one run unless entries were removed from the middle)
+  let used = 0;
+  let run = -1;
+  for (let off = 0; off <= old.length; off += ENTRY_SIZE) {
+    let keep = false;
+    if (off < old.length) {
+      const h = getU32(old, off + PREFIX);
+      keep = h >= lo && h <= hi;
+    }
+    if (keep) {
+      if (run < 0) run = off;
+    } else if (run >= 0) {
+      buf.set(old.subarray(run, off), used);
+      used += off - run;
+      run = -1;
+    }
+  }
+  return { buf, used };
+}
+
+/** Appends the index entries of heights h0..h1 to their buckets' buffers at pos[bucket]. */
+function appendEntries(nb: NewBest, h0: number, h1: number, bufs: (Uint8Array | undefined)[], pos: Uint32Array): void {
+  for (let h = h0; h <= h1; h++) {
+    const src = nb.source(h);
+    const o = nb.offset(h);
+    const b = src[o] & (BUCKETS - 1);
+    const buf = bufs[b]!;
+    const p = pos[b];
+    for (let j = 0; j < PREFIX; j++) buf[p + j] = src[o + j];
+    putU32(buf, p + PREFIX, h);
+    pos[b] = p + ENTRY_SIZE;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Store reads
+
+/** Reads of one call: the state, the tip, and the chunks read so far (a call reads each at most once). */
+class View {
+  private readonly chunks = new Map<number, Chunk | undefined>();
+  private forkList: ForkEntry[] | undefined;
+  tip!: Rec;
+
+  constructor(
+    readonly store: KVStore,
+    readonly state: State,
+  ) {}
+
+  async chunk(c: number): Promise<Chunk | undefined> {
+    if (this.chunks.has(c)) return this.chunks.get(c);
+    const v = await this.store.get(chunkKey(c));
+    const chunk = v === undefined ? undefined : decodeChunk(c, v);
+    this.chunks.set(c, chunk);
+    return chunk;
+  }
+
+  /** The chunk holding best-chain height h and the offset of its record; undefined outside lowest..tip. */
+  async locate(h: number): Promise<{ chunk: Chunk; off: number } | undefined> {
+    if (!Number.isSafeInteger(h) || h < this.state.lowest || h > this.state.tipHeight) return undefined;
+    const chunk = await this.chunk(chunkOf(h));
+    if (chunk === undefined || h < chunk.first || h >= chunk.first + chunk.count) fail("store-corrupt", `no best-chain record at height ${h}`);
+    return { chunk, off: 4 + (h - chunk.first) * RECORD_SIZE };
+  }
+
+  /** The best-chain hash at h: the prevBlock of the record above, or the tip hash. */
+  async bestHash(h: number): Promise<Uint8Array | undefined> {
+    if (!Number.isSafeInteger(h) || h < this.state.lowest || h > this.state.tipHeight) return undefined;
+    if (h === this.state.tipHeight) return this.state.tipHash;
+    const above = (await this.locate(h + 1))!;
+    return above.chunk.bytes.subarray(above.off + 4, above.off + 36);
+  }
+
+  async bestRecord(h: number, hash?: Uint8Array): Promise<Rec | undefined> {
+    const at = await this.locate(h);
+    if (at === undefined) return undefined;
+    return readRecord(at.chunk.bytes, at.off, h, hash ?? (await this.bestHash(h))!, true);
+  }
+
+  /** Time and bits of the best-chain header at h (what the difficulty and time rules read). */
+  async bestRef(h: number): Promise<HeaderRef | undefined> {
+    const at = await this.locate(h);
+    if (at === undefined) return undefined;
+    const b = at.chunk.bytes;
+    return { height: h, header: { time: getU32LE(b, at.off + 68), bits: getU32LE(b, at.off + 72) } };
+  }
+
+  async forks(): Promise<ForkEntry[]> {
+    if (this.forkList !== undefined) return this.forkList;
+    const out: ForkEntry[] = [];
+    for await (const [k, v] of this.store.iterate({ start: Uint8Array.of(P_FORK), end: Uint8Array.of(P_FORK + 1) })) {
+      if (k.length !== 37 || v.length !== RECORD_SIZE) fail("store-corrupt", `fork entry with a ${k.length}-byte key and ${v.length}-byte value`);
+      out.push({ height: getU32(k, 1), hash: k.slice(5), prev: v.subarray(4, 36), value: v });
+    }
+    return (this.forkList = out);
+  }
+
+  /** The stored header with this hash: on the best chain (through the index) or a fork header. */
+  async find(hash: Uint8Array): Promise<Rec | undefined> {
+    const { state } = this;
+    if (bytesEqual(hash, state.tipHash)) return this.tip ?? this.bestRecord(state.tipHeight, state.tipHash);
+    const v = await this.store.get(BUCKET_KEYS[hash[0] & (BUCKETS - 1)]);
+    if (v !== undefined) {
+      if (v.length % ENTRY_SIZE !== 0) fail("store-corrupt", `hash-index bucket of ${v.length} bytes`);
+      for (let off = 0; off < v.length; off += ENTRY_SIZE) {
+        let j = 0;
+        while (j < PREFIX && v[off + j] === hash[j]) j++;
+        if (j < PREFIX) continue;
+        // the same first 8 bytes: the header at that height has this hash if the chain says so
+        const h = getU32(v, off + PREFIX);
+        if (h < state.lowest || h > state.tipHeight) fail("store-corrupt", `hash-index entry at height ${h}, outside ${state.lowest}..${state.tipHeight}`);
+        if (bytesEqual((await this.bestHash(h))!, hash)) return this.bestRecord(h, hash.slice());
+      }
+    }
+    if (state.forkCount > 0) for (const f of await this.forks()) if (bytesEqual(f.hash, hash)) return readRecord(f.value!, 0, f.height, f.hash, false);
+    return undefined;
+  }
+}
+
+function statusOf(state: State, tip: { readonly height: number; readonly hash: Uint8Array; readonly chainWork: bigint }): ClientStatus {
   return { tipHeight: tip.height, tipHash: toDisplayHex(tip.hash), chainWork: tip.chainWork.toString(), lowestHeight: state.lowest };
 }
 
-function infoOf(rec: Rec, onBestChain: boolean): StoredHeaderInfo {
-  return { height: rec.height, hash: toDisplayHex(rec.hash), header: toHex(rec.raw), chainWork: rec.chainWork.toString(), onBestChain };
+function infoOf(rec: Rec): StoredHeaderInfo {
+  return { height: rec.height, hash: toDisplayHex(rec.hash), header: toHex(rec.raw), chainWork: rec.chainWork.toString(), onBestChain: rec.best };
 }
 
 /** Adds `prefix` to a LightClientError's detail, keeping its reason. */
@@ -281,6 +573,246 @@ function withContext<T>(prefix: string, f: () => T): T {
     if (e instanceof LightClientError) throw new LightClientError(e.reason, `${prefix}${e.detail}`);
     throw e;
   }
+}
+
+/** Where the new headers of an update attach, and what verifying them reads. */
+interface Attachment {
+  /** headers[0..k) are already stored; headers[k] is the first new one. */
+  readonly k: number;
+  /** The parent of headers[k]. */
+  readonly P: Rec;
+  /** The best-chain header P's branch leaves from, and the fork headers fork+1..P (lowest first). */
+  readonly fork: Rec;
+  readonly branch: Rec[];
+  /** P's ancestors that the rules read (10 below P, P's period start) and P's walk end. */
+  readonly lookup: HeaderLookup;
+  /** The reason for an ancestor verification needs that is pruned: the tip must always be extendable. */
+  readonly missingReason: "missing-ancestor" | "fork-too-old";
+}
+
+/** Steps 1-3 of update; undefined when every header is already stored. */
+async function attach(
+  view: View,
+  params: NetworkParams,
+  config: LightClientConfig,
+  headers: readonly Uint8Array[],
+  hashes: Uint8Array,
+): Promise<Attachment | undefined> {
+  const { state, tip } = view;
+  const n = headers.length;
+  // 1. Skip the headers already stored (relaying is idempotent); the rest must hang off a stored header.
+  let k = 0;
+  let parent: Rec | undefined;
+  for (; k < n; k++) {
+    if (k > 0 && !bytesEqual(headers[k].subarray(4, 36), parent!.hash)) fail("unknown-parent", `header ${k} of ${n} does not link to header ${k - 1}`);
+    const known = await view.find(hashes.subarray(32 * k, 32 * k + 32));
+    if (known === undefined) break;
+    parent = known;
+  }
+  if (k === n) return undefined;
+  if (parent === undefined) {
+    const prevHash = headers[0].slice(4, 36);
+    parent = await view.find(prevHash);
+    if (parent === undefined)
+      fail("unknown-parent", `header 0 of ${n}: its parent ${toDisplayHex(prevHash)} is not stored (never relayed, or pruned below height ${state.lowest})`);
+  }
+  const P = parent;
+  const context = k === 0 ? "" : `(after ${k} already stored) `;
+
+  // 2. P's branch down to the best chain: branch = the fork headers fork+1..P, lowest first.
+  const branch: Rec[] = [];
+  let cursor = P;
+  while (!cursor.best) {
+    branch.push(cursor);
+    const up = await view.find(cursor.raw.subarray(4, 36));
+    if (up === undefined) fail("fork-too-old", `${context}the branch of ${toDisplayHex(P.hash)} does not reach the stored best chain`);
+    cursor = up;
+  }
+  branch.reverse();
+  const fork = cursor;
+  const forkDepth = tip.height - fork.height;
+  if (forkDepth > config.pruneWindow)
+    fail("fork-too-old", `${context}the branch forks at height ${fork.height}, ${forkDepth} blocks below the tip, deeper than pruneWindow ${config.pruneWindow}`);
+
+  // 3. Preload the ancestors the rules read (10 below P, P's period start) from P's branch.
+  const onBranch = async (h: number): Promise<HeaderRef | undefined> => (h > fork.height ? branch[h - fork.height - 1] : view.bestRef(h));
+  const ancestors = new Map<number, HeaderRef>([[P.height, P]]);
+  const periodStart = P.height - (P.height % params.retargetInterval);
+  const needed: number[] = [];
+  for (let h = Math.max(0, P.height - (MEDIAN_TIME_SPAN - 1)); h < P.height; h++) needed.push(h);
+  if (periodStart < P.height - (MEDIAN_TIME_SPAN - 1)) needed.push(periodStart);
+  const missingReason = bytesEqual(P.hash, tip.hash) ? "missing-ancestor" : "fork-too-old";
+  for (const h of needed) {
+    const ref = await onBranch(h);
+    if (ref === undefined)
+      fail(
+        missingReason,
+        `${context}verifying headers on ${toDisplayHex(P.hash)} (height ${P.height}) needs its ancestor at height ${h}, which is pruned (lowest stored height ${state.lowest})`,
+      );
+    ancestors.set(h, ref);
+  }
+  const lookup: HeaderLookup = {
+    ancestor: (h) => ancestors.get(h),
+    walkEnd: (h) => (h === P.height && P.walkEnd !== 0 ? P.walkEnd : undefined),
+  };
+  return { k, P, fork, branch, lookup, missingReason };
+}
+
+// ---------------------------------------------------------------------------------------------
+// The writes of an update
+
+/** What an update decided once its headers verified: the input of the functions computing its writes. */
+interface Plan {
+  readonly view: View;
+  readonly config: LightClientConfig;
+  /** The best-chain header the new headers' branch leaves from, and the stored fork headers fork+1..parent. */
+  readonly fork: Rec;
+  readonly branch: readonly Rec[];
+  readonly nh: NewHeaders;
+  readonly becomesBest: boolean;
+  readonly newTip: { readonly height: number; readonly hash: Uint8Array; readonly chainWork: bigint };
+  readonly newLowest: number;
+  /** fork.height + 1: with becomesBest, the first height of the new best branch. */
+  readonly from: number;
+  /** max(from, newLowest): the first best-chain height (re)written. */
+  readonly writeFrom: number;
+  readonly newBest: NewBest;
+  readonly sets: [Uint8Array, Uint8Array][];
+  readonly deletes: Uint8Array[];
+}
+
+/** Fork entries: the disconnected blocks and new side headers join them, those out of reach go. */
+async function planForks(plan: Plan): Promise<{ forkCount: number; disconnected: ForkEntry[] }> {
+  const { view, config, fork, branch, nh, becomesBest, newTip, newLowest, from, newBest, sets, deletes } = plan;
+  const { state, tip } = view;
+  const oldTip = tip.height;
+  const fresh = nh.raws;
+  const freshHashes = nh.hashes;
+  // the blocks a reorg disconnects become fork headers
+  const disconnected: ForkEntry[] = [];
+  if (becomesBest)
+    for (let h = from; h <= oldTip; h++) {
+      const at = (await view.locate(h))!;
+      const value = at.chunk.bytes.slice(at.off, at.off + RECORD_SIZE);
+      disconnected.push({ height: h, hash: (await view.bestHash(h))!, prev: value.subarray(4, 36), value });
+    }
+  const existing = state.forkCount > 0 ? await view.forks() : [];
+  if (existing.length !== state.forkCount) fail("store-corrupt", `${existing.length} fork entries, the state counts ${state.forkCount}`);
+  const existingSet = new Set(existing.map((e) => hashHex(e.hash)));
+  const nowBest = new Set(branch.map((r) => hashHex(r.hash)));
+  const candidates: ForkEntry[] = existing.filter((e) => !(becomesBest && nowBest.has(hashHex(e.hash))));
+  if (becomesBest) candidates.push(...disconnected);
+  else
+    for (let i = 0; i < fresh.length; i++)
+      candidates.push({ height: nh.firstHeight + i, hash: freshHashes.slice(32 * i, 32 * i + 32), prev: fresh[i].subarray(4, 36), value: undefined, index: i });
+  candidates.sort(compareForkEntries);
+  const oldBest = new Map<number, Uint8Array | undefined>();
+  for (const e of candidates) {
+    const h = e.height - 1;
+    if (!(becomesBest && h > fork.height) && !oldBest.has(h)) oldBest.set(h, await view.bestHash(h));
+  }
+  /** The best-chain hash at h after this update (old entries must have been read). */
+  const finalBest = (h: number): Uint8Array | undefined => {
+    if (becomesBest && h > fork.height) return h <= newTip.height ? newBest.hash(h) : undefined;
+    return oldBest.get(h);
+  };
+  // Fork points, lowest height first (a parent is always lower than its child); orphans go too.
+  const forkPointOf = new Map<string, number>();
+  const keep: ForkEntry[] = [];
+  const drop: ForkEntry[] = [];
+  for (const e of candidates) {
+    const parentHeight = e.height - 1;
+    const bestAtParent = finalBest(parentHeight);
+    const fp = bestAtParent !== undefined && bytesEqual(bestAtParent, e.prev) ? parentHeight : forkPointOf.get(hashHex(e.prev));
+    if (fp !== undefined && newTip.height - fp <= config.reorgLimit && e.height >= newLowest) {
+      forkPointOf.set(hashHex(e.hash), fp);
+      keep.push(e);
+    } else drop.push(e);
+  }
+  if (becomesBest) for (const r of branch) deletes.push(forkKey(r.height, r.hash));
+  for (const e of keep)
+    if (!existingSet.has(hashHex(e.hash))) {
+      let value = e.value;
+      if (value === undefined) writeNewRecords((value = new Uint8Array(RECORD_SIZE)), 0, nh, e.index!, e.index! + 1);
+      sets.push([forkKey(e.height, e.hash), value]);
+    }
+  for (const e of drop) if (existingSet.has(hashHex(e.hash))) deletes.push(forkKey(e.height, e.hash));
+  return { forkCount: keep.length, disconnected };
+}
+
+/** Best-chain chunks: rewritten from writeFrom to the new tip, removed above it, pruned below newLowest. */
+async function planChunks(plan: Plan): Promise<void> {
+  const { view, branch, nh, becomesBest, newTip, newLowest, from, writeFrom, sets, deletes } = plan;
+  const { state, tip } = view;
+  const oldTip = tip.height;
+  const nb = branch.length;
+  if (becomesBest) {
+    const last = chunkOf(newTip.height);
+    for (let c = chunkOf(writeFrom); c <= last; c++) {
+      const start = Math.max(c * CHUNK, newLowest);
+      const end = Math.min(c * CHUNK + CHUNK - 1, newTip.height);
+      const buf = new Uint8Array(4 + (end - start + 1) * RECORD_SIZE);
+      putU32(buf, 0, start);
+      let h = start;
+      if (h < from) {
+        // the records below the fork point stay as they are
+        const old = await view.chunk(c);
+        if (old === undefined || start < old.first || from > old.first + old.count) fail("store-corrupt", `best-chain chunk ${c} lacks heights ${start}..${from - 1}`);
+        buf.set(old.bytes.subarray(4 + (start - old.first) * RECORD_SIZE, 4 + (from - old.first) * RECORD_SIZE), 4);
+        h = from;
+      }
+      for (; h <= end && h - from < nb; h++) writeRecord(buf, 4 + (h - start) * RECORD_SIZE, branch[h - from]);
+      if (h <= end) writeNewRecords(buf, 4 + (h - start) * RECORD_SIZE, nh, h - from - nb, end + 1 - from - nb);
+      sets.push([chunkKey(c), buf]);
+    }
+    for (let c = last + 1; c <= chunkOf(oldTip); c++) deletes.push(chunkKey(c));
+  }
+  // pruning: the chunks wholly below newLowest go, the one holding it keeps the records from newLowest on
+  if (newLowest > state.lowest) {
+    const cl = chunkOf(newLowest);
+    for (let c = chunkOf(state.lowest); c < cl; c++) deletes.push(chunkKey(c));
+    if (!(becomesBest && chunkOf(writeFrom) === cl)) {
+      const old = await view.chunk(cl);
+      if (old === undefined || newLowest < old.first || newLowest >= old.first + old.count) fail("store-corrupt", `best-chain chunk ${cl} lacks height ${newLowest}`);
+      if (newLowest > old.first) {
+        const buf = new Uint8Array(4 + (old.first + old.count - newLowest) * RECORD_SIZE);
+        putU32(buf, 0, newLowest);
+        buf.set(old.bytes.subarray(4 + (newLowest - old.first) * RECORD_SIZE), 4);
+        sets.push([chunkKey(cl), buf]);
+      }
+    }
+  }
+}
+
+/**
+ * The hash index: entries newLowest..keepMax stay, entries of writeFrom..newTip are appended (heights
+ * above keepMax are the disconnected ones). Every bucket holding a removed or added entry is rewritten.
+ */
+async function planIndex(plan: Plan, disconnected: readonly ForkEntry[]): Promise<void> {
+  const { view, fork, becomesBest, newTip, newLowest, writeFrom, newBest, sets, deletes } = plan;
+  const { state, tip } = view;
+  if (!becomesBest && newLowest === state.lowest) return;
+  const keepMax = becomesBest ? fork.height : tip.height;
+  const addTo = becomesBest ? newTip.height : writeFrom - 1;
+  const added = new Uint32Array(BUCKETS);
+  const touched = new Uint8Array(BUCKETS);
+  countEntries(newBest, writeFrom, addTo, added, touched);
+  for (const d of disconnected) touched[d.hash[0] & (BUCKETS - 1)] = 1;
+  for (let h = state.lowest; h < newLowest && h <= keepMax && touched.includes(0); h++) touched[(await view.bestHash(h))![0] & (BUCKETS - 1)] = 1;
+  const bufs: (Uint8Array | undefined)[] = new Array(BUCKETS);
+  const pos = new Uint32Array(BUCKETS);
+  for (let b = 0; b < BUCKETS; b++) {
+    if (touched[b] === 0) continue;
+    const old = (await view.store.get(BUCKET_KEYS[b])) ?? new Uint8Array(0);
+    if (old.length % ENTRY_SIZE !== 0) fail("store-corrupt", `hash-index bucket of ${old.length} bytes`);
+    const { buf, used } = keptEntries(old, newLowest, keepMax, added[b]);
+    bufs[b] = buf;
+    pos[b] = used;
+    if (buf.length === 0) {
+      if (old.length > 0) deletes.push(BUCKET_KEYS[b]);
+    } else sets.push([BUCKET_KEYS[b], buf]);
+  }
+  appendEntries(newBest, writeFrom, addTo, bufs, pos);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -320,16 +852,17 @@ export function createBitcoinLightClient(networks: readonly NetworkParams[] = NE
   }
 
   /** The stored state and tip; `network`, when given, must be the stored one. */
-  async function load(store: KVStore, network?: string): Promise<{ state: State; tip: Rec; params: NetworkParams }> {
+  async function load(store: KVStore, network?: string): Promise<View> {
     const v = await store.get(KEY_STATE);
     if (v === undefined) fail("not-initialized", "the bitcoin light client has no state in this store");
     const state = decodeState(v);
     if (network !== undefined && network !== state.network) fail("bad-config", `the client was initialized for ${state.network}, not ${network}`);
-    const params = byName.get(state.network);
-    if (params === undefined) fail("store-corrupt", `stored network ${JSON.stringify(state.network)} is not one this client knows`);
-    const tip = await getRecord(store, state.tipHash);
+    if (!byName.has(state.network)) fail("store-corrupt", `stored network ${JSON.stringify(state.network)} is not one this client knows`);
+    const view = new View(store, state);
+    const tip = await view.bestRecord(state.tipHeight, state.tipHash);
     if (tip === undefined) fail("store-corrupt", `the tip ${toDisplayHex(state.tipHash)} has no header record`);
-    return { state, tip, params };
+    view.tip = tip;
+    return view;
   }
 
   /** Checks a checkpoint (see BitcoinCheckpoint) and returns its records, lowest first. */
@@ -379,9 +912,9 @@ export function createBitcoinLightClient(networks: readonly NetworkParams[] = NE
     if (works[0] < firstWork + BigInt(start)) bad(`chain_work ${chainWork} is less than the work of the headers it covers`);
     const walkEnds: number[] = [];
     const records: Rec[] = raws.map((raw, i) => {
-      const partial = { hash: hashes[i], height: start + i, chainWork: works[i], header: headers[i] };
+      const partial = { height: start + i, header: headers[i] };
       walkEnds.push(stopsMinDifficultyWalk(partial, params) ? headers[i].bits : i > 0 ? walkEnds[i - 1] : 0);
-      return { ...partial, raw, walkEnd: walkEnds[i] };
+      return recOf(raw, start + i, hashes[i], works[i], walkEnds[i], true);
     });
     // the consensus rules, for each header whose ancestors the run holds
     const lookup: HeaderLookup = {
@@ -390,7 +923,7 @@ export function createBitcoinLightClient(networks: readonly NetworkParams[] = NE
     };
     for (let i = 1; i < records.length; i++) {
       try {
-        verifyHeaderExtends(records[i - 1], raws[i], { params, lookup, maxFutureTime: MAX_HEIGHT });
+        verifyRawHeaderChain(records[i - 1], [raws[i]], { params, lookup, maxFutureTime: MAX_HEIGHT }, hashes[i], false);
       } catch (e) {
         if (!(e instanceof LightClientError)) throw e;
         if (e.reason === "missing-ancestor") continue; // an ancestor before the run: taken on trust
@@ -406,20 +939,17 @@ export function createBitcoinLightClient(networks: readonly NetworkParams[] = NE
     const records = parseCheckpoint(checkpoint, params);
     const tip = records[records.length - 1];
     const lowest = Math.max(records[0].height, tip.height - config.pruneWindow);
-    const kept = records.filter((r) => r.height >= lowest);
-    const values = encodeRecords(kept);
-    for (let i = 0; i < kept.length; i++) {
-      store.set(headerKey(kept[i].hash), values[i]);
-      store.set(bestKey(kept[i].height), kept[i].hash);
-    }
-    const state: State = { lowest, forkCount: 0, tipHash: tip.hash, network: params.name };
+    const entries = bestChainEntries(records.filter((r) => r.height >= lowest));
+    const state: State = { lowest, tipHeight: tip.height, forkCount: 0, tipHash: tip.hash, network: params.name };
+    for (const [k, v] of entries) store.set(k, v);
     store.set(KEY_STATE, encodeState(state));
     return statusOf(state, tip);
   }
 
   async function update(store: KVStore, config: LightClientConfig, headers: readonly Uint8Array[], ctx: UpdateContext): Promise<UpdateResult> {
     const params = configParams(config);
-    const { state, tip } = await load(store, config.network);
+    const view = await load(store, config.network);
+    const { state, tip } = view;
     if (!Array.isArray(headers)) fail("bad-field", "headers must be an array of raw headers");
     const n = headers.length;
     if (n > MAX_HEADERS_PER_UPDATE) fail("batch-too-large", `${n} headers; at most ${MAX_HEADERS_PER_UPDATE} per update`);
@@ -430,90 +960,36 @@ export function createBitcoinLightClient(networks: readonly NetworkParams[] = NE
       if (!(h instanceof Uint8Array) || h.length !== HEADER_SIZE) fail("bad-length", `header ${i} of ${n}: a header is ${HEADER_SIZE} bytes, got ${h?.length}`);
     }
     const unchanged: UpdateResult = { status: statusOf(state, tip), added: 0, reorgDepth: 0 };
+    // Every header is hashed here, once: the lookups below and verification use these hashes.
+    const hashes = hashAll(headers);
 
-    // 1. Skip the headers already stored (relaying is idempotent); the rest must hang off a stored header.
-    let k = 0;
-    let parent: Rec | undefined;
-    for (; k < n; k++) {
-      if (k > 0 && !bytesEqual(headers[k].subarray(4, 36), parent!.hash)) fail("unknown-parent", `header ${k} of ${n} does not link to header ${k - 1}`);
-      const known = await getRecord(store, sha256d(headers[k]));
-      if (known === undefined) break;
-      parent = known;
-    }
-    if (k === n) return unchanged;
-    if (parent === undefined) {
-      const prevHash = headers[0].slice(4, 36);
-      parent = await getRecord(store, prevHash);
-      if (parent === undefined)
-        fail("unknown-parent", `header 0 of ${n}: its parent ${toDisplayHex(prevHash)} is not stored (never relayed, or pruned below height ${state.lowest})`);
-    }
-    const P = parent;
+    // 1.-3. Where the new headers attach, and the ancestors verification reads.
+    const at = await attach(view, params, config, headers, hashes);
+    if (at === undefined) return unchanged;
+    const { k, P, fork, branch, lookup, missingReason } = at;
     const fresh = k === 0 ? headers : headers.slice(k);
+    const freshHashes = hashes.subarray(32 * k);
+    const m = fresh.length;
     const context = k === 0 ? "" : `(after ${k} already stored) `;
-
-    // 2. P's branch down to the best chain: branch = the fork headers fork+1..P, lowest first.
-    const branch: Rec[] = [];
-    let cursor = P;
-    for (;;) {
-      const best = await bestHashAt(store, cursor.height);
-      if (best !== undefined && bytesEqual(best, cursor.hash)) break;
-      branch.push(cursor);
-      const up = await getRecord(store, cursor.header.prevBlock);
-      if (up === undefined) fail("fork-too-old", `${context}the branch of ${toDisplayHex(P.hash)} does not reach the stored best chain`);
-      cursor = up;
-    }
-    branch.reverse();
-    const fork = cursor;
     const forkDepth = tip.height - fork.height;
-    if (forkDepth > config.pruneWindow)
-      fail("fork-too-old", `${context}the branch forks at height ${fork.height}, ${forkDepth} blocks below the tip, deeper than pruneWindow ${config.pruneWindow}`);
 
-    // 3. Preload the ancestors the rules read (10 below P, P's period start) from P's branch.
-    const onBranch = async (h: number): Promise<Rec | undefined> => {
-      if (h > fork.height) return branch[h - fork.height - 1];
-      const hash = await bestHashAt(store, h);
-      return hash === undefined ? undefined : getRecord(store, hash);
-    };
-    const ancestors = new Map<number, Rec>([[P.height, P]]);
-    const periodStart = P.height - (P.height % params.retargetInterval);
-    const needed: number[] = [];
-    for (let h = Math.max(0, P.height - (MEDIAN_TIME_SPAN - 1)); h < P.height; h++) needed.push(h);
-    if (periodStart < P.height - (MEDIAN_TIME_SPAN - 1)) needed.push(periodStart);
-    const missingReason = P === tip || bytesEqual(P.hash, tip.hash) ? "missing-ancestor" : "fork-too-old";
-    for (const h of needed) {
-      const rec = await onBranch(h);
-      if (rec === undefined)
-        fail(
-          missingReason,
-          `${context}verifying headers on ${toDisplayHex(P.hash)} (height ${P.height}) needs its ancestor at height ${h}, which is pruned (lowest stored height ${state.lowest})`,
-        );
-      ancestors.set(h, rec);
-    }
-    const lookup: HeaderLookup = {
-      ancestor: (h) => ancestors.get(h),
-      walkEnd: (h) => (h === P.height && P.walkEnd !== 0 ? P.walkEnd : undefined),
-    };
-
-    // 4. Verify every new header before anything is written.
-    const verified = withContext(context, () => {
+    // 4. Verify every new header before anything is written (with the hashes computed above).
+    withContext(context, () => {
       try {
-        return verifyHeaderChain(P, fresh, { params, lookup, maxFutureTime: ctx.blockTime + MAX_FUTURE_BLOCK_TIME });
+        verifyRawHeaderChain(P, fresh, { params, lookup, maxFutureTime: ctx.blockTime + MAX_FUTURE_BLOCK_TIME }, freshHashes);
       } catch (e) {
         // an ancestor beyond what was preloaded: only a walk from a checkpoint header with unknown walk end
         if (e instanceof LightClientError && e.reason === "missing-ancestor" && missingReason === "fork-too-old") throw new LightClientError("fork-too-old", e.detail);
         throw e;
       }
     });
-    const added: Rec[] = [];
-    let walkEnd = P.walkEnd;
-    for (let i = 0; i < verified.length; i++) {
-      const r = verified[i];
-      walkEnd = stopsMinDifficultyWalk(r, params) ? r.header.bits : walkEnd;
-      added.push({ hash: r.hash, height: r.height, chainWork: r.chainWork, header: r.header, raw: fresh[i], walkEnd });
-    }
-    const last = added[added.length - 1];
+    // Chain work (as limbs) and walk ends of the new headers.
+    const cw = workAndWalkEnds(fresh, P.height + 1, P.chainWork, P.walkEnd, params);
+    if (cw === undefined) fail("bad-field", `${context}the chain work of the new headers does not fit 256 bits`);
+    const nh: NewHeaders = { raws: fresh, firstHeight: P.height + 1, hashes: freshHashes, works: cw.works, walkEnds: cw.walkEnds };
+    const lastWork = bigintOfLimbs(nh.works, 8 * (m - 1));
     // Most cumulative work wins; on a tie the current tip stays (first seen, as Core).
-    const becomesBest = last.chainWork > tip.chainWork;
+    const becomesBest = lastWork > tip.chainWork;
     if (!becomesBest && forkDepth > config.reorgLimit)
       fail(
         "fork-too-old",
@@ -521,92 +997,50 @@ export function createBitcoinLightClient(networks: readonly NetworkParams[] = NE
           `forks are kept only within reorgLimit ${config.reorgLimit}`,
       );
 
-    // 5. The resulting state, computed (with reads only) before the first write.
-    const newTip = becomesBest ? last : tip;
+    // 5. The resulting state and every write, computed (with reads only) before the first write.
+    const newTip = becomesBest ? { height: P.height + m, hash: freshHashes.slice(32 * (m - 1), 32 * m), chainWork: lastWork } : tip;
     const reorgDepth = becomesBest ? tip.height - fork.height : 0;
     const newLowest = Math.max(state.lowest, newTip.height - config.pruneWindow);
-    const newBranch: Rec[] = becomesBest ? branch.concat(added) : []; // heights fork+1..last, the new best chain above the fork point
-    const oldBest = new Map<number, Uint8Array | undefined>();
-    const readOldBest = async (h: number): Promise<Uint8Array | undefined> => {
-      if (!oldBest.has(h)) oldBest.set(h, await bestHashAt(store, h));
-      return oldBest.get(h);
+    // When the best chain moves, heights from..newTip are branch[] then the new headers.
+    const from = fork.height + 1;
+    const plan: Plan = {
+      view,
+      config,
+      fork,
+      branch,
+      nh,
+      becomesBest,
+      newTip,
+      newLowest,
+      from,
+      writeFrom: Math.max(from, newLowest),
+      newBest: new NewBest(from, branch, nh),
+      sets: [],
+      deletes: [],
     };
-    /** The best-chain hash at h after this update (old entries must have been read). */
-    const finalBest = (h: number): Uint8Array | undefined => {
-      if (becomesBest && h > fork.height) return newBranch[h - fork.height - 1]?.hash;
-      return oldBest.get(h);
-    };
-    // the blocks a reorg disconnects become fork headers
-    const disconnected: ForkEntry[] = [];
-    if (becomesBest)
-      for (let h = fork.height + 1; h <= tip.height; h++) {
-        const hash = await readOldBest(h);
-        if (hash === undefined) fail("store-corrupt", `no best-chain entry at height ${h}`);
-        disconnected.push({ height: h, hash, prev: h === fork.height + 1 ? fork.hash : disconnected[disconnected.length - 1].hash });
-      }
-    const existing = state.forkCount > 0 ? await scanForks(store) : [];
-    if (existing.length !== state.forkCount) fail("store-corrupt", `${existing.length} fork entries, the state counts ${state.forkCount}`);
-    const existingSet = new Set(existing.map((e) => hashHex(e.hash)));
-    const nowBest = new Set(branch.map((r) => hashHex(r.hash)));
-    const candidates: ForkEntry[] = existing.filter((e) => !(becomesBest && nowBest.has(hashHex(e.hash))));
-    if (becomesBest) candidates.push(...disconnected);
-    else for (const r of added) candidates.push({ height: r.height, hash: r.hash, prev: r.header.prevBlock });
-    candidates.sort(compareForkEntries);
-    for (const e of candidates) if (!(becomesBest && e.height - 1 > fork.height)) await readOldBest(e.height - 1);
-    // the best-chain hashes pruning removes (read together: one await for the whole range)
-    const pruneTo = becomesBest ? Math.min(newLowest, fork.height + 1) : newLowest;
-    const pruneHeights: number[] = [];
-    for (let h = state.lowest; h < pruneTo; h++) if (!oldBest.has(h)) pruneHeights.push(h);
-    const pruneHashes = await Promise.all(pruneHeights.map((h) => bestHashAt(store, h)));
-    for (let i = 0; i < pruneHeights.length; i++) oldBest.set(pruneHeights[i], pruneHashes[i]);
-    // Fork points, lowest height first (a parent is always lower than its child); orphans go too.
-    const forkPointOf = new Map<string, number>();
-    const keep: ForkEntry[] = [];
-    const drop: ForkEntry[] = [];
-    for (const e of candidates) {
-      const parentHeight = e.height - 1;
-      const bestAtParent = finalBest(parentHeight);
-      const fp = bestAtParent !== undefined && bytesEqual(bestAtParent, e.prev) ? parentHeight : forkPointOf.get(hashHex(e.prev));
-      if (fp !== undefined && newTip.height - fp <= config.reorgLimit && e.height >= newLowest) {
-        forkPointOf.set(hashHex(e.hash), fp);
-        keep.push(e);
-      } else drop.push(e);
-    }
-
-    const values = encodeRecords(added);
+    const { forkCount, disconnected } = await planForks(plan);
+    await planChunks(plan);
+    await planIndex(plan, disconnected);
+    const { sets, deletes } = plan;
+    const newState: State = { lowest: newLowest, tipHeight: newTip.height, forkCount, tipHash: newTip.hash, network: state.network };
+    sets.push([KEY_STATE, encodeState(newState)]);
 
     // 6. Write (synchronously, nothing can be refused from here on).
-    for (let i = 0; i < added.length; i++) store.set(headerKey(added[i].hash), values[i]);
-    if (becomesBest) {
-      for (const r of newBranch) store.set(bestKey(r.height), r.hash);
-      for (let h = newTip.height + 1; h <= tip.height; h++) store.delete(bestKey(h));
-      for (const r of branch) store.delete(forkKey(r.height, r.hash));
-    }
-    for (const e of keep) if (!existingSet.has(hashHex(e.hash))) store.set(forkKey(e.height, e.hash), e.prev);
-    for (const e of drop) {
-      if (existingSet.has(hashHex(e.hash))) store.delete(forkKey(e.height, e.hash));
-      store.delete(headerKey(e.hash));
-    }
-    for (let h = state.lowest; h < newLowest; h++) {
-      const hash = finalBest(h);
-      store.delete(bestKey(h));
-      if (hash !== undefined) store.delete(headerKey(hash));
-    }
-    const newState: State = { lowest: newLowest, forkCount: keep.length, tipHash: newTip.hash, network: state.network };
-    store.set(KEY_STATE, encodeState(newState));
-    return { status: statusOf(newState, newTip), added: added.length, reorgDepth };
+    for (const key of deletes) store.delete(key);
+    for (const [key, value] of sets) store.set(key, value);
+    return { status: statusOf(newState, newTip), added: m, reorgDepth };
   }
 
   async function proveTransaction(store: KVStore, config: LightClientConfig, claim: InclusionProof): Promise<ProvenTransaction> {
     configParams(config);
-    const { tip } = await load(store, config.network);
+    const view = await load(store, config.network);
+    const { tip } = view;
     if (claim === null || typeof claim !== "object" || !(claim.tx instanceof Uint8Array) || !(claim.proof instanceof Uint8Array))
       fail("bad-field", "an inclusion proof is { tx: Uint8Array, blockHash: string, proof: Uint8Array }");
     const hash = parseDisplayHash(claim.blockHash, "blockHash");
-    const rec = await getRecord(store, hash);
+    const rec = await view.find(hash);
     if (rec === undefined) fail("unknown-block", `block ${claim.blockHash} is not stored (never relayed, or pruned)`);
-    const best = await bestHashAt(store, rec.height);
-    if (best === undefined || !bytesEqual(best, hash)) fail("not-best-chain", `block ${claim.blockHash} at height ${rec.height} is not on the best chain`);
+    if (!rec.best) fail("not-best-chain", `block ${claim.blockHash} at height ${rec.height} is not on the best chain`);
     if (rec.height < tip.height - config.pruneWindow)
       fail("block-pruned", `block ${claim.blockHash} at height ${rec.height} is below the prune window (tip ${tip.height}, pruneWindow ${config.pruneWindow})`);
     if (claim.proof.length < HEADER_SIZE || !bytesEqual(claim.proof.subarray(0, HEADER_SIZE), rec.raw))
@@ -624,37 +1058,31 @@ export function createBitcoinLightClient(networks: readonly NetworkParams[] = NE
   }
 
   async function status(store: KVStore): Promise<ClientStatus> {
-    const { state, tip } = await load(store);
-    return statusOf(state, tip);
+    const view = await load(store);
+    return statusOf(view.state, view.tip);
   }
 
   async function header(store: KVStore, at: { height: number } | { hash: string }): Promise<StoredHeaderInfo | undefined> {
-    await load(store);
+    const view = await load(store);
     if (at === null || typeof at !== "object") fail("bad-field", "header() takes { height } or { hash }");
     if ("height" in at) {
       if (!Number.isSafeInteger(at.height) || at.height < 0) fail("bad-field", `height must be a non-negative integer, got ${at.height}`);
-      const hash = await bestHashAt(store, at.height);
-      if (hash === undefined) return undefined;
-      const rec = await getRecord(store, hash);
-      if (rec === undefined) fail("store-corrupt", `best-chain entry at height ${at.height} has no header record`);
-      return infoOf(rec, true);
+      const rec = await view.bestRecord(at.height);
+      return rec === undefined ? undefined : infoOf(rec);
     }
-    const hash = parseDisplayHash(at.hash, "hash");
-    const rec = await getRecord(store, hash);
-    if (rec === undefined) return undefined;
-    const best = await bestHashAt(store, rec.height);
-    return infoOf(rec, best !== undefined && bytesEqual(best, hash));
+    const rec = await view.find(parseDisplayHash(at.hash, "hash"));
+    return rec === undefined ? undefined : infoOf(rec);
   }
 
   /** A checkpoint at the tip holding every stored best-chain header (fork headers are not exported). */
   async function exportState(store: KVStore): Promise<BitcoinCheckpoint> {
-    const { state, tip } = await load(store);
+    const view = await load(store);
+    const { state, tip } = view;
     const headers: string[] = [];
     for (let h = state.lowest; h <= tip.height; h++) {
-      const hash = await bestHashAt(store, h);
-      const rec = hash === undefined ? undefined : await getRecord(store, hash);
-      if (rec === undefined) fail("store-corrupt", `no best-chain header at height ${h}`);
-      headers.push(toHex(rec.raw));
+      const at = await view.locate(h);
+      if (at === undefined) fail("store-corrupt", `no best-chain header at height ${h}`);
+      headers.push(toHex(at.chunk.bytes.subarray(at.off, at.off + HEADER_SIZE)));
     }
     return { network: state.network, height: tip.height, chain_work: tip.chainWork.toString(), headers };
   }

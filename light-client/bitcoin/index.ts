@@ -1,7 +1,7 @@
 /** Bitcoin SPV verification: pure and deterministic (no clock, no randomness, no floats, no I/O). */
 export { type LightClientReason, LightClientError } from "./errors";
 export { bytesEqual, fromDisplayHex, fromHex, toDisplayHex, toHex } from "./bytes";
-export { hashPair, sha256d } from "./hash";
+export { hashPair, sha256d, sha256dInto } from "./hash";
 export { type BlockHeader, HEADER_SIZE, blockHash, blockHashHex, decodeHeader, encodeHeader } from "./header";
 export { type Compact, blockWork, checkProofOfWork, decodeCompact, encodeCompact, hashToBigInt, proofOfWorkFailure } from "./pow";
 export {
@@ -21,6 +21,7 @@ export {
   type AncestorLookup,
   type HeaderRef,
   calculateNextWorkRequired,
+  requireAncestor,
   medianTimePast,
   medianTimePastOf,
   minDifficultyWalkEnd,
@@ -28,6 +29,7 @@ export {
   stopsMinDifficultyWalk,
 } from "./retarget";
 export {
+  type ChainAnchor,
   type HeaderInput,
   type HeaderLookup,
   type StoredHeader,
@@ -36,6 +38,7 @@ export {
   trustedRecord,
   verifyHeaderChain,
   verifyHeaderExtends,
+  verifyRawHeaderChain,
 } from "./chain";
 export {
   type MatchedTx,

@@ -32,7 +32,8 @@ export interface AncestorLookup {
   walkEnd?(height: number): number | undefined;
 }
 
-function need(lookup: AncestorLookup, height: number, why: string): HeaderRef {
+/** `lookup.ancestor(height)`, or a missing-ancestor failure naming `why` it was needed. */
+export function requireAncestor(lookup: AncestorLookup, height: number, why: string): HeaderRef {
   const h = lookup.ancestor(height);
   if (h === undefined) fail("missing-ancestor", `the header store has no ancestor at height ${height} (needed for ${why})`);
   if (h.height !== height) fail("missing-ancestor", `the header store answered height ${h.height} when asked for ${height}`);
@@ -56,7 +57,7 @@ export function medianTimePast(times: readonly number[]): number {
 /** GetMedianTimePast() of `prev`: over prev and its (up to) 10 predecessors, fewer near genesis. */
 export function medianTimePastOf(prev: HeaderRef, lookup: AncestorLookup): number {
   const times = [prev.header.time];
-  for (let h = prev.height - 1; h >= 0 && times.length < MEDIAN_TIME_SPAN; h--) times.push(need(lookup, h, "median time past").header.time);
+  for (let h = prev.height - 1; h >= 0 && times.length < MEDIAN_TIME_SPAN; h--) times.push(requireAncestor(lookup, h, "median time past").header.time);
   return medianTimePast(times);
 }
 
@@ -94,7 +95,7 @@ export function stopsMinDifficultyWalk(h: HeaderRef, params: NetworkParams): boo
  */
 export function minDifficultyWalkEnd(from: HeaderRef, params: NetworkParams, lookup: AncestorLookup): number {
   let p = from;
-  while (!stopsMinDifficultyWalk(p, params)) p = need(lookup, p.height - 1, "the testnet minimum-difficulty walk");
+  while (!stopsMinDifficultyWalk(p, params)) p = requireAncestor(lookup, p.height - 1, "the testnet minimum-difficulty walk");
   return p.header.bits;
 }
 
@@ -108,6 +109,6 @@ export function nextWorkRequired(prev: HeaderRef, nextTime: number, params: Netw
     // Otherwise it carries the bits of the last block that did not use that exception.
     return lookup.walkEnd?.(prev.height) ?? minDifficultyWalkEnd(prev, params, lookup);
   }
-  const first = need(lookup, prev.height - (interval - 1), "the retarget (first block of the period)");
+  const first = requireAncestor(lookup, prev.height - (interval - 1), "the retarget (first block of the period)");
   return calculateNextWorkRequired(prev.header, first.header, params);
 }
