@@ -229,7 +229,7 @@ function benchVerify(release: BuiltRelease, results: BenchResult[]): void {
     best = Math.max(best, rate(n, elapsed));
   }
   results.push({
-    name: "verifyReleaseSignature (BIP143 digests, @noble/curves)",
+    name: "verifyReleaseSignature (BIP143 digests, libsecp256k1)",
     value: best,
     unit: "signatures/s",
     note: `one core; ${vectors.length} signatures (${release.inputs.length} inputs x 3 members), best of 3 rounds of 0.7 s (${rounds.map((r) => r.toLocaleString("en-US")).join(", ")})`,

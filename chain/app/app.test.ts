@@ -141,12 +141,20 @@ describe("PegzoneApp in-process (ABCI handlers called directly)", () => {
     expect((await process([good])).status).toBe(ResponseProcessProposal_ProposalStatus.ACCEPT);
     expect((await process([good, Buffer.from([0xff, 0xff])])).status).toBe(ResponseProcessProposal_ProposalStatus.REJECT);
 
-    const bad = send(bob, alice.address, 1n, { sign: (b) => signSecp256k1(alice.privateKey, b) });
+    const staleSequence = send({ ...bob, sequence: 5n }, alice.address, 1n);
     const second = send({ ...alice, sequence: 1n }, bob.address, 2n);
     const prepare = (txs: Uint8Array[], maxTxBytes: bigint) =>
       app.prepareProposal({ maxTxBytes, txs, localLastCommit: undefined as never, misbehavior: [], height: 1n, time: { seconds: 0n, nanos: 0 }, nextValidatorsHash: new Uint8Array(), proposerAddress: new Uint8Array() });
-    expect((await prepare([good, bad, second], 1_000_000n)).txs).toEqual([good, second]);
-    expect((await prepare([good, bad, second], BigInt(good.length + 10))).txs).toEqual([good]);
+    expect((await prepare([good, staleSequence, second], 1_000_000n)).txs).toEqual([good, second]);
+    expect((await prepare([good, staleSequence, second], BigInt(good.length + 10))).txs).toEqual([good]);
+
+    // PrepareProposal takes signatures as CheckTx verified them (its txs come from this node's
+    // mempool); a bad one forced into a block still fails there, on every node, and pays nothing.
+    const badSignature = send(bob, alice.address, 1n, { sign: (b) => signSecp256k1(alice.privateKey, b) });
+    expect((await prepare([badSignature], 1_000_000n)).txs).toEqual([badSignature]);
+    const [res] = (await block(app, 1, [badSignature])).txResults;
+    expect([res.codespace, res.code]).toEqual(["sdk", 4]);
+    expect(await balance(app, bob.address)).toBe(1_000_000n);
     await app.close();
   });
 

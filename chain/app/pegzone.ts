@@ -7,6 +7,7 @@ import { bitcoinKind } from "../../modules/peg/bitcoin/kind";
 import { PegModule } from "../../modules/peg/module";
 import { parseDecCoins } from "../../modules/auth/fees";
 import type { MsgRegistry } from "../tx/registry";
+import { cachedVerifier, verifySignature } from "../crypto/secp256k1";
 import { PegzoneApp, type BlockPhase } from "./app";
 
 export const FEE_DENOM = "upeg";
@@ -36,8 +37,10 @@ export function openPegzoneApp(config: PegzoneAppConfig): Promise<PegzoneApp> {
   const bank = new BankModule(auth.keeper, (address) => blocked.has(Buffer.from(address).toString("hex")));
   const peg = new PegModule(bank.keeper, { bitcoin: bitcoinKind }, moduleAddress(PEG_REDEMPTION));
   const minGasPrices = parseDecCoins(config.minimumGasPrices);
+  // Big enough for a full mempool (CometBFT's default holds 5,000 txs) and the blocks in flight.
+  const verifier = cachedVerifier(verifySignature, 20_000);
   const ante = (registry: MsgRegistry) =>
-    newAnteHandler({ accounts: auth.keeper, bank: bank.keeper, feeCollector: moduleAddress(FEE_COLLECTOR), minGasPrices, registry });
+    newAnteHandler({ accounts: auth.keeper, bank: bank.keeper, feeCollector: moduleAddress(FEE_COLLECTOR), minGasPrices, registry, verifier });
   return PegzoneApp.open({
     dbDir: config.dbDir,
     chainId: config.chainId,

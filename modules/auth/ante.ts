@@ -7,6 +7,7 @@ import type { MsgRegistry } from "../../chain/tx/registry";
 import { verifyTxSignatures } from "../../chain/tx/verify";
 import { formatCoins, type Coin } from "../bank/coins";
 import { coversAny, requiredFees, type DecCoin } from "./fees";
+import type { Secp256k1Verifier } from "../../chain/crypto/secp256k1";
 import type { Account, AccountKeeper } from "./keeper";
 
 /** What the ante chain needs from bank: moving the fee to the fee collector. */
@@ -21,6 +22,8 @@ export interface AnteDeps {
   /** This node's mempool minimum (app.toml minimum-gas-prices); only CheckTx applies it. */
   minGasPrices: DecCoin[];
   registry: MsgRegistry;
+  /** How signatures are checked (default: libsecp256k1; the app passes a cached one). */
+  verifier?: Secp256k1Verifier;
 }
 
 /**
@@ -80,12 +83,14 @@ export function newAnteHandler(deps: AnteDeps): AnteHandler {
     for (let i = 0; i < tx.signatures.length; i++) ctx.gasMeter.consume(params.sigVerifyCostSecp256k1, "ante verify: secp256k1");
 
     // Simulations carry empty signatures, and RECHECK already verified them: the SDK skips both.
-    const skipSignatures = ctx.mode === "simulate" || ctx.mode === "recheck";
+    // A proposal is built from this node's mempool, whose txs CheckTx verified; FinalizeBlock
+    // verifies every signature again on every node, so skipping them here never admits a bad one.
+    const skipSignatures = ctx.mode === "simulate" || ctx.mode === "recheck" || ctx.mode === "prepare";
     const keys = verifyTxSignatures(
       tx,
       ctx.header.chainId,
       accounts.map((a) => ({ address: a.address, accountNumber: a.accountNumber, sequence: a.sequence, pubkey: a.pubkey ?? null })),
-      { registry: deps.registry, verifySignatures: !skipSignatures },
+      { registry: deps.registry, verifySignatures: !skipSignatures, verifier: deps.verifier },
     );
 
     accounts.forEach((account, i) => {
