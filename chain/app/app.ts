@@ -1,3 +1,4 @@
+import "./writer-alloc";
 import { SimulateRequest, SimulateResponse } from "cosmjs-types/cosmos/tx/v1beta1/service";
 import * as abci from "cosmjs-types/tendermint/abci/types";
 import { Timestamp } from "cosmjs-types/google/protobuf/timestamp";
@@ -5,7 +6,6 @@ import type { AbciApplication } from "../abci/application";
 import type { Logger } from "../log";
 import { branch, CommitMultiStore } from "../store";
 import type { CacheMultiStore, MultiStore } from "../store/types";
-import { decodeTx } from "../tx/decode";
 import { SdkError, sdkErrors } from "../tx/errors";
 import type { MsgRegistry } from "../tx/registry";
 import type { BlockHeader, Context, ExecMode } from "./context";
@@ -186,7 +186,7 @@ export class PegzoneApp implements AbciApplication {
   async processProposal(req: abci.RequestProcessProposal): Promise<abci.ResponseProcessProposal> {
     for (const tx of req.txs) {
       try {
-        decodeTx(tx, this.msgs.registry);
+        this.runner.decode(tx);
       } catch {
         return { status: abci.ResponseProcessProposal_ProposalStatus.REJECT };
       }

@@ -4,7 +4,7 @@ import type { Any } from "cosmjs-types/google/protobuf/any";
 import type { Logger } from "../log";
 import { branch } from "../store";
 import type { MultiStore } from "../store/types";
-import { decodeTx, type DecodedTx } from "../tx/decode";
+import { decodeTx, txHash, type DecodedTx } from "../tx/decode";
 import { errPanic, SdkError, sdkErrors } from "../tx/errors";
 import type { BlockHeader, Context, ExecMode } from "./context";
 import { EventManager } from "./events";
@@ -33,18 +33,37 @@ export interface TxResult {
  * and simulations, the messages on a second branch that is written only if all of them succeed.
  */
 export class TxRunner {
+  /**
+   * Txs decoded lately, by hash: a tx is met in CheckTx, every recheck, PrepareProposal,
+   * ProcessProposal and FinalizeBlock, and decoding it is the same pure function each time.
+   * Decoded txs are never modified; only successful decodes are kept; the oldest go first.
+   */
+  private readonly decoded = new Map<string, DecodedTx>();
+
   constructor(
     private readonly router: MsgRouter,
     private readonly ante: AnteHandler,
     private readonly logger: Logger,
+    private readonly decodeCacheSize = 20_000,
   ) {}
+
+  /** decodeTx, remembered by tx hash. Throws ErrTxDecode like decodeTx. */
+  decode(txBytes: Uint8Array): DecodedTx {
+    const hash = txHash(txBytes);
+    const known = this.decoded.get(hash);
+    if (known !== undefined) return known;
+    const tx = decodeTx(txBytes, this.router.registry);
+    this.decoded.set(hash, tx);
+    if (this.decoded.size > this.decodeCacheSize) this.decoded.delete(this.decoded.keys().next().value!);
+    return tx;
+  }
 
   async run(mode: ExecMode, header: BlockHeader, state: MultiStore, txBytes: Uint8Array): Promise<TxResult> {
     let gasWanted = 0n;
     let meter: GasMeter = new InfiniteGasMeter();
     const anteEvents = new EventManager();
     try {
-      const tx = decodeTx(txBytes, this.router.registry);
+      const tx = this.decode(txBytes);
       gasWanted = tx.fee.gasLimit;
       if (tx.messages.length === 0) throw sdkErrors.ErrInvalidRequest.wrap("must contain at least one message");
       const msgs = tx.messages.map((m) => ({ typeUrl: m.typeUrl, msg: m.msg, handler: this.router.handler(m.typeUrl) }));

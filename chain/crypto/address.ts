@@ -26,13 +26,28 @@ export function addressFromPubkey(pubkey33: Uint8Array): Uint8Array {
   return ripemd160(sha256(pubkey33));
 }
 
+/**
+ * The same few thousand addresses are encoded and decoded for every tx (signers, events, messages);
+ * bech32's checksum is costly enough to remember the latest results. Pure functions' memos.
+ */
+const MEMO_SIZE = 50_000;
+const encoded = new Map<string, string>();
+const decoded = new Map<string, Uint8Array>();
+
+function remember<V>(memo: Map<string, V>, key: string, value: V): V {
+  memo.set(key, value);
+  if (memo.size > MEMO_SIZE) memo.delete(memo.keys().next().value!);
+  return value;
+}
+
 /** Encodes bytes as bech32 with the given prefix. Rejects lengths Cosmos would not accept. */
 export function toBech32(prefix: string, bytes: Uint8Array): string {
   checkLength(bytes.length);
   if (prefix.length === 0 || prefix !== prefix.toLowerCase()) {
     throw sdkErrors.ErrInvalidAddress.wrap(`invalid bech32 prefix ${JSON.stringify(prefix)}: must be non-empty lowercase`);
   }
-  return bech32.encode(prefix, bech32.toWords(bytes), BECH32_MAX_LENGTH);
+  const key = `${prefix}:${Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("hex")}`;
+  return encoded.get(key) ?? remember(encoded, key, bech32.encode(prefix, bech32.toWords(bytes), BECH32_MAX_LENGTH));
 }
 
 /**
@@ -43,6 +58,14 @@ export function fromBech32(addr: string, expectedPrefix: string = ADDRESS_PREFIX
   if (typeof addr !== "string" || addr.trim().length === 0) {
     throw sdkErrors.ErrInvalidAddress.wrap("empty address string is not allowed");
   }
+  const key = `${expectedPrefix}:${addr}`;
+  const known = decoded.get(key);
+  // a copy: callers own the bytes they get
+  if (known !== undefined) return Uint8Array.from(known);
+  return Uint8Array.from(remember(decoded, key, decodeBech32(addr, expectedPrefix)));
+}
+
+function decodeBech32(addr: string, expectedPrefix: string): Uint8Array {
   let prefix: string;
   let words: number[];
   try {
