@@ -47,12 +47,16 @@ export class TxRunner {
     private readonly decodeCacheSize = 20_000,
   ) {}
 
-  /** decodeTx, remembered by tx hash. Throws ErrTxDecode like decodeTx. */
+  /**
+   * decodeTx, remembered by tx hash. Throws ErrTxDecode like decodeTx. Every decoded tx is frozen,
+   * remembered or not, so that code changing one fails alike on a node that met the tx in its
+   * mempool and on one that decodes it first in FinalizeBlock.
+   */
   decode(txBytes: Uint8Array): DecodedTx {
     const hash = txHash(txBytes);
     const known = this.decoded.get(hash);
     if (known !== undefined) return known;
-    const tx = decodeTx(txBytes, this.router.registry);
+    const tx = deepFreeze(decodeTx(txBytes, this.router.registry));
     this.decoded.set(hash, tx);
     if (this.decoded.size > this.decodeCacheSize) this.decoded.delete(this.decoded.keys().next().value!);
     return tx;
@@ -111,6 +115,14 @@ export class TxRunner {
   private context(mode: ExecMode, header: BlockHeader, state: MultiStore, gasMeter: GasMeter, events: EventManager): Context {
     return { mode, header, store: gasMetered(state, gasMeter), gasMeter, events, logger: this.logger };
   }
+}
+
+/** Freezes an object graph (typed arrays cannot be frozen and are left as they are). */
+function deepFreeze<T>(value: T): T {
+  if (typeof value !== "object" || value === null || ArrayBuffer.isView(value) || Object.isFrozen(value)) return value;
+  Object.freeze(value);
+  for (const child of Object.values(value)) deepFreeze(child);
+  return value;
 }
 
 /** "/cosmos.bank.v1beta1.MsgSend" → "bank": the package segment before the version. */
