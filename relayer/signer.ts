@@ -93,7 +93,8 @@ export class Signer {
     const refuse = (why: string): never => {
       throw new Error(`refusing to sign release ${release.id}: ${why}`);
     };
-    const { withdrawals } = await pegQuery(rpc, "Withdrawals", v1.QueryWithdrawalsRequest, { mainchain: chain.id!, owner: "" }, v1.QueryWithdrawalsResponse);
+    const ids = release.withdrawalIds.map(Number);
+    const { withdrawals } = ids.length === 0 ? { withdrawals: [] } : await pegQuery(rpc, "Withdrawals", v1.QueryWithdrawalsRequest, { mainchain: chain.id!, ids }, v1.QueryWithdrawalsResponse);
     const byId = new Map(withdrawals.map((w) => [Number(w.id), w]));
     const payments: ReleasePayment[] = release.withdrawalIds.map((id) => {
       const w = byId.get(Number(id)) ?? refuse(`withdrawal ${id} is unknown`);

@@ -98,6 +98,9 @@ describe("peg-out", () => {
     expect(reserve.utxos[0]).toMatchObject({ txid: release.txid, vout: signed.changeVout, value: "300000" });
     const [w] = (await h.query("Withdrawals", v1.QueryWithdrawalsRequest, { mainchain: MAINCHAIN, owner: h.accounts[0].address }, v1.QueryWithdrawalsResponse)).withdrawals;
     expect(w).toMatchObject({ status: WithdrawalStatus.WITHDRAWAL_STATUS_COMPLETED, paid: (300_000n - BigInt(signed.fee)).toString() });
+    const byId = await h.query("Withdrawals", v1.QueryWithdrawalsRequest, { mainchain: MAINCHAIN, ids: [1] }, v1.QueryWithdrawalsResponse);
+    expect(byId.withdrawals.map((x) => Number(x.id))).toEqual([1]);
+    await expect(h.query("Withdrawals", v1.QueryWithdrawalsRequest, { mainchain: MAINCHAIN, ids: [7] }, v1.QueryWithdrawalsResponse)).rejects.toThrow(/no withdrawal 7/);
     expect((await releases(h))[0].status).toBe(ReleaseStatus.RELEASE_STATUS_CONFIRMED);
     expect(txidOf(signed.signedTx)).toEqual(tx.txid);
   });

@@ -116,7 +116,17 @@ export function registerPegQueries(registrar: ServiceRegistrar, keeper: PegKeepe
     path("Withdrawals"),
     handler(v1.QueryWithdrawalsRequest, v1.QueryWithdrawalsResponse, async (ctx, req) => {
       const chain = await keeper.mustGetMainChain(ctx, req.mainchain);
-      const withdrawals = req.owner === "" ? await keeper.allWithdrawals(ctx, chain.id) : await keeper.withdrawalsOf(ctx, chain.id, parseAddress(req.owner, "owner"));
+      let withdrawals;
+      if (req.ids.length > 0) {
+        if (req.ids.length > 1000) throw sdkErrors.ErrInvalidRequest.wrap("at most 1,000 ids per query");
+        withdrawals = [];
+        for (const id of req.ids) {
+          const w = await keeper.getWithdrawal(ctx, chain.id, Number(id));
+          if (w === undefined) throw sdkErrors.ErrNotFound.wrap(`${chain.id}: no withdrawal ${id}`);
+          withdrawals.push(w);
+        }
+      } else if (req.owner !== "") withdrawals = await keeper.withdrawalsOf(ctx, chain.id, parseAddress(req.owner, "owner"));
+      else withdrawals = await keeper.allWithdrawals(ctx, chain.id);
       return v1.QueryWithdrawalsResponse.create({ withdrawals });
     }),
   );
