@@ -96,6 +96,18 @@ export class Relayer {
     return pegQuery(this.o.pegzone, method, reqType, request, resType);
   }
 
+  /** Every address relayers are asked to watch, page by page. */
+  private async registeredAddresses(mainchain: string): Promise<{ addresses: pegzone.peg.v1.IRegisteredAddress[] }> {
+    const addresses: pegzone.peg.v1.IRegisteredAddress[] = [];
+    let key: Uint8Array = new Uint8Array();
+    do {
+      const res = await this.query("RegisteredAddresses", v1.QueryRegisteredAddressesRequest, { mainchain, page: { key, limit: 1000 } }, v1.QueryRegisteredAddressesResponse);
+      addresses.push(...res.addresses);
+      key = res.page?.nextKey ?? new Uint8Array();
+    } while (key.length > 0);
+    return { addresses };
+  }
+
   /** pegzone's best-chain hash at `height`, or undefined if it has none there (pruned or above its tip). */
   private async pegzoneHashAt(height: number): Promise<string | undefined> {
     try {
@@ -148,7 +160,7 @@ export class Relayer {
     const id = this.o.mainchain;
     const [{ mainchains }, { addresses }, client] = await Promise.all([
       this.query("MainChains", v1.QueryMainChainsRequest, {}, v1.QueryMainChainsResponse),
-      this.query("RegisteredAddresses", v1.QueryRegisteredAddressesRequest, { mainchain: id }, v1.QueryRegisteredAddressesResponse),
+      this.registeredAddresses(id),
       this.query("ClientState", v1.QueryClientStateRequest, { mainchain: id }, v1.QueryClientStateResponse),
     ]);
     const chain = mainchains.find((m) => m.id === id);

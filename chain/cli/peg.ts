@@ -42,6 +42,20 @@ interface MainchainFlag {
   mainchain: string;
 }
 
+interface PageFlags {
+  pageKey?: string;
+  limit: string;
+}
+
+/** List queries answer a page at a time; the answer's page.next_key goes into --page-key for the next one. */
+function withPage(cmd: Command): Command {
+  return cmd.option("--page-key <base64>", "where the page starts (a previous answer's page.next_key)").option("--limit <n>", "entries per page (at most 1,000)", "100");
+}
+
+function pageOf(o: PageFlags): { key: Uint8Array; limit: number } {
+  return { key: Buffer.from(o.pageKey ?? "", "base64"), limit: Number.parseInt(o.limit, 10) };
+}
+
 export function registerPegQueryCommands(query: Command): void {
   const peg = query.command("peg").description("the peg module: main chains, light clients, deposits, reserves");
   const withMainchain = (cmd: Command) => addQueryOptions(cmd).option("--mainchain <id>", "main chain id", "btc-regtest");
@@ -68,8 +82,8 @@ export function registerPegQueryCommands(query: Command): void {
     },
   );
 
-  withMainchain(peg.command("registered-addresses").description("deposit addresses relayers are asked to watch")).action(async (o: QueryFlags & MainchainFlag) => {
-    show(v1.QueryRegisteredAddressesResponse, await pegQuery(rpcOf(o), "RegisteredAddresses", v1.QueryRegisteredAddressesRequest, { mainchain: o.mainchain }, v1.QueryRegisteredAddressesResponse, Number(o.height)), o);
+  withPage(withMainchain(peg.command("registered-addresses").description("deposit addresses relayers are asked to watch"))).action(async (o: QueryFlags & MainchainFlag & PageFlags) => {
+    show(v1.QueryRegisteredAddressesResponse, await pegQuery(rpcOf(o), "RegisteredAddresses", v1.QueryRegisteredAddressesRequest, { mainchain: o.mainchain, page: pageOf(o) }, v1.QueryRegisteredAddressesResponse, Number(o.height)), o);
   });
 
   withMainchain(peg.command("deposit <txid:vout>").description("whether a main-chain outpoint has been claimed")).action(async (outpoint: string, o: QueryFlags & MainchainFlag) => {
@@ -78,8 +92,8 @@ export function registerPegQueryCommands(query: Command): void {
     show(v1.QueryDepositResponse, await pegQuery(rpcOf(o), "Deposit", v1.QueryDepositRequest, { mainchain: o.mainchain, txid: m[1], vout: Number(m[2]) }, v1.QueryDepositResponse, Number(o.height)), o);
   });
 
-  withMainchain(peg.command("withdrawals <owner>").description("an account's withdrawals and their status")).action(async (owner: string, o: QueryFlags & MainchainFlag) => {
-    show(v1.QueryWithdrawalsResponse, await pegQuery(rpcOf(o), "Withdrawals", v1.QueryWithdrawalsRequest, { mainchain: o.mainchain, owner }, v1.QueryWithdrawalsResponse, Number(o.height)), o);
+  withPage(withMainchain(peg.command("withdrawals <owner>").description("an account's withdrawals and their status"))).action(async (owner: string, o: QueryFlags & MainchainFlag & PageFlags) => {
+    show(v1.QueryWithdrawalsResponse, await pegQuery(rpcOf(o), "Withdrawals", v1.QueryWithdrawalsRequest, { mainchain: o.mainchain, owner, page: pageOf(o) }, v1.QueryWithdrawalsResponse, Number(o.height)), o);
   });
 
   withMainchain(peg.command("release <id>").description("a release: status, signatures collected, the raw transaction when complete")).action(async (id: string, o: QueryFlags & MainchainFlag) => {

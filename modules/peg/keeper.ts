@@ -80,6 +80,24 @@ export interface PegBankKeeper {
   setDenomMetadata(ctx: Context, metadata: Metadata): void;
 }
 
+/** A list query's page: where to start (relative to the list's prefix) and how many at most. */
+export interface Page {
+  key: Uint8Array;
+  limit: number;
+}
+
+export interface Paged<T> {
+  items: T[];
+  /** Empty after the last page. */
+  nextKey: Uint8Array;
+}
+
+/** A request's page with the defaults applied: 100 entries, at most 1,000. */
+export function pageFrom(page: { key?: Uint8Array | null; limit?: number | null } | null | undefined): Page {
+  const limit = page?.limit ?? 0;
+  return { key: page?.key ?? new Uint8Array(), limit: limit === 0 ? 100 : Math.min(limit, 1000) };
+}
+
 export function peggedDenom(mainchainId: string): string {
   return `peg/${mainchainId}`;
 }
@@ -236,6 +254,11 @@ export class PegKeeper {
     this.store(ctx).set(idKey(REGISTERED, entry.mainchain, recipient), v1.RegisteredAddress.encode(entry).finish());
   }
 
+  async registeredAddressesPage(ctx: Context, id: string, page: Page): Promise<Paged<RegisteredAddress>> {
+    const { entries, nextKey } = await this.pageOf(ctx, idKey(REGISTERED, id), page);
+    return { items: entries.map(([, v]) => v1.RegisteredAddress.decode(v)), nextKey };
+  }
+
   async registeredAddresses(ctx: Context, id: string): Promise<RegisteredAddress[]> {
     return this.collect(ctx, idKey(REGISTERED, id), (v) => v1.RegisteredAddress.decode(v));
   }
@@ -285,20 +308,25 @@ export class PegKeeper {
     return out;
   }
 
-  /** All withdrawals of a main chain, by id. */
+  /** All withdrawals of a main chain, by id (genesis export). */
   allWithdrawals(ctx: Context, mainchain: string): Promise<Withdrawal[]> {
     return this.collect(ctx, idKey(WITHDRAWAL, mainchain), (v) => v1.Withdrawal.decode(v));
   }
 
-  async withdrawalsOf(ctx: Context, mainchain: string, owner: Uint8Array): Promise<Withdrawal[]> {
-    const prefix = idKey(WITHDRAWAL_BY_OWNER, mainchain, owner);
-    const out: Withdrawal[] = [];
-    for await (const [key] of this.store(ctx).iterate({ start: prefix, end: prefixEnd(prefix) })) {
+  async withdrawalsPage(ctx: Context, mainchain: string, page: Page): Promise<Paged<Withdrawal>> {
+    const { entries, nextKey } = await this.pageOf(ctx, idKey(WITHDRAWAL, mainchain), page);
+    return { items: entries.map(([, v]) => v1.Withdrawal.decode(v)), nextKey };
+  }
+
+  /** An owner's withdrawals, by id, a page at a time. */
+  async withdrawalsOf(ctx: Context, mainchain: string, owner: Uint8Array, page: Page): Promise<Paged<Withdrawal>> {
+    const { entries, nextKey } = await this.pageOf(ctx, idKey(WITHDRAWAL_BY_OWNER, mainchain, owner), page);
+    const items: Withdrawal[] = [];
+    for (const [key] of entries) {
       const id = Number(new DataView(key.buffer, key.byteOffset + key.length - 8, 8).getBigUint64(0));
-      const w = await this.getWithdrawal(ctx, mainchain, id);
-      if (w) out.push(w);
+      items.push((await this.getWithdrawal(ctx, mainchain, id))!);
     }
-    return out;
+    return { items, nextKey };
   }
 
   nextReleaseId(ctx: Context, mainchain: string): Promise<number> {
@@ -339,8 +367,14 @@ export class PegKeeper {
     return raw ? this.getRelease(ctx, mainchain, Number(new DataView(raw.buffer, raw.byteOffset, 8).getBigUint64(0))) : undefined;
   }
 
+  /** All releases of a main chain, by id (genesis export). */
   allReleases(ctx: Context, mainchain: string): Promise<Release[]> {
     return this.collect(ctx, idKey(RELEASE, mainchain), (v) => v1.Release.decode(v));
+  }
+
+  async releasesPage(ctx: Context, mainchain: string, page: Page): Promise<Paged<Release>> {
+    const { entries, nextKey } = await this.pageOf(ctx, idKey(RELEASE, mainchain), page);
+    return { items: entries.map(([, v]) => v1.Release.decode(v)), nextKey };
   }
 
   /** Tokens burned for releases that are not confirmed yet: still owed, still in the reserve. */
@@ -402,5 +436,16 @@ export class PegKeeper {
     const out: T[] = [];
     for await (const [, value] of this.store(ctx).iterate({ start: prefix, end: prefixEnd(prefix) })) out.push(decode(value));
     return out;
+  }
+
+  /** One page of the entries under `prefix`, in key order; `nextKey` is relative to the prefix. */
+  private async pageOf(ctx: Context, prefix: Uint8Array, page: Page): Promise<{ entries: Array<[Uint8Array, Uint8Array]>; nextKey: Uint8Array }> {
+    const start = new Uint8Array(prefix.length + page.key.length);
+    start.set(prefix);
+    start.set(page.key, prefix.length);
+    const entries: Array<[Uint8Array, Uint8Array]> = [];
+    for await (const entry of this.store(ctx).iterate({ start, end: prefixEnd(prefix), limit: page.limit + 1 })) entries.push(entry);
+    const nextKey = entries.length > page.limit ? entries.pop()![0].subarray(prefix.length) : new Uint8Array();
+    return { entries, nextKey };
   }
 }

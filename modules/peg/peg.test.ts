@@ -229,6 +229,23 @@ describe("header relay", () => {
   });
 });
 
+describe("list queries", () => {
+  it("page registered addresses: a limit, a next key, and an empty next key after the last page", async () => {
+    const h = await newHarness();
+    const register = (a: TestAccount) => h.tx(a, pegTypeUrls.registerDepositAddress, v1.MsgRegisterDepositAddress, { sender: a.address, mainchain: MAINCHAIN, recipient: "" });
+    expect((await h.block(h.accounts.map(register))).every((r) => r.code === 0)).toBe(true);
+    const page = (key: Uint8Array) => h.query("RegisteredAddresses", v1.QueryRegisteredAddressesRequest, { mainchain: MAINCHAIN, page: { key, limit: 3 } }, v1.QueryRegisteredAddressesResponse);
+    const first = await page(new Uint8Array());
+    expect(first.addresses).toHaveLength(3);
+    expect(first.page!.nextKey!.length).toBeGreaterThan(0);
+    const second = await page(first.page!.nextKey!);
+    expect(second.addresses).toHaveLength(1);
+    expect(second.page!.nextKey!.length).toBe(0);
+    const seen = [...first.addresses, ...second.addresses].map((a) => a.recipient).sort();
+    expect(seen).toEqual(h.accounts.map((a) => a.address).sort());
+  });
+});
+
 describe("genesis and invariants", () => {
   it.each([
     { name: "reorg_limit not below confirmations", overrides: { reorg_limit: CONFIRMATIONS }, expErr: /reorg_limit/ },

@@ -2,7 +2,7 @@ import type { QueryHandler, ServiceRegistrar } from "../../chain/app/module";
 import { sdkErrors } from "../../chain/tx/errors";
 import { pegzone } from "../../proto";
 import { parseAddress } from "../bank/msgs";
-import { peggedDenom, type PegKeeper } from "./keeper";
+import { pageFrom, peggedDenom, type PegKeeper } from "./keeper";
 import { approvalWeight, depositFederations } from "./rotation";
 
 const v1 = pegzone.peg.v1;
@@ -77,14 +77,15 @@ export function registerPegQueries(registrar: ServiceRegistrar, keeper: PegKeepe
       // A claim sent now lands in the next block: the grace window is judged at that height.
       const federations = await depositFederations(ctx, keeper, chain, Number(ctx.header.height) + 1);
       const addresses: pegzone.peg.v1.RegisteredAddress[] = [];
-      for (const entry of await keeper.registeredAddresses(ctx, chain.id)) {
+      const { items, nextKey } = await keeper.registeredAddressesPage(ctx, chain.id, pageFrom(req.page));
+      for (const entry of items) {
         const recipient = parseAddress(entry.recipient, "registered recipient");
         for (const f of federations) {
           const d = Number(f.id) === Number(entry.federationId) ? entry : kind.depositAddress(chain.network, f, recipient);
           addresses.push(v1.RegisteredAddress.create({ mainchain: chain.id, recipient: entry.recipient, address: d.address, script: d.script, federationId: f.id }));
         }
       }
-      return v1.QueryRegisteredAddressesResponse.create({ addresses });
+      return v1.QueryRegisteredAddressesResponse.create({ addresses, page: { nextKey } });
     }),
   );
 
@@ -116,18 +117,20 @@ export function registerPegQueries(registrar: ServiceRegistrar, keeper: PegKeepe
     path("Withdrawals"),
     handler(v1.QueryWithdrawalsRequest, v1.QueryWithdrawalsResponse, async (ctx, req) => {
       const chain = await keeper.mustGetMainChain(ctx, req.mainchain);
-      let withdrawals;
       if (req.ids.length > 0) {
         if (req.ids.length > 1000) throw sdkErrors.ErrInvalidRequest.wrap("at most 1,000 ids per query");
-        withdrawals = [];
+        const withdrawals = [];
         for (const id of req.ids) {
           const w = await keeper.getWithdrawal(ctx, chain.id, Number(id));
           if (w === undefined) throw sdkErrors.ErrNotFound.wrap(`${chain.id}: no withdrawal ${id}`);
           withdrawals.push(w);
         }
-      } else if (req.owner !== "") withdrawals = await keeper.withdrawalsOf(ctx, chain.id, parseAddress(req.owner, "owner"));
-      else withdrawals = await keeper.allWithdrawals(ctx, chain.id);
-      return v1.QueryWithdrawalsResponse.create({ withdrawals });
+        return v1.QueryWithdrawalsResponse.create({ withdrawals });
+      }
+      const page = pageFrom(req.page);
+      const { items, nextKey } =
+        req.owner !== "" ? await keeper.withdrawalsOf(ctx, chain.id, parseAddress(req.owner, "owner"), page) : await keeper.withdrawalsPage(ctx, chain.id, page);
+      return v1.QueryWithdrawalsResponse.create({ withdrawals: items, page: { nextKey } });
     }),
   );
 
@@ -152,8 +155,9 @@ export function registerPegQueries(registrar: ServiceRegistrar, keeper: PegKeepe
       const { RELEASE_STATUS_SIGNING, RELEASE_STATUS_SIGNED } = v1.ReleaseStatus;
       // signers and relayers ask for live ones: served from the index, whatever the history's length
       const live = req.status === RELEASE_STATUS_SIGNING || req.status === RELEASE_STATUS_SIGNED;
-      const releases = live ? await keeper.liveReleases(ctx, chain.id) : await keeper.allReleases(ctx, chain.id);
-      return v1.QueryReleasesResponse.create({ releases: req.status === 0 ? releases : releases.filter((r) => r.status === req.status) });
+      if (live) return v1.QueryReleasesResponse.create({ releases: (await keeper.liveReleases(ctx, chain.id)).filter((r) => r.status === req.status) });
+      const { items, nextKey } = await keeper.releasesPage(ctx, chain.id, pageFrom(req.page));
+      return v1.QueryReleasesResponse.create({ releases: req.status === 0 ? items : items.filter((r) => r.status === req.status), page: { nextKey } });
     }),
   );
 
