@@ -17,8 +17,8 @@
  *   npx tsc -p . && node dist/bench/headers.js
  */
 import { hash as nodeHash } from "node:crypto";
-import { CacheKVStore } from "../chain/store/cachekv";
-import type { KVStore } from "../chain/store/types";
+import type { CacheKVStore } from "../chain/store/cachekv";
+import { memoryStore } from "../chain/store/testing";
 import { toDisplayHex } from "../light-client/bitcoin/bytes";
 import { genesisRecord, type StoredHeader, verifyHeaderChain } from "../light-client/bitcoin/chain";
 import { bitcoinLightClient, genesisCheckpoint, MAX_HEADERS_PER_UPDATE } from "../light-client/bitcoin/client";
@@ -32,23 +32,12 @@ import { encodeTx, parseTx } from "../light-client/bitcoin/tx";
 import type { LightClientConfig } from "../light-client/types";
 import { type BenchResult, printResults } from "./result";
 
-const EMPTY: KVStore = {
-  get: async () => undefined,
-  has: async () => false,
-  set: () => {
-    throw new Error("read-only");
-  },
-  delete: () => {
-    throw new Error("read-only");
-  },
-  iterate: async function* () {},
-};
 
 const CONFIG: LightClientConfig = { network: "regtest", reorgLimit: 6, pruneWindow: 4032 };
 const client = bitcoinLightClient;
 
 async function storeAll(raws: readonly Uint8Array[], blockTime: number): Promise<{ store: CacheKVStore; ms: number }> {
-  const store = new CacheKVStore(EMPTY);
+  const store = memoryStore();
   await client.initialize(store, CONFIG, genesisCheckpoint("regtest"));
   const t0 = performance.now();
   for (let i = 0; i < raws.length; i += MAX_HEADERS_PER_UPDATE) await client.update(store, CONFIG, raws.slice(i, i + MAX_HEADERS_PER_UPDATE), { blockTime });
@@ -121,7 +110,7 @@ export async function benchHeaders(): Promise<BenchResult[]> {
   // verify + store: a warm-up run over the first batches, then 3 timed runs, each on a fresh store (best kept,
   // as for the hash rate: the machine is shared and the runs are noisy)
   await storeAll(raws.slice(0, 3 * MAX_HEADERS_PER_UPDATE), lastTime);
-  let store = new CacheKVStore(EMPTY);
+  let store = memoryStore();
   let ms = Infinity;
   const runs: number[] = [];
   for (let round = 0; round < 3; round++) {

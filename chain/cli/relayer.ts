@@ -33,6 +33,14 @@ function addBtcRpcOptions(cmd: Command): Command {
     .option("--btc-rpc-password <password>", "RPC password (default: from the URL or PEGZONE_BTC_RPC_PASSWORD)");
 }
 
+/** Aborted by Ctrl-C or SIGTERM: a daemon finishes its round and stops. */
+function abortOnSignal(): AbortSignal {
+  const stop = new AbortController();
+  process.on("SIGINT", () => stop.abort());
+  process.on("SIGTERM", () => stop.abort());
+  return stop.signal;
+}
+
 export function bitcoinRpc(o: BtcRpcFlags): BitcoinRpcClient {
   const url = new URL(o.btcRpc);
   const user = o.btcRpcUser ?? decodeURIComponent(url.username);
@@ -76,10 +84,7 @@ export function registerRelayerCommand(program: Command): void {
         printOutput(await relayer.step(), asFormat(o.output));
         return;
       }
-      const stop = new AbortController();
-      process.on("SIGINT", () => stop.abort());
-      process.on("SIGTERM", () => stop.abort());
-      await relayer.run(o.pollInterval, stop.signal);
+      await relayer.run(o.pollInterval, abortOnSignal());
       logger.info("relayer stopped");
     });
 }
@@ -132,10 +137,7 @@ export function registerSignerCommand(program: Command): void {
         printOutput({ signed: await signer.step() }, "json");
         return;
       }
-      const stop = new AbortController();
-      process.on("SIGINT", () => stop.abort());
-      process.on("SIGTERM", () => stop.abort());
-      await signer.run(o.pollInterval, stop.signal);
+      await signer.run(o.pollInterval, abortOnSignal());
       logger.info("signer stopped");
     });
 }

@@ -1,10 +1,13 @@
 /**
  * Test support shared by the store's tests and its crash-test child process: proof verification
- * exactly as a light client does it (chained ICS23 ops) and a deterministic workload.
+ * exactly as a light client does it (chained ICS23 ops), a deterministic workload, and an in-memory
+ * KVStore for the tests and benchmarks of code that runs over one.
  */
 import { calculateExistenceRoot, iavlSpec, ics23, tendermintSpec, verifyMembership, verifyNonMembership } from "@confio/ics23";
 import { ClassicLevel } from "classic-level";
 import { readU64, Reader } from "./bytes";
+import { CacheKVStore } from "./cachekv";
+import type { KVStore } from "./types";
 import type { CommitMultiStore, ProofOp } from "./commit-multistore";
 import { decodeNode } from "./node";
 
@@ -121,3 +124,20 @@ export async function inspectDatabase(dir: string): Promise<DbFacts> {
   }
 }
 
+/** An empty read-only parent, so that `memoryStore()` is a KVStore held entirely in memory. */
+const EMPTY_STORE: KVStore = {
+  get: async () => undefined,
+  has: async () => false,
+  set: () => {
+    throw new Error("read-only");
+  },
+  delete: () => {
+    throw new Error("read-only");
+  },
+  iterate: async function* () {},
+};
+
+/** A KVStore in memory (a write buffer over an empty parent: sorted iteration, deletes hidden), for tests and benchmarks. */
+export function memoryStore(): CacheKVStore {
+  return new CacheKVStore(EMPTY_STORE);
+}

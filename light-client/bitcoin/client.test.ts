@@ -1,5 +1,6 @@
 import fc from "fast-check";
 import { CacheKVStore } from "../../chain/store/cachekv";
+import { memoryStore } from "../../chain/store/testing";
 import type { KVStore } from "../../chain/store/types";
 import type { LightClientConfig, UpdateResult } from "../types";
 import { parseBlock } from "./block";
@@ -28,19 +29,7 @@ import { encodeTx, parseTx, type Transaction } from "./tx";
 // ---------------------------------------------------------------------------------------------
 // helpers
 
-/** An in-memory KVStore: a write buffer over an empty parent (sorted iteration, tombstones hidden). */
-const EMPTY: KVStore = {
-  get: async () => undefined,
-  has: async () => false,
-  set: () => {
-    throw new Error("read-only");
-  },
-  delete: () => {
-    throw new Error("read-only");
-  },
-  iterate: async function* () {},
-};
-const memStore = () => new CacheKVStore(EMPTY);
+const memStore = memoryStore;
 
 async function snapshot(store: KVStore): Promise<string[]> {
   const out: string[] = [];

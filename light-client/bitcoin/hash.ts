@@ -12,6 +12,7 @@
  * one slab without a single allocation.
  */
 import { hash as nodeHash } from "node:crypto";
+import { concatBytes } from "./bytes";
 
 /** Inputs up to this many bytes are hashed in JavaScript (3 compressions for the first SHA-256 at most). */
 const SMALL_INPUT = 183;
@@ -160,13 +161,5 @@ export function hashPair(left: Uint8Array, right: Uint8Array): Uint8Array {
 
 /** sha256d of the concatenation of `parts`. */
 export function sha256dParts(...parts: Uint8Array[]): Uint8Array {
-  let n = 0;
-  for (const p of parts) n += p.length;
-  const all = new Uint8Array(n);
-  let o = 0;
-  for (const p of parts) {
-    all.set(p, o);
-    o += p.length;
-  }
-  return sha256d(all);
+  return sha256d(concatBytes(...parts));
 }

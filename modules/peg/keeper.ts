@@ -26,6 +26,7 @@
  * `id` = len(u8) | utf8; txid = its 32 bytes in display order.
  */
 import type { Context } from "../../chain/app/context";
+import { concatBytes } from "../../chain/store/bytes";
 import { PrefixStore, prefixEnd } from "../../chain/store/prefix";
 import type { KVStore } from "../../chain/store/types";
 import type { Coin } from "../bank/coins";
@@ -104,14 +105,7 @@ export function peggedDenom(mainchainId: string): string {
 
 function idKey(kind: number, id: string, ...rest: Uint8Array[]): Uint8Array {
   const name = utf8.encode(id);
-  const parts = [Uint8Array.of(kind, name.length), name, ...rest];
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
+  return concatBytes(Uint8Array.of(kind, name.length), name, ...rest);
 }
 
 function u64(n: number): Uint8Array {
@@ -440,9 +434,7 @@ export class PegKeeper {
 
   /** One page of the entries under `prefix`, in key order; `nextKey` is relative to the prefix. */
   private async pageOf(ctx: Context, prefix: Uint8Array, page: Page): Promise<{ entries: Array<[Uint8Array, Uint8Array]>; nextKey: Uint8Array }> {
-    const start = new Uint8Array(prefix.length + page.key.length);
-    start.set(prefix);
-    start.set(page.key, prefix.length);
+    const start = concatBytes(prefix, page.key);
     const entries: Array<[Uint8Array, Uint8Array]> = [];
     for await (const entry of this.store(ctx).iterate({ start, end: prefixEnd(prefix), limit: page.limit + 1 })) entries.push(entry);
     const nextKey = entries.length > page.limit ? entries.pop()![0].subarray(prefix.length) : new Uint8Array();
