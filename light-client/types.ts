@@ -10,7 +10,7 @@ import type { KVStore } from "../chain/store/types";
 export interface LightClientConfig {
   /** Network name understood by the client type, e.g. "regtest" or "mainnet" for bitcoin. */
   readonly network: string;
-  /** Best-chain blocks a reorg may disconnect before the peg freezes. */
+  /** How deep a best-chain block must be buried to be final (see `UpdateResult.finalityViolation`). */
   readonly reorgLimit: number;
   /** Headers kept below the tip; older ones are pruned (must cover what verification needs). */
   readonly pruneWindow: number;
@@ -37,6 +37,15 @@ export interface UpdateResult {
   readonly added: number;
   /** How many blocks of the previous best chain the update disconnected (0 when it only extended). */
   readonly reorgDepth: number;
+  /**
+   * Set when the update's new best chain does not hold the final block F, with a reason naming F. Every
+   * kind keeps F in its store: a best-chain block buried `reorgLimit` deep (at tip − reorgLimit once the
+   * chain is that long), which only ever moves up along the best chain; after a violation F moves to the
+   * new best chain's block at tip − reorgLimit. F survives pruning and genesis export/import. Shallow
+   * updates therefore add up: any sequence of them that orphans a block once buried `reorgLimit` deep
+   * reports a violation, and so does a single update disconnecting more than `reorgLimit` blocks.
+   */
+  readonly finalityViolation?: string;
 }
 
 export interface StoredHeaderInfo {
@@ -90,13 +99,13 @@ export interface LightClient {
   readonly type: string;
   /** Checks a genesis checkpoint (client-specific JSON) and writes the initial state. */
   initialize(store: KVStore, config: LightClientConfig, checkpoint: unknown): Promise<ClientStatus>;
-  /** Verifies every header before writing any, then stores them and moves the best chain to the most work. */
+  /** Verifies every header before writing any, then stores them, moves the best chain to the most work and moves F. */
   update(store: KVStore, config: LightClientConfig, headers: readonly Uint8Array[], ctx: UpdateContext): Promise<UpdateResult>;
   /** Proves a transaction is in a block on the best chain; refuses blocks off the best chain or pruned. */
   proveTransaction(store: KVStore, config: LightClientConfig, proof: InclusionProof): Promise<ProvenTransaction>;
   status(store: KVStore): Promise<ClientStatus>;
   /** A stored header by best-chain height or by hash (display hex); undefined if unknown or pruned. */
   header(store: KVStore, at: { height: number } | { hash: string }): Promise<StoredHeaderInfo | undefined>;
-  /** The client's state as JSON for genesis export (re-importable with initialize). */
+  /** The client's state as JSON for genesis export (re-importable with initialize, F included). */
   exportState(store: KVStore): Promise<unknown>;
 }

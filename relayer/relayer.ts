@@ -26,7 +26,7 @@ import { encodeTx } from "../light-client/bitcoin/tx";
 import { pegTypeUrls, MAX_HEADERS_PER_MSG } from "../modules/peg/msgs";
 import { pegzone } from "../proto";
 import { type BitcoinRpcClient, BitcoinRpcError, RPC_ERROR } from "./bitcoin-rpc";
-import { buildTxOutProof, fetchTxOutProof } from "./tx-proof";
+import { buildInclusionProof, fetchInclusionProof } from "./tx-proof";
 
 const v1 = pegzone.peg.v1;
 /** Claims per pegzone transaction. */
@@ -195,7 +195,7 @@ export class Relayer {
               tx: encodeTx(tx),
               vout,
               blockHash: hash,
-              merkleProof: buildTxOutProof(raw, txid),
+              merkleProof: buildInclusionProof(raw, txid),
               recipient,
             }),
           );
@@ -258,7 +258,7 @@ export class Relayer {
       const known = await this.query("Header", v1.QueryHeaderRequest, { mainchain: id, hash: info.blockhash }, v1.QueryHeaderResponse).catch(() => undefined);
       const client = await this.query("ClientState", v1.QueryClientStateRequest, { mainchain: id }, v1.QueryClientStateResponse);
       if (!known?.onBestChain || client.tipHeight - Number(known.height) + 1 < confirmations) continue;
-      const merkleProof = await fetchTxOutProof(this.o.btc, txid, info.blockhash);
+      const merkleProof = await fetchInclusionProof(this.o.btc, txid, info.blockhash);
       await this.broadcast([
         pegMsg(pegTypeUrls.confirmRelease, v1.MsgConfirmRelease, { relayer: this.o.signer.address, mainchain: id, tx: info.raw, blockHash: info.blockhash, merkleProof }),
       ]);

@@ -54,7 +54,10 @@ export class Signer {
     return this.account.address;
   }
 
-  /** Signs every release awaiting this member's signatures; returns how many it signed. */
+  /**
+   * Signs every release awaiting this member's signatures; returns how many it signed. A release it
+   * cannot rebuild or submit is logged with the reason and skipped: it never holds up the others.
+   */
   async step(): Promise<number> {
     const rpc = this.o.pegzone;
     const { mainchains } = await pegQuery(rpc, "MainChains", v1.QueryMainChainsRequest, {}, v1.QueryMainChainsResponse);
@@ -75,16 +78,26 @@ export class Signer {
       const federation = federations.get(Number(release.federationId));
       if (federation === undefined || !isMember(federation)) continue; // another federation's to sign
       if (release.signatures.some((s) => mine.equals(Buffer.from(s.pubkey ?? [])))) continue;
-      const digests = await this.check(chain, release, federation, federations);
-      const signatures = digests.map((d) => signReleaseInput(this.o.key.privateKey, d));
-      const { gasAdjustment, gasPrices, chainId } = this.o.tx;
-      const flags: TxFlags = { gas: "auto", gasAdjustment, gasPrices, chainId, memo: "", output: "json", node: rpc.url, keyringBackend: "test" };
-      const res = await signAndBroadcast(rpc, this.account, [pegMsg(pegTypeUrls.submitReleaseSignatures, v1.MsgSubmitReleaseSignatures, { signer: this.account.address, mainchain: chain.id, releaseId: release.id, signatures })], flags);
-      if (res.code !== 0) throw new Error(`pegzone refused the signatures for release ${release.id}: ${res.codespace}/${res.code} ${res.raw_log}`);
-      this.o.logger.info({ mainchain: chain.id, release: Number(release.id), txid: release.txid, federation: Number(federation.id), sweep: isSweep(release) }, "signed release");
-      signed++;
+      try {
+        await this.sign(chain, release, federation, federations);
+        signed++;
+      } catch (err) {
+        this.o.logger.warn({ mainchain: chain.id, release: Number(release.id), err: err instanceof Error ? err.message : String(err) }, "skipped a release; signing the others");
+      }
     }
     return signed;
+  }
+
+  /** Checks one release, signs it and submits the signatures; throws saying why it did not. */
+  private async sign(chain: pegzone.peg.v1.IMainChain, release: pegzone.peg.v1.Release, federation: Federation, federations: ReadonlyMap<number, Federation>): Promise<void> {
+    const rpc = this.o.pegzone;
+    const digests = await this.check(chain, release, federation, federations);
+    const signatures = digests.map((d) => signReleaseInput(this.o.key.privateKey, d));
+    const { gasAdjustment, gasPrices, chainId } = this.o.tx;
+    const flags: TxFlags = { gas: "auto", gasAdjustment, gasPrices, chainId, memo: "", output: "json", node: rpc.url, keyringBackend: "test" };
+    const res = await signAndBroadcast(rpc, this.account, [pegMsg(pegTypeUrls.submitReleaseSignatures, v1.MsgSubmitReleaseSignatures, { signer: this.account.address, mainchain: chain.id, releaseId: release.id, signatures })], flags);
+    if (res.code !== 0) throw new Error(`pegzone refused the signatures for release ${release.id}: ${res.codespace}/${res.code} ${res.raw_log}`);
+    this.o.logger.info({ mainchain: chain.id, release: Number(release.id), txid: release.txid, federation: Number(federation.id), sweep: isSweep(release) }, "signed release");
   }
 
   /** Rebuilds the release from pegzone's records; returns the digests to sign, or throws saying what does not match. */
@@ -110,16 +123,16 @@ export class Signer {
         refuse(`input ${input.txid}:${input.vout} is not locked for this release as recorded`);
       if (Number(utxo.federationId) !== Number(federation.id)) refuse(`input ${input.txid}:${input.vout} belongs to federation ${utxo.federationId}, not ${federation.id}`);
     }
-    // A release's change returns to its own federation; a sweep's output goes to a newer one.
+    // A release's change returns to its own federation; a sweep's output goes to a newer one, or to its own (a consolidation).
     const changeTo = federations.get(changeFederationId(release)) ?? refuse(`its change goes to federation ${changeFederationId(release)}, which pegzone does not know`);
-    if (isSweep(release) ? Number(changeTo.id) <= Number(federation.id) : Number(changeTo.id) !== Number(federation.id))
-      refuse(`its ${isSweep(release) ? "sweep output" : "change"} goes to federation ${changeTo.id}, not ${isSweep(release) ? "a newer one than" : "its own"} ${federation.id}`);
+    if (isSweep(release) ? Number(changeTo.id) < Number(federation.id) : Number(changeTo.id) !== Number(federation.id))
+      refuse(`its ${isSweep(release) ? "sweep output" : "change"} goes to federation ${changeTo.id}, not ${isSweep(release) ? "its own or a newer one than" : "its own"} ${federation.id}`);
     const maxFee = BigInt(chain.maxFee!);
     const rebuilt = this.o.kind.buildRelease({ utxos: stored.inputs, payments, feeRate: BigInt(release.feeRate), maxFee, federation, changeFederation: changeTo });
     if (!Buffer.from(rebuilt.tx).equals(Buffer.from(release.unsignedTx))) refuse("it differs from the release rebuilt from pegzone's withdrawals and reserve");
     if (rebuilt.fee > maxFee + 546n) refuse(`fee ${rebuilt.fee} is over the cap ${maxFee}`);
     if (rebuilt.change) {
-      const changeScript = this.o.kind.reserveWitnessScript(changeTo);
+      const changeScript = this.o.kind.reserveAddress(chain.network!, changeTo).witnessScript;
       if (!Buffer.from(changeScript).equals(Buffer.from(release.changeWitnessScript))) refuse(`its change does not go to federation ${changeTo.id}`);
     }
     return this.o.kind.releaseDigests(rebuilt);

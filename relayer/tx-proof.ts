@@ -1,15 +1,21 @@
 /**
- * Transaction inclusion proofs in Bitcoin Core's `gettxoutproof` format (a serialized BIP37
- * merkleblock: 80-byte header, uint32 transaction count, CompactSize + hashes, CompactSize + flag
- * bytes), built from a raw block with the light client's partial-Merkle-tree code.
+ * Transaction inclusion proofs, built from a raw block with the light client's partial-Merkle-tree code.
  *
- * btcd has no `gettxoutproof`, so the relayer fetches the raw block (`getblock hash 0`) and builds the
- * proof itself; the result is byte-for-byte what Core would return for the same block and txids
- * (Core's CMerkleBlock(block, txids) builds the same CPartialMerkleTree).
+ * - `buildTxOutProof` / `fetchTxOutProof`: Bitcoin Core's `gettxoutproof` format (a serialized BIP37
+ *   merkleblock: 80-byte header, uint32 transaction count, CompactSize + hashes, CompactSize + flag
+ *   bytes). btcd has no `gettxoutproof`, so the proof is built from the raw block (`getblock hash 0`);
+ *   the result is byte-for-byte what Core would return for the same block and txids (Core's
+ *   CMerkleBlock(block, txids) builds the same CPartialMerkleTree).
+ * - `buildInclusionProof` / `fetchInclusionProof`: what the bitcoin light client takes in MsgClaimDeposit
+ *   and MsgConfirmRelease (light-client/bitcoin/inclusion.ts): the `gettxoutproof` of the block's
+ *   coinbase and the transaction, then the raw coinbase, which pins the Merkle tree's depth
+ *   (CVE-2017-12842). Both come from the raw block, on btcd and Core alike.
  */
+import { parseBlock, verifyBlockMerkleRoot, type Block } from "../light-client/bitcoin/block";
 import { bytesEqual, fromDisplayHex, toDisplayHex } from "../light-client/bitcoin/bytes";
-import { parseBlock, verifyBlockMerkleRoot } from "../light-client/bitcoin/block";
+import { encodeInclusionProof, verifyInclusionProof } from "../light-client/bitcoin/inclusion";
 import { buildPartialMerkleTree, encodeMerkleBlock, verifyMerkleBlock } from "../light-client/bitcoin/merkle";
+import { encodeTx } from "../light-client/bitcoin/tx";
 import { type BitcoinRpcClient, BitcoinRpcError, type DisplayHash, RPC_ERROR } from "./bitcoin-rpc";
 
 /**
@@ -19,10 +25,18 @@ import { type BitcoinRpcClient, BitcoinRpcError, type DisplayHash, RPC_ERROR } f
  * it is returned.
  */
 export function buildTxOutProof(rawBlock: Uint8Array, txids: DisplayHash | readonly DisplayHash[]): Uint8Array {
-  const wanted = (typeof txids === "string" ? [txids] : txids).map((t) => fromDisplayHex(t));
-  if (wanted.length === 0) throw new TypeError("no txids to prove");
+  return merkleBlockOf(checkedBlock(rawBlock), txids);
+}
+
+function checkedBlock(rawBlock: Uint8Array): Block {
   const block = parseBlock(rawBlock);
   verifyBlockMerkleRoot(block);
+  return block;
+}
+
+function merkleBlockOf(block: Block, txids: DisplayHash | readonly DisplayHash[]): Uint8Array {
+  const wanted = (typeof txids === "string" ? [txids] : txids).map((t) => fromDisplayHex(t));
+  if (wanted.length === 0) throw new TypeError("no txids to prove");
   const blockTxids = block.transactions.map((t) => t.txid);
   const match = blockTxids.map((id) => wanted.some((w) => bytesEqual(w, id)));
   for (const w of wanted)
@@ -55,4 +69,25 @@ export async function fetchTxOutProof(rpc: BitcoinRpcClient, txids: DisplayHash 
     }
   }
   return buildTxOutProof(await rpc.getBlockRaw(blockHash), list);
+}
+
+/**
+ * The light client's inclusion proof of `txid` (display hex) in `rawBlock`: the merkleblock matching the
+ * block's coinbase and `txid` (one match when `txid` is the coinbase), then the raw coinbase. Throws if
+ * the block's Merkle root does not match its transactions or `txid` is not in the block; the proof is
+ * checked with the light client's `verifyInclusionProof` before it is returned.
+ */
+export function buildInclusionProof(rawBlock: Uint8Array, txid: DisplayHash): Uint8Array {
+  const block = checkedBlock(rawBlock);
+  const coinbase = block.transactions[0];
+  const proof = encodeInclusionProof(merkleBlockOf(block, [toDisplayHex(coinbase.txid), txid]), encodeTx(coinbase));
+  const id = fromDisplayHex(txid);
+  const tx = block.transactions.find((t) => bytesEqual(t.txid, id))!; // merkleBlockOf found it
+  verifyInclusionProof(encodeTx(tx), proof);
+  return proof;
+}
+
+/** `buildInclusionProof` for `txid` in block `blockHash` (both display hex), from `getblock blockHash 0`. */
+export async function fetchInclusionProof(rpc: BitcoinRpcClient, txid: DisplayHash, blockHash: DisplayHash): Promise<Uint8Array> {
+  return buildInclusionProof(await rpc.getBlockRaw(blockHash), txid);
 }

@@ -1,6 +1,7 @@
 import "./writer-alloc";
 import { SimulateRequest, SimulateResponse } from "cosmjs-types/cosmos/tx/v1beta1/service";
 import * as abci from "cosmjs-types/tendermint/abci/types";
+import { ConsensusParams } from "cosmjs-types/tendermint/types/params";
 import { Timestamp } from "cosmjs-types/google/protobuf/timestamp";
 import type { AbciApplication } from "../abci/application";
 import type { Logger } from "../log";
@@ -17,6 +18,13 @@ import { toSdkError, TxRunner, type AnteHandler, type TxResult } from "./tx-runn
 
 export const APP_NAME = "pegzone";
 export const APP_VERSION = "0.1.0";
+
+/**
+ * The app's own store, next to the modules': the consensus parameters of InitChain (as the SDK's
+ * x/consensus keeps them), which every validator checks proposals against.
+ */
+export const CONSENSUS_STORE = "consensus";
+const CONSENSUS_PARAMS_KEY = Uint8Array.of(0x00);
 
 export interface AppOptions {
   /** LevelDB folder of the application state. */
@@ -66,7 +74,7 @@ export class PegzoneApp implements AbciApplication {
   static async open(opts: AppOptions): Promise<PegzoneApp> {
     const cms = await CommitMultiStore.open(
       opts.dbDir,
-      opts.modules.map((m) => m.name),
+      [...opts.modules.map((m) => m.name), CONSENSUS_STORE],
       { keepRecent: opts.pruningKeepRecent },
     );
     const app = new PegzoneApp(opts, cms);
@@ -110,6 +118,7 @@ export class PegzoneApp implements AbciApplication {
     const genesis = parseAppState(req.appStateBytes);
     const header: BlockHeader = { chainId: req.chainId, height: req.initialHeight, time: req.time };
     const state = branch(this.cms.working());
+    if (req.consensusParams) state.store(CONSENSUS_STORE).set(CONSENSUS_PARAMS_KEY, ConsensusParams.encode(req.consensusParams).finish());
     const ctx = this.context("genesis", header, state, new EventManager());
     for (const m of this.opts.modules) {
       await m.initGenesis(ctx, genesis[m.name] ?? m.defaultGenesis());
@@ -167,31 +176,58 @@ export class PegzoneApp implements AbciApplication {
     return { ...res, info: "", sender: "", priority: 0n, mempoolError: "" } as abci.ResponseCheckTx;
   }
 
-  /** Keeps txs in order while they fit in max_tx_bytes and still pass the ante checks. */
+  /**
+   * Keeps txs in order while they fit in max_tx_bytes and, summing their gas limits, in the block's
+   * max_gas, and still pass the ante checks (the SDK's default proposal handler).
+   */
   async prepareProposal(req: abci.RequestPrepareProposal): Promise<abci.ResponsePrepareProposal> {
     const header: BlockHeader = { chainId: this.opts.chainId, height: req.height, time: req.time };
     const state = branch(this.cms.working());
+    const maxGas = await this.maxBlockGas();
     const txs: Uint8Array[] = [];
     let bytes = 0n;
+    let gas = 0n;
     for (const tx of req.txs) {
       if (bytes + BigInt(tx.length) > req.maxTxBytes) continue;
+      // Measured before the ante chain runs, which would charge a tx left out of the block on this branch.
+      const gasWanted = this.gasWanted(tx);
+      if (gasWanted === undefined || (maxGas !== undefined && gas + gasWanted > maxGas)) continue;
       const res = await this.runner.run("prepare", header, state, tx);
       if (res.code !== 0) continue;
       txs.push(tx);
       bytes += BigInt(tx.length);
+      gas += gasWanted;
     }
     return { txs };
   }
 
+  /** REJECT if a tx cannot be decoded or the txs' gas limits add up to more than the block's max_gas. */
   async processProposal(req: abci.RequestProcessProposal): Promise<abci.ResponseProcessProposal> {
+    const maxGas = await this.maxBlockGas();
+    let gas = 0n;
     for (const tx of req.txs) {
-      try {
-        this.runner.decode(tx);
-      } catch {
-        return { status: abci.ResponseProcessProposal_ProposalStatus.REJECT };
-      }
+      const gasWanted = this.gasWanted(tx);
+      if (gasWanted === undefined) return { status: abci.ResponseProcessProposal_ProposalStatus.REJECT };
+      gas += gasWanted;
+      if (maxGas !== undefined && gas > maxGas) return { status: abci.ResponseProcessProposal_ProposalStatus.REJECT };
     }
     return { status: abci.ResponseProcessProposal_ProposalStatus.ACCEPT };
+  }
+
+  /** A tx's gas limit, or undefined if it cannot be decoded. */
+  private gasWanted(tx: Uint8Array): bigint | undefined {
+    try {
+      return this.runner.decode(tx).fee.gasLimit;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** The consensus max_gas of a block; undefined for none (-1, or 0 as the SDK reads it). */
+  private async maxBlockGas(): Promise<bigint | undefined> {
+    const raw = await this.cms.working().store(CONSENSUS_STORE).get(CONSENSUS_PARAMS_KEY);
+    const maxGas = raw ? (ConsensusParams.decode(raw).block?.maxGas ?? 0n) : 0n;
+    return maxGas > 0n ? maxGas : undefined;
   }
 
   async finalizeBlock(req: abci.RequestFinalizeBlock): Promise<abci.ResponseFinalizeBlock> {

@@ -6,7 +6,7 @@ import { pegzone } from "../../proto";
 import { pegTypeUrls } from "../../modules/peg/msgs";
 import { BitcoinRpcClient } from "../../relayer/bitcoin-rpc";
 import { Relayer } from "../../relayer/relayer";
-import { fetchTxOutProof } from "../../relayer/tx-proof";
+import { fetchInclusionProof } from "../../relayer/tx-proof";
 import { parseTx } from "../../light-client/bitcoin/tx";
 import { createLogger } from "../log";
 import { Home, readSignerKey } from "../node/home";
@@ -109,7 +109,7 @@ export function registerClaimCommand(pegTx: Command): void {
         vout = parseTx(tx.raw).outputs.findIndex((out) => Buffer.from(out.scriptPubKey).equals(Buffer.from(script ?? [])));
         if (vout < 0) throw new Error(`${o.btcTxid} pays nothing to ${recipient}'s deposit address`);
       }
-      const merkleProof = await fetchTxOutProof(btc, o.btcTxid, tx.blockhash);
+      const merkleProof = await fetchInclusionProof(btc, o.btcTxid, tx.blockhash);
       const msg = pegMsg(pegTypeUrls.claimDeposit, v1.MsgClaimDeposit, { claimer: signer.address, mainchain: o.mainchain, tx: tx.raw, vout, blockHash: tx.blockhash, merkleProof, recipient });
       const res = await signAndBroadcast(rpc, signer, [msg], o);
       printOutput(res, asFormat(o.output));

@@ -102,8 +102,9 @@ const decodeError = (msg: string, cause?: unknown): SdkError => sdkErrors.ErrTxD
 
 /**
  * Decodes and checks a tx. With a registry, every message's type URL must be registered (else
- * ErrTxDecode, as in the SDK), messages are decoded (`msg`) and, for codecs that give a schema,
- * checked for unknown fields. Without a registry, messages are left as type URL + bytes.
+ * ErrTxDecode, as in the SDK), messages are decoded (`msg`) and checked for unknown fields (by the
+ * codec's schema, or by the registry for protobufjs-generated types). Without a registry, messages
+ * are left as type URL + bytes.
  */
 export function decodeTx(bytes: Uint8Array, registry?: MsgRegistry): DecodedTx {
   if (!(bytes instanceof Uint8Array)) throw decodeError("tx bytes must be a Uint8Array");
@@ -151,7 +152,11 @@ export function decodeTx(bytes: Uint8Array, registry?: MsgRegistry): DecodedTx {
     throw decodeError(errText(e), e);
   }
 
-  const messages: DecodedMsg[] = body.messages.map((m) => decodeMsg(m, registry));
+  const messages: DecodedMsg[] = body.messages.map((m) => {
+    const decoded = decodeMsg(m, registry);
+    hasUnknownNonCriticals ||= decoded.hasUnknownNonCriticals;
+    return decoded.msg;
+  });
   const signerInfos = authInfo.signerInfos.map((si, i) => decodeSignerInfo(si, i));
 
   if (!authInfo.fee) throw sdkErrors.ErrInvalidRequest.wrap("missing fee");
@@ -183,10 +188,11 @@ export function decodeTx(bytes: Uint8Array, registry?: MsgRegistry): DecodedTx {
   };
 }
 
-function decodeMsg(any: Any, registry: MsgRegistry | undefined): DecodedMsg {
+function decodeMsg(any: Any, registry: MsgRegistry | undefined): { msg: DecodedMsg; hasUnknownNonCriticals: boolean } {
   if (any.typeUrl === "") throw decodeError("message with an empty type URL");
-  if (!registry) return { typeUrl: any.typeUrl, value: any.value };
-  return { typeUrl: any.typeUrl, value: any.value, msg: registry.decode(any.typeUrl, any.value) };
+  if (!registry) return { msg: { typeUrl: any.typeUrl, value: any.value }, hasUnknownNonCriticals: false };
+  const { msg, hasUnknownNonCriticals } = registry.decodeBodyMessage(any.typeUrl, any.value);
+  return { msg: { typeUrl: any.typeUrl, value: any.value, msg }, hasUnknownNonCriticals };
 }
 
 function decodeSignerInfo(si: SignerInfo, index: number): DecodedSignerInfo {

@@ -16,6 +16,7 @@ import {
   minPruneWindow,
 } from "./client";
 import { LightClientError } from "./errors";
+import { encodeInclusionProof } from "./inclusion";
 import { sha256d } from "./hash";
 import { type BlockHeader, decodeHeader, encodeHeader } from "./header";
 import { buildPartialMerkleTree, computeMerkleRoot, encodeMerkleBlock, verifyMerkleBlock } from "./merkle";
@@ -23,7 +24,7 @@ import { defineNetwork, MAINNET, MAX_FUTURE_BLOCK_TIME, type NetworkParams, REGT
 import { blockWork, checkProofOfWork, decodeCompact, encodeCompact } from "./pow";
 import { nextWorkRequired } from "./retarget";
 import { mineHeader, RecordsLookup, syntheticChain } from "./synthetic";
-import { describeVectors, readVector } from "./test-helpers";
+import { describeVectors, readVector, sixtyFourByteCarrier } from "./test-helpers";
 import { encodeTx, parseTx, type Transaction } from "./tx";
 
 // ---------------------------------------------------------------------------------------------
@@ -185,9 +186,10 @@ const BLOCK_TXS = [COINBASE, DEPOSIT, OTHER, TX64, FILLER];
 const TXIDS = BLOCK_TXS.map((t) => parseTx(t).txid);
 const ROOT = computeMerkleRoot(TXIDS).root;
 
-function proofFor(header: Uint8Array | BlockHeader, index: number, txids: readonly Uint8Array[] = TXIDS): Uint8Array {
+/** The client's proof format: the merkleblock matching the coinbase (position 0) and `index`, then the coinbase. */
+function proofFor(header: Uint8Array | BlockHeader, index: number, txids: readonly Uint8Array[] = TXIDS, coinbase = COINBASE): Uint8Array {
   const h = header instanceof Uint8Array ? decodeHeader(header) : header;
-  return encodeMerkleBlock({ header: h, tree: buildPartialMerkleTree(txids, txids.map((_, i) => i === index)) });
+  return encodeInclusionProof({ header: h, tree: buildPartialMerkleTree(txids, txids.map((_, i) => i === 0 || i === index)) }, coinbase);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -279,7 +281,7 @@ describe("checkpoints on a network with mainnet-style retargets (10-block period
     await rclient.initialize(at62, config, checkpointOf(chain, 37, 47));
     await rclient.update(at62, config, raws.slice(48, 63), CTX);
     const exported = await rclient.exportState(at62);
-    expect(exported).toEqual(checkpointOf(chain, 62 - 15, 62, NET.name));
+    expect(exported).toEqual({ ...checkpointOf(chain, 62 - 15, 62, NET.name), final_height: 62 - 3 });
     const reimported = memStore();
     await rclient.initialize(reimported, config, exported);
     expect(await snapshot(reimported)).toEqual(await snapshot(at62));
@@ -340,6 +342,9 @@ describe("checkpoints on a network with mainnet-style retargets (10-block period
       },
     },
     { name: "chain_work below the work of its headers", malleate: () => ({ ...checkpointOf(chain, 37, 47), chain_work: (chain[47].chainWork - chain[36].chainWork).toString() }) },
+    { name: "final_height below its headers", malleate: () => ({ ...checkpointOf(chain, 37, 47), final_height: 36 }) },
+    { name: "final_height above its height", malleate: () => ({ ...checkpointOf(chain, 37, 47), final_height: 48 }) },
+    { name: "final_height not a number", malleate: () => ({ ...checkpointOf(chain, 37, 47), final_height: "45" }) },
     { name: "a height-0 checkpoint that is not the genesis", malleate: () => ({ height: 0, chain_work: "2", headers: [toHex(encodeHeader(REGTEST.genesis))] }) },
     { name: "the genesis with the wrong chain work", malleate: () => ({ ...genesisCheckpoint(NET), chain_work: "1" }) },
   ];
@@ -686,7 +691,7 @@ describe("proveTransaction", () => {
     expect(parseTx(DEPOSIT).hasWitness).toBe(true);
     expect(toDisplayHex(TXIDS[1])).not.toBe(toDisplayHex(parseTx(DEPOSIT).wtxid));
     // a proof matching several transactions proves each of them
-    const both = encodeMerkleBlock({ header: decodeHeader(T.raw), tree: buildPartialMerkleTree(TXIDS, [false, true, true, false, false]) });
+    const both = encodeInclusionProof({ header: decodeHeader(T.raw), tree: buildPartialMerkleTree(TXIDS, [true, true, true, false, false]) }, COINBASE);
     expect((await client.proveTransaction(store, config, { tx: OTHER, blockHash: hashT, proof: both })).txid).toBe(toDisplayHex(TXIDS[2]));
   });
 
@@ -734,6 +739,20 @@ describe("proveTransaction", () => {
     { name: "an unknown block", tx: () => DEPOSIT, blockHash: () => toDisplayHex(sha256d(Uint8Array.of(5))), proof: () => proofFor(T.raw, 1), expErr: "unknown-block" },
     { name: "a malformed block hash", tx: () => DEPOSIT, blockHash: () => "00", proof: () => proofFor(T.raw, 1), expErr: "bad-field" },
     { name: "a transaction with a trailing byte", tx: () => Uint8Array.of(...DEPOSIT, 0), proof: () => proofFor(T.raw, 1), expErr: "trailing-bytes" },
+    {
+      name: "a bare merkleblock (no coinbase after it)",
+      tx: () => DEPOSIT,
+      proof: () => encodeMerkleBlock({ header: decodeHeader(T.raw), tree: buildPartialMerkleTree(TXIDS, TXIDS.map((_, i) => i <= 1)) }),
+      expErr: "no-coinbase",
+    },
+    {
+      name: "a merkleblock that does not match the coinbase",
+      tx: () => DEPOSIT,
+      proof: () => encodeInclusionProof({ header: decodeHeader(T.raw), tree: buildPartialMerkleTree(TXIDS, TXIDS.map((_, i) => i === 1)) }, COINBASE),
+      expErr: "coinbase-not-in-proof",
+    },
+    { name: "a 'coinbase' that is not one", tx: () => DEPOSIT, proof: () => proofFor(T.raw, 1, TXIDS, OTHER), expErr: "bad-coinbase" },
+    { name: "a byte after the coinbase", tx: () => DEPOSIT, proof: () => Uint8Array.of(...proofFor(T.raw, 1), 0), expErr: "trailing-bytes" },
   ];
   test.each(cases)("$name: $expErr", async ({ tx: txOf, blockHash: hashOf, proof, expErr }) => {
     await expectRefused(store, () => client.proveTransaction(store, config, { tx: txOf(), blockHash: hashOf?.() ?? hashT, proof: proof() }), expErr);
@@ -741,6 +760,21 @@ describe("proveTransaction", () => {
 
   test("parseTx agrees that TX64 is 64 bytes without witness", () => {
     expect(parseTx(TX64).strippedSize).toBe(64);
+  });
+
+  test("CVE-2017-12842 in a stored block: a forged count passing a mined 64-byte transaction's half off as a leaf proves nothing", async () => {
+    const { fake, carrier } = sixtyFourByteCarrier((n) => tx({ outputs: [{ value: 499_000n, scriptPubKey: p2wsh(42) }], locktime: 1000 + n }));
+    const txids = [COINBASE, carrier].map((t) => parseTx(t).txid);
+    const B = U.block(A2.tip, computeMerkleRoot(txids).root, 2); // height 10, on the tip
+    const s = new CacheKVStore(store);
+    await client.update(s, config, [B.raw], CTX);
+    const forged = { header: decodeHeader(B.raw), tree: { totalTransactions: 4, hashes: [txids[0], carrier.subarray(0, 32), carrier.subarray(32)], flags: Uint8Array.of(0b01101) } };
+    expect(verifyMerkleBlock(forged).matched).toEqual([{ txid: parseTx(fake).txid, index: 2 }]); // a well-formed proof of `fake`
+    const blockHash = toDisplayHex(B.record.hash);
+    await expectRefused(s, () => client.proveTransaction(s, config, { tx: fake, blockHash, proof: encodeMerkleBlock(forged) }), "no-coinbase");
+    await expectRefused(s, () => client.proveTransaction(s, config, { tx: fake, blockHash, proof: encodeInclusionProof(forged, COINBASE) }), "coinbase-not-in-proof");
+    await expectRefused(s, () => client.proveTransaction(s, config, { tx: carrier, blockHash, proof: proofFor(B.raw, 1, txids) }), "tx-64-bytes");
+    expect((await client.proveTransaction(s, config, { tx: COINBASE, blockHash, proof: proofFor(B.raw, 0, txids) })).txid).toBe(toDisplayHex(txids[0]));
   });
 });
 
@@ -763,14 +797,20 @@ describeVectors("real Bitcoin data", () => {
     await client.initialize(fresh, config, genesisCheckpoint("mainnet"));
     await expectRefused(fresh, () => client.update(fresh, config, [block1.subarray(0, 80)], { blockTime: parsed.header.time - MAX_FUTURE_BLOCK_TIME - 1 }), "time-too-new");
     const coinbase = encodeTx(parsed.transactions[0]);
-    const proof = encodeMerkleBlock({ header: parsed.header, tree: buildPartialMerkleTree([parsed.transactions[0].txid], [true]) });
+    const proof = encodeInclusionProof({ header: parsed.header, tree: buildPartialMerkleTree([parsed.transactions[0].txid], [true]) }, coinbase);
     const p = await client.proveTransaction(store, config, { tx: coinbase, blockHash: r.status.tipHash, proof });
     expect(p).toMatchObject({ txid: "0e3e2357e806b6cdb1f70b54c3a3a17b6714ee1f0e68bebb44a74b1efd512098", height: 1, confirmations: 1 });
     expect(p.outputs[0].value).toBe(5_000_000_000n);
-    expect(await client.exportState(store)).toEqual({ network: "mainnet", height: 1, chain_work: r.status.chainWork, headers: [toHex(encodeHeader(MAINNET.genesis)), toHex(block1.subarray(0, 80))] });
+    expect(await client.exportState(store)).toEqual({
+      network: "mainnet",
+      height: 1,
+      chain_work: r.status.chainWork,
+      headers: [toHex(encodeHeader(MAINNET.genesis)), toHex(block1.subarray(0, 80))],
+      final_height: 0,
+    });
   });
 
-  test("Bitcoin Core's gettxoutproof of block 300025 proves its matched transactions and no other", async () => {
+  test("Bitcoin Core's gettxoutproof of block 300025 proves its matched transactions once it matches the coinbase too, and no other", async () => {
     const raw = readVector("merkle300025.raw");
     const block = parseBlock(readVector("block300025.raw"));
     // a network anchored at block 300025 (mainnet rules) so the real header can be stored
@@ -779,18 +819,27 @@ describeVectors("real Bitcoin data", () => {
     const config = { network: NET.name, reorgLimit: 5, pruneWindow: 4032 };
     const store = memStore();
     await c.initialize(store, config, genesisCheckpoint(NET));
+    const blockHash = toDisplayHex(block.hash);
+    const coinbase = encodeTx(block.transactions[0]);
     const matched = verifyMerkleBlock(raw).matched;
+    // Core's file does not match the coinbase: even with the coinbase after it, the depth is not pinned
+    expect(matched.some((m) => m.index === 0)).toBe(false);
+    for (const m of matched)
+      await expectRefused(store, () => c.proveTransaction(store, config, { tx: encodeTx(block.transactions[m.index]), blockHash, proof: encodeInclusionProof(raw, coinbase) }), "coinbase-not-in-proof");
+    // gettxoutproof of the coinbase and the same transactions (Core's builder, tested byte for byte in merkle.test.ts)
+    const txids = block.transactions.map((t) => t.txid);
+    const proof = encodeInclusionProof({ header: block.header, tree: buildPartialMerkleTree(txids, txids.map((_, i) => i === 0 || matched.some((m) => m.index === i))) }, coinbase);
     for (const m of matched) {
       const t = block.transactions[m.index];
-      const p = await c.proveTransaction(store, config, { tx: encodeTx(t), blockHash: toDisplayHex(block.hash), proof: raw });
+      const p = await c.proveTransaction(store, config, { tx: encodeTx(t), blockHash, proof });
       expect(p.txid).toBe(toDisplayHex(t.txid));
       expect(p.outputs.map((o) => o.value)).toEqual(t.outputs.map((o) => o.value));
     }
-    const unmatched = block.transactions.findIndex((_, i) => !matched.some((m) => m.index === i));
-    await expectRefused(store, () => c.proveTransaction(store, config, { tx: encodeTx(block.transactions[unmatched]), blockHash: toDisplayHex(block.hash), proof: raw }), "tx-not-in-proof");
-    const mutated = raw.slice();
-    mutated[raw.length - 40] ^= 0x80; // a hash of the partial tree
-    await expectRefused(store, () => c.proveTransaction(store, config, { tx: encodeTx(block.transactions[matched[0].index]), blockHash: toDisplayHex(block.hash), proof: mutated }), "merkle-mismatch");
+    const unmatched = block.transactions.findIndex((_, i) => i > 0 && !matched.some((m) => m.index === i));
+    await expectRefused(store, () => c.proveTransaction(store, config, { tx: encodeTx(block.transactions[unmatched]), blockHash, proof }), "tx-not-in-proof");
+    const mutated = proof.slice();
+    mutated[proof.length - coinbase.length - 40] ^= 0x80; // a hash of the partial tree
+    await expectRefused(store, () => c.proveTransaction(store, config, { tx: encodeTx(block.transactions[matched[0].index]), blockHash, proof: mutated }), "merkle-mismatch");
   });
 });
 
@@ -1014,5 +1063,138 @@ describe("store layout: chunks, hash index and pruning stay exact through batche
     expect(seen.refused).toBeGreaterThan(0);
     expect(seen.tipAbove128).toBeGreaterThan(0);
     console.log(JSON.stringify(seen));
+  });
+});
+
+describe("the final block F: a block buried reorgLimit deep leaving the best chain is reported, however many updates it takes", () => {
+  const config = regtest(2);
+  const finalHeight = async (store: KVStore) => ((await client.exportState(store)) as BitcoinCheckpoint).final_height;
+
+  test("a single reorg deeper than reorgLimit (3 blocks, limit 2) reports the final block it disconnects, then F moves to the new chain", async () => {
+    const U = new Chains(REGTEST);
+    const main = U.extend(U.genesis, 10, 30);
+    const store = await initAtGenesis(config);
+    await client.update(store, config, main.raws, CTX);
+    expect(await finalHeight(store)).toBe(8);
+    const deep = U.extend(main.records[6], 4, 31); // from 7: 8..11
+    const r = await client.update(store, config, deep.raws, CTX);
+    expect(r.reorgDepth).toBe(3);
+    expect(r.finalityViolation).toContain(`block ${toDisplayHex(main.records[7].hash)} at height 8`);
+    expect(r.finalityViolation).toContain(`leaves the old one at height 7`);
+    expect(await finalHeight(store)).toBe(9);
+    // F is the new chain's block: a reorg of 2 on it is fine
+    const r2 = await client.update(store, config, U.extend(deep.records[1], 3, 32).raws, CTX);
+    expect(r2).toMatchObject({ reorgDepth: 2 });
+    expect(r2).not.toHaveProperty("finalityViolation");
+  });
+
+  test("reorgs that do not reach F (depth 2, 2, 1 under limit 2) report nothing, and F follows each new best chain up", async () => {
+    const U = new Chains(REGTEST);
+    const main = U.extend(U.genesis, 10, 40);
+    const store = await initAtGenesis(config);
+    expect(await client.update(store, config, main.raws, CTX)).not.toHaveProperty("finalityViolation");
+    expect(await finalHeight(store)).toBe(8);
+    const b1 = U.extend(main.records[7], 3, 41); // from F (8): 9..11
+    const b2 = U.extend(b1.records[0], 3, 42); // from 9: 10..12
+    const b3 = U.extend(b2.records[1], 2, 43); // from 11: 12..13
+    for (const [branch, depth, final] of [
+      [b1, 2, b1.records[0]],
+      [b2, 2, b2.records[0]],
+      [b3, 1, b2.records[1]],
+    ] as const) {
+      const r = await client.update(store, config, branch.raws, CTX);
+      expect(r.reorgDepth).toBe(depth);
+      expect(r).not.toHaveProperty("finalityViolation");
+      expect(await finalHeight(store)).toBe(final.height);
+      expect((await client.header(store, { height: final.height }))!.hash).toBe(toDisplayHex(final.hash));
+    }
+  });
+
+  // Regtest's rules on a genesis of harder bits: blocks on time carry them (work about 256), blocks more than
+  // 20 minutes after their parent may use powLimit (work 2). A branch of fewer blocks can then have more work,
+  // and the tip can go down: shallow reorgs can orphan a block that was buried deeper than any one of them.
+  const HARD = 0x2000ffff;
+  const genesisRaw = mineHeader({ ...REGTEST.genesis, bits: HARD }, REGTEST.powLimit);
+  const VAR = defineNetwork({ ...REGTEST, name: "regtest-varying-work", genesis: decodeHeader(genesisRaw), genesisHash: toDisplayHex(sha256d(genesisRaw)) });
+  const vclient = createBitcoinLightClient([VAR]);
+  const vconfig: LightClientConfig = { network: VAR.name, reorgLimit: 2, pruneWindow: minPruneWindow(VAR, 2) };
+  const V = new Chains(VAR);
+  const C = V.extend(V.genesis, 5, 0, 600); // 1..5
+  const D = V.extend(C.tip, 1, 0, 600); // 6: buried 2 deep at 8
+  const weak = V.extend(D.tip, 2, 0, 1201); // 7, 8 at minimum difficulty
+  const B = V.extend(D.tip, 1, 1, 600); // 7 on D: more work than 7 + 8; disconnects 2
+  const E = V.extend(C.tip, 3, 2, 600); // 6..8 on 5: more work than D + B; disconnects 2, D among them
+  const dHash = toDisplayHex(D.tip.hash);
+
+  test("two reorgs of depth 2 under limit 2 orphan a block that had 3 confirmations: the second reports it", async () => {
+    expect([D.tip, weak.tip, B.tip].map((r) => r.header.bits)).toEqual([HARD, VAR.powLimitBits, HARD]);
+    expect(B.tip.chainWork).toBeGreaterThan(weak.tip.chainWork);
+    expect(E.tip.chainWork).toBeGreaterThan(B.tip.chainWork);
+    const store = memStore();
+    await vclient.initialize(store, vconfig, genesisCheckpoint(VAR));
+    await vclient.update(store, vconfig, [...C.raws, ...D.raws, ...weak.raws], CTX);
+    expect(await vclient.exportState(store)).toMatchObject({ height: 8, final_height: 6 });
+    const r1 = await vclient.update(store, vconfig, B.raws, CTX);
+    expect(r1).toMatchObject({ reorgDepth: 2, status: { tipHeight: 7 } });
+    expect(r1).not.toHaveProperty("finalityViolation");
+    expect(await vclient.exportState(store)).toMatchObject({ height: 7, final_height: 6 }); // F stays: it only moves up
+    const r2 = await vclient.update(store, vconfig, E.raws, CTX);
+    expect(r2).toMatchObject({ reorgDepth: 2, status: { tipHeight: 8, tipHash: toDisplayHex(E.tip.hash) } });
+    expect(r2.finalityViolation).toContain(`block ${dHash} at height 6`);
+    // F moved to the new best chain's block at 6, in place of D
+    expect((await vclient.exportState(store)) as BitcoinCheckpoint).toMatchObject({ final_height: 6 });
+    expect((await vclient.header(store, { height: 6 }))!.hash).toBe(toDisplayHex(E.records[0].hash));
+  });
+
+  test("genesis export and import keep F: the imported store reports the same violation (without final_height it could not)", async () => {
+    const store = memStore();
+    await vclient.initialize(store, vconfig, genesisCheckpoint(VAR));
+    await vclient.update(store, vconfig, [...C.raws, ...D.raws, ...weak.raws], CTX);
+    await vclient.update(store, vconfig, B.raws, CTX);
+    const exported = (await vclient.exportState(store)) as BitcoinCheckpoint;
+    expect(exported).toMatchObject({ height: 7, final_height: 6 });
+    const imported = memStore();
+    await vclient.initialize(imported, vconfig, exported);
+    expect(await vclient.exportState(imported)).toEqual(exported);
+    expect((await vclient.update(imported, vconfig, E.raws, CTX)).finalityViolation).toContain(dHash);
+    // the default for a checkpoint without it is tip - reorgLimit (5 here), which the second reorg does not leave
+    const { final_height: _, ...withoutFinal } = exported;
+    const defaulted = memStore();
+    await vclient.initialize(defaulted, vconfig, withoutFinal);
+    expect(await vclient.update(defaulted, vconfig, E.raws, CTX)).not.toHaveProperty("finalityViolation");
+  });
+
+  test("F survives 2,000-header batches and pruning, and a 2,000-header reorg from below it reports it", async () => {
+    const U = new Chains(REGTEST);
+    const store = await initAtGenesis(config);
+    const a = U.extend(U.genesis, 2000, 50);
+    const b = U.extend(a.tip, 2000, 50);
+    await client.update(store, config, a.raws, CTX);
+    await client.update(store, config, b.raws, CTX);
+    expect(await client.status(store)).toMatchObject({ tipHeight: 4000, lowestHeight: 4000 - config.pruneWindow });
+    expect(await finalHeight(store)).toBe(3998);
+    const deep = U.extend(b.records[1989], 2000, 51); // from 3990: 3991..5990
+    const r = await client.update(store, config, deep.raws, CTX);
+    expect(r).toMatchObject({ added: 2000, reorgDepth: 10, status: { tipHeight: 5990, lowestHeight: 5990 - config.pruneWindow } });
+    expect(r.finalityViolation).toContain(`block ${toDisplayHex(b.records[1997].hash)} at height 3998`);
+    expect(await finalHeight(store)).toBe(5988);
+    expect((await client.header(store, { height: 5988 }))!.hash).toBe(toDisplayHex(deep.records[1997].hash));
+    expect(await layout(store)).toEqual({ records: config.pruneWindow + 1, heights: [5990 - config.pruneWindow, 5990], indexed: config.pruneWindow + 1, forks: 0 });
+  });
+
+  test("a store of layout 2 (no F) gets F = tip - reorgLimit at its next update", async () => {
+    const U = new Chains(REGTEST);
+    const main = U.extend(U.genesis, 10, 60);
+    const store = await initAtGenesis(config);
+    await client.update(store, config, main.raws, CTX);
+    const v3 = (await store.get(Uint8Array.of(0)))!;
+    expect(v3[0]).toBe(3);
+    store.set(Uint8Array.of(0), Uint8Array.of(2, ...v3.subarray(1, 45), ...v3.subarray(81)));
+    expect(await client.status(store)).toMatchObject({ tipHeight: 10 });
+    expect(await client.exportState(store)).not.toHaveProperty("final_height");
+    const r = await client.update(store, config, U.extend(main.records[6], 4, 61).raws, CTX); // from 7: 3 deep
+    expect(r.finalityViolation).toContain(`block ${toDisplayHex(main.records[7].hash)} at height 8`);
+    expect((await store.get(Uint8Array.of(0)))![0]).toBe(3);
+    expect(await finalHeight(store)).toBe(9);
   });
 });

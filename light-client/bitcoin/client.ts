@@ -3,11 +3,12 @@
  * hands over, on top of the pure verification in chain.ts / merkle.ts / inclusion.ts. Every refusal is
  * a `LightClientError` thrown before the first write, so a refused call leaves the store untouched.
  *
- * Store layout, version 2 (keys inside the client's store; integers big-endian, so key order is height
+ * Store layout, version 3 (keys inside the client's store; integers big-endian, so key order is height
  * order; hashes in internal byte order, i.e. as sha256d returns them):
  *
  *   key                            value
- *   0x00                           state: 0x02 (layout version) | lowest u32 | tip height u32 | forkCount u32 | tip hash 32 | network name (UTF-8)
+ *   0x00                           state: 0x03 (layout version) | lowest u32 | tip height u32 | forkCount u32 | tip hash 32 |
+ *                                  final height u32 | final hash 32 | network name (UTF-8)
  *   0x01 | bucket u8               hash index of the best chain: hash[0..8) | height u32, for every best-chain header
  *                                  lowest..tip whose hash[0] & 31 is the bucket, in height order (32 buckets)
  *   0x02 | chunk u32               best-chain records of heights chunk * 64 .. chunk * 64 + 63 within lowest..tip:
@@ -26,7 +27,8 @@
  * buckets (12 bytes per indexed header / 32: about 1.5 kB with a 4,032-header window).
  *
  * `lowest` is the lowest best-chain height still stored; `forkCount` the number of 0x03 entries (so an
- * update without forks never iterates). "Walk end" is what retarget.ts's testnet walk
+ * update without forks never iterates). Version 2 is version 3 without the final block; it is still read,
+ * and the first update that writes gives it a final block (below). "Walk end" is what retarget.ts's testnet walk
  * (minDifficultyWalkEnd) returns from that header: its own bits if it stops the walk (period start,
  * genesis, not at powLimit), else its parent's walk end; 0 when unknown (checkpoint headers before the
  * first header of their period). Persisting it means no update ever walks back over stored headers.
@@ -49,6 +51,16 @@
  *    reorgDepth it reports is for the peg module to act on), provided the ancestors verification reads
  *    are still stored; otherwise "fork-too-old".
  *
+ * The final block F (the LightClient contract in ../types.ts): the best-chain block buried reorgLimit deep
+ * (or, after the tip went down, the one that was). After every update it is the new best chain's block at
+ * max(F, tip - reorgLimit, lowest); but when the new best chain does not hold F (it forks below F's
+ * height; F is always on the best chain before an update), the update reports a finality violation naming
+ * F and F moves to the new best chain's block at max(tip - reorgLimit, lowest). A store without F (version
+ * 2) starts from max(tip - reorgLimit, lowest). F is at most reorgLimit below the tip, or higher when the
+ * tip went down without leaving it (a branch of fewer blocks with more work); it is never above the tip.
+ * So it is always inside the prune window (pruneWindow > reorgLimit), and moving it reads at most one
+ * stored hash.
+ *
  * What verification of a batch on parent P reads (retarget.ts): the 10 headers below P (median time
  * past), P's walk end (testnets), and the first header of P's retarget period (at a retarget). The
  * client requires P's period start even when the batch does not reach a retarget, so that every stored
@@ -56,7 +68,7 @@
  * reorgLimit + max(11, retargetInterval) + 1 (any branch forking within reorgLimit finds its ancestors,
  * and so does the tip), and a checkpoint that reaches back to min(height - 10, its period start).
  *
- * exportState writes the stored best chain (lowest..tip) as a checkpoint; fork headers are not
+ * exportState writes the stored best chain (lowest..tip) as a checkpoint, with F's height; fork headers are not
  * exported, and walk ends of exported headers before the first period start in the run become unknown
  * on re-import (which only matters for branches forking that deep).
  */
@@ -76,7 +88,7 @@ import { type ChainAnchor, type HeaderLookup, verifyRawHeaderChain } from "./cha
 import { fail, LightClientError } from "./errors";
 import { sha256d, sha256dInto } from "./hash";
 import { decodeHeader, encodeHeader, HEADER_SIZE } from "./header";
-import { verifyTxInclusion } from "./inclusion";
+import { verifyInclusionProof } from "./inclusion";
 import { MAX_FUTURE_BLOCK_TIME, MEDIAN_TIME_SPAN, NETWORKS, type NetworkParams } from "./params";
 import { blockWork, proofOfWorkFailure } from "./pow";
 import { type HeaderRef, stopsMinDifficultyWalk } from "./retarget";
@@ -85,7 +97,9 @@ import { type HeaderRef, stopsMinDifficultyWalk } from "./retarget";
 export const MAX_HEADERS_PER_UPDATE = 2000;
 /** Heights are stored as u32. */
 const MAX_HEIGHT = 0xffffffff;
-const LAYOUT_VERSION = 2;
+const LAYOUT_VERSION = 3;
+/** The previous layout: no final block. */
+const LAYOUT_VERSION_NO_FINAL = 2;
 
 // ---------------------------------------------------------------------------------------------
 // Checkpoint
@@ -94,13 +108,16 @@ const LAYOUT_VERSION = 2;
  * The trust anchor `initialize` takes and `exportState` returns (JSON). `headers` are consecutive raw
  * 80-byte headers in hex, the last one at `height`, reaching back at least to `checkpointStart(height)`
  * (see there); `chain_work` is the decimal cumulative work up to and including the last one.
- * `network`, if present, must be the configured network.
+ * `network`, if present, must be the configured network. `final_height`, if present, is the height of the
+ * final block (see the file comment) among the headers; without it the final block is the one reorgLimit
+ * below `height` (or the lowest stored).
  */
 export interface BitcoinCheckpoint {
   readonly network?: string;
   readonly height: number;
   readonly chain_work: string;
   readonly headers: readonly string[];
+  readonly final_height?: number;
 }
 
 /**
@@ -141,11 +158,19 @@ interface Rec extends ChainAnchor {
   readonly best: boolean;
 }
 
+/** A best-chain block: the final block F. */
+interface BlockRef {
+  readonly height: number;
+  readonly hash: Uint8Array;
+}
+
 interface State {
   readonly lowest: number;
   readonly tipHeight: number;
   readonly forkCount: number;
   readonly tipHash: Uint8Array;
+  /** Undefined only in a layout-2 store, until its first update writes. */
+  readonly final: BlockRef | undefined;
   readonly network: string;
 }
 
@@ -257,22 +282,35 @@ function decodeChunk(chunk: number, v: Uint8Array): Chunk {
   return { first, count, bytes: v };
 }
 
-function encodeState(s: State): Uint8Array {
+function encodeState(s: State & { final: BlockRef }): Uint8Array {
   const name = new TextEncoder().encode(s.network);
-  const v = new Uint8Array(45 + name.length);
+  const v = new Uint8Array(81 + name.length);
   v[0] = LAYOUT_VERSION;
   putU32(v, 1, s.lowest);
   putU32(v, 5, s.tipHeight);
   putU32(v, 9, s.forkCount);
   v.set(s.tipHash, 13);
-  v.set(name, 45);
+  putU32(v, 45, s.final.height);
+  v.set(s.final.hash, 49);
+  v.set(name, 81);
   return v;
 }
 
 function decodeState(v: Uint8Array): State {
-  if (v.length < 45 || v[0] !== LAYOUT_VERSION) fail("store-corrupt", `client state of ${v.length} bytes, layout version ${v[0]}`);
-  const s = { lowest: getU32(v, 1), tipHeight: getU32(v, 5), forkCount: getU32(v, 9), tipHash: v.slice(13, 45), network: new TextDecoder().decode(v.subarray(45)) };
+  const withFinal = v[0] === LAYOUT_VERSION;
+  const nameAt = withFinal ? 81 : 45;
+  if (v.length < nameAt || !(withFinal || v[0] === LAYOUT_VERSION_NO_FINAL)) fail("store-corrupt", `client state of ${v.length} bytes, layout version ${v[0]}`);
+  const s = {
+    lowest: getU32(v, 1),
+    tipHeight: getU32(v, 5),
+    forkCount: getU32(v, 9),
+    tipHash: v.slice(13, 45),
+    final: withFinal ? { height: getU32(v, 45), hash: v.slice(49, 81) } : undefined,
+    network: new TextDecoder().decode(v.subarray(nameAt)),
+  };
   if (s.lowest > s.tipHeight) fail("store-corrupt", `lowest height ${s.lowest} above the tip ${s.tipHeight}`);
+  if (s.final !== undefined && (s.final.height < s.lowest || s.final.height > s.tipHeight))
+    fail("store-corrupt", `final block at height ${s.final.height}, outside ${s.lowest}..${s.tipHeight}`);
   return s;
 }
 
@@ -815,6 +853,35 @@ async function planIndex(plan: Plan, disconnected: readonly ForkEntry[]): Promis
   appendEntries(newBest, writeFrom, addTo, bufs, pos);
 }
 
+/** A store without a final block (layout 2): the best-chain block reorgLimit below the tip, or the lowest. */
+async function defaultFinal(view: View, config: LightClientConfig): Promise<BlockRef> {
+  const height = Math.max(view.state.lowest, view.state.tipHeight - config.reorgLimit);
+  return { height, hash: (await view.bestHash(height))! };
+}
+
+/**
+ * The final block after the update, and the violation to report if the new best chain left `final`
+ * (F is on the old best chain, so the new one holds it exactly when it forks at or above F's height).
+ * Every block a claim counted confirmations > reorgLimit on is F or an ancestor of F, so that block can
+ * only leave the best chain together with F: no sequence of shallow reorgs gets past this check.
+ */
+async function planFinal(plan: Plan, final: BlockRef): Promise<{ final: BlockRef; finalityViolation?: string }> {
+  const { view, config, fork, becomesBest, newTip, newLowest, newBest } = plan;
+  const left = becomesBest && fork.height < final.height;
+  const floor = Math.max(newLowest, newTip.height - config.reorgLimit);
+  const height = left ? floor : Math.max(final.height, floor);
+  let moved = final;
+  if (left || height !== final.height)
+    moved = { height, hash: (becomesBest && height > fork.height ? newBest.hash(height) : await view.bestHash(height))!.slice() };
+  if (!left) return { final: moved };
+  return {
+    final: moved,
+    finalityViolation:
+      `block ${toDisplayHex(final.hash)} at height ${final.height}, final once buried ${config.reorgLimit} deep, left the best chain: ` +
+      `the new best chain (tip ${toDisplayHex(newTip.hash)} at height ${newTip.height}) leaves the old one at height ${fork.height}, below it`,
+  };
+}
+
 // ---------------------------------------------------------------------------------------------
 // The client
 
@@ -865,12 +932,12 @@ export function createBitcoinLightClient(networks: readonly NetworkParams[] = NE
     return view;
   }
 
-  /** Checks a checkpoint (see BitcoinCheckpoint) and returns its records, lowest first. */
-  function parseCheckpoint(checkpoint: unknown, params: NetworkParams): Rec[] {
+  /** Checks a checkpoint (see BitcoinCheckpoint) and returns its records, lowest first, and its final height. */
+  function parseCheckpoint(checkpoint: unknown, params: NetworkParams): { records: Rec[]; finalHeight: number | undefined } {
     const bad = (detail: string): never => fail("bad-checkpoint", detail);
     if (checkpoint === null || typeof checkpoint !== "object" || Array.isArray(checkpoint)) bad("the checkpoint must be a JSON object");
     const cp = checkpoint as Record<string, unknown>;
-    for (const key of Object.keys(cp)) if (!["network", "height", "chain_work", "headers"].includes(key)) bad(`unknown field ${JSON.stringify(key)}`);
+    for (const key of Object.keys(cp)) if (!["network", "height", "chain_work", "headers", "final_height"].includes(key)) bad(`unknown field ${JSON.stringify(key)}`);
     if (cp.network !== undefined && cp.network !== params.name) bad(`checkpoint of network ${JSON.stringify(cp.network)}, the client is configured for ${params.name}`);
     const height = cp.height;
     if (typeof height !== "number" || !Number.isSafeInteger(height) || height < 0 || height > MAX_HEIGHT) bad(`height must be an integer from 0 to ${MAX_HEIGHT}`);
@@ -883,6 +950,9 @@ export function createBitcoinLightClient(networks: readonly NetworkParams[] = NE
     const list = hexes as unknown[];
     if (list.length > h + 1) bad(`${list.length} headers cannot end at height ${h}`);
     const start = h - list.length + 1;
+    const finalHeight = cp.final_height;
+    if (finalHeight !== undefined && !(typeof finalHeight === "number" && Number.isSafeInteger(finalHeight) && finalHeight >= start && finalHeight <= h))
+      bad(`final_height must be the height of one of the headers, ${start} to ${h}`);
     const need = checkpointStart(params, h);
     if (start > need)
       bad(
@@ -930,17 +1000,19 @@ export function createBitcoinLightClient(networks: readonly NetworkParams[] = NE
         bad(`header ${i} (height ${start + i}) breaks the consensus rules: ${e.reason}: ${e.detail}`);
       }
     }
-    return records;
+    return { records, finalHeight: finalHeight as number | undefined };
   }
 
   async function initialize(store: KVStore, config: LightClientConfig, checkpoint: unknown): Promise<ClientStatus> {
     const params = configParams(config);
     if ((await store.get(KEY_STATE)) !== undefined) fail("already-initialized", "the store already holds bitcoin light-client state");
-    const records = parseCheckpoint(checkpoint, params);
+    const { records, finalHeight } = parseCheckpoint(checkpoint, params);
     const tip = records[records.length - 1];
     const lowest = Math.max(records[0].height, tip.height - config.pruneWindow);
     const entries = bestChainEntries(records.filter((r) => r.height >= lowest));
-    const state: State = { lowest, tipHeight: tip.height, forkCount: 0, tipHash: tip.hash, network: params.name };
+    // F only moves up: an exported F above tip - reorgLimit stays where it was
+    const final = records[Math.max(lowest, tip.height - config.reorgLimit, finalHeight ?? 0) - records[0].height];
+    const state = { lowest, tipHeight: tip.height, forkCount: 0, tipHash: tip.hash, final: { height: final.height, hash: final.hash }, network: params.name };
     for (const [k, v] of entries) store.set(k, v);
     store.set(KEY_STATE, encodeState(state));
     return statusOf(state, tip);
@@ -1021,14 +1093,15 @@ export function createBitcoinLightClient(networks: readonly NetworkParams[] = NE
     const { forkCount, disconnected } = await planForks(plan);
     await planChunks(plan);
     await planIndex(plan, disconnected);
+    const { final, finalityViolation } = await planFinal(plan, state.final ?? (await defaultFinal(view, config)));
     const { sets, deletes } = plan;
-    const newState: State = { lowest: newLowest, tipHeight: newTip.height, forkCount, tipHash: newTip.hash, network: state.network };
+    const newState = { lowest: newLowest, tipHeight: newTip.height, forkCount, tipHash: newTip.hash, final, network: state.network };
     sets.push([KEY_STATE, encodeState(newState)]);
 
     // 6. Write (synchronously, nothing can be refused from here on).
     for (const key of deletes) store.delete(key);
     for (const [key, value] of sets) store.set(key, value);
-    return { status: statusOf(newState, newTip), added: m, reorgDepth };
+    return { status: statusOf(newState, newTip), added: m, reorgDepth, ...(finalityViolation === undefined ? {} : { finalityViolation }) };
   }
 
   async function proveTransaction(store: KVStore, config: LightClientConfig, claim: InclusionProof): Promise<ProvenTransaction> {
@@ -1045,7 +1118,7 @@ export function createBitcoinLightClient(networks: readonly NetworkParams[] = NE
       fail("block-pruned", `block ${claim.blockHash} at height ${rec.height} is below the prune window (tip ${tip.height}, pruneWindow ${config.pruneWindow})`);
     if (claim.proof.length < HEADER_SIZE || !bytesEqual(claim.proof.subarray(0, HEADER_SIZE), rec.raw))
       fail("header-mismatch", `the proof's header is not the stored header of block ${claim.blockHash}`);
-    const inc = verifyTxInclusion(claim.tx, claim.proof);
+    const inc = verifyInclusionProof(claim.tx, claim.proof);
     if (!bytesEqual(inc.blockHash, hash)) fail("header-mismatch", `the proof is for block ${toDisplayHex(inc.blockHash)}`);
     return {
       txid: toDisplayHex(inc.tx.txid),
@@ -1084,7 +1157,8 @@ export function createBitcoinLightClient(networks: readonly NetworkParams[] = NE
       if (at === undefined) fail("store-corrupt", `no best-chain header at height ${h}`);
       headers.push(toHex(at.chunk.bytes.subarray(at.off, at.off + HEADER_SIZE)));
     }
-    return { network: state.network, height: tip.height, chain_work: tip.chainWork.toString(), headers };
+    const cp: BitcoinCheckpoint = { network: state.network, height: tip.height, chain_work: tip.chainWork.toString(), headers };
+    return state.final === undefined ? cp : { ...cp, final_height: state.final.height };
   }
 
   return { type: "bitcoin", initialize, update, proveTransaction, status, header, exportState };

@@ -28,6 +28,9 @@ export type LightClientReason =
   | "merkle-mismatch" // a computed Merkle root differs from the expected one
   | "merkle-mutated" // a block's transaction list hits the CVE-2012-2459 duplicate mutation
   | "tx-not-in-proof" // a transaction whose txid is not among a proof's matched txids
+  | "no-coinbase" // an inclusion proof without the block's coinbase transaction after its merkleblock
+  | "bad-coinbase" // the proof's "coinbase" does not have exactly one input spending the null prevout, or is 64 bytes without witness
+  | "coinbase-not-in-proof" // the proof's coinbase is not its merkleblock's match at position 0
   // header store (client.ts)
   | "bad-config" // unknown network, a prune window too small for the rules, a network other than the stored one
   | "bad-checkpoint" // a checkpoint that is malformed, does not link, fails proof of work or lacks the ancestors verification needs

@@ -53,6 +53,7 @@ export {
   extractMatches,
   merkleBranch,
   merkleRootFromBranch,
+  readMerkleBlock,
   treeHeight,
   verifyMerkleBlock,
   verifyMerkleBranch,
@@ -70,7 +71,7 @@ export {
   wtxid,
 } from "./tx";
 export { type Block, parseBlock, verifyBlockMerkleRoot } from "./block";
-export { type TxInclusion, verifyTxInclusion } from "./inclusion";
+export { type TxInclusion, decodeInclusionProof, encodeInclusionProof, verifyInclusionProof, verifyTxInclusion } from "./inclusion";
 export { type SyntheticChainOptions, RecordsLookup, mineHeader, syntheticChain } from "./synthetic";
 export {
   type BitcoinCheckpoint,

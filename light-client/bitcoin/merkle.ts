@@ -5,8 +5,9 @@
  *
  * Inner nodes are sha256d(left || right) of two 32-byte children, i.e. of 64 bytes: a transaction
  * whose non-witness serialization is 64 bytes could pass for an inner node, so proofs of inclusion
- * must refuse such transactions (tx.ts: assertNotSixtyFourBytes) and should fix the tree depth from
- * the block's transaction count.
+ * must refuse such transactions (tx.ts: assertNotSixtyFourBytes) and must fix the tree depth, which a
+ * merkleblock's transaction count does not (the prover chooses it): inclusion.ts does it with the
+ * block's coinbase proven at position 0.
  */
 import { assertHash, bytesEqual, Reader, toDisplayHex, Writer } from "./bytes";
 import { fail } from "./errors";
@@ -142,13 +143,19 @@ export interface MatchedTx {
 /** Decode a merkleblock message: header, uint32 total, CompactSize + hashes, CompactSize + flag bytes. */
 export function decodeMerkleBlock(raw: Uint8Array): MerkleBlock {
   const r = new Reader(raw, "merkleblock");
+  const mb = readMerkleBlock(r);
+  r.end();
+  return mb;
+}
+
+/** Read one merkleblock from `r` (e.g. at the start of an inclusion proof), leaving `r` after its flag bytes. */
+export function readMerkleBlock(r: Reader): MerkleBlock {
   const header = readHeader(r);
   const totalTransactions = r.u32("total transactions");
   const nHashes = r.count("hashes", 32);
   const hashes: Uint8Array[] = [];
   for (let i = 0; i < nHashes; i++) hashes.push(r.bytes(32, "hash"));
   const flags = r.varBytes("flags");
-  r.end();
   return { header, tree: { totalTransactions, hashes, flags } };
 }
 

@@ -4,7 +4,9 @@
  */
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
+import { concatBytes } from "./bytes";
 import { LightClientError } from "./errors";
+import { sha256d } from "./hash";
 
 export const VECTORS_DIR = path.resolve(__dirname, "../../../shared/vectors/bitcoin");
 export const haveVectors = existsSync(path.join(VECTORS_DIR, "README.md"));
@@ -80,4 +82,29 @@ export function reasonOf(f: () => unknown): string | undefined {
     throw e;
   }
   return undefined;
+}
+
+/**
+ * CVE-2017-12842: a valid 64-byte transaction whose first half is sha256d(fake), so that its txid is the
+ * inner Merkle node over sha256d(fake) and its second half, and a merkleblock claiming a tree one level
+ * deeper passes `fake` off as a mined transaction. `fake(n)` is tried for n = 0, 1, ... until byte 4 of
+ * its hash is 1, the carrier's input count (some 256 tries; a real attacker grinds more bytes the same way).
+ */
+export function sixtyFourByteCarrier(fake: (n: number) => Uint8Array): { fake: Uint8Array; carrier: Uint8Array } {
+  for (let n = 0; ; n++) {
+    const tx = fake(n);
+    const left = sha256d(tx); // version 4 | input count 1 | 27 bytes of the spent txid
+    if (left[4] !== 1) continue;
+    const right = concatBytes(
+      new Uint8Array(5), // the rest of the spent txid
+      new Uint8Array(4), // its output index
+      Uint8Array.of(0), // empty scriptSig
+      Uint8Array.of(0xff, 0xff, 0xff, 0xff), // sequence
+      Uint8Array.of(1), // one output
+      new Uint8Array(8), // of 0 satoshi
+      Uint8Array.of(4, 0x51, 0x51, 0x51, 0x51), // to OP_1 OP_1 OP_1 OP_1
+      new Uint8Array(4), // locktime
+    );
+    return { fake: tx, carrier: concatBytes(left, right) };
+  }
 }

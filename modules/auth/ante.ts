@@ -8,17 +8,14 @@ import { verifyTxSignatures } from "../../chain/tx/verify";
 import { formatCoins, type Coin } from "../bank/coins";
 import { coversAny, requiredFees, type DecCoin } from "./fees";
 import type { Secp256k1Verifier } from "../../chain/crypto/secp256k1";
+import type { BankKeeper } from "./expected-keepers";
 import type { Account, AccountKeeper } from "./keeper";
-
-/** What the ante chain needs from bank: moving the fee to the fee collector. */
-export interface FeeBank {
-  send(ctx: Context, from: Uint8Array, to: Uint8Array, coins: readonly Coin[]): Promise<void>;
-}
 
 export interface AnteDeps {
   accounts: AccountKeeper;
-  bank: FeeBank;
-  feeCollector: Uint8Array;
+  bank: BankKeeper;
+  /** The module account fees go to. */
+  feeCollector: string;
   /** This node's mempool minimum (app.toml minimum-gas-prices); only CheckTx applies it. */
   minGasPrices: DecCoin[];
   registry: MsgRegistry;
@@ -60,14 +57,14 @@ export function newAnteHandler(deps: AnteDeps): AnteHandler {
     if (!(await deps.accounts.hasAccount(ctx, payer))) throw sdkErrors.ErrUnknownAddress.wrap(`fee payer address: ${payerText} does not exist`);
     if (fee.length > 0) {
       try {
-        await deps.bank.send(ctx, payer, deps.feeCollector, fee);
+        await deps.bank.sendCoinsFromAccountToModule(ctx, payer, deps.feeCollector, fee);
       } catch (err) {
         throw sdkErrors.ErrInsufficientFunds.wrap(`insufficient funds to pay for fees; ${err instanceof Error ? err.message : err}`);
       }
     } else if (ctx.mode === "simulate" && deps.minGasPrices.length > 0) {
       // Wallets (CosmJS "auto") simulate with no fee, then pay one: charge the transfer's reads and
       // writes here, on the discarded simulation branch, so the estimate covers them.
-      await deps.bank.send(ctx, payer, deps.feeCollector, [{ denom: deps.minGasPrices[0].denom, amount: 1n }]).catch(() => undefined);
+      await deps.bank.sendCoinsFromAccountToModule(ctx, payer, deps.feeCollector, [{ denom: deps.minGasPrices[0].denom, amount: 1n }]).catch(() => undefined);
     }
     ctx.events.emit("tx", [["fee", formatCoins(fee)], ["fee_payer", payerText]]);
 

@@ -6,6 +6,7 @@ import type { Context } from "../../chain/app/context";
 import { ADDRESS_PREFIX, fromBech32, toBech32 } from "../../chain/crypto/address";
 import type { KVStore } from "../../chain/store/types";
 import { prefixEnd } from "../../chain/store/prefix";
+import { sdkErrors } from "../../chain/tx/errors";
 
 export const AUTH_STORE = "auth";
 export const SECP256K1_PUBKEY_TYPE = "/cosmos.crypto.secp256k1.PubKey";
@@ -32,6 +33,16 @@ export interface Account {
   sequence: bigint;
   /** Set for module accounts (fee_collector, peg, ...). */
   module?: { name: string; permissions: string[] };
+}
+
+/** Module account permissions, as the SDK's authtypes.Minter and authtypes.Burner. */
+export const MINTER = "minter";
+export const BURNER = "burner";
+
+/** A module account the app configures, with its permissions (the SDK's maccPerms entry). */
+export interface ModuleAccountSpec {
+  name: string;
+  permissions: string[];
 }
 
 /** A module account's address: the first 20 bytes of sha256(name), as the SDK derives it. */
@@ -76,6 +87,12 @@ function accountFromAny(any: Any): Account {
 
 /** Accounts (stored as protobuf Any, as in the SDK), sequences, public keys and auth params: the only code that touches the auth store. */
 export class AccountKeeper {
+  private readonly permissions: ReadonlyMap<string, readonly string[]>;
+
+  constructor(moduleAccounts: readonly ModuleAccountSpec[]) {
+    this.permissions = new Map(moduleAccounts.map((m) => [m.name, m.permissions]));
+  }
+
   private store(ctx: Context): KVStore {
     return ctx.store.store(AUTH_STORE);
   }
@@ -103,12 +120,20 @@ export class AccountKeeper {
     this.setAccount(ctx, { address, accountNumber: await this.nextAccountNumber(ctx), sequence: 0n });
   }
 
-  /** The module account for `name`, created on first use. */
-  async moduleAccount(ctx: Context, name: string, permissions: string[] = []): Promise<Account> {
+  /**
+   * The module account of `name`, created on first use with its configured permissions, as the
+   * SDK's GetModuleAccount; ErrUnknownAddress for a name the app configures no module account for.
+   */
+  async getModuleAccount(ctx: Context, name: string): Promise<Account> {
+    const permissions = this.permissions.get(name);
+    if (permissions === undefined) throw sdkErrors.ErrUnknownAddress.wrap(`module account ${name} does not exist`);
     const address = moduleAddress(name);
     const existing = await this.getAccount(ctx, address);
-    if (existing) return existing;
-    const account: Account = { address, accountNumber: await this.nextAccountNumber(ctx), sequence: 0n, module: { name, permissions } };
+    if (existing) {
+      if (existing.module?.name !== name) throw sdkErrors.ErrInvalidType.wrap(`account ${toBech32(ADDRESS_PREFIX, address)} is not the module account ${name}`);
+      return existing;
+    }
+    const account: Account = { address, accountNumber: await this.nextAccountNumber(ctx), sequence: 0n, module: { name, permissions: [...permissions] } };
     this.setAccount(ctx, account);
     return account;
   }

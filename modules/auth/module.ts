@@ -5,7 +5,7 @@ import type { AppModule, ServiceRegistrar } from "../../chain/app/module";
 import { sdkErrors } from "../../chain/tx/errors";
 import { ADDRESS_PREFIX, toBech32 } from "../../chain/crypto/address";
 import { parseAddress } from "../bank/msgs";
-import { AUTH_STORE, AccountKeeper, defaultAuthParams, type Account } from "./keeper";
+import { AUTH_STORE, AccountKeeper, defaultAuthParams, type Account, type ModuleAccountSpec } from "./keeper";
 import { registerAuthQueries } from "./queries";
 
 export interface AuthGenesis {
@@ -14,17 +14,14 @@ export interface AuthGenesis {
   accounts: Array<Record<string, unknown>>;
 }
 
-/** Module accounts every pegzone chain has, with their permissions. */
-export interface ModuleAccountSpec {
-  name: string;
-  permissions: string[];
-}
-
 export class AuthModule implements AppModule {
   readonly name = AUTH_STORE;
-  readonly keeper = new AccountKeeper();
+  readonly keeper: AccountKeeper;
 
-  constructor(private readonly moduleAccounts: ModuleAccountSpec[]) {}
+  /** `moduleAccounts`: the module accounts every chain of this app has, with their permissions. */
+  constructor(private readonly moduleAccounts: readonly ModuleAccountSpec[]) {
+    this.keeper = new AccountKeeper(moduleAccounts);
+  }
 
   defaultGenesis(): AuthGenesis {
     return { params: snakeKeys(Params.toJSON(defaultAuthParams)), accounts: [] };
@@ -45,7 +42,7 @@ export class AuthModule implements AppModule {
       this.keeper.setAccount(ctx, account);
     }
     this.keeper.setNextAccountNumber(ctx, next);
-    for (const m of this.moduleAccounts) await this.keeper.moduleAccount(ctx, m.name, m.permissions);
+    for (const m of this.moduleAccounts) await this.keeper.getModuleAccount(ctx, m.name);
   }
 
   async exportGenesis(ctx: Context): Promise<AuthGenesis> {

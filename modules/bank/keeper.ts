@@ -4,16 +4,15 @@ import { toBech32, ADDRESS_PREFIX } from "../../chain/crypto/address";
 import { prefixEnd } from "../../chain/store/prefix";
 import type { KVStore } from "../../chain/store/types";
 import { sdkErrors } from "../../chain/tx/errors";
+import { BURNER, MINTER } from "../auth/keeper";
 import { formatCoins, type Coin } from "./coins";
 import { bankErrors } from "./errors";
+import type { AccountKeeper } from "./expected-keepers";
 
 export const BANK_STORE = "bank";
 
-/** What bank needs from auth: accounts spring into existence when they first receive coins. */
-export interface AccountKeeper {
-  hasAccount(ctx: Context, address: Uint8Array): Promise<boolean>;
-  createAccount(ctx: Context, address: Uint8Array): Promise<void>;
-}
+/** Module accounts hold funds for the protocol and refuse ordinary transfers, as in the SDK. */
+export type BlockedAddress = (address: Uint8Array) => boolean;
 
 const SUPPLY = 0x00;
 const METADATA = 0x01;
@@ -45,9 +44,17 @@ function encodeAmount(amount: bigint): Uint8Array {
   return utf8.encode(amount.toString());
 }
 
-/** Balances, supply, denom metadata and send-enabled flags: the only code that touches the bank store. */
+/**
+ * Balances, supply, denom metadata and send-enabled flags: the only code that touches the bank
+ * store. As x/bank's keeper: coins are created and destroyed only in module accounts whose
+ * permissions allow it, and raw balance changes are private (`#`, unreachable even through a cast).
+ */
 export class BankKeeper {
-  constructor(private readonly accounts: AccountKeeper) {}
+  constructor(
+    private readonly accounts: AccountKeeper,
+    /** Addresses that may not receive coins from users or modules (the module accounts). */
+    readonly blockedAddr: BlockedAddress,
+  ) {}
 
   private store(ctx: Context): KVStore {
     return ctx.store.store(BANK_STORE);
@@ -82,7 +89,7 @@ export class BankKeeper {
     return out;
   }
 
-  private async setBalance(ctx: Context, address: Uint8Array, denom: string, amount: bigint): Promise<void> {
+  #setBalance(ctx: Context, address: Uint8Array, denom: string, amount: bigint): void {
     if (amount === 0n) this.store(ctx).delete(balanceKey(address, denom));
     else this.store(ctx).set(balanceKey(address, denom), encodeAmount(amount));
   }
@@ -101,28 +108,28 @@ export class BankKeeper {
     return coins;
   }
 
-  private setSupply(ctx: Context, denom: string, amount: bigint): void {
+  #setSupply(ctx: Context, denom: string, amount: bigint): void {
     const key = prefixed(SUPPLY, utf8.encode(denom));
     if (amount === 0n) this.store(ctx).delete(key);
     else this.store(ctx).set(key, encodeAmount(amount));
   }
 
-  async subtractCoins(ctx: Context, address: Uint8Array, coins: readonly Coin[]): Promise<void> {
+  async #subtractCoins(ctx: Context, address: Uint8Array, coins: readonly Coin[]): Promise<void> {
     for (const c of coins) {
       const balance = await this.getBalance(ctx, address, c.denom);
       if (balance < c.amount) {
         throw sdkErrors.ErrInsufficientFunds.wrap(`spendable balance ${balance}${c.denom} is smaller than ${c.amount}${c.denom}`);
       }
-      await this.setBalance(ctx, address, c.denom, balance - c.amount);
+      this.#setBalance(ctx, address, c.denom, balance - c.amount);
     }
     ctx.events.emit("coin_spent", [["spender", bech32(address)], ["amount", formatCoins(coins)]]);
   }
 
   /** Credits coins, creating the recipient's account on first receipt, as the SDK's SendCoins does. */
-  async addCoins(ctx: Context, address: Uint8Array, coins: readonly Coin[]): Promise<void> {
+  async #addCoins(ctx: Context, address: Uint8Array, coins: readonly Coin[]): Promise<void> {
     if (!(await this.accounts.hasAccount(ctx, address))) await this.accounts.createAccount(ctx, address);
     for (const c of coins) {
-      await this.setBalance(ctx, address, c.denom, (await this.getBalance(ctx, address, c.denom)) + c.amount);
+      this.#setBalance(ctx, address, c.denom, (await this.getBalance(ctx, address, c.denom)) + c.amount);
     }
     ctx.events.emit("coin_received", [["receiver", bech32(address)], ["amount", formatCoins(coins)]]);
   }
@@ -152,32 +159,68 @@ export class BankKeeper {
     return out;
   }
 
-  async send(ctx: Context, from: Uint8Array, to: Uint8Array, coins: readonly Coin[]): Promise<void> {
-    await this.subtractCoins(ctx, from, coins);
-    await this.addCoins(ctx, to, coins);
+  /** Moves coins between two accounts (the SDK's SendCoins); the caller checks send-enabled and blocked recipients. */
+  async sendCoins(ctx: Context, from: Uint8Array, to: Uint8Array, coins: readonly Coin[]): Promise<void> {
+    await this.#subtractCoins(ctx, from, coins);
+    await this.#addCoins(ctx, to, coins);
     ctx.events.emit("transfer", [["recipient", bech32(to)], ["sender", bech32(from)], ["amount", formatCoins(coins)]]);
     ctx.events.emit("message", [["sender", bech32(from)]]);
   }
 
-  /** Creates coins in `to` and raises their supply (module use only: the peg mints here). */
-  async mint(ctx: Context, to: Uint8Array, coins: readonly Coin[]): Promise<void> {
-    await this.addCoins(ctx, to, coins);
-    for (const c of coins) this.setSupply(ctx, c.denom, (await this.supplyOf(ctx, c.denom)) + c.amount);
-    ctx.events.emit("coinbase", [["minter", bech32(to)], ["amount", formatCoins(coins)]]);
+  /** One input paying several outputs (MsgMultiSend; the SDK's InputOutputCoins), checked by the caller to balance. */
+  async inputOutputCoins(ctx: Context, input: { address: Uint8Array; coins: readonly Coin[] }, outputs: ReadonlyArray<{ address: Uint8Array; coins: readonly Coin[] }>): Promise<void> {
+    await this.#subtractCoins(ctx, input.address, input.coins);
+    ctx.events.emit("message", [["sender", bech32(input.address)]]);
+    for (const o of outputs) {
+      await this.#addCoins(ctx, o.address, o.coins);
+      ctx.events.emit("transfer", [["recipient", bech32(o.address)], ["amount", formatCoins(o.coins)]]);
+    }
   }
 
-  /** Destroys coins held by `from` and lowers their supply. */
-  async burn(ctx: Context, from: Uint8Array, coins: readonly Coin[]): Promise<void> {
-    await this.subtractCoins(ctx, from, coins);
-    for (const c of coins) this.setSupply(ctx, c.denom, (await this.supplyOf(ctx, c.denom)) - c.amount);
-    ctx.events.emit("burn", [["burner", bech32(from)], ["amount", formatCoins(coins)]]);
+  /** Pays coins out of a module account to a user account; a blocked (module) recipient gets ErrUnauthorized. */
+  async sendCoinsFromModuleToAccount(ctx: Context, senderModule: string, to: Uint8Array, coins: readonly Coin[]): Promise<void> {
+    const sender = await this.accounts.getModuleAccount(ctx, senderModule);
+    if (this.blockedAddr(to)) throw sdkErrors.ErrUnauthorized.wrap(`${bech32(to)} is not allowed to receive funds`);
+    await this.sendCoins(ctx, sender.address, to, coins);
+  }
+
+  /** Moves coins from an account into a module account. */
+  async sendCoinsFromAccountToModule(ctx: Context, from: Uint8Array, recipientModule: string, coins: readonly Coin[]): Promise<void> {
+    const recipient = await this.accounts.getModuleAccount(ctx, recipientModule);
+    await this.sendCoins(ctx, from, recipient.address, coins);
+  }
+
+  /** Creates coins in the module account of `moduleName`, which needs the minter permission, and raises their supply. */
+  async mintCoins(ctx: Context, moduleName: string, coins: readonly Coin[]): Promise<void> {
+    const account = await this.permittedModuleAccount(ctx, moduleName, MINTER, "mint");
+    await this.#addCoins(ctx, account.address, coins);
+    for (const c of coins) this.#setSupply(ctx, c.denom, (await this.supplyOf(ctx, c.denom)) + c.amount);
+    ctx.events.emit("coinbase", [["minter", bech32(account.address)], ["amount", formatCoins(coins)]]);
+  }
+
+  /** Destroys coins held by the module account of `moduleName`, which needs the burner permission, and lowers their supply. */
+  async burnCoins(ctx: Context, moduleName: string, coins: readonly Coin[]): Promise<void> {
+    const account = await this.permittedModuleAccount(ctx, moduleName, BURNER, "burn");
+    await this.#subtractCoins(ctx, account.address, coins);
+    for (const c of coins) this.#setSupply(ctx, c.denom, (await this.supplyOf(ctx, c.denom)) - c.amount);
+    ctx.events.emit("burn", [["burner", bech32(account.address)], ["amount", formatCoins(coins)]]);
+  }
+
+  private async permittedModuleAccount(ctx: Context, moduleName: string, permission: string, action: string) {
+    const account = await this.accounts.getModuleAccount(ctx, moduleName);
+    if (!account.module?.permissions.includes(permission)) {
+      throw sdkErrors.ErrUnauthorized.wrap(`module account ${moduleName} does not have permissions to ${action} tokens`);
+    }
+    return account;
   }
 
   /** Genesis only: writes a balance and its supply without events or account creation. */
   async initBalance(ctx: Context, address: Uint8Array, coins: readonly Coin[]): Promise<void> {
+    // Anywhere else it would mint to any address.
+    if (ctx.mode !== "genesis") throw new Error(`initBalance outside genesis (${ctx.mode})`);
     for (const c of coins) {
-      await this.setBalance(ctx, address, c.denom, (await this.getBalance(ctx, address, c.denom)) + c.amount);
-      this.setSupply(ctx, c.denom, (await this.supplyOf(ctx, c.denom)) + c.amount);
+      this.#setBalance(ctx, address, c.denom, (await this.getBalance(ctx, address, c.denom)) + c.amount);
+      this.#setSupply(ctx, c.denom, (await this.supplyOf(ctx, c.denom)) + c.amount);
     }
   }
 

@@ -6,8 +6,9 @@ import type { AppModule, ServiceRegistrar } from "../../chain/app/module";
 import { ADDRESS_PREFIX, toBech32 } from "../../chain/crypto/address";
 import { sdkErrors } from "../../chain/tx/errors";
 import { addCoins, fromProtoCoins, toProtoCoins, type Coin } from "./coins";
-import { BANK_STORE, BankKeeper, type AccountKeeper } from "./keeper";
-import { registerBankMsgs, parseAddress, type BlockedAddress } from "./msgs";
+import type { AccountKeeper } from "./expected-keepers";
+import { BANK_STORE, BankKeeper, type BlockedAddress } from "./keeper";
+import { registerBankMsgs, parseAddress } from "./msgs";
 import { registerBankQueries } from "./queries";
 
 export interface BankGenesis {
@@ -23,8 +24,8 @@ export class BankModule implements AppModule {
   readonly name = BANK_STORE;
   readonly keeper: BankKeeper;
 
-  constructor(accounts: AccountKeeper, private readonly blocked: BlockedAddress) {
-    this.keeper = new BankKeeper(accounts);
+  constructor(accounts: AccountKeeper, blocked: BlockedAddress) {
+    this.keeper = new BankKeeper(accounts, blocked);
   }
 
   defaultGenesis(): BankGenesis {
@@ -67,7 +68,7 @@ export class BankModule implements AppModule {
   }
 
   registerServices(registrar: ServiceRegistrar): void {
-    registerBankMsgs(registrar, this.keeper, this.blocked);
+    registerBankMsgs(registrar, this.keeper);
     registerBankQueries(registrar, this.keeper);
   }
 }

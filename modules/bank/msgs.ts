@@ -22,10 +22,7 @@ function nonEmptyCoins(coins: Parameters<typeof fromProtoCoins>[0]): Coin[] {
   return parsed;
 }
 
-/** Module accounts hold funds for the protocol and refuse ordinary transfers, as in the SDK. */
-export type BlockedAddress = (address: Uint8Array) => boolean;
-
-export function registerBankMsgs(registrar: ServiceRegistrar, keeper: BankKeeper, blocked: BlockedAddress): void {
+export function registerBankMsgs(registrar: ServiceRegistrar, keeper: BankKeeper): void {
   const send: MsgHandler<MsgSend> = {
     signers: (msg) => [msg.fromAddress],
     validate(msg) {
@@ -37,8 +34,8 @@ export function registerBankMsgs(registrar: ServiceRegistrar, keeper: BankKeeper
       const coins = nonEmptyCoins(msg.amount);
       const to = parseAddress(msg.toAddress, "to");
       await keeper.checkSendEnabled(ctx, coins);
-      if (blocked(to)) throw sdkErrors.ErrUnauthorized.wrap(`${msg.toAddress} is not allowed to receive funds`);
-      await keeper.send(ctx, parseAddress(msg.fromAddress, "from"), to, coins);
+      if (keeper.blockedAddr(to)) throw sdkErrors.ErrUnauthorized.wrap(`${msg.toAddress} is not allowed to receive funds`);
+      await keeper.sendCoins(ctx, parseAddress(msg.fromAddress, "from"), to, coins);
       return { typeUrl: "/cosmos.bank.v1beta1.MsgSendResponse", value: MsgSendResponse.encode({}).finish() };
     },
   };
@@ -65,18 +62,14 @@ export function registerBankMsgs(registrar: ServiceRegistrar, keeper: BankKeeper
     },
     async handle(ctx, msg) {
       const input = msg.inputs[0];
-      const from = parseAddress(input.address, "input");
       const inCoins = fromProtoCoins(input.coins);
       await keeper.checkSendEnabled(ctx, inCoins);
-      await keeper.subtractCoins(ctx, from, inCoins);
-      ctx.events.emit("message", [["sender", input.address]]);
-      for (const o of msg.outputs) {
-        const to = parseAddress(o.address, "output");
-        if (blocked(to)) throw sdkErrors.ErrUnauthorized.wrap(`${o.address} is not allowed to receive funds`);
-        const coins = fromProtoCoins(o.coins);
-        await keeper.addCoins(ctx, to, coins);
-        ctx.events.emit("transfer", [["recipient", o.address], ["amount", coins.map((c) => `${c.amount}${c.denom}`).join(",")]]);
-      }
+      const outputs = msg.outputs.map((o) => {
+        const address = parseAddress(o.address, "output");
+        if (keeper.blockedAddr(address)) throw sdkErrors.ErrUnauthorized.wrap(`${o.address} is not allowed to receive funds`);
+        return { address, coins: fromProtoCoins(o.coins) };
+      });
+      await keeper.inputOutputCoins(ctx, { address: parseAddress(input.address, "input"), coins: inCoins }, outputs);
       return { typeUrl: "/cosmos.bank.v1beta1.MsgMultiSendResponse", value: MsgMultiSendResponse.encode({}).finish() };
     },
   };

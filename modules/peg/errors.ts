@@ -24,4 +24,6 @@ export const pegErrors = {
   ErrProposalPending: registerError("peg", 21, "another federation proposal is pending"),
   ErrUnknownProposal: registerError("peg", 22, "no such federation proposal"),
   ErrAlreadyApproved: registerError("peg", 23, "member has already approved"),
+  ErrFederationOutput: registerError("peg", 24, "output belongs to the federation, not a deposit"),
+  ErrReserveConflict: registerError("peg", 25, "reserve entry exists already"),
 } as const;

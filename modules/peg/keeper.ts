@@ -21,20 +21,24 @@
  *   0x11 | id                      → FederationProposal (the pending one, at most one per main chain)
  *   0x12 | id | wid(u64be)         → 0x01 (pending withdrawals: what the next release pays)
  *   0x13 | id | rid(u64be)         → 0x01 (live releases: signing or signed, not yet confirmed or replaced)
+ *   0x14 | id | fid(u64be) | ~value(u128be) | txid | vout(u32be) → 0x01 (free reserve outputs of a
+ *                                    federation, largest first: what a release may spend)
  *
- * The two indexes keep each block's peg-out work proportional to what is outstanding, not to history.
+ * The indexes keep each block's peg-out work proportional to what is outstanding and bounded, not
+ * to history or to the size of the reserve.
  * `id` = len(u8) | utf8; txid = its 32 bytes in display order.
  */
 import type { Context } from "../../chain/app/context";
 import { concatBytes } from "../../chain/store/bytes";
 import { PrefixStore, prefixEnd } from "../../chain/store/prefix";
 import type { KVStore } from "../../chain/store/types";
-import type { Coin } from "../bank/coins";
-import type { Metadata } from "cosmjs-types/cosmos/bank/v1beta1/bank";
 import { pegzone } from "../../proto";
 import type { LightClientConfig } from "../../light-client/types";
 import type { Federation, MainChainKind } from "./kinds";
 import { pegErrors } from "./errors";
+import type { PegBankKeeper } from "./expected-keepers";
+
+export type { PegBankKeeper } from "./expected-keepers";
 
 export const PEG_STORE = "peg";
 const v1 = pegzone.peg.v1;
@@ -67,19 +71,11 @@ const RETIRED_FEDERATION = 0x10;
 const FEDERATION_PROPOSAL = 0x11;
 const PENDING_WITHDRAWAL = 0x12;
 const LIVE_RELEASE = 0x13;
+const FREE_RESERVE = 0x14;
 const PRESENT = Uint8Array.of(1);
 
 const utf8 = new TextEncoder();
 const utf8d = new TextDecoder();
-
-/** What the peg needs from the bank: minting and burning, moving to and from its redemption account, supply, denom metadata. */
-export interface PegBankKeeper {
-  mint(ctx: Context, to: Uint8Array, coins: readonly Coin[]): Promise<void>;
-  burn(ctx: Context, from: Uint8Array, coins: readonly Coin[]): Promise<void>;
-  send(ctx: Context, from: Uint8Array, to: Uint8Array, coins: readonly Coin[]): Promise<void>;
-  supplyOf(ctx: Context, denom: string): Promise<bigint>;
-  setDenomMetadata(ctx: Context, metadata: Metadata): void;
-}
 
 /** A list query's page: where to start (relative to the list's prefix) and how many at most. */
 export interface Page {
@@ -111,6 +107,18 @@ function idKey(kind: number, id: string, ...rest: Uint8Array[]): Uint8Array {
 function u64(n: number): Uint8Array {
   const out = new Uint8Array(8);
   new DataView(out.buffer).setBigUint64(0, BigInt(n));
+  return out;
+}
+
+/** 2^128 − 1 − value, big-endian: ascending keys list the largest values first. */
+function invertedU128(value: bigint): Uint8Array {
+  if (value < 0n || value >= 1n << 128n) throw new Error(`internal: reserve value ${value} out of range`);
+  let v = (1n << 128n) - 1n - value;
+  const out = new Uint8Array(16);
+  for (let i = 15; i >= 0; i--) {
+    out[i] = Number(v & 0xffn);
+    v >>= 8n;
+  }
   return out;
 }
 
@@ -216,23 +224,51 @@ export class PegKeeper {
     return raw ? BigInt(utf8d.decode(raw)) : 0n;
   }
 
-  /** Adds an output to the reserve set and its value to the reserve total. */
+  /** Adds an output to the reserve set and its value to the reserve total; an output already there is refused, never counted twice. */
   async addReserveUtxo(ctx: Context, mainchain: string, utxo: ReserveUtxo): Promise<void> {
-    this.store(ctx).set(idKey(RESERVE, mainchain, outpointKey(utxo.txid, utxo.vout)), v1.ReserveUtxo.encode(utxo).finish());
+    if (await this.getReserveUtxo(ctx, mainchain, utxo.txid, utxo.vout))
+      throw pegErrors.ErrReserveConflict.wrap(`${utxo.txid}:${utxo.vout} is already in the reserve of ${mainchain}`);
+    this.writeReserveUtxo(ctx, mainchain, utxo);
     const total = (await this.reserveTotal(ctx, mainchain)) + BigInt(utxo.value);
     this.store(ctx).set(idKey(RESERVE_TOTAL, mainchain), utf8.encode(total.toString()));
   }
 
-  /** Writes an output already in the reserve set (e.g. to lock it for a release); the total is unchanged. */
-  updateReserveUtxo(ctx: Context, mainchain: string, utxo: ReserveUtxo): void {
-    this.store(ctx).set(idKey(RESERVE, mainchain, outpointKey(utxo.txid, utxo.vout)), v1.ReserveUtxo.encode(utxo).finish());
+  /** Rewrites an output already in the reserve set (e.g. to lock it for a release); the total is unchanged. */
+  async updateReserveUtxo(ctx: Context, mainchain: string, utxo: ReserveUtxo): Promise<void> {
+    const old = await this.getReserveUtxo(ctx, mainchain, utxo.txid, utxo.vout);
+    if (old === undefined || old.value !== utxo.value) throw new Error(`internal: reserve output ${utxo.txid}:${utxo.vout} is not in the reserve as updated`);
+    this.store(ctx).delete(this.freeKey(mainchain, old));
+    this.writeReserveUtxo(ctx, mainchain, utxo);
   }
 
   /** Removes a spent output from the reserve set and its value from the total. */
   async removeReserveUtxo(ctx: Context, mainchain: string, utxo: ReserveUtxo): Promise<void> {
     this.store(ctx).delete(idKey(RESERVE, mainchain, outpointKey(utxo.txid, utxo.vout)));
+    this.store(ctx).delete(this.freeKey(mainchain, utxo));
     const total = (await this.reserveTotal(ctx, mainchain)) - BigInt(utxo.value);
     this.store(ctx).set(idKey(RESERVE_TOTAL, mainchain), utf8.encode(total.toString()));
+  }
+
+  private writeReserveUtxo(ctx: Context, mainchain: string, utxo: ReserveUtxo): void {
+    this.store(ctx).set(idKey(RESERVE, mainchain, outpointKey(utxo.txid, utxo.vout)), v1.ReserveUtxo.encode(utxo).finish());
+    if (Number(utxo.releaseId) === 0) this.store(ctx).set(this.freeKey(mainchain, utxo), PRESENT);
+  }
+
+  private freeKey(mainchain: string, utxo: ReserveUtxo): Uint8Array {
+    return idKey(FREE_RESERVE, mainchain, u64(Number(utxo.federationId)), invertedU128(BigInt(utxo.value)), outpointKey(utxo.txid, utxo.vout));
+  }
+
+  /** Up to `limit` free (unlocked) reserve outputs of a federation: the largest first, or with `smallest` the smallest first. */
+  async freeReserveUtxos(ctx: Context, mainchain: string, federationId: number, limit: number, smallest = false): Promise<ReserveUtxo[]> {
+    const prefix = idKey(FREE_RESERVE, mainchain, u64(federationId));
+    const out: ReserveUtxo[] = [];
+    for await (const [key] of this.store(ctx).iterate({ start: prefix, end: prefixEnd(prefix), limit, reverse: smallest })) {
+      const outpoint = key.subarray(key.length - 36);
+      const txid = Buffer.from(outpoint.subarray(0, 32)).toString("hex");
+      const vout = new DataView(outpoint.buffer, outpoint.byteOffset + 32, 4).getUint32(0);
+      out.push((await this.getReserveUtxo(ctx, mainchain, txid, vout))!);
+    }
+    return out;
   }
 
   async getReserveUtxo(ctx: Context, mainchain: string, txid: string, vout: number): Promise<ReserveUtxo | undefined> {

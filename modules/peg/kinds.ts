@@ -43,10 +43,14 @@ export interface BuiltRelease {
 }
 
 /**
- * What a release is built from. With payments, a release pays them from some of `utxos` (coin
- * selection) and returns the change to `changeFederation`. With no payments it is a sweep: it
- * spends `utxos` (up to the kind's per-transaction cap, in a deterministic order) into a single
- * output to `changeFederation`'s reserve script, worth their sum less the fee.
+ * What a release is built from. With payments, a release pays as many of them as fit in one
+ * main-chain transaction, greedily in the order given (the rest wait for a later release: one
+ * unpayable request never blocks the others), from some of `utxos` (coin selection), and returns the
+ * change to `changeFederation`; `outputs[].paymentId` says which were paid. Given exactly a
+ * release's inputs and the payments it pays, it rebuilds the same release. With no payments it is a
+ * sweep: it spends `utxos` (up to the kind's per-transaction cap, in a deterministic order) into a
+ * single output to `changeFederation`'s reserve address, worth their sum less the fee (moving a
+ * retired federation's reserve, or consolidating the current one's small outputs).
  */
 export interface ReleaseParams {
   readonly utxos: readonly ReleaseUtxo[];
@@ -61,15 +65,27 @@ export interface ReleaseParams {
 
 export interface MainChainKind {
   readonly lightClient: LightClient;
+  /** The most reserve entries one release spends: the peg hands a builder at most this many. */
+  readonly maxReleaseInputs: number;
+  /**
+   * Throws an Error saying which amounts of a registration the kind cannot honour: e.g. a peg-in fee
+   * below its dust limit (the surplus the fees build must cover change too small to keep), or a
+   * minimum withdrawal that the largest fee would leave below dust.
+   */
+  validateAmounts(amounts: { readonly minDeposit: bigint; readonly pegInFee: bigint; readonly minWithdrawal: bigint; readonly maxFee: bigint }): void;
   /** Throws an Error saying what is wrong with a network name or federation (keys, weights, threshold). */
   validateFederation(network: string, federation: Federation): void;
-  /** The deposit address of `recipient` (a 20-byte pegzone address) under `federation`. Deterministic. */
+  /** The deposit address of `recipient` (a 20-byte pegzone account address) under `federation`. Deterministic. */
   depositAddress(network: string, federation: Federation, recipient: Uint8Array): DepositAddress;
   /** The output script a withdrawal to `address` pays; throws for a malformed address or one of another network. */
   withdrawalScript(network: string, address: string): Uint8Array;
-  /** The witness script of the federation's own reserve outputs (release change). */
-  reserveWitnessScript(federation: Federation): Uint8Array;
-  /** Builds the unsigned release spending reserve outputs to pay `payments` (none: a sweep); throws if it cannot. */
+  /**
+   * The federation's own reserve address (release change, sweeps). It must differ from every
+   * recipient's deposit address under every federation, so that no output the federation created
+   * can ever be claimed as a deposit.
+   */
+  reserveAddress(network: string, federation: Federation): DepositAddress;
+  /** Builds the unsigned release spending reserve outputs to pay what fits of `payments` (none: a sweep); throws if not even one fits. */
   buildRelease(params: ReleaseParams): BuiltRelease;
   /** What each member signs, one digest per input. */
   releaseDigests(release: BuiltRelease): Uint8Array[];

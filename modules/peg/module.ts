@@ -50,8 +50,6 @@ export interface PegGenesis {
 }
 
 const AMOUNT = /^(0|[1-9][0-9]{0,30})$/;
-/** Outputs below this are not relayed by Bitcoin nodes (546 sat covers every standard script type). */
-const DUST = 546n;
 
 function fromJson<T>(type: { fromObject(o: Record<string, unknown>): T }, json: unknown, what: string): T {
   try {
@@ -82,12 +80,15 @@ export function validateMainChain(chain: MainChain, kind: MainChainKind): void {
   for (const [name, value] of [["min_withdrawal", chain.minWithdrawal], ["fee_rate", chain.feeRate], ["max_fee", chain.maxFee]] as const)
     if (!AMOUNT.test(value)) bad(`${name} ${JSON.stringify(value)} is not a non-negative integer`);
   if (BigInt(chain.feeRate) < 1n) bad("fee_rate must be at least 1");
-  // A lone withdrawal pays the whole fee and must still leave a spendable output.
-  if (BigInt(chain.minWithdrawal) <= BigInt(chain.maxFee) + DUST) bad(`min_withdrawal must exceed max_fee + ${DUST}`);
   if (!Number.isInteger(chain.batchInterval) || chain.batchInterval < 1) bad("batch_interval must be at least 1");
   if (!chain.federation) bad("no federation");
   const accounts = checkMemberAccounts(chain.federation!);
   if (accounts !== undefined) bad(`federation ${accounts}`);
+  try {
+    kind.validateAmounts({ minDeposit: BigInt(chain.minDeposit), pegInFee: BigInt(chain.pegInFee), minWithdrawal: BigInt(chain.minWithdrawal), maxFee: BigInt(chain.maxFee) });
+  } catch (e) {
+    bad(e instanceof Error ? e.message : String(e));
+  }
   try {
     kind.validateFederation(chain.network, chain.federation!);
   } catch (e) {

@@ -42,6 +42,30 @@ function asPegError(err: unknown, as: RegisteredError): never {
   throw err;
 }
 
+/** A deposit recipient: a pegzone account address (20 bytes), the only kind a deposit script can name. */
+export function recipientAddress(bech32: string): Uint8Array {
+  const bytes = parseAddress(bech32, "recipient");
+  if (bytes.length !== 20) throw sdkErrors.ErrInvalidAddress.wrap(`recipient ${bech32} is a ${bytes.length}-byte address; deposits name a 20-byte account address`);
+  return bytes;
+}
+
+/**
+ * What the federation created is the reserve's and never a deposit, whatever the kind: an output
+ * already in the reserve, the change (or sweep output) of any release, or an output paying any
+ * federation's reserve address, current or retired.
+ */
+async function refuseFederationOutput(ctx: Context, keeper: PegKeeper, chain: MainChain, txid: string, vout: number, pays: (script: Uint8Array) => boolean): Promise<void> {
+  const outpoint = `${txid}:${vout}`;
+  if (await keeper.getReserveUtxo(ctx, chain.id, txid, vout)) throw pegErrors.ErrFederationOutput.wrap(`${outpoint} is in the reserve of ${chain.id}`);
+  const release = await keeper.releaseByTxid(ctx, chain.id, txid);
+  if (release && release.changeVout === vout) throw pegErrors.ErrFederationOutput.wrap(`${outpoint} is the change of release ${release.id}`);
+  const kind = keeper.kind(chain);
+  const federations = [chain.federation!, ...(await keeper.retiredFederations(ctx, chain.id)).map((r) => r.federation!)];
+  for (const federation of federations)
+    if (pays(kind.reserveAddress(chain.network, federation).script))
+      throw pegErrors.ErrFederationOutput.wrap(`${outpoint} pays the reserve address of federation ${federation.id}`);
+}
+
 async function requireNotFrozen(ctx: Context, keeper: PegKeeper, chain: MainChain): Promise<void> {
   const freeze = await keeper.getFreeze(ctx, chain.id);
   if (freeze.frozen) throw pegErrors.ErrFrozen.wrap(`${chain.id} since height ${freeze.height}: ${freeze.reason}`);
@@ -71,8 +95,15 @@ export function registerPegMsgs(registrar: ServiceRegistrar, keeper: PegKeeper):
         ["tip_hash", result.status.tipHash],
         ["reorg_depth", String(result.reorgDepth)],
       ]);
-      if (result.reorgDepth > chain.reorgLimit) {
-        await keeper.freeze(ctx, chain.id, `a reorg disconnected ${result.reorgDepth} blocks, more than the limit of ${chain.reorgLimit}; new tip ${result.status.tipHash} at ${result.status.tipHeight}`);
+      // A block buried reorg_limit deep left the best chain, in this update or over several shallow ones.
+      // Claims and release confirmations need confirmations > reorg_limit, so every block one was counted
+      // on is that final block or below it on the same chain: if it may be gone, nothing more is minted
+      // or released until the authority has checked. (A single update deeper than the limit always
+      // leaves the final block; the depth check stays for a kind that would not report it.)
+      const deep = result.reorgDepth > chain.reorgLimit;
+      if (result.finalityViolation !== undefined || deep) {
+        const why = result.finalityViolation ?? `more than the limit of ${chain.reorgLimit}`;
+        await keeper.freeze(ctx, chain.id, `a reorg disconnected ${result.reorgDepth} blocks (limit ${chain.reorgLimit}): ${why}; new tip ${result.status.tipHash} at ${result.status.tipHeight}`);
       }
       const out = v1.MsgRelayHeadersResponse.create({ added: result.added, tipHeight: result.status.tipHeight, tipHash: result.status.tipHash, reorgDepth: result.reorgDepth });
       return response(pegTypeUrls.relayHeaders, v1.MsgRelayHeadersResponse.encode(out).finish());
@@ -84,13 +115,13 @@ export function registerPegMsgs(registrar: ServiceRegistrar, keeper: PegKeeper):
     signers: (msg) => [msg.sender],
     validate(msg) {
       parseAddress(msg.sender, "sender");
-      if (msg.recipient !== "") parseAddress(msg.recipient, "recipient");
+      recipientAddress(msg.recipient === "" ? msg.sender : msg.recipient);
       requireMainchainId(msg.mainchain);
     },
     async handle(ctx, msg) {
       const chain = await keeper.mustGetMainChain(ctx, msg.mainchain);
       const recipientText = msg.recipient === "" ? msg.sender : msg.recipient;
-      const recipient = parseAddress(recipientText, "recipient");
+      const recipient = recipientAddress(recipientText);
       const deposit = keeper.kind(chain).depositAddress(chain.network, chain.federation!, recipient);
       keeper.setRegisteredAddress(
         ctx,
@@ -107,7 +138,7 @@ export function registerPegMsgs(registrar: ServiceRegistrar, keeper: PegKeeper):
     signers: (msg) => [msg.claimer],
     validate(msg) {
       parseAddress(msg.claimer, "claimer");
-      parseAddress(msg.recipient, "recipient");
+      recipientAddress(msg.recipient);
       requireMainchainId(msg.mainchain);
       if (msg.tx.length === 0) throw pegErrors.ErrInvalidProof.wrap("empty transaction");
       if (msg.merkleProof.length === 0) throw pegErrors.ErrInvalidProof.wrap("empty merkle proof");
@@ -122,14 +153,15 @@ export function registerPegMsgs(registrar: ServiceRegistrar, keeper: PegKeeper):
         .catch((e: unknown) => asPegError(e, pegErrors.ErrInvalidProof));
       const outpoint = `${proven.txid}:${msg.vout}`;
       if (await keeper.getDeposit(ctx, chain.id, proven.txid, msg.vout)) throw pegErrors.ErrAlreadyClaimed.wrap(outpoint);
-      if (proven.confirmations < chain.confirmations)
-        throw pegErrors.ErrNotEnoughConfirmations.wrap(`${outpoint} has ${proven.confirmations} of the ${chain.confirmations} confirmations ${chain.id} requires`);
       const output = proven.outputs[msg.vout];
       if (output === undefined) throw pegErrors.ErrInvalidProof.wrap(`transaction ${proven.txid} has no output ${msg.vout}`);
-      const recipient = parseAddress(msg.recipient, "recipient");
+      const pays = (script: Uint8Array) => Buffer.compare(Buffer.from(output.script), Buffer.from(script)) === 0;
+      await refuseFederationOutput(ctx, keeper, chain, proven.txid, msg.vout, pays);
+      if (proven.confirmations < chain.confirmations)
+        throw pegErrors.ErrNotEnoughConfirmations.wrap(`${outpoint} has ${proven.confirmations} of the ${chain.confirmations} confirmations ${chain.id} requires`);
+      const recipient = recipientAddress(msg.recipient);
       // The recipient's address under the current federation, or under a retired one within the grace window.
       const height = Number(ctx.header.height);
-      const pays = (script: Uint8Array) => Buffer.compare(Buffer.from(output.script), Buffer.from(script)) === 0;
       let deposit: ReturnType<typeof kind.depositAddress> | undefined;
       let federationId = 0;
       for (const federation of await depositFederations(ctx, keeper, chain, height)) {
@@ -232,6 +264,9 @@ export function registerPegMsgs(registrar: ServiceRegistrar, keeper: PegKeeper):
       } catch (e) {
         throw pegErrors.ErrInvalidAddress.wrap(`${JSON.stringify(msg.destination)} is not a ${chain.network} address: ${e instanceof Error ? e.message : String(e)}`);
       }
+      // Paid to the federation's own reserve address, the coins would stay locked and count nowhere.
+      if (Buffer.from(script).equals(Buffer.from(keeper.kind(chain).reserveAddress(chain.network, chain.federation!).script)))
+        throw pegErrors.ErrInvalidAddress.wrap(`${msg.destination} is the federation's reserve address`);
       const amount = BigInt(msg.amount);
       if (amount < BigInt(chain.minWithdrawal)) throw pegErrors.ErrBelowMinimum.wrap(`withdrawal of ${amount}, the minimum is ${chain.minWithdrawal}`);
       const owner = parseAddress(msg.owner, "owner");
@@ -305,8 +340,10 @@ export function registerPegMsgs(registrar: ServiceRegistrar, keeper: PegKeeper):
       const release = await keeper.releaseByTxid(ctx, chain.id, proven.txid);
       if (!release) throw pegErrors.ErrUnknownRelease.wrap(`transaction ${proven.txid} is not a release of ${chain.id}`);
       if (release.status === v1.ReleaseStatus.RELEASE_STATUS_CONFIRMED) throw pegErrors.ErrInvalidRelease.wrap(`release ${release.id} is already confirmed`);
-      if (!(await keeper.getReserveUtxo(ctx, chain.id, release.inputs[0].txid!, release.inputs[0].vout!)))
-        throw pegErrors.ErrInvalidRelease.wrap(`the inputs of release ${release.id} were already spent by another confirmed release`);
+      // Every version of a release spends the same inputs; one missing means another version was confirmed.
+      for (const input of release.inputs)
+        if (!(await keeper.getReserveUtxo(ctx, chain.id, input.txid!, input.vout!)))
+          throw pegErrors.ErrInvalidRelease.wrap(`input ${input.txid}:${input.vout} of release ${release.id} is no longer in the reserve: another confirmed release spent it`);
       if (proven.confirmations < chain.confirmations)
         throw pegErrors.ErrNotEnoughConfirmations.wrap(`release ${release.id} (${proven.txid}) has ${proven.confirmations} of the ${chain.confirmations} confirmations ${chain.id} requires`);
       await applyConfirmedRelease(ctx, keeper, chain, release);

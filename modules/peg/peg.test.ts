@@ -46,9 +46,10 @@ describe("peg-in", () => {
     { name: "a Merkle proof of another tx", malleate: ({ valid, btc, block }) => ({ ...valid, merkleProof: btc.proof(block, 0) }), expErr: ["peg", 5] },
     {
       name: "a proof whose position was altered",
-      malleate: ({ valid }) => {
+      malleate: ({ valid, block }) => {
         const proof = Uint8Array.from(valid.merkleProof);
-        proof[proof.length - 1] ^= 0x01; // flip a flag bit: the path now leads elsewhere
+        // flip a flag bit (the merkleblock's last byte, just before the coinbase): the path now leads elsewhere
+        proof[proof.length - block.txs[0].length - 1] ^= 0x01;
         return { ...valid, merkleProof: proof };
       },
       expErr: ["peg", 5],

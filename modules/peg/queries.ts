@@ -3,6 +3,7 @@ import { sdkErrors } from "../../chain/tx/errors";
 import { pegzone } from "../../proto";
 import { parseAddress } from "../bank/msgs";
 import { pageFrom, peggedDenom, type PegKeeper } from "./keeper";
+import { recipientAddress } from "./msgs";
 import { approvalWeight, depositFederations } from "./rotation";
 
 const v1 = pegzone.peg.v1;
@@ -62,7 +63,7 @@ export function registerPegQueries(registrar: ServiceRegistrar, keeper: PegKeepe
     path("DepositAddress"),
     handler(v1.QueryDepositAddressRequest, v1.QueryDepositAddressResponse, async (ctx, req) => {
       const chain = await keeper.mustGetMainChain(ctx, req.mainchain);
-      const deposit = keeper.kind(chain).depositAddress(chain.network, chain.federation!, parseAddress(req.recipient, "recipient"));
+      const deposit = keeper.kind(chain).depositAddress(chain.network, chain.federation!, recipientAddress(req.recipient));
       return v1.QueryDepositAddressResponse.create({ ...deposit, federationId: chain.federation!.id });
     }),
   );

@@ -1,21 +1,32 @@
 /**
  * Peg-out, the chain's side: building releases from pending withdrawals (every `batch_interval`
- * blocks), sweeping retired federations' outputs to the current federation, rebuilding stale
- * releases with a higher fee, collecting federation signatures and applying a confirmed release to
- * the reserve. Everything here is deterministic: withdrawals and reserve outputs are read in key
- * order and the kind's builder is a pure function of them.
+ * blocks), sweeping retired federations' outputs to the current federation, consolidating the
+ * current federation's small outputs, rebuilding stale releases with a higher fee, collecting
+ * federation signatures and applying a confirmed release to the reserve. Everything here is
+ * deterministic: withdrawals and reserve outputs are read in key order and the kind's builder is a
+ * pure function of them.
+ *
+ * Progress. A release pays what fits of the oldest pending withdrawals; what does not fit in one
+ * main-chain transaction waits for a later release while the others are paid, so one unpayable
+ * request (or an attacker's many) never blocks the queue. Each block reads a bounded amount: at most
+ * MAX_RELEASE_PAYMENTS withdrawals, the kind's maxReleaseInputs reserve outputs through the
+ * free-output index, and at most MAX_LIVE_RELEASES live releases.
+ *
+ * The surplus rule. A release's cost is what it takes from the reserve beyond the tokens it burned
+ * (`releaseCost`: a sweep's fee, change below dust). A release is built only if its cost fits in
+ * reserve − supply − in flight − the costs of the live releases, the surplus that peg-in fees build
+ * up; otherwise it waits (event `release_failed`). So no release ever pays more than it burned plus
+ * the surplus, and supply + in flight ≤ reserve holds after every confirmation.
  *
  * Sweeps. After a rotation the reserve outputs of the retired federation (and the change of its
  * releases still in flight, and deposits to its addresses claimed in the grace window) must move to
  * the current federation. At each batch height, before the withdrawals' release, every retired
- * federation with free outputs and no live (SIGNING or SIGNED) sweep gets one: a release with no
- * withdrawals spending its free outputs (the kind caps the count, e.g. 100 for bitcoin) into one
- * output to the current federation's reserve script, signed by the retired federation's members.
- * A sweep burns nothing (amount 0, nothing in flight); its miner fee comes out of the reserve, which
- * is why it must be covered by the surplus that peg-in fees build up: reserve − supply − in flight −
- * the fees of the other live sweeps. A sweep whose fee the surplus cannot pay is not built (event
- * `release_failed`); it is tried again at the next batch, when deposits may have added to the
- * surplus. Releases that pay withdrawals spend only the current federation's outputs.
+ * federation with free outputs and no live sweep gets one: a release with no withdrawals spending
+ * its free outputs (the kind caps the count, e.g. 100 for bitcoin) into one output to the current
+ * federation's reserve address, signed by the retired federation's members. A consolidation is the
+ * same from the current federation to itself, built when it holds many free outputs. A sweep burns
+ * nothing (amount 0, nothing in flight); its fee is its cost. Releases that pay withdrawals spend
+ * only the current federation's outputs.
  */
 import type { Context } from "../../chain/app/context";
 import { sdkErrors } from "../../chain/tx/errors";
@@ -34,7 +45,7 @@ function toUtxo(u: { txid: string; vout: number; value: string; witnessScript: U
   return { txid: u.txid, vout: u.vout, value: BigInt(u.value), witnessScript: u.witnessScript };
 }
 
-/** A release that pays no withdrawals: it moves a retired federation's outputs to a newer federation. */
+/** A release that pays no withdrawals: it moves a retired federation's outputs to a newer federation, or consolidates the current one's. */
 export function isSweep(release: Release): boolean {
   return release.withdrawalIds.length === 0;
 }
@@ -71,17 +82,37 @@ async function changeFederation(ctx: Context, keeper: PegKeeper, chain: MainChai
   return federation;
 }
 
+/** Releases live at once at most (signing or signed, not yet confirmed): bounds every block's peg-out work. */
+export const MAX_LIVE_RELEASES = 16;
+
 /**
- * What a sweep's fee may take from the reserve: reserve − supply − in flight − the fees of the live
- * sweeps (but `excluding`, the one being replaced), which will leave the reserve when they confirm.
+ * What a release takes from the reserve beyond the tokens it burned: inputs − change − amount. For a
+ * withdrawal release that is the change below dust left to the miner (usually 0: the payments pay
+ * the fee); for a sweep or a consolidation, its fee.
  */
-async function sweepSurplus(ctx: Context, keeper: PegKeeper, chain: MainChain, excluding: number): Promise<bigint> {
+export function releaseCost(release: Pick<Release, "inputs" | "outputs" | "changeVout" | "amount">): bigint {
+  const inputs = release.inputs.reduce((sum, i) => sum + BigInt(i.value!), 0n);
+  const change = release.changeVout >= 0 ? BigInt(release.outputs[release.changeVout].value!) : 0n;
+  return inputs - change - BigInt(release.amount);
+}
+
+function builtCost(built: BuiltRelease, amount: bigint): bigint {
+  return built.inputs.reduce((sum, i) => sum + i.value, 0n) - (built.change?.value ?? 0n) - amount;
+}
+
+/**
+ * What a new release may take from the reserve beyond what it burns: reserve − supply − in flight −
+ * the cost of every live release but `excluding` (the one being replaced). Building only releases
+ * whose cost fits keeps supply + in flight ≤ reserve true after every confirmation: no release ever
+ * pays more than the tokens it burned plus the surplus the peg-in fees built up.
+ */
+async function surplus(ctx: Context, keeper: PegKeeper, chain: MainChain, live: readonly Release[], excluding: number): Promise<bigint> {
   const reserve = await keeper.reserveTotal(ctx, chain.id);
   const supply = await keeper.bank.supplyOf(ctx, peggedDenom(chain.id));
   const inFlight = await keeper.inFlight(ctx, chain.id);
-  let pendingFees = 0n;
-  for (const r of await keeper.liveReleases(ctx, chain.id)) if (isSweep(r) && Number(r.id) !== excluding) pendingFees += BigInt(r.fee);
-  return reserve - supply - inFlight - pendingFees;
+  let pending = 0n;
+  for (const r of live) if (Number(r.id) !== excluding) pending += releaseCost(r);
+  return reserve - supply - inFlight - pending;
 }
 
 function releaseFailed(ctx: Context, chain: MainChain, reason: string): void {
@@ -117,7 +148,7 @@ async function recordRelease(
     fee: built.fee.toString(),
     feeRate: feeRate.toString(),
     changeVout: built.change?.vout ?? -1,
-    changeWitnessScript: built.change ? kind.reserveWitnessScript(changeTo) : new Uint8Array(),
+    changeWitnessScript: built.change ? kind.reserveAddress(chain.network, changeTo).witnessScript : new Uint8Array(),
     builtAt: Number(ctx.header.height),
     replaces,
     amount: payments.reduce((sum, p) => sum + p.amount, 0n).toString(),
@@ -125,7 +156,7 @@ async function recordRelease(
   keeper.setRelease(ctx, release);
   for (const input of built.inputs) {
     const utxo = (await keeper.getReserveUtxo(ctx, chain.id, input.txid, input.vout))!;
-    keeper.updateReserveUtxo(ctx, chain.id, v1.ReserveUtxo.create({ ...utxo, releaseId: id }));
+    await keeper.updateReserveUtxo(ctx, chain.id, v1.ReserveUtxo.create({ ...utxo, releaseId: id }));
   }
   for (const p of payments) {
     const w = (await keeper.getWithdrawal(ctx, chain.id, p.id))!;
@@ -150,68 +181,101 @@ function owner(bech32: string): Uint8Array {
   return parseAddress(bech32, "withdrawal owner");
 }
 
-/** Every batch interval: one release paying the oldest pending withdrawals. Never throws for a bad batch; it says why in an event. */
+function isBatchHeight(ctx: Context, chain: MainChain): boolean {
+  return chain.batchInterval > 0 && Number(ctx.header.height) % chain.batchInterval === 0;
+}
+
+/**
+ * Every batch interval: one release paying what fits of the oldest pending withdrawals (the kind
+ * leaves out, for a later release, what cannot be paid in one transaction, and goes on with the
+ * rest). Reads at most MAX_RELEASE_PAYMENTS withdrawals and the kind's maxReleaseInputs largest free
+ * outputs. Never throws for a bad batch; it says why in an event.
+ */
 export async function buildPendingRelease(ctx: Context, keeper: PegKeeper, chain: MainChain): Promise<void> {
-  if (chain.batchInterval === 0 || Number(ctx.header.height) % chain.batchInterval !== 0) return;
+  if (!isBatchHeight(ctx, chain)) return;
   const pending = await keeper.pendingWithdrawals(ctx, chain.id, MAX_RELEASE_PAYMENTS);
   if (pending.length === 0) return;
-  const payments: ReleasePayment[] = pending.map((w) => ({ id: Number(w.id), script: w.script, amount: BigInt(w.amount) }));
+  const live = await keeper.liveReleases(ctx, chain.id);
+  if (live.length >= MAX_LIVE_RELEASES) return releaseFailed(ctx, chain, `${live.length} releases await signatures or confirmation; the next waits until one settles`);
+  const candidates: ReleasePayment[] = pending.map((w) => ({ id: Number(w.id), script: w.script, amount: BigInt(w.amount) }));
   // Only the current federation's outputs: a retired federation's are swept to it first.
   const current = chain.federation!;
-  const free = (await keeper.reserveUtxos(ctx, chain.id)).filter((u) => Number(u.releaseId) === 0 && Number(u.federationId) === Number(current.id));
+  const kind = keeper.kind(chain);
+  const free = await keeper.freeReserveUtxos(ctx, chain.id, Number(current.id), kind.maxReleaseInputs);
   const feeRate = BigInt(chain.feeRate);
   let built: BuiltRelease;
   try {
-    built = keeper.kind(chain).buildRelease({ utxos: free.map(fromReserve), payments, feeRate, maxFee: BigInt(chain.maxFee), federation: current });
+    built = kind.buildRelease({ utxos: free.map(fromReserve), payments: candidates, feeRate, maxFee: BigInt(chain.maxFee), federation: current });
   } catch (err) {
-    releaseFailed(ctx, chain, err instanceof Error ? err.message : String(err));
-    return;
+    return releaseFailed(ctx, chain, err instanceof Error ? err.message : String(err));
   }
+  const paidIds = new Set(built.outputs.map((o) => o.paymentId).filter((id) => id !== undefined));
+  const payments = candidates.filter((p) => paidIds.has(p.id));
   const amount = payments.reduce((sum, p) => sum + p.amount, 0n);
+  const cost = builtCost(built, amount);
+  const available = await surplus(ctx, keeper, chain, live, 0);
+  if (cost > available)
+    return releaseFailed(ctx, chain, `the release would take ${cost} from the reserve beyond the ${amount} it burns (change below dust), more than the surplus ${available}; waiting`);
   await keeper.bank.burn(ctx, keeper.redemptionAccount, [{ denom: peggedDenom(chain.id), amount }]);
   keeper.setInFlight(ctx, chain.id, (await keeper.inFlight(ctx, chain.id)) + amount);
   await recordRelease(ctx, keeper, chain, built, payments, feeRate, 0, current, current);
 }
 
-/** Every batch interval, before the withdrawals' release: one sweep per retired federation that has free outputs and no live sweep. Never throws. */
-export async function buildSweeps(ctx: Context, keeper: PegKeeper, chain: MainChain): Promise<void> {
-  if (chain.batchInterval === 0 || Number(ctx.header.height) % chain.batchInterval !== 0) return;
-  const retired = await keeper.retiredFederations(ctx, chain.id);
-  if (retired.length === 0) return;
-  const utxos = await keeper.reserveUtxos(ctx, chain.id);
-  const releases = await keeper.liveReleases(ctx, chain.id);
-  const current = chain.federation!;
+/** A sweep or consolidation built from `utxos` of `federation` into one output of `changeTo`, if the surplus pays its fee. Never throws. */
+async function buildSweep(ctx: Context, keeper: PegKeeper, chain: MainChain, live: Release[], utxos: readonly ReserveUtxo[], federation: Federation, changeTo: Federation, what: string): Promise<void> {
   const feeRate = BigInt(chain.feeRate);
-  for (const { federation } of retired) {
-    const id = Number(federation!.id);
-    if (releases.some((r) => isSweep(r) && Number(r.federationId) === id)) continue;
-    const free = utxos.filter((u) => Number(u.releaseId) === 0 && Number(u.federationId) === id);
-    if (free.length === 0) continue;
-    let built: BuiltRelease;
-    try {
-      built = keeper.kind(chain).buildRelease({ utxos: free.map(fromReserve), payments: [], feeRate, maxFee: BigInt(chain.maxFee), federation: federation!, changeFederation: current });
-    } catch (err) {
-      releaseFailed(ctx, chain, `sweep of retired federation ${id}: ${err instanceof Error ? err.message : String(err)}`);
-      continue;
-    }
-    const surplus = await sweepSurplus(ctx, keeper, chain, 0);
-    if (built.fee > surplus) {
-      releaseFailed(ctx, chain, `sweep of retired federation ${id}: its fee ${built.fee} is more than the reserve's surplus ${surplus} (reserve − supply − in flight − live sweep fees); waiting for peg-in fees to cover it`);
-      continue;
-    }
-    await recordRelease(ctx, keeper, chain, built, [], feeRate, 0, federation!, current);
+  let built: BuiltRelease;
+  try {
+    built = keeper.kind(chain).buildRelease({ utxos: utxos.map(fromReserve), payments: [], feeRate, maxFee: BigInt(chain.maxFee), federation, changeFederation: changeTo });
+  } catch (err) {
+    return releaseFailed(ctx, chain, `${what}: ${err instanceof Error ? err.message : String(err)}`);
   }
+  const available = await surplus(ctx, keeper, chain, live, 0);
+  if (builtCost(built, 0n) > available)
+    return releaseFailed(ctx, chain, `${what}: its fee ${built.fee} is more than the reserve's surplus ${available} (reserve − supply − in flight − live releases' costs); waiting for peg-in fees to cover it`);
+  live.push(await recordRelease(ctx, keeper, chain, built, [], feeRate, 0, federation, changeTo));
+}
+
+/**
+ * Every batch interval, before the withdrawals' release: one sweep per retired federation that has
+ * free outputs and no live sweep, then, when the current federation holds more than half the kind's
+ * maxReleaseInputs free outputs and has no live consolidation, one consolidation of its smallest
+ * outputs into one (so that many small deposits never leave a withdrawal needing more inputs than a
+ * release may have). Never throws.
+ */
+export async function buildSweeps(ctx: Context, keeper: PegKeeper, chain: MainChain): Promise<void> {
+  if (!isBatchHeight(ctx, chain)) return;
+  const live = await keeper.liveReleases(ctx, chain.id);
+  const current = chain.federation!;
+  const limit = keeper.kind(chain).maxReleaseInputs;
+  for (const { federation } of await keeper.retiredFederations(ctx, chain.id)) {
+    const id = Number(federation!.id);
+    if (live.some((r) => isSweep(r) && Number(r.federationId) === id)) continue;
+    const free = await keeper.freeReserveUtxos(ctx, chain.id, id, limit);
+    if (free.length === 0) continue;
+    if (live.length >= MAX_LIVE_RELEASES) return releaseFailed(ctx, chain, `sweep of retired federation ${id}: ${live.length} releases are live; waiting`);
+    await buildSweep(ctx, keeper, chain, live, free, federation!, current, `sweep of retired federation ${id}`);
+  }
+  if (live.some((r) => isSweep(r) && Number(r.federationId) === Number(current.id))) return;
+  const smallest = await keeper.freeReserveUtxos(ctx, chain.id, Number(current.id), limit, true);
+  if (smallest.length <= limit / 2 || live.length >= MAX_LIVE_RELEASES) return;
+  await buildSweep(ctx, keeper, chain, live, smallest, current, current, `consolidation of federation ${current.id}'s ${smallest.length} smallest outputs`);
 }
 
 function fromReserve(u: ReserveUtxo): ReleaseUtxo {
   return toUtxo({ txid: u.txid, vout: u.vout, value: u.value, witnessScript: u.witnessScript });
 }
 
-/** Releases unconfirmed after `release_timeout` blocks are rebuilt from the same inputs at twice the fee rate (BIP125 replacement). */
+/**
+ * Releases unconfirmed after `release_timeout` blocks are rebuilt from the same inputs and the same
+ * withdrawals at twice the fee rate (BIP125 replacement), if the surplus still covers the new one's
+ * cost and it still pays every one of those withdrawals.
+ */
 export async function replaceStaleReleases(ctx: Context, keeper: PegKeeper, chain: MainChain): Promise<void> {
   if (chain.releaseTimeout === 0) return;
   const height = Number(ctx.header.height);
-  for (const old of await keeper.liveReleases(ctx, chain.id)) {
+  const live = await keeper.liveReleases(ctx, chain.id);
+  for (const old of [...live]) {
     if (height < Number(old.builtAt) + chain.releaseTimeout) continue;
     const maxFee = BigInt(chain.maxFee);
     if (BigInt(old.fee) >= maxFee) continue; // nothing left to bump: wait
@@ -233,15 +297,25 @@ export async function replaceStaleReleases(ctx: Context, keeper: PegKeeper, chai
       continue;
     }
     if (built.fee <= BigInt(old.fee)) continue;
-    if (isSweep(old)) {
-      const surplus = await sweepSurplus(ctx, keeper, chain, Number(old.id));
-      if (built.fee > surplus) {
-        releaseFailed(ctx, chain, `replacing sweep ${old.id}: the higher fee ${built.fee} is more than the reserve's surplus ${surplus}; the sweep keeps its fee`);
-        continue;
-      }
+    if (built.outputs.filter((o) => o.paymentId !== undefined).length !== payments.length) {
+      releaseFailed(ctx, chain, `replacing release ${old.id}: at the higher fee it would no longer pay all its withdrawals; it keeps its fee`);
+      continue;
+    }
+    const cost = builtCost(built, BigInt(old.amount));
+    const available = await surplus(ctx, keeper, chain, live, Number(old.id));
+    if (cost > available) {
+      releaseFailed(
+        ctx,
+        chain,
+        isSweep(old)
+          ? `replacing sweep ${old.id}: the higher fee ${built.fee} is more than the reserve's surplus ${available}; the sweep keeps its fee`
+          : `replacing release ${old.id}: the new version would take ${cost} from the reserve beyond what it burned, more than the surplus ${available}; it keeps its fee`,
+      );
+      continue;
     }
     keeper.setRelease(ctx, v1.Release.create({ ...old, status: ReleaseStatus.RELEASE_STATUS_REPLACED }));
-    await recordRelease(ctx, keeper, chain, built, payments, feeRate, Number(old.id), federation, changeTo);
+    const replacement = await recordRelease(ctx, keeper, chain, built, payments, feeRate, Number(old.id), federation, changeTo);
+    live.splice(live.indexOf(old), 1, replacement);
   }
 }
 

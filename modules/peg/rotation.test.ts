@@ -328,6 +328,32 @@ describe("federation rotation", () => {
     expect(BigInt(r.supply) + BigInt(r.pending)).toBeLessThanOrEqual(BigInt(r.total));
   });
 
+  it("refuses to claim the sweep's output as a deposit of the zero recipient, before and after the sweep confirms", async () => {
+    const { h, chain } = await scenario({ reserve_cap: "100000000" }); // no cap to stop the claim by accident
+    await rotate(h);
+    await untilBatch(h);
+    const [sweep] = await releases(h);
+    expect(sweep).toMatchObject({ federationId: 1, changeFederationId: 2, changeVout: 0 });
+    for (const m of [memberKeys[0], memberKeys[2]]) expect((await h.block([submit(h, m, 1, signaturesOf(m, sweep))]))[0]).toMatchObject({ code: 0 });
+    const signed = (await releases(h))[0];
+    const block = chain.mine([signed.signedTx]);
+    chain.mineEmpty(CONFIRMATIONS - 1);
+    expect((await h.block([relay(h, chain.headers(block.height))]))[0]).toMatchObject({ code: 0 });
+    const zero = toBech32(ADDRESS_PREFIX, new Uint8Array(20));
+    const claimSweep = () => claim(h, { tx: signed.signedTx, vout: 0, blockHash: block.hash, merkleProof: chain.proof(block, 1), recipient: zero });
+    const inFlight = await rotationState(h);
+    const [early] = await h.block([claimSweep()]);
+    expect([early.codespace, early.code]).toEqual(["peg", 24]);
+    expect(await rotationState(h)).toBe(inFlight);
+    const confirm = h.tx(h.accounts[2], pegTypeUrls.confirmRelease, v1.MsgConfirmRelease, { relayer: h.accounts[2].address, mainchain: MAINCHAIN, tx: signed.signedTx, blockHash: block.hash, merkleProof: chain.proof(block, 1) });
+    expect((await h.block([confirm]))[0]).toMatchObject({ code: 0 });
+    const settled = await rotationState(h);
+    const [late] = await h.block([claimSweep()]);
+    expect([late.codespace, late.code]).toEqual(["peg", 24]);
+    expect(await rotationState(h)).toBe(settled);
+    expect(await h.balance(zero)).toBe(0n);
+  });
+
   it("lists a registered address under the new federation and, during the grace window, the old one", async () => {
     const { h } = await scenario();
     const b = h.accounts[1];

@@ -60,7 +60,7 @@ export function validateProposedFederation(kind: MainChainKind, chain: MainChain
   const accounts = checkMemberAccounts(federation);
   if (accounts !== undefined) throw pegErrors.ErrInvalidFederation.wrap(accounts);
   const current = chain.federation!;
-  if (Buffer.from(kind.reserveWitnessScript(federation)).equals(Buffer.from(kind.reserveWitnessScript(current))))
+  if (Buffer.from(kind.reserveAddress(chain.network, federation).script).equals(Buffer.from(kind.reserveAddress(chain.network, current).script)))
     throw pegErrors.ErrInvalidFederation.wrap(`the same keys, weights and threshold as the current federation ${current.id}`);
 }
 

@@ -93,20 +93,23 @@ export interface Harness {
 
 /**
  * A fresh app with the btc-regtest main chain (`overrides` replace its genesis fields), `extraBank`
- * balances, and `extraAccounts` (e.g. the members of a later federation) in auth with upeg to spend.
+ * balances, `extraAccounts` (e.g. the members of a later federation) in auth with upeg to spend, and
+ * `pegGenesis` (e.g. `reserve`) added to the peg's genesis.
  */
 export async function newHarness(
   overrides: Record<string, unknown> = {},
   extraBank: Array<{ address: string; coins: Array<{ denom: string; amount: string }> }> = [],
   extraAccounts: TestAccount[] = [],
+  pegGenesis: Record<string, unknown> = {},
 ): Promise<Harness> {
   const accounts = [0, 1, 2, 3].map(account);
   for (const m of [...memberKeys, ...extraAccounts]) m.sequence = 0n;
   const all = [...accounts, ...memberKeys, ...extraAccounts];
   const appState = {
     auth: { accounts: all.map((a) => ({ "@type": "/cosmos.auth.v1beta1.BaseAccount", address: a.address, account_number: String(a.accountNumber), sequence: "0" })) },
-    bank: { balances: [...all.map((a) => ({ address: a.address, coins: [{ denom: "upeg", amount: "100000000" }] })), ...extraBank] },
+    bank: { balances: balancesWith(all.map((a) => ({ address: a.address, coins: [{ denom: "upeg", amount: "100000000" }] })), extraBank) },
     peg: {
+      ...pegGenesis,
       authority: accounts[3].address,
       mainchains: [
         {
@@ -132,6 +135,20 @@ export async function newHarness(
     },
   };
   return harnessFromAppState(appState, accounts);
+}
+
+type Balance = { address: string; coins: Array<{ denom: string; amount: string }> };
+
+/** Genesis balances: `extra` coins join an address's entry (the bank takes one entry per address), sorted by denom. */
+function balancesWith(base: Balance[], extra: Balance[]): Balance[] {
+  const byAddress = new Map(base.map((b) => [b.address, { address: b.address, coins: [...b.coins] }]));
+  for (const b of extra) {
+    const entry = byAddress.get(b.address) ?? { address: b.address, coins: [] };
+    entry.coins.push(...b.coins);
+    entry.coins.sort((x, y) => (x.denom < y.denom ? -1 : 1));
+    byAddress.set(b.address, entry);
+  }
+  return [...byAddress.values()];
 }
 
 /** A fresh app started from `appState` (e.g. another app's export); `accounts` are the harness's users. */

@@ -1,6 +1,6 @@
 /**
  * A regtest main chain made in memory for peg tests and benchmarks: blocks with real Merkle roots
- * and regtest proof of work, forks, and `gettxoutproof`-format proofs. Deterministic.
+ * and regtest proof of work, forks, and the bitcoin light client's inclusion proofs. Deterministic.
  */
 import { sha256 } from "@noble/hashes/sha2.js";
 import {
@@ -11,7 +11,7 @@ import {
   computeMerkleRoot,
   decodeHeader,
   encodeHeader,
-  encodeMerkleBlock,
+  encodeInclusionProof,
   encodeTx,
   mineHeader,
   txid,
@@ -31,6 +31,17 @@ export function testTx(seed: string, outputs: TxOutput[]): Uint8Array {
     version: 2,
     inputs: [{ prevTxid: sha256(new TextEncoder().encode(seed)), prevIndex: 0, scriptSig: new Uint8Array(), sequence: 0xffffffff, witness: [] }],
     outputs,
+    locktime: 0,
+  });
+}
+
+/** A coinbase (one input spending the null prevout) for the block at `height`; `salt` keeps forks' apart. */
+export function testCoinbase(height: number, salt = ""): Uint8Array {
+  return encodeTx({
+    version: 2,
+    // at least 11 bytes of script: the coinbase is never 64 bytes, which inclusion proofs refuse
+    inputs: [{ prevTxid: new Uint8Array(32), prevIndex: 0xffffffff, scriptSig: new TextEncoder().encode(`coinbase ${height} ${salt}`), sequence: 0xffffffff, witness: [] }],
+    outputs: [{ value: 5_000_000_000n, scriptPubKey: Uint8Array.of(0x51) }],
     locktime: 0,
   });
 }
@@ -56,8 +67,7 @@ export class TestBitcoinChain {
   mine(txs: Uint8Array[] = [], salt = ""): TestBlock {
     const prev = this.tip;
     const height = prev.height + 1;
-    const coinbase = testTx(`coinbase ${height} ${salt}`, [{ value: 5_000_000_000n, scriptPubKey: Uint8Array.of(0x51) }]);
-    const all = [coinbase, ...txs];
+    const all = [testCoinbase(height, salt), ...txs];
     const { root } = computeMerkleRoot(all.map((t) => txid(t)));
     const prevHeader = decodeHeader(prev.header);
     const header = mineHeader(
@@ -78,11 +88,11 @@ export class TestBitcoinChain {
     return this.blocks.slice(fromHeight).map((b) => b.header);
   }
 
-  /** The `gettxoutproof` bytes proving the tx at `index` of `block`. */
+  /** The inclusion proof of the tx at `index` of `block`: the merkleblock matching it and the coinbase, then the coinbase. */
   proof(block: TestBlock, index: number): Uint8Array {
     const ids = block.txs.map((t) => txid(t));
-    const tree = buildPartialMerkleTree(ids, ids.map((_, i) => i === index));
-    return encodeMerkleBlock({ header: decodeHeader(block.header), tree });
+    const tree = buildPartialMerkleTree(ids, ids.map((_, i) => i === 0 || i === index));
+    return encodeInclusionProof({ header: decodeHeader(block.header), tree }, block.txs[0]);
   }
 }
 

@@ -15,6 +15,7 @@
 import { Address, OutScript, Script, type ScriptType } from "@scure/btc-signer";
 import { sha256 } from "@noble/hashes/sha2.js";
 import { Metadata } from "cosmjs-types/cosmos/bank/v1beta1/bank";
+import { isValidCompressedPubkey } from "../../../chain/crypto/secp256k1";
 import { bitcoinLightClient } from "../../../light-client/bitcoin/client";
 import type { DepositAddress, Federation, MainChainKind } from "../kinds";
 import {
@@ -22,6 +23,8 @@ import {
   type BitcoinNetwork,
   buildRelease,
   buildSweep,
+  DUST_LIMIT,
+  MAX_RELEASE_INPUTS,
   maxSignatures,
   parseWithdrawalAddress,
   releaseSighashes,
@@ -45,27 +48,41 @@ export function addressNetwork(network: string) {
   return n;
 }
 
-/** The federation's weighted-threshold witness script, prefixed by the recipient it commits to. */
-export function depositWitnessScript(federation: Federation, recipient: Uint8Array): Uint8Array {
-  if (recipient.length !== 20) throw new Error(`recipient must be a 20-byte address, got ${recipient.length} bytes`);
-  const members = federation.members ?? [];
-  const ops: ScriptType = [recipient, "DROP"];
-  members.forEach((m, i) => {
+/** The federation's weighted threshold: members' signatures worth at least `threshold`. */
+function thresholdOps(federation: Federation): ScriptType {
+  const ops: ScriptType = [];
+  (federation.members ?? []).forEach((m, i) => {
     if (i > 0) ops.push("SWAP");
     ops.push(m.pubkey!, "CHECKSIG", "IF", m.weight!, "ELSE", 0, "ENDIF");
     if (i > 0) ops.push("ADD");
   });
   ops.push(federation.threshold!, "GREATERTHANOREQUAL");
-  return Script.encode(ops);
+  return ops;
 }
 
-/** The federation's own reserve outputs (release change) commit to no recipient: 20 zero bytes. */
+/** The federation's weighted-threshold witness script, prefixed by the recipient it commits to. */
+export function depositWitnessScript(federation: Federation, recipient: Uint8Array): Uint8Array {
+  if (recipient.length !== 20) throw new Error(`recipient must be a 20-byte address, got ${recipient.length} bytes`);
+  return Script.encode([recipient, "DROP", ...thresholdOps(federation)]);
+}
+
+/**
+ * The federation's own reserve outputs (release change, sweeps): the threshold alone, with no
+ * recipient. A deposit script always starts with a 20-byte push and this one with a 33-byte key, so
+ * no recipient's deposit address is ever a reserve address: a change output cannot be claimed.
+ */
 export function reserveWitnessScript(federation: Federation): Uint8Array {
-  return depositWitnessScript(federation, new Uint8Array(20));
+  return Script.encode(thresholdOps(federation));
+}
+
+function p2wshAddress(network: string, witnessScript: Uint8Array): DepositAddress {
+  const hash = sha256(witnessScript);
+  return { address: Address(addressNetwork(network)).encode({ type: "wsh", hash }), script: OutScript.encode({ type: "wsh", hash }), witnessScript };
 }
 
 export const bitcoinKind: MainChainKind = {
   lightClient: bitcoinLightClient,
+  maxReleaseInputs: MAX_RELEASE_INPUTS,
 
   validateFederation(network, federation) {
     addressNetwork(network);
@@ -76,6 +93,8 @@ export const bitcoinKind: MainChainKind = {
     for (const [i, m] of members.entries()) {
       const key = m.pubkey ?? new Uint8Array();
       if (key.length !== 33 || (key[0] !== 2 && key[0] !== 3)) throw new Error(`member ${i}: pubkey must be a 33-byte compressed secp256k1 key`);
+      // A key off the curve can never sign: with it in the threshold the reserve could be unspendable.
+      if (!isValidCompressedPubkey(key)) throw new Error(`member ${i}: pubkey ${Buffer.from(key).toString("hex")} is not a point on secp256k1`);
       const hex = Buffer.from(key).toString("hex");
       if (seen.has(hex)) throw new Error(`member ${i}: pubkey ${hex} is listed twice`);
       seen.add(hex);
@@ -87,15 +106,18 @@ export const bitcoinKind: MainChainKind = {
       throw new Error(`threshold ${threshold} must be between 1 and the total weight ${total}`);
     // Anything reaching the threshold must be more than half the weight, or two disjoint halves could both spend.
     if (2 * threshold <= total) throw new Error(`threshold ${threshold} must be more than half the total weight ${total}`);
-    const size = depositWitnessScript(federation, new Uint8Array(20)).length;
+    const size = depositWitnessScript(federation, new Uint8Array(20)).length; // the longer of the two scripts
     if (size > MAX_WITNESS_SCRIPT) throw new Error(`the federation's witness script would be ${size} bytes, over the ${MAX_WITNESS_SCRIPT}-byte standard limit`);
   },
 
+  validateAmounts({ pegInFee, minWithdrawal, maxFee }) {
+    if (pegInFee < DUST_LIMIT) throw new Error(`peg_in_fee must be at least the dust limit ${DUST_LIMIT}: the surplus it builds pays change too small to keep`);
+    // A lone withdrawal pays the whole fee and must still leave a spendable output.
+    if (minWithdrawal <= maxFee + DUST_LIMIT) throw new Error(`min_withdrawal must exceed max_fee + ${DUST_LIMIT}`);
+  },
+
   depositAddress(network, federation, recipient): DepositAddress {
-    const witnessScript = depositWitnessScript(federation, recipient);
-    const script = OutScript.encode({ type: "wsh", hash: sha256(witnessScript) });
-    const address = Address(addressNetwork(network)).encode({ type: "wsh", hash: sha256(witnessScript) });
-    return { address, script, witnessScript };
+    return p2wshAddress(network, depositWitnessScript(federation, recipient));
   },
 
   withdrawalScript(network, address) {
@@ -103,8 +125,8 @@ export const bitcoinKind: MainChainKind = {
     return parseWithdrawalAddress(network as BitcoinNetwork, address);
   },
 
-  reserveWitnessScript(federation) {
-    return reserveWitnessScript(federation);
+  reserveAddress(network, federation): DepositAddress {
+    return p2wshAddress(network, reserveWitnessScript(federation));
   },
 
   buildRelease({ utxos, payments, feeRate, maxFee, federation, changeFederation }) {

@@ -164,7 +164,7 @@ describe("deposit witness scripts", () => {
     const recipient = new Uint8Array(20).fill(9);
     const ws = fedScript([1000, 17, 2], 1010, recipient);
     const info = parseDepositWitnessScript(ws);
-    expect(bytesEqual(info.recipient, recipient)).toBe(true);
+    expect(bytesEqual(info.recipient!, recipient)).toBe(true);
     expect(info.members.map((m) => m.weight)).toEqual([1000, 17, 2]);
     expect(info.threshold).toBe(1010);
     expect(witnessScriptMembers(ws).map(toHex)).toEqual(PUBKEYS.map(toHex));
@@ -283,7 +283,32 @@ describe("buildRelease", () => {
     expect(() => buildRelease(input({ payments: [{ id: 8, script: P2WPKH, amount: 545n }], feeRate: 0n }))).toThrow(/withdrawal 8/);
   });
 
-  test("change below the dust limit goes to the miner; at the limit it is an output", () => {
+  test("pays what fits in one standard transaction, in order, and leaves the rest for later", () => {
+    const payments = Array.from({ length: 4000 }, (_, i) => ({ id: i, script: P2WPKH, amount: 100_000n }));
+    const r = buildRelease(input({ payments, utxos: [utxo(1, 10n ** 9n)], feeRate: 1n }));
+    const paid = r.outputs.flatMap((o) => (o.paymentId === undefined ? [] : [o.paymentId]));
+    expect(paid.length).toBeGreaterThan(100);
+    expect(paid.length).toBeLessThan(4000);
+    expect(paid).toEqual(paid.map((_, i) => i));
+    expect(r.vsize * 4).toBeLessThanOrEqual(400_000);
+  });
+
+  test("skips a payment the reserve cannot cover and pays the ones after it", () => {
+    const payments = [
+      { id: 1, script: P2WPKH, amount: 5_000_000n },
+      { id: 2, script: P2WPKH, amount: 200_000n },
+    ];
+    const r = buildRelease(input({ payments, utxos: [utxo(1, 300_000n)], feeRate: 1n }));
+    expect(r.outputs.map((o) => o.paymentId)).toEqual([2, undefined]);
+  });
+
+  test("takes one more input rather than give change below dust to the miner", () => {
+    const r = buildRelease(input({ payments: [{ id: 1, script: P2WPKH, amount: 100_000n }], utxos: [utxo(1, 100_300n), utxo(2, 50_000n)], feeRate: 1n }));
+    expect(r.inputs).toHaveLength(2);
+    expect(r.change).toEqual({ vout: 1, value: 50_300n });
+  });
+
+  test("change below the dust limit goes to the miner when no input is left; at the limit it is an output", () => {
     const payments = (amount: bigint) => [{ id: 1, script: P2WPKH, amount }];
     const noChange = buildRelease(input({ utxos: [utxo(1, 100_545n)], payments: payments(100_000n), feeRate: 2n }));
     expect(noChange.change).toBeUndefined();
@@ -313,7 +338,7 @@ describe("buildRelease", () => {
     ["zero-value utxo", { utxos: [utxo(1, 0n)] }, /value must be/],
     ["foreign witness script", { utxos: [utxo(1, 1_000_000n, 0, btc.p2ms(2, PUBKEYS).script)] }, /not a federation witness script/],
     ["bad change script", { changeWitnessScript: Uint8Array.of(0x51) }, /not a federation witness script/],
-    ["too heavy", { payments: Array.from({ length: 4000 }, (_, i) => ({ id: i, script: P2WPKH, amount: 1000n })), utxos: [utxo(1, 10n ** 9n)] }, /over the standard limit 400000/],
+    ["a payment needing more than 250 inputs", { payments: [{ id: 1, script: P2WPKH, amount: 260_000n }], utxos: Array.from({ length: 300 }, (_, i) => utxo(i + 1, 1_000n)) }, /needs? 26\d inputs, more than 250/],
   ])("refuses: %s", (_, over, why) => {
     expect(() => buildRelease(input(over))).toThrow(why);
   });
@@ -344,29 +369,38 @@ describe("buildRelease", () => {
             r = buildRelease(ri);
           } catch (e) {
             expect(e).toBeInstanceOf(ReleaseError);
-            expect((e as Error).message).toMatch(/insufficient reserve|below the dust limit/);
+            expect((e as Error).message).toMatch(/insufficient reserve|below the dust limit|more than 250/);
             return;
           }
           built++;
           const tx = parseTx(r.tx);
+          // The payments it pays: a subsequence of those given, in their order.
+          const paidIds = r.outputs.flatMap((o) => (o.paymentId === undefined ? [] : [o.paymentId]));
+          const payments = ri.payments.filter((p) => paidIds.includes(p.id));
+          expect(payments.map((p) => p.id)).toEqual(paidIds);
+          expect(payments.length).toBeGreaterThan(0);
           const inSum = r.inputs.reduce((s, x) => s + x.value, 0n);
           const outSum = tx.outputs.reduce((s, o) => s + o.value, 0n);
-          const paid = ri.payments.reduce((s, p) => s + p.amount, 0n);
+          const paid = payments.reduce((s, p) => s + p.amount, 0n);
           const changeLeft = inSum - paid;
           const actualFee = inSum - outSum;
           expect(actualFee).toBe(r.fee + (r.change === undefined ? changeLeft : 0n));
           expect(actualFee <= maxFee + DUST_LIMIT - 1n).toBe(true);
           expect(r.fee <= maxFee && r.fee <= feeRate * BigInt(r.vsize)).toBe(true);
           expect(r.feeShares.reduce((s, x) => s + x, 0n)).toBe(r.fee);
-          ri.payments.forEach((p, i) => {
+          payments.forEach((p, i) => {
             expect(tx.outputs[i].value).toBe(p.amount - r.feeShares[i]);
             expect(tx.outputs[i].value >= DUST_LIMIT).toBe(true);
           });
-          expect(tx.outputs.length).toBe(ri.payments.length + (r.change ? 1 : 0));
+          expect(tx.outputs.length).toBe(payments.length + (r.change ? 1 : 0));
           if (r.change) expect(r.change.value).toBe(changeLeft);
-          // Minimal selection: without the last input the payments would not be covered.
-          expect(inSum - r.inputs[r.inputs.length - 1].value < paid).toBe(true);
+          // Minimal selection: without the last input the payments would not be covered, or it was
+          // taken only to keep the change from falling below dust.
+          const withoutLast = inSum - r.inputs[r.inputs.length - 1].value;
+          expect(withoutLast < paid || (withoutLast - paid > 0n && withoutLast - paid < DUST_LIMIT)).toBe(true);
           expect(toHex(buildRelease({ ...ri, utxos: [...ri.utxos].reverse() }).tx)).toBe(toHex(r.tx));
+          // A signer's rebuild from exactly its inputs and the payments it pays gives the same bytes.
+          expect(toHex(buildRelease({ ...ri, utxos: r.inputs, payments }).tx)).toBe(toHex(r.tx));
         },
       ),
       { numRuns: 300, seed: 20240601 },

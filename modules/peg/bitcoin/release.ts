@@ -15,8 +15,9 @@
  *   variant, padding, length or mixed case is refused. An all-uppercase bech32 address is valid
  *   (BIP173) and gives the same script.
  *
- * Reserve witness scripts: every UTXO spent and the change output use the federation's deposit
- *   script of kind.ts (`depositWitnessScript`); `parseDepositWitnessScript` reads its members, weights
+ * Reserve witness scripts: every UTXO spent is a deposit script or a reserve script of kind.ts
+ *   (`depositWitnessScript`, `reserveWitnessScript`), the change output pays a reserve script;
+ *   `parseDepositWitnessScript` reads their members, weights
  *   and threshold back (and refuses anything that is not byte-for-byte such a script), which gives the
  *   member count of the size estimate.
  *
@@ -26,7 +27,15 @@
  *
  * Coin selection: the UTXOs sorted by value descending, then txid ascending (display hex, as given),
  *   then vout ascending; taken in that order until their sum is at least the sum of the payment
- *   amounts. Not enough in all of them: error. The inputs appear in the transaction in that order.
+ *   amounts, plus one more when that would leave change above zero but below DUST_LIMIT and there is
+ *   one. At most MAX_RELEASE_INPUTS (250). The inputs appear in the transaction in that order.
+ *
+ * Which payments: greedily, in the order given, a payment joins the release if the release paying it
+ *   and the ones already in can be built under every rule here (enough inputs, at most 250 of them,
+ *   standard weight, no payment output below dust); otherwise it is left for a later release and the
+ *   next payment is tried. So one unpayable request never blocks the others, and the same state
+ *   always gives the same release. Given exactly a release's inputs and the payments it pays, this
+ *   rebuilds the same release (a signer's and a fee bump's rebuild). Not even one payable: error.
  *
  * Change: Σ selected inputs − Σ payment amounts (the fee is paid out of the payments, not the
  *   change). When it is at least DUST_LIMIT (546 sats) it goes to a last output paying the P2WSH of
@@ -72,7 +81,7 @@ import { bytesEqual, concatBytes, fromDisplayHex, toDisplayHex, Writer } from ".
 import { sha256d } from "../../../light-client/bitcoin/hash";
 import { encodeTx, MAX_MONEY, parseTx, type Transaction } from "../../../light-client/bitcoin/tx";
 import type { ReleaseUtxo } from "../kinds";
-import { addressNetwork, depositWitnessScript } from "./kind";
+import { addressNetwork, depositWitnessScript, reserveWitnessScript } from "./kind";
 
 export class ReleaseError extends Error {
   override readonly name = "ReleaseError";
@@ -177,7 +186,8 @@ function base58Script(network: string, net: { pubKeyHash: number; scriptHash: nu
 // Witness scripts
 
 export interface DepositScriptInfo {
-  readonly recipient: Uint8Array;
+  /** The recipient a deposit script commits to; undefined for a reserve script. */
+  readonly recipient?: Uint8Array;
   readonly members: ReadonlyArray<{ readonly pubkey: Uint8Array; readonly weight: number }>;
   readonly threshold: number;
 }
@@ -186,8 +196,9 @@ const OP_0 = 0x00, OP_1 = 0x51, OP_16 = 0x60, OP_IF = 0x63, OP_ELSE = 0x67, OP_E
 const OP_ADD = 0x93, OP_GREATERTHANOREQUAL = 0xa2, OP_CHECKSIG = 0xac;
 
 /**
- * Members (in script order: member 1 first), weights and threshold of a deposit witness script.
- * Throws unless the script is exactly `depositWitnessScript(federation, recipient)` for some federation.
+ * Members (in script order: member 1 first), weights and threshold of a federation witness script:
+ * a deposit script (with its recipient) or a reserve script (none). Throws unless the script is
+ * exactly `depositWitnessScript(federation, recipient)` or `reserveWitnessScript(federation)`.
  */
 export function parseDepositWitnessScript(ws: Uint8Array): DepositScriptInfo {
   if (!(ws instanceof Uint8Array)) fail("witness script must be a Uint8Array");
@@ -218,8 +229,11 @@ export function parseDepositWitnessScript(ws: Uint8Array): DepositScriptInfo {
     p += 1 + b;
     return v;
   };
-  const recipient = push(20, "recipient");
-  op(OP_DROP, "OP_DROP");
+  let recipient: Uint8Array | undefined;
+  if (ws[0] === 20) {
+    recipient = push(20, "recipient");
+    op(OP_DROP, "OP_DROP");
+  }
   const members: Array<{ pubkey: Uint8Array; weight: number }> = [];
   for (;;) {
     if (members.length > 0) {
@@ -239,7 +253,7 @@ export function parseDepositWitnessScript(ws: Uint8Array): DepositScriptInfo {
   const threshold = num("threshold");
   op(OP_GREATERTHANOREQUAL, "OP_GREATERTHANOREQUAL");
   if (p !== ws.length) bad("trailing bytes");
-  const rebuilt = depositWitnessScript({ members, threshold }, recipient);
+  const rebuilt = recipient ? depositWitnessScript({ members, threshold }, recipient) : reserveWitnessScript({ members, threshold });
   if (!bytesEqual(rebuilt, ws)) fail("not a federation witness script: not in the canonical encoding");
   return { recipient, members, threshold };
 }
@@ -403,72 +417,133 @@ function unsignedTx(inputs: readonly ReserveUtxo[], outputs: readonly ReleaseOut
   return { raw, txid: toDisplayHex(sha256d(raw)) };
 }
 
-/** The unsigned release paying `payments` from `utxos` (see the rules at the top). Deterministic. */
+/** Inputs of one release at most: bounds the signing and verification work of every member and node. */
+export const MAX_RELEASE_INPUTS = 250;
+
+interface Plan {
+  readonly inputs: number;
+  readonly changeValue: bigint;
+  readonly hasChange: boolean;
+  readonly strippedSize: number;
+  readonly vsize: number;
+  readonly fee: bigint;
+  readonly feeShares: bigint[];
+  readonly outputs: ReleaseOutput[];
+}
+
+/**
+ * The release paying all of `payments` from a prefix of `sorted` (see "Coin selection" and "Change"
+ * at the top), or why it cannot be built. `inputWitnessBytes[i]` is input i's estimated witness size.
+ */
+function planRelease(
+  sorted: readonly ReserveUtxo[],
+  inputWitnessBytes: readonly number[],
+  payments: readonly Payment[],
+  changeScript: Uint8Array,
+  feeRate: bigint,
+  maxFee: bigint,
+): Plan | string {
+  const totalAmount = payments.reduce((sum, pm) => sum + pm.amount, 0n);
+  let k = 0;
+  let totalIn = 0n;
+  while (k < sorted.length && totalIn < totalAmount) totalIn += sorted[k++].value;
+  if (totalIn < totalAmount) return `insufficient reserve: the payments need ${totalAmount} sats, the ${sorted.length} UTXOs hold ${totalIn}`;
+  // Change below dust would go to the miner out of the backing: take one more input when there is one.
+  if (totalIn - totalAmount > 0n && totalIn - totalAmount < DUST_LIMIT && k < sorted.length) totalIn += sorted[k++].value;
+  if (k > MAX_RELEASE_INPUTS) return `the payments need ${k} inputs, more than ${MAX_RELEASE_INPUTS}`;
+  const changeValue = totalIn - totalAmount;
+  const hasChange = changeValue >= DUST_LIMIT;
+  const outputScripts = payments.map((pm) => pm.script);
+  if (hasChange) outputScripts.push(changeScript);
+  const strippedSize =
+    4 +
+    compactSizeLength(k) +
+    k * (32 + 4 + 1 + 4) +
+    compactSizeLength(outputScripts.length) +
+    outputScripts.reduce((sum, sc) => sum + 8 + compactSizeLength(sc.length) + sc.length, 0) +
+    4;
+  let weight = strippedSize * 4 + 2; // marker and flag
+  for (let i = 0; i < k; i++) weight += inputWitnessBytes[i];
+  if (weight > MAX_STANDARD_TX_WEIGHT) return `the release would weigh about ${weight} weight units, over the standard limit ${MAX_STANDARD_TX_WEIGHT}`;
+  const vsize = Math.ceil(weight / 4);
+  const byRate = feeRate * BigInt(vsize);
+  const fee = byRate < maxFee ? byRate : maxFee;
+  const n = BigInt(payments.length);
+  const feeShares = payments.map((_, i) => fee / n + (BigInt(i) < fee % n ? 1n : 0n));
+  const outputs: ReleaseOutput[] = [];
+  for (const [i, pm] of payments.entries()) {
+    const value = pm.amount - feeShares[i];
+    if (value < DUST_LIMIT) return `withdrawal ${pm.id}: ${pm.amount} sats minus its fee share ${feeShares[i]} leaves ${value}, below the dust limit ${DUST_LIMIT}`;
+    outputs.push({ paymentId: pm.id, script: pm.script, value });
+  }
+  if (hasChange) outputs.push({ script: changeScript, value: changeValue });
+  return { inputs: k, changeValue, hasChange, strippedSize, vsize, fee, feeShares, outputs };
+}
+
+/**
+ * The unsigned release paying as many of `payments` as fit, in their order, from `utxos` (see the
+ * rules at the top). Deterministic. Throws only when not even one payment can be paid.
+ */
 export function buildRelease(input: ReleaseInput): UnsignedRelease {
   const { utxos, payments, feeRate, maxFee, changeWitnessScript, signersPerInput } = input;
   const locktime = checkBuildParams(input);
 
   if (payments.length === 0) fail("no payments");
-  let totalAmount = 0n;
   payments.forEach((pm, i) => {
     if (!Number.isSafeInteger(pm.id) || pm.id < 0) fail(`payment ${i}: id must be a non-negative integer, got ${pm.id}`);
     if (!(pm.script instanceof Uint8Array) || pm.script.length === 0 || pm.script.length > 10_000)
       fail(`payment ${i} (withdrawal ${pm.id}): output script must be 1 to 10000 bytes`);
     if (typeof pm.amount !== "bigint" || pm.amount <= 0n || pm.amount > MAX_MONEY)
       fail(`payment ${i} (withdrawal ${pm.id}): amount must be a bigint from 1 to ${MAX_MONEY}, got ${String(pm.amount)}`);
-    totalAmount += pm.amount;
   });
-  if (totalAmount > MAX_MONEY) fail(`payments add up to ${totalAmount}, more than MAX_MONEY`);
+  checkUtxos(utxos);
 
-  const available = checkUtxos(utxos);
-
-  // Coin selection.
   const sorted = [...utxos].sort(compareUtxos);
-  const selected: ReserveUtxo[] = [];
-  let totalIn = 0n;
-  for (const u of sorted) {
-    if (totalIn >= totalAmount) break;
-    selected.push(u);
-    totalIn += u.value;
-  }
-  if (totalIn < totalAmount) fail(`insufficient reserve: the payments need ${totalAmount} sats, the ${utxos.length} UTXOs hold ${available}`);
-
-  // Change is independent of the fee (the payments pay it).
-  const changeValue = totalIn - totalAmount;
-  const hasChange = changeValue >= DUST_LIMIT;
+  // Each distinct witness script is parsed once: its members size the witness estimate.
+  const witnessBytes = new Map<string, number>();
+  const inputWitnessBytes = sorted.map((u) => {
+    const key = Buffer.from(u.witnessScript).toString("hex");
+    let bytes = witnessBytes.get(key);
+    if (bytes === undefined) {
+      const members = parseDepositWitnessScript(u.witnessScript).members.length;
+      if (signersPerInput > members) fail(`signersPerInput ${signersPerInput} is more than the ${members} members of the script of utxo ${u.txid}:${u.vout}`);
+      bytes = witnessEstimate(u.witnessScript, members, signersPerInput);
+      witnessBytes.set(key, bytes);
+    }
+    return bytes;
+  });
   const changeScript = p2wsh(changeWitnessScript);
 
-  const outputScripts = payments.map((pm) => pm.script);
-  if (hasChange) outputScripts.push(changeScript);
-  const { strippedSize, weight } = estimateSize(selected, outputScripts, signersPerInput);
-  if (weight > MAX_STANDARD_TX_WEIGHT) fail(`the release would weigh about ${weight} weight units, over the standard limit ${MAX_STANDARD_TX_WEIGHT}`);
-  const vsize = Math.ceil(weight / 4);
+  // Greedy, in order: a payment joins if the release with it can still be built; otherwise it waits
+  // for a later release, and the ones after it still get their chance.
+  const paid: Payment[] = [];
+  let plan: Plan | undefined;
+  let firstRefusal: string | undefined;
+  let total = 0n;
+  for (const pm of payments) {
+    if (total + pm.amount > MAX_MONEY) continue;
+    const next = planRelease(sorted, inputWitnessBytes, [...paid, pm], changeScript, feeRate, maxFee);
+    if (typeof next === "string") {
+      firstRefusal ??= next;
+      continue;
+    }
+    paid.push(pm);
+    total += pm.amount;
+    plan = next;
+  }
+  if (plan === undefined) fail(firstRefusal ?? "no payment fits");
 
-  const byRate = feeRate * BigInt(vsize);
-  const fee = byRate < maxFee ? byRate : maxFee;
-  const n = BigInt(payments.length);
-  const base = fee / n;
-  const extra = fee % n;
-  const feeShares = payments.map((_, i) => base + (BigInt(i) < extra ? 1n : 0n));
-
-  const outputs: ReleaseOutput[] = payments.map((pm, i) => {
-    const value = pm.amount - feeShares[i];
-    if (value < DUST_LIMIT)
-      fail(`withdrawal ${pm.id}: ${pm.amount} sats minus its fee share ${feeShares[i]} leaves ${value}, below the dust limit ${DUST_LIMIT}`);
-    return { paymentId: pm.id, script: pm.script, value };
-  });
-  if (hasChange) outputs.push({ script: changeScript, value: changeValue });
-
-  const { raw, txid } = unsignedTx(selected, outputs, locktime, strippedSize);
+  const selected = sorted.slice(0, plan.inputs);
+  const { raw, txid } = unsignedTx(selected, plan.outputs, locktime, plan.strippedSize);
   return {
     tx: raw,
     txid,
     inputs: selected,
-    outputs,
-    fee,
-    feeShares,
-    ...(hasChange ? { change: { vout: payments.length, value: changeValue } } : {}),
-    vsize,
+    outputs: plan.outputs,
+    fee: plan.fee,
+    feeShares: plan.feeShares,
+    ...(plan.hasChange ? { change: { vout: paid.length, value: plan.changeValue } } : {}),
+    vsize: plan.vsize,
   };
 }
 

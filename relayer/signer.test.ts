@@ -1,0 +1,114 @@
+/**
+ * The federation signer in-process, against a real app through an RPC client that answers from it:
+ * a release it cannot rebuild is skipped with the reason logged, and every other release is still
+ * signed in the same round.
+ */
+import pino from "pino";
+import { RpcClient, type TxResponse } from "../chain/cli/rpc-client";
+import { SdkError } from "../chain/tx/errors";
+import { txHash } from "../chain/tx/decode";
+import { bitcoinKind } from "../modules/peg/bitcoin/kind";
+import { pegTypeUrls } from "../modules/peg/msgs";
+import { CHAIN_ID, CONFIRMATIONS, MAINCHAIN, claim, closeHarnesses, depositScript, memberKeys, newHarness, relay, type Harness } from "../modules/peg/test-harness";
+import { TestBitcoinChain, testTx } from "../modules/peg/testing";
+import { pegzone } from "../proto";
+import { Signer } from "./signer";
+
+const v1 = pegzone.peg.v1;
+afterAll(closeHarnesses);
+
+/** CometBFT's RPC as far as the signer uses it, answered by an in-process app: each broadcast tx is committed in a block of its own. */
+class InProcessRpc extends RpcClient {
+  private readonly pending: Uint8Array[] = [];
+
+  /** `answer` may change a query's answer before the signer sees it. */
+  constructor(
+    private readonly h: Harness,
+    private readonly answer: (path: string, value: Uint8Array) => Uint8Array = (_path, value) => value,
+  ) {
+    super("http://in-process");
+  }
+
+  override async query(path: string, data: Uint8Array, height = 0): Promise<Uint8Array> {
+    const res = await this.h.app.query({ path, data, height: BigInt(height), prove: false });
+    if (res.code !== 0) throw new SdkError(res.codespace, res.code, res.log);
+    return this.answer(path, res.value);
+  }
+
+  override async chainId(): Promise<string> {
+    return CHAIN_ID;
+  }
+
+  override async broadcastSync(tx: Uint8Array) {
+    const res = await this.h.app.checkTx({ tx, type: 0 });
+    if (res.code === 0) this.pending.push(tx);
+    return { code: res.code, codespace: res.codespace, log: res.log, hash: txHash(tx) };
+  }
+
+  override async waitForTx(hash: string): Promise<TxResponse> {
+    const txs = this.pending.splice(0);
+    const results = await this.h.block(txs);
+    const r = results[txs.findIndex((tx) => txHash(tx) === hash)];
+    return { hash, height: String(this.h.height), tx_result: { code: r.code, codespace: r.codespace, log: r.log, gas_wanted: "0", gas_used: "0", events: [] } };
+  }
+}
+
+async function signingReleases(h: Harness) {
+  const { releases } = await h.query("Releases", v1.QueryReleasesRequest, { mainchain: MAINCHAIN, status: v1.ReleaseStatus.RELEASE_STATUS_SIGNING }, v1.QueryReleasesResponse);
+  return releases.map((r) => v1.Release.create(r));
+}
+
+/** Two deposits of 400,000 claimed, then two withdrawals in separate batches: two releases await signatures. */
+async function twoReleases(): Promise<Harness> {
+  const h = await newHarness();
+  const btc = new TestBitcoinChain();
+  const [holder] = h.accounts;
+  const deposit = testTx("two deposits", [0, 1].map(() => ({ value: 400_000n, scriptPubKey: depositScript(holder.address) })));
+  const block = btc.mine([deposit]);
+  btc.mineEmpty(CONFIRMATIONS - 1);
+  expect((await h.block([relay(h, btc.headers(1))]))[0]).toMatchObject({ code: 0 });
+  const claims = [0, 1].map((vout) => claim(h, { tx: deposit, vout, blockHash: block.hash, merkleProof: btc.proof(block, 1), recipient: holder.address }));
+  expect(await h.block(claims)).toMatchObject([{ code: 0 }, { code: 0 }]);
+  for (let i = 0; i < 2; i++) {
+    const withdraw = h.tx(holder, pegTypeUrls.requestWithdrawal, v1.MsgRequestWithdrawal, { owner: holder.address, mainchain: MAINCHAIN, amount: "300000", destination: "bcrt1qw508d6qejxtdg4y5r3zarvary0c5xw7kygt080" });
+    expect((await h.block([withdraw]))[0]).toMatchObject({ code: 0 });
+    do await h.block([]);
+    while ((await signingReleases(h)).length === i);
+  }
+  return h;
+}
+
+describe("federation signer", () => {
+  it("skips a release that does not rebuild, logs why, and signs every other release in the same round", async () => {
+    const h = await twoReleases();
+    const member = memberKeys[0];
+    const releases = await signingReleases(h);
+    expect(releases.length).toBeGreaterThanOrEqual(2);
+    const broken = Number(releases[0].id);
+
+    // pegzone is shown one release whose bytes differ from what its records rebuild to
+    const tampered = (path: string, value: Uint8Array) => {
+      if (path !== "/pegzone.peg.v1.Query/Releases") return value;
+      const res = v1.QueryReleasesResponse.decode(value);
+      for (const r of res.releases) if (Number(r.id) === broken) r.unsignedTx = Uint8Array.from([...r.unsignedTx!.subarray(0, -1), r.unsignedTx!.at(-1)! ^ 1]);
+      return v1.QueryReleasesResponse.encode(res).finish();
+    };
+    const lines: Array<{ level: number; msg: string; release?: number; err?: string }> = [];
+    const logger = pino({ level: "info", base: undefined }, { write: (line: string) => void lines.push(JSON.parse(line)) });
+    const options = { mainchain: MAINCHAIN, key: { privateKey: member.privateKey, publicKey: member.pubkey }, kind: bitcoinKind, tx: { gasAdjustment: "1.5", gasPrices: "0upeg", chainId: CHAIN_ID }, logger };
+    const signer = new Signer({ ...options, pegzone: new InProcessRpc(h, tampered) });
+
+    expect(await signer.step()).toBe(releases.length - 1);
+    const signedBy = (r: pegzone.peg.v1.Release) => r.signatures.some((s) => Buffer.from(s.pubkey!).equals(Buffer.from(member.pubkey)));
+    const after = await signingReleases(h);
+    expect(after.map((r) => [Number(r.id), signedBy(r)])).toEqual(releases.map((r) => [Number(r.id), Number(r.id) !== broken]));
+    const skipped = lines.filter((l) => l.msg === "skipped a release; signing the others");
+    expect(skipped).toHaveLength(1);
+    expect(skipped[0]).toMatchObject({ level: 40, release: broken });
+    expect(skipped[0].err).toMatch(new RegExp(`refusing to sign release ${broken}: it differs from the release rebuilt`));
+
+    // Shown the release as pegzone holds it, the next round signs it too.
+    expect(await new Signer({ ...options, pegzone: new InProcessRpc(h) }).step()).toBe(1);
+    expect((await signingReleases(h)).every(signedBy)).toBe(true);
+  });
+});
