@@ -93,7 +93,7 @@ export async function benchLoad(): Promise<BenchResult[]> {
 
     // Pre-sign with libsecp256k1 so that signing does not compete with the node for CPU during the run.
     const t0sign = performance.now();
-    const fee = { amount: [{ denom: "upeg", amount: "250" }], gasLimit: 100_000n };
+    const fee = { amount: [{ denom: "upeg", amount: "250" }], gasLimit: 80_000n };
     const queues = senders.map((s, i) => {
       const to = senders[(i + 1) % senders.length].address;
       const sign = (bytes: Uint8Array) => ecdsaSign(createHash("sha256").update(bytes).digest(), s.privateKey).signature;
