@@ -172,7 +172,8 @@ async function benchApp(): Promise<{ claims: BenchResult[]; signatures: BenchRes
       await okBlock(h, `withdrawal ${r}`, [
         h.tx(withdrawer, pegTypeUrls.requestWithdrawal, v1.MsgRequestWithdrawal, { owner: withdrawer.address, mainchain: MAINCHAIN, amount: WITHDRAWAL.toString(), destination: destination(r) }),
       ]);
-    const signing = await releases(h, v1.ReleaseStatus.RELEASE_STATUS_SIGNING);
+    // The many deposits also make the chain consolidate its smallest outputs: that release is not timed here.
+    const signing = (await releases(h, v1.ReleaseStatus.RELEASE_STATUS_SIGNING)).filter((r) => r.withdrawalIds.length > 0);
     if (signing.length !== RELEASES || signing.some((r) => r.inputs.length !== RELEASE_INPUTS))
       throw new Error(`bench peg: expected ${RELEASES} releases of ${RELEASE_INPUTS} inputs, got [${signing.map((r) => r.inputs.length).join(", ")}]`);
     const digests = signing.map((r) => bitcoinKind.releaseDigests(builtFromRelease(r)));
@@ -190,7 +191,7 @@ async function benchApp(): Promise<{ claims: BenchResult[]; signatures: BenchRes
     const sigCount = RELEASES * RELEASE_INPUTS;
     const firstMs = await okBlock(h, "first signatures", first);
     const secondMs = await okBlock(h, "completing signatures", second);
-    const signed = await releases(h, v1.ReleaseStatus.RELEASE_STATUS_SIGNED);
+    const signed = (await releases(h, v1.ReleaseStatus.RELEASE_STATUS_SIGNED)).filter((r) => r.withdrawalIds.length > 0);
     if (signed.length !== RELEASES) throw new Error(`bench peg: ${signed.length} of ${RELEASES} releases signed`);
     signatures.push({
       name: "Release signatures through the app: first member",

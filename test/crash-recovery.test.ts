@@ -37,7 +37,10 @@ describe("crash safety: kill -9 of the app at any moment", () => {
     net?.remove();
   });
 
-  test("restarts 12 times, including mid-FinalizeBlock and around the commit batch, without losing or forking a block", async () => {
+  /** PEGZONE_SOAK_ROUNDS: the plan below, this many times (the full soak in docs/robustness.md runs 3: 36 kills). */
+  const rounds = Number(process.env.PEGZONE_SOAK_ROUNDS ?? 1);
+  const plan = ["finalize:2", "commit:2", "committed:2", "random", "finalize:4", "commit:3", "committed:5", "random", "finalize:1", "commit:1", "committed:1", "random"];
+  test(`restarts ${plan.length * rounds} times, including mid-FinalizeBlock and around the commit batch, without losing or forking a block`, async () => {
     const url = net.nodes[0].rpc;
     // Keep txs flowing so blocks change state; failures while the node is down are expected.
     const load = (async () => {
@@ -54,7 +57,7 @@ describe("crash safety: kill -9 of the app at any moment", () => {
     })();
 
     // Planned crashes kill the app from inside at an exact phase (as kill -9 would); "random" kills it from outside.
-    const plans = ["finalize:2", "commit:2", "committed:2", "random", "finalize:4", "commit:3", "committed:5", "random", "finalize:1", "commit:1", "committed:1", "random"];
+    const plans = Array.from({ length: rounds }, () => plan).flat();
     let lastCommitted = 0;
     let changes = 0;
     for (const plan of plans) {

@@ -1,5 +1,5 @@
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { createWriteStream, mkdtempSync, readFileSync, rmSync, type WriteStream } from "node:fs";
+import { createWriteStream, mkdtempSync, readdirSync, readFileSync, rmSync, type WriteStream } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { createInterface } from "node:readline";
@@ -26,7 +26,8 @@ export interface NodeInfo {
   node_id: string;
   rpc: string;
   p2p: number;
-  abci: number;
+  /** config.toml's proxy_app: unix:///.../data/abci.sock by default, tcp://127.0.0.1:<port> with --abci tcp. */
+  abci: string;
 }
 
 /** A running process whose output lines are kept in a log file and offered to watchers. */
@@ -36,16 +37,19 @@ export class Proc {
   private readonly watchers = new Set<(line: string) => void>();
   private readonly log: WriteStream;
 
-  constructor(cmd: string, args: string[], logFile: string, env: NodeJS.ProcessEnv = {}) {
+  /** `detached` makes the process the leader of a new process group, which `killGroup` kills with all its children. */
+  constructor(cmd: string, args: string[], logFile: string, env: NodeJS.ProcessEnv = {}, opts: { detached?: boolean } = {}) {
     this.log = createWriteStream(logFile, { flags: "a" });
-    this.child = spawn(cmd, args, { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, ...env } });
+    this.child = spawn(cmd, args, { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, ...env }, detached: opts.detached });
     for (const stream of [this.child.stdout!, this.child.stderr!]) {
       createInterface({ input: stream }).on("line", (line) => {
         this.log.write(line + "\n");
         for (const w of this.watchers) w(line);
       });
     }
-    this.exited = new Promise((res) => this.child.on("exit", (code) => { this.log.end(); res(code); }));
+    // Output can still be in the pipes when the process exits: the log ends once they are closed.
+    this.child.on("close", () => this.log.end());
+    this.exited = new Promise((res) => this.child.on("exit", (code) => res(code)));
   }
 
   /** Resolves with the first line matching `pattern`. */
@@ -67,6 +71,50 @@ export class Proc {
     if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill(signal);
     return this.exited;
   }
+
+  /**
+   * Signals the whole process group of a `detached` Proc (e.g. `pegzone start` and its CometBFT) at
+   * once and waits until every member has died, so that the next start finds no database still locked.
+   */
+  async killGroup(signal: NodeJS.Signals = "SIGKILL", timeoutMs = 10_000): Promise<void> {
+    const group = this.child.pid!;
+    try {
+      process.kill(-group, signal);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== "ESRCH") throw err; // already gone
+    }
+    await this.exited;
+    const deadline = Date.now() + timeoutMs;
+    while (liveProcesses((p) => p.pgrp === group).length > 0) {
+      if (Date.now() > deadline) throw new Error(`process group ${group} still alive ${timeoutMs} ms after ${signal}`);
+      await sleep(20);
+    }
+  }
+}
+
+export interface ProcStat {
+  pid: number;
+  ppid: number;
+  pgrp: number;
+}
+
+/** Linux: the processes matching `filter` that have not exited (zombies, which only wait to be reaped, do not count). */
+export function liveProcesses(filter: (p: ProcStat) => boolean): ProcStat[] {
+  const out: ProcStat[] = [];
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+    } catch {
+      continue; // exited while we looked
+    }
+    // pid (comm) state ppid pgrp ...: comm may hold spaces and parentheses, so split after the last ')'
+    const [state, ppid, pgrp] = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    const p = { pid: Number(entry), ppid: Number(ppid), pgrp: Number(pgrp) };
+    if (state !== "Z" && state !== "X" && filter(p)) out.push(p);
+  }
+  return out;
 }
 
 /** A testnet made by `pegzone testnet` in a temporary folder. */
@@ -89,6 +137,13 @@ export class Testnet {
 
   start(i: number, env: NodeJS.ProcessEnv = {}): Proc {
     const proc = new Proc(process.execPath, [CLI, "start", "--home", this.nodes[i].home], join(this.dir, `node${i}.log`), env);
+    this.procs[i] = proc;
+    return proc;
+  }
+
+  /** `pegzone start` in its own process group, so that `killGroup` kills app and CometBFT together as an unclean stop would. */
+  startGroup(i: number, env: NodeJS.ProcessEnv = {}): Proc {
+    const proc = new Proc(process.execPath, [CLI, "start", "--home", this.nodes[i].home], join(this.dir, `node${i}.log`), env, { detached: true });
     this.procs[i] = proc;
     return proc;
   }

@@ -4,17 +4,26 @@ import type { Logger } from "../log";
 import type { AbciApplication } from "./application";
 import { callApplication } from "./dispatch";
 import { Fifo } from "./fifo";
-import { createRequestDecoder, encodeResponse, type FrameDecoder, type FrameError, messageOf, requestKind } from "./framing";
+import { encodeResponse, FrameDecoder, type FrameError, messageOf, parseRequest, requestKind } from "./framing";
 import type { SerialExecutor } from "./serial-executor";
 
 /** How long a connection we ended may linger before we stop waiting for the peer to close it. */
 const LINGER_MS = 5_000;
+
+/**
+ * Request bytes a connection may hold read but not yet answered; beyond them it stops reading
+ * until the app catches up, so the peer waits instead of a flood of large txs (CometBFT pipelines
+ * CheckTx) piling up in the app's memory. One frame beyond it is always accepted.
+ */
+export const DEFAULT_MAX_UNANSWERED_BYTES = 16 * 1024 * 1024;
 
 export interface ConnectionContext {
   app: AbciApplication;
   executor: SerialExecutor;
   logger: Logger;
   maxFrameBytes?: number;
+  /** Defaults to DEFAULT_MAX_UNANSWERED_BYTES. */
+  maxUnansweredBytes?: number;
 }
 
 /** A response owed to the peer; frames are written strictly in slot order. */
@@ -32,11 +41,14 @@ type State = "open" | "draining" | "ending" | "closed";
 
 /** One of CometBFT's four ABCI connections; all are handled alike. */
 export class AbciConnection {
-  private readonly decoder: FrameDecoder<Request>;
+  private readonly decoder: FrameDecoder<{ req: Request; bytes: number }>;
   private readonly slots = new Fifo<Slot>();
   private outbox: Uint8Array[] = [];
   private writeScheduled = false;
   private waitingForDrain = false;
+  /** Bytes of the requests handed to the app and not answered yet. */
+  private unanswered = 0;
+  private reading = true;
   private state: State = "open";
   private lingerTimer: NodeJS.Timeout | undefined;
   private readonly log: Logger;
@@ -47,7 +59,7 @@ export class AbciConnection {
     readonly label: string,
     onClosed: (conn: AbciConnection) => void,
   ) {
-    this.decoder = createRequestDecoder(ctx.maxFrameBytes);
+    this.decoder = new FrameDecoder((frame) => ({ req: parseRequest(frame), bytes: frame.length }), ctx.maxFrameBytes);
     this.log = ctx.logger.child({ conn: label });
     socket.on("data", (chunk: Buffer) => this.onData(chunk));
     socket.on("error", (err: NodeJS.ErrnoException) => {
@@ -70,11 +82,11 @@ export class AbciConnection {
   private onData(chunk: Buffer): void {
     if (this.state !== "open") return;
     const { messages, error } = this.decoder.push(chunk);
-    for (const req of messages) this.accept(req);
+    for (const { req, bytes } of messages) this.accept(req, bytes);
     if (error) this.reject(error);
   }
 
-  private accept(req: Request): void {
+  private accept(req: Request, bytes: number): void {
     if (req.echo) {
       this.answerNow({ echo: { message: req.echo.message } });
     } else if (req.flush) {
@@ -83,7 +95,9 @@ export class AbciConnection {
     } else {
       const slot: Slot = {};
       this.slots.push(slot);
-      this.ctx.executor.run(() => this.answerFromApp(slot, req));
+      this.unanswered += bytes;
+      this.updateReading();
+      this.ctx.executor.run(() => this.answerFromApp(slot, req, bytes));
     }
   }
 
@@ -92,18 +106,21 @@ export class AbciConnection {
     this.writeReady();
   }
 
-  private async answerFromApp(slot: Slot, req: Request): Promise<void> {
+  private async answerFromApp(slot: Slot, req: Request, bytes: number): Promise<void> {
     // Requests queued behind a close or an earlier exception are never shown to the app.
-    if (this.state === "ending" || this.state === "closed") return;
-    try {
-      // Encoding sits inside the try: a malformed app response is as much an app failure as a throw.
-      slot.frame = encodeResponse(await callApplication(this.ctx.app, req));
-    } catch (err) {
-      const kind = requestKind(req);
-      this.log.error({ request: kind, err }, `ABCI ${kind} handler failed; answering with an exception`);
-      slot.frame = encodeResponse({ exception: { error: messageOf(err) } });
-      slot.isException = true;
+    if (this.state !== "ending" && this.state !== "closed") {
+      try {
+        // Encoding sits inside the try: a malformed app response is as much an app failure as a throw.
+        slot.frame = encodeResponse(await callApplication(this.ctx.app, req));
+      } catch (err) {
+        const kind = requestKind(req);
+        this.log.error({ request: kind, err }, `ABCI ${kind} handler failed; answering with an exception`);
+        slot.frame = encodeResponse({ exception: { error: messageOf(err) } });
+        slot.isException = true;
+      }
     }
+    this.unanswered -= bytes;
+    this.updateReading();
     this.writeReady();
   }
 
@@ -153,12 +170,22 @@ export class AbciConnection {
     } else if (!belowHighWater && !this.waitingForDrain) {
       // The peer is not reading its responses: stop reading its requests until it catches up.
       this.waitingForDrain = true;
-      this.socket.pause();
+      this.updateReading();
       this.socket.once("drain", () => {
         this.waitingForDrain = false;
-        this.socket.resume();
+        this.updateReading();
       });
     }
+  }
+
+  /** Reads while the peer reads its responses and the app keeps up with its requests. */
+  private updateReading(): void {
+    if (this.state === "ending" || this.state === "closed") return;
+    const read = !this.waitingForDrain && this.unanswered <= (this.ctx.maxUnansweredBytes ?? DEFAULT_MAX_UNANSWERED_BYTES);
+    if (read === this.reading) return;
+    this.reading = read;
+    if (read) this.socket.resume();
+    else this.socket.pause();
   }
 
   /**

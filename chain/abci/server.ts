@@ -10,6 +10,8 @@ export interface AbciServerOptions {
   logger: Logger;
   /** Largest request frame accepted; defaults to DEFAULT_MAX_FRAME_BYTES (128 MiB). */
   maxFrameBytes?: number;
+  /** Unanswered request bytes per connection before it stops reading; defaults to DEFAULT_MAX_UNANSWERED_BYTES (16 MiB). */
+  maxUnansweredBytes?: number;
 }
 
 /**
@@ -85,7 +87,7 @@ export class AbciServer {
     const peer = target.kind === "tcp" ? `${socket.remoteAddress}:${socket.remotePort}` : target.path;
     const conn = new AbciConnection(
       socket,
-      { app: this.app, executor: this.executor, logger: this.opts.logger, maxFrameBytes: this.opts.maxFrameBytes },
+      { app: this.app, executor: this.executor, logger: this.opts.logger, maxFrameBytes: this.opts.maxFrameBytes, maxUnansweredBytes: this.opts.maxUnansweredBytes },
       `#${id} ${peer}`,
       (closed) => this.connections.delete(closed),
     );

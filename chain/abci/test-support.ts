@@ -9,13 +9,13 @@ export class ServerFixture {
   readonly server: AbciServer;
   private readonly clients: AbciTestClient[] = [];
 
-  constructor(opts: { maxFrameBytes?: number } = {}) {
+  constructor(opts: { maxFrameBytes?: number; maxUnansweredBytes?: number } = {}) {
     const { logger, lines } = capturingLogger();
     this.lines = lines;
-    this.server = new AbciServer(this.app, { logger, maxFrameBytes: opts.maxFrameBytes });
+    this.server = new AbciServer(this.app, { logger, maxFrameBytes: opts.maxFrameBytes, maxUnansweredBytes: opts.maxUnansweredBytes });
   }
 
-  static async start(opts: { maxFrameBytes?: number; address?: string } = {}): Promise<ServerFixture> {
+  static async start(opts: { maxFrameBytes?: number; maxUnansweredBytes?: number; address?: string } = {}): Promise<ServerFixture> {
     const fixture = new ServerFixture(opts);
     await fixture.server.listen(opts.address ?? "tcp://127.0.0.1:0");
     return fixture;

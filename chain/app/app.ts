@@ -1,5 +1,5 @@
 import "./writer-alloc";
-import { SimulateRequest, SimulateResponse } from "cosmjs-types/cosmos/tx/v1beta1/service";
+import * as txService from "cosmjs-types/cosmos/tx/v1beta1/service";
 import * as abci from "cosmjs-types/tendermint/abci/types";
 import { ConsensusParams } from "cosmjs-types/tendermint/types/params";
 import { Timestamp } from "cosmjs-types/google/protobuf/timestamp";
@@ -13,7 +13,7 @@ import type { BlockHeader, Context, ExecMode } from "./context";
 import { EventManager } from "./events";
 import { InfiniteGasMeter } from "./gas";
 import type { AppModule } from "./module";
-import { MsgRouter, QueryRouter, registrar } from "./router";
+import { MsgRouter, QueryRouter, registrar, requestTypesIn } from "./router";
 import { toSdkError, TxRunner, type AnteHandler, type TxResult } from "./tx-runner";
 
 export const APP_NAME = "pegzone";
@@ -31,6 +31,11 @@ export interface AppOptions {
   dbDir: string;
   chainId: string;
   modules: AppModule[];
+  /**
+   * The generated protobuf packages of the modules' query services, by package name (e.g.
+   * "cosmos.bank.v1beta1"): the query router takes each method's request type from them.
+   */
+  queryPackages: Readonly<Record<string, object>>;
   /** Builds the ante chain once the modules' messages are registered (amino signing needs them). */
   ante: (registry: MsgRegistry) => AnteHandler;
   logger: Logger;
@@ -53,7 +58,7 @@ export type BlockPhase = "finalize" | "commit" | "committed";
  */
 export class PegzoneApp implements AbciApplication {
   readonly msgs = new MsgRouter();
-  readonly queries = new QueryRouter();
+  readonly queries: QueryRouter;
   private readonly runner: TxRunner;
   private checkState!: CacheMultiStore;
   private checkHeader!: BlockHeader;
@@ -66,6 +71,7 @@ export class PegzoneApp implements AbciApplication {
     private readonly opts: AppOptions,
     private readonly cms: CommitMultiStore,
   ) {
+    this.queries = new QueryRouter(requestTypesIn({ "cosmos.tx.v1beta1": txService, ...opts.queryPackages }));
     for (const m of opts.modules) m.registerServices(registrar(this.msgs, this.queries));
     this.queries.register("/cosmos.tx.v1beta1.Service/Simulate", (ctx, req) => this.simulateQuery(ctx, req));
     this.runner = new TxRunner(this.msgs, opts.ante(this.msgs.registry), opts.logger);
@@ -309,11 +315,11 @@ export class PegzoneApp implements AbciApplication {
   }
 
   private async simulateQuery(_ctx: Context, request: Uint8Array): Promise<Uint8Array> {
-    const req = SimulateRequest.decode(request);
+    const req = txService.SimulateRequest.decode(request);
     if (req.txBytes.length === 0) throw sdkErrors.ErrInvalidRequest.wrap("empty tx_bytes");
     const res = await this.simulate(req.txBytes);
     if (res.code !== 0) throw new SdkError(res.codespace, res.code, res.log);
-    return SimulateResponse.encode({
+    return txService.SimulateResponse.encode({
       gasInfo: { gasWanted: res.gasWanted, gasUsed: res.gasUsed },
       result: { data: res.data, log: "", events: res.events, msgResponses: [] },
     }).finish();

@@ -1,3 +1,5 @@
+import * as authQuery from "cosmjs-types/cosmos/auth/v1beta1/query";
+import * as bankQuery from "cosmjs-types/cosmos/bank/v1beta1/query";
 import type { Logger } from "../log";
 import { AuthModule } from "../../modules/auth/module";
 import { BURNER, MINTER, moduleAddress, type ModuleAccountSpec } from "../../modules/auth/keeper";
@@ -7,11 +9,11 @@ import { BankModule } from "../../modules/bank/module";
 import { bitcoinKind } from "../../modules/peg/bitcoin/kind";
 import type { PegBankKeeper } from "../../modules/peg/expected-keepers";
 import { PegModule } from "../../modules/peg/module";
+import { pegzone } from "../../proto";
 import { parseDecCoins } from "../../modules/auth/fees";
 import { sdkErrors } from "../tx/errors";
 import type { MsgRegistry } from "../tx/registry";
 import { ADDRESS_PREFIX, toBech32 } from "../crypto/address";
-import { cachedVerifier, verifySignature } from "../crypto/secp256k1";
 import { PegzoneApp, type BlockPhase } from "./app";
 
 export const FEE_DENOM = "upeg";
@@ -69,14 +71,12 @@ export function openPegzoneApp(config: PegzoneAppConfig): Promise<PegzoneApp> {
   const bank = new BankModule(auth.keeper, (address) => blocked.has(Buffer.from(address).toString("hex")));
   const peg = new PegModule(pegBankKeeper(bank.keeper, PEG_REDEMPTION), { bitcoin: bitcoinKind }, moduleAddress(PEG_REDEMPTION));
   const minGasPrices = parseDecCoins(config.minimumGasPrices);
-  // Big enough for a full mempool (CometBFT's default holds 5,000 txs) and the blocks in flight.
-  const verifier = cachedVerifier(verifySignature, 20_000);
-  const ante = (registry: MsgRegistry) =>
-    newAnteHandler({ accounts: auth.keeper, bank: bank.keeper, feeCollector: FEE_COLLECTOR, minGasPrices, registry, verifier });
+  const ante = (registry: MsgRegistry) => newAnteHandler({ accounts: auth.keeper, bank: bank.keeper, feeCollector: FEE_COLLECTOR, minGasPrices, registry });
   return PegzoneApp.open({
     dbDir: config.dbDir,
     chainId: config.chainId,
     modules: [auth, bank, peg],
+    queryPackages: { "cosmos.auth.v1beta1": authQuery, "cosmos.bank.v1beta1": bankQuery, "pegzone.peg.v1": pegzone.peg.v1 },
     ante,
     logger: config.logger,
     pruningKeepRecent: config.pruningKeepRecent,

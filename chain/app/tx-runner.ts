@@ -1,11 +1,15 @@
+import { createHash } from "node:crypto";
 import type { Event } from "cosmjs-types/tendermint/abci/types";
 import { TxMsgData } from "cosmjs-types/cosmos/base/abci/v1beta1/abci";
 import type { Any } from "cosmjs-types/google/protobuf/any";
+import { verifySignature, type Secp256k1Verifier } from "../crypto/secp256k1";
 import type { Logger } from "../log";
 import { branch } from "../store";
 import type { MultiStore } from "../store/types";
 import { decodeTx, txHash, type DecodedTx } from "../tx/decode";
 import { errPanic, SdkError, sdkErrors } from "../tx/errors";
+import type { MsgRegistry } from "../tx/registry";
+import { AcceptedTxs, type AcceptedTxLimits } from "./accepted-txs";
 import type { BlockHeader, Context, ExecMode } from "./context";
 import { EventManager } from "./events";
 import { BasicGasMeter, gasMetered, InfiniteGasMeter, OutOfGasError, type GasMeter } from "./gas";
@@ -14,8 +18,9 @@ import type { MsgRouter } from "./router";
 /**
  * Signature, sequence and fee checks that run before a tx's messages (the auth module's ante chain).
  * `signers` are the required signers in order: each message's, then the fee payer's, without repeats.
+ * `verify` checks one signature (it may answer from what CheckTx already verified for this tx).
  */
-export type AnteHandler = (ctx: Context, tx: DecodedTx, signers: readonly string[]) => Promise<void>;
+export type AnteHandler = (ctx: Context, tx: DecodedTx, signers: readonly string[], verify: Secp256k1Verifier) => Promise<void>;
 
 export interface TxResult {
   code: number;
@@ -28,47 +33,70 @@ export interface TxResult {
 }
 
 /**
+ * Enough for a full mempool (pegzone's config.toml holds 10,000 txs) and the blocks in flight; the
+ * bytes cap the decoded objects of large txs.
+ */
+const ACCEPTED_TX_LIMITS: AcceptedTxLimits = { maxEntries: 20_000, maxBytes: 64 * 1024 * 1024 };
+
+/** The map slot, hash key, entry object and signature set of an accepted tx (estimated). */
+const ENTRY_BYTES = 512;
+/** One remembered signature key: a 44-character string in a Set. */
+const KEY_BYTES = 160;
+
+/**
  * Runs one tx the way the SDK's BaseApp.runTx does: decode, stateless checks, the ante chain on its
  * own branch (kept even when a message fails, so fees and sequences are charged), then, in blocks
  * and simulations, the messages on a second branch that is written only if all of them succeed.
  */
 export class TxRunner {
-  /**
-   * Txs decoded lately, by hash: a tx is met in CheckTx, every recheck, PrepareProposal,
-   * ProcessProposal and FinalizeBlock, and decoding it is the same pure function each time.
-   * Decoded txs are never modified; only successful decodes are kept; the oldest go first.
-   */
-  private readonly decoded = new Map<string, DecodedTx>();
+  private readonly accepted = new AcceptedTxs(ACCEPTED_TX_LIMITS);
 
   constructor(
     private readonly router: MsgRouter,
     private readonly ante: AnteHandler,
     private readonly logger: Logger,
-    private readonly decodeCacheSize = 20_000,
   ) {}
 
+  /** Txs CheckTx accepted that no block has executed yet (their count and estimated bytes). */
+  get acceptedTxs(): { size: number; bytes: number } {
+    return { size: this.accepted.size, bytes: this.accepted.bytes };
+  }
+
   /**
-   * decodeTx, remembered by tx hash. Throws ErrTxDecode like decodeTx. Every decoded tx is frozen,
-   * remembered or not, so that code changing one fails alike on a node that met the tx in its
-   * mempool and on one that decodes it first in FinalizeBlock.
+   * decodeTx, or the tx as CheckTx accepted it. Throws ErrTxDecode like decodeTx. Every decoded tx
+   * is frozen, remembered or not, so that code changing one fails alike on a node that met the tx
+   * in its mempool and on one that decodes it first in FinalizeBlock.
    */
   decode(txBytes: Uint8Array): DecodedTx {
-    const hash = txHash(txBytes);
-    const known = this.decoded.get(hash);
-    if (known !== undefined) return known;
-    const tx = deepFreeze(decodeTx(txBytes, this.router.registry));
-    this.decoded.set(hash, tx);
-    if (this.decoded.size > this.decodeCacheSize) this.decoded.delete(this.decoded.keys().next().value!);
-    return tx;
+    return this.accepted.get(txHash(txBytes))?.tx ?? decodeMeasured(txBytes, this.router.registry).tx;
   }
 
   async run(mode: ExecMode, header: BlockHeader, state: MultiStore, txBytes: Uint8Array): Promise<TxResult> {
-    let gasWanted = 0n;
+    const hash = txHash(txBytes);
+    const known = this.accepted.get(hash);
+    let decoded: { tx: DecodedTx; bytes: number };
+    try {
+      decoded = known ?? decodeMeasured(txBytes, this.router.registry);
+    } catch (err) {
+      return this.failure(err, 0n, new InfiniteGasMeter(), []);
+    }
+    // CheckTx records the signatures it verifies, kept with the tx if it is accepted.
+    const recorded = mode === "check" && known === undefined ? new Set<string>() : undefined;
+    const result = await this.execute(mode, header, state, decoded.tx, this.verifier(known?.verified ?? recorded, recorded));
+    if (recorded !== undefined && result.code === 0) {
+      this.accepted.add(hash, { tx: decoded.tx, verified: recorded, bytes: decoded.bytes + ENTRY_BYTES + recorded.size * KEY_BYTES });
+    } else if (mode === "finalize" || (result.code !== 0 && (mode === "check" || mode === "recheck"))) {
+      // Executed in a block, or refused (CometBFT then drops it from its mempool): not met again.
+      this.accepted.delete(hash);
+    }
+    return result;
+  }
+
+  private async execute(mode: ExecMode, header: BlockHeader, state: MultiStore, tx: DecodedTx, verify: Secp256k1Verifier): Promise<TxResult> {
+    const gasWanted = tx.fee.gasLimit;
     let meter: GasMeter = new InfiniteGasMeter();
     const anteEvents = new EventManager();
     try {
-      const tx = this.decode(txBytes);
-      gasWanted = tx.fee.gasLimit;
       if (tx.messages.length === 0) throw sdkErrors.ErrInvalidRequest.wrap("must contain at least one message");
       const msgs = tx.messages.map((m) => ({ typeUrl: m.typeUrl, msg: m.msg, handler: this.router.handler(m.typeUrl) }));
       for (const m of msgs) m.handler.validate(m.msg);
@@ -77,7 +105,7 @@ export class TxRunner {
       meter = mode === "simulate" ? new InfiniteGasMeter() : new BasicGasMeter(gasWanted);
       const anteBranch = branch(state);
       const signers = [...new Set([...msgs.flatMap((m) => m.handler.signers(m.msg)), ...(tx.fee.payer ? [tx.fee.payer] : [])])];
-      await this.ante(this.context(mode, header, anteBranch, meter, anteEvents), tx, signers);
+      await this.ante(this.context(mode, header, anteBranch, meter, anteEvents), tx, signers, verify);
       anteBranch.write();
       // As in the SDK, the mempool and proposal checks stop after the ante chain; messages run in blocks and simulations.
       if (mode !== "finalize" && mode !== "simulate") {
@@ -106,10 +134,30 @@ export class TxRunner {
         events: [...anteEvents.events, ...msgEvents.events],
       };
     } catch (err) {
-      const e = toSdkError(err, this.logger);
-      const gasUsed = meter.limit !== undefined && meter.consumed > meter.limit ? meter.limit : meter.consumed;
-      return { code: e.code, codespace: e.codespace, log: e.message, data: new Uint8Array(), gasWanted, gasUsed, events: anteEvents.events };
+      return this.failure(err, gasWanted, meter, anteEvents.events);
     }
+  }
+
+  private failure(err: unknown, gasWanted: bigint, meter: GasMeter, events: Event[]): TxResult {
+    const e = toSdkError(err, this.logger);
+    const gasUsed = meter.limit !== undefined && meter.consumed > meter.limit ? meter.limit : meter.consumed;
+    return { code: e.code, codespace: e.codespace, log: e.message, data: new Uint8Array(), gasWanted, gasUsed, events };
+  }
+
+  /**
+   * The ante chain's signature check: answers from `known` (what CheckTx verified for this tx), and
+   * adds to `record` what verifies. A memo of a pure function, keyed by exactly what is verified
+   * (sha256 of the message, key and signature), so results are the same with or without it.
+   */
+  private verifier(known: ReadonlySet<string> | undefined, record: Set<string> | undefined): Secp256k1Verifier {
+    if (known === undefined) return verifySignature;
+    return (pubkey33, signature64, message) => {
+      const key = createHash("sha256").update(message).update(pubkey33).update(signature64).digest("base64");
+      if (known.has(key)) return true;
+      const ok = verifySignature(pubkey33, signature64, message);
+      if (ok) record?.add(key);
+      return ok;
+    };
   }
 
   private context(mode: ExecMode, header: BlockHeader, state: MultiStore, gasMeter: GasMeter, events: EventManager): Context {
@@ -117,12 +165,31 @@ export class TxRunner {
   }
 }
 
-/** Freezes an object graph (typed arrays cannot be frozen and are left as they are). */
-function deepFreeze<T>(value: T): T {
-  if (typeof value !== "object" || value === null || ArrayBuffer.isView(value) || Object.isFrozen(value)) return value;
+/** decodeTx, frozen, with an estimate of the memory the decoded tx holds. */
+function decodeMeasured(txBytes: Uint8Array, registry: MsgRegistry): { tx: DecodedTx; bytes: number } {
+  const tx = decodeTx(txBytes, registry);
+  return { tx, bytes: freezeAndMeasure(tx, new Set()) };
+}
+
+/**
+ * Freezes an object graph (typed arrays cannot be frozen and are left as they are) and estimates
+ * its memory: V8's object, string and bigint sizes rounded up, and each buffer a typed array keeps
+ * alive, counted once.
+ */
+function freezeAndMeasure(value: unknown, buffers: Set<ArrayBufferLike>): number {
+  if (typeof value === "string") return 24 + 2 * value.length;
+  if (typeof value === "bigint") return 32;
+  if (typeof value !== "object" || value === null) return 0;
+  if (ArrayBuffer.isView(value)) {
+    if (buffers.has(value.buffer)) return 160;
+    buffers.add(value.buffer);
+    return 160 + 64 + value.buffer.byteLength;
+  }
+  if (Object.isFrozen(value)) return 0;
   Object.freeze(value);
-  for (const child of Object.values(value)) deepFreeze(child);
-  return value;
+  let bytes = 48;
+  for (const child of Object.values(value)) bytes += 24 + freezeAndMeasure(child, buffers);
+  return bytes;
 }
 
 /** "/cosmos.bank.v1beta1.MsgSend" → "bank": the package segment before the version. */

@@ -6,7 +6,7 @@ import { parse as parseToml } from "smol-toml";
 import { createLogger, type Logger } from "../log";
 import { APP_VERSION } from "../app/app";
 import { BTCD_REGTEST_P2P_PORT, BTCD_REGTEST_RPC_PORT, stopLeftoverBtcd } from "../node/btcd";
-import { Home, defaultPorts, initHome, newGenesis, readCometAddresses, readGenesis, writeGenesis, type GenesisDoc } from "../node/home";
+import { Home, defaultPorts, initHome, newGenesis, parseAbciTransport, readCometAddresses, readGenesis, writeGenesis, type AbciTransport, type GenesisDoc } from "../node/home";
 import { startNode, type RunningNode } from "../node/start";
 import { COINBASE_MATURITY } from "../node/btc-wallet";
 import { createTestnet } from "../node/testnet";
@@ -38,17 +38,22 @@ const program = new Command()
   .showHelpAfterError();
 
 const homeOption = () => new Option("--home <dir>", "node home folder (default $PEGZONE_HOME or ~/.pegzone)");
+const abciOption = (tcpPort: string) =>
+  new Option("--abci <transport>", `how the app and CometBFT talk ABCI, written to config.toml's proxy_app: 'unix' (a socket only this user can open, in <home>/data) or 'tcp' (127.0.0.1:${tcpPort}, open to every local process)`)
+    .argParser(parseAbciTransport)
+    .default("unix");
 
 program
   .command("init <moniker>")
   .description("create a single node's keys, CometBFT config, app config and genesis")
   .requiredOption("--chain-id <id>", "the chain's id")
   .addOption(homeOption())
-  .action((moniker: string, o: { chainId: string; home?: string }) => {
+  .addOption(abciOption(String(defaultPorts.abci)))
+  .action((moniker: string, o: { chainId: string; home?: string; abci: AbciTransport }) => {
     const home = Home.resolve(o.home);
-    const { validator, nodeId } = initHome(home, { moniker, ports: defaultPorts });
+    const { validator, nodeId, abci } = initHome(home, { moniker, ports: defaultPorts, abci: o.abci });
     writeGenesis(home, newGenesis(o.chainId, [validator], {}, new Date()));
-    printOutput({ moniker, chain_id: o.chainId, node_id: nodeId, home: home.dir }, "json");
+    printOutput({ moniker, chain_id: o.chainId, node_id: nodeId, home: home.dir, abci }, "json");
   });
 
 const genesis = program.command("genesis").description("edit the genesis file before the chain starts");
@@ -67,7 +72,7 @@ program
   .command("start")
   .description("start the application and a CometBFT node wired to it")
   .addOption(homeOption())
-  .option("--abci-only", "serve ABCI only; run CometBFT yourself against config.toml's proxy_app")
+  .option("--abci-only", "serve ABCI only; run CometBFT yourself against config.toml's proxy_app (same user for the default unix socket)")
   .action(async (o: { home?: string; abciOnly?: boolean }) => {
     await runUntilSignal(Home.resolve(o.home), Boolean(o.abciOnly));
   });
@@ -75,6 +80,7 @@ program
 interface DevnetFlags {
   home?: string;
   reset?: boolean;
+  abci: AbciTransport;
   bitcoin: boolean;
   basePort?: number;
   btcRpcPort: number;
@@ -88,7 +94,8 @@ program
   .addOption(homeOption())
   .option("--reset", "delete the home folder (btcd's chain included) first and start a fresh chain")
   .option("--no-bitcoin", "run the node only: no btcd, block producer, relayer or signer")
-  .option("--base-port <port>", `when the devnet is created: P2P on this port, RPC +1, ABCI +2 (default ${defaultPorts.p2p})`, intArg)
+  .option("--base-port <port>", `when the devnet is created: P2P on this port, RPC +1, ABCI over TCP +2 (default ${defaultPorts.p2p})`, intArg)
+  .addOption(abciOption("base port + 2").default("unix", "unix; when the devnet is created"))
   .option("--btc-rpc-port <port>", "btcd's RPC port on 127.0.0.1", intArg, BTCD_REGTEST_RPC_PORT)
   .option("--btc-p2p-port <port>", "btcd's P2P port on 127.0.0.1", intArg, BTCD_REGTEST_P2P_PORT)
   .option("--btc-block-time <seconds>", "mine a Bitcoin block every this many seconds (0 = off)", Number, 10)
@@ -101,7 +108,7 @@ program
     }
     if (!home.isInitialized()) {
       const base = o.basePort ?? defaultPorts.p2p;
-      const { validator, signerPubkey } = initHome(home, { moniker: "devnet", ports: { p2p: base, rpc: base + 1, abci: base + 2 } });
+      const { validator, signerPubkey } = initHome(home, { moniker: "devnet", ports: { p2p: base, rpc: base + 1, abci: base + 2 }, abci: o.abci });
       const doc = newGenesis("pegzone-devnet", [validator], {}, new Date());
       addGenesisAccount(doc, devAccountAddress(), "1000000000000upeg");
       addBitcoinMainChain(doc, { id: DEVNET_MAINCHAIN, network: "regtest", signerPubkeys: [signerPubkey], confirmations: DEVNET_CONFIRMATIONS, authority: devAccountAddress() });
@@ -124,18 +131,20 @@ program
   .requiredOption("--validators <n>", "number of validators", (v) => Number.parseInt(v, 10))
   .requiredOption("--output <dir>", "folder to create node0..nodeN-1 in")
   .option("--chain-id <id>", "chain id", "pegzone-testnet")
-  .option("--base-port <port>", "node i uses base+10i (P2P), +1 (RPC), +2 (ABCI)", (v) => Number.parseInt(v, 10), defaultPorts.p2p)
+  .option("--base-port <port>", "node i uses base+10i (P2P), +1 (RPC), +2 (ABCI over TCP)", (v) => Number.parseInt(v, 10), defaultPorts.p2p)
+  .addOption(abciOption("base port + 10i + 2"))
   .option("--timeout-commit <duration>", "CometBFT timeout_commit", "1s")
   .option("--account <address=coins...>", "fund an account in genesis (repeatable)", collect, [] as string[])
   .option("--btc-confirmations <n>", "confirmations a btc-regtest deposit needs", (v) => Number.parseInt(v, 10), 6)
   .option("--peg-authority <address>", "the account that may unfreeze a peg (default: the first --account)")
   .option("--batch-interval <n>", "pegzone blocks between btc-regtest releases", (v) => Number.parseInt(v, 10), 10)
-  .action((o: { validators: number; output: string; chainId: string; basePort: number; timeoutCommit: string; account: string[]; btcConfirmations: number; pegAuthority?: string; batchInterval: number }) => {
+  .action((o: { validators: number; output: string; chainId: string; basePort: number; abci: AbciTransport; timeoutCommit: string; account: string[]; btcConfirmations: number; pegAuthority?: string; batchInterval: number }) => {
     const { nodes } = createTestnet({
       validators: o.validators,
       outputDir: resolve(o.output),
       chainId: o.chainId,
       basePort: o.basePort,
+      abci: o.abci,
       timeoutCommit: o.timeoutCommit,
       genesisTime: new Date(),
       appState: (nodes) => {
@@ -153,7 +162,7 @@ program
       },
     });
     printOutput(
-      nodes.map((n) => ({ moniker: n.moniker, home: n.home.dir, node_id: n.nodeId, rpc: `http://127.0.0.1:${n.ports.rpc}`, p2p: n.ports.p2p, abci: n.ports.abci })),
+      nodes.map((n) => ({ moniker: n.moniker, home: n.home.dir, node_id: n.nodeId, rpc: `http://127.0.0.1:${n.ports.rpc}`, p2p: n.ports.p2p, abci: n.abci })),
       "json",
     );
   });
@@ -188,7 +197,7 @@ function intArg(value: string): number {
 
 async function runUntilSignal(home: Home, abciOnly: boolean, withNode?: (node: RunningNode, logger: Logger) => Promise<DevnetBitcoin>): Promise<void> {
   const logger = createLogger("pegzone");
-  const node = await startNode(home, logger, abciOnly ? { abciOnly } : { onCometLine: (line) => process.stdout.write(`[cometbft] ${line}\n`) });
+  const node = await startNode(home, logger, { abciOnly });
   let bitcoin: DevnetBitcoin | undefined;
   let stopping = false;
   const shutdown = async (reason: string, code: number) => {
@@ -203,7 +212,7 @@ async function runUntilSignal(home: Home, abciOnly: boolean, withNode?: (node: R
   process.on("SIGTERM", () => void shutdown("SIGTERM", 0));
   node.cometExited?.then((code) => {
     if (!stopping) {
-      logger.error({ code }, "CometBFT exited unexpectedly");
+      logger.error({ code, log: home.cometLogFile }, "CometBFT exited unexpectedly");
       void shutdown("cometbft exited", 1);
     }
   });
@@ -245,7 +254,7 @@ function devnetPorts(home: Home): DevnetPorts {
   const { proxyApp, rpc } = readCometAddresses(home);
   const t = parseToml(readFileSync(home.cometConfigFile, "utf8")) as { p2p?: { laddr?: string } };
   const p2p = Number(/:(\d+)$/.exec(t.p2p?.laddr ?? "")?.[1] ?? defaultPorts.p2p);
-  return { rpc: rpc.replace(/^tcp:/, "http:"), p2p, abci: proxyApp.replace(/^tcp:\/\//, "") };
+  return { rpc: rpc.replace(/^tcp:/, "http:"), p2p, abci: proxyApp };
 }
 
 function devnetBanner(home: Home, chainId: string, ports: DevnetPorts, bitcoin: DevnetFlags | undefined): string {
@@ -256,6 +265,7 @@ function devnetBanner(home: Home, chainId: string, ports: DevnetPorts, bitcoin: 
     `  home         ${home.dir}`,
     `  RPC          ${ports.rpc}  (CosmJS: StargateClient.connect("${ports.rpc}"))`,
     `  P2P          127.0.0.1:${ports.p2p}    ABCI ${ports.abci}`,
+    `  CometBFT log ${home.cometLogFile}`,
     `  dev account  ${devAccountAddress()}  (1,000,000,000,000 upeg at genesis; key 'dev' in the test keyring)`,
     `  mnemonic     ${DEV_MNEMONIC}`,
     "  The mnemonic above is public and for development only: never use it for anything of value.",

@@ -3,7 +3,6 @@ import { Secp256k1 as CosmjsSecp256k1, sha256 as cosmjsSha256 } from "@cosmjs/cr
 import { secp256k1 as noble } from "@noble/curves/secp256k1.js";
 import {
   KeyObjectCache,
-  cachedVerifier,
   SECP256K1_HALF_N,
   SECP256K1_N,
   compressedPubkeyToSpki,
@@ -195,36 +194,5 @@ describe("KeyObjectCache", () => {
     expect(jwk.crv).toBe("secp256k1");
     const x = Buffer.from(jwk.x!, "base64url");
     expect(x.equals(Buffer.from(pk1.subarray(1)))).toBe(true);
-  });
-});
-
-describe("cachedVerifier", () => {
-  const key = Uint8Array.from(Buffer.alloc(32, 7));
-  const pub = publicKeyFromPrivate(key);
-  const message = new TextEncoder().encode("sign bytes");
-  const good = signSecp256k1(key, message);
-
-  it("answers as the verifier does, calling it once per accepted signature", () => {
-    let calls = 0;
-    const verify = cachedVerifier((p, s, m) => (calls++, verifySignature(p, s, m)), 2);
-    expect(verify(pub, good, message)).toBe(true);
-    expect(verify(pub, good, message)).toBe(true);
-    expect(calls).toBe(1);
-    const forged = Uint8Array.from(good);
-    forged[5] ^= 1;
-    expect(verify(pub, forged, message)).toBe(false);
-    expect(verify(pub, forged, message)).toBe(false);
-    expect(calls).toBe(3); // failures are not remembered
-    expect(verify(pub, good, new TextEncoder().encode("other bytes"))).toBe(false);
-  });
-
-  it("forgets the oldest accepted signature beyond its capacity", () => {
-    let calls = 0;
-    const verify = cachedVerifier((p, s, m) => (calls++, verifySignature(p, s, m)), 1);
-    const other = new TextEncoder().encode("second");
-    verify(pub, good, message);
-    verify(pub, signSecp256k1(key, other), other);
-    verify(pub, good, message);
-    expect(calls).toBe(3);
   });
 });

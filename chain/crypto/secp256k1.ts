@@ -226,21 +226,3 @@ function bigintTo32Bytes(v: bigint): Uint8Array {
   }
   return out;
 }
-
-/**
- * `verify` with a memory of the signatures it accepted, keyed by exactly what it verified
- * (sha256 of the message, key and signature), so a node checks a transaction's signature once in
- * CheckTx and not again when the same bytes reach FinalizeBlock. A pure function's memo: results
- * are the same with or without it. Failures are not remembered; the oldest entries go first.
- */
-export function cachedVerifier(verify: Secp256k1Verifier, capacity: number): Secp256k1Verifier {
-  const accepted = new Set<string>();
-  return (pubkey33, signature64, message) => {
-    const key = createHash("sha256").update(message).update(pubkey33).update(signature64).digest("base64");
-    if (accepted.has(key)) return true;
-    if (!verify(pubkey33, signature64, message)) return false;
-    accepted.add(key);
-    if (accepted.size > capacity) accepted.delete(accepted.values().next().value!);
-    return true;
-  };
-}

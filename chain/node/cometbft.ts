@@ -1,8 +1,7 @@
-import { spawn, type ChildProcess } from "node:child_process";
-import { existsSync } from "node:fs";
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { closeSync, existsSync, openSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { createInterface } from "node:readline";
-import type { Logger } from "../log";
 
 /** The repository root: the nearest folder above this file holding pegzone's package.json. */
 export function repoRoot(): string {
@@ -23,19 +22,26 @@ export function cometbftBinary(): string {
   throw new Error(`CometBFT is not installed: run 'npm run deps' (expected ${pinned})`);
 }
 
-/**
- * Runs `cometbft start` for a home as a child process. Its log lines go to `onLine` (or to the
- * given logger at debug level); `exited` settles when it stops.
- */
+/** Where CometBFT's output goes: appended to a file by CometBFT itself, or handed line by line to an embedder. */
+export type CometOutput = { file: string } | { onLine: (line: string) => void };
+
+/** Runs `cometbft start` for a home as a child process; `exited` settles when it stops. */
 export class CometProcess {
   private readonly child: ChildProcess;
   readonly exited: Promise<number | null>;
 
-  constructor(home: string, logger: Logger, onLine?: (line: string) => void) {
-    this.child = spawn(cometbftBinary(), ["start", "--home", home], { stdio: ["ignore", "pipe", "pipe"] });
-    const forward = onLine ?? ((line: string) => logger.debug({ module: "cometbft" }, line));
-    for (const stream of [this.child.stdout!, this.child.stderr!]) {
-      createInterface({ input: stream }).on("line", forward);
+  constructor(home: string, output: CometOutput) {
+    if ("file" in output) {
+      // The child writes through its own descriptor: its last lines reach the file even if the app dies first.
+      const fd = openSync(output.file, "a", 0o600);
+      try {
+        this.child = spawn(cometbftBinary(), ["start", "--home", home], { stdio: ["ignore", fd, fd] });
+      } finally {
+        closeSync(fd);
+      }
+    } else {
+      this.child = spawn(cometbftBinary(), ["start", "--home", home], { stdio: ["ignore", "pipe", "pipe"] });
+      for (const stream of [this.child.stdout!, this.child.stderr!]) createInterface({ input: stream }).on("line", output.onLine);
     }
     this.exited = new Promise((resolve) => this.child.on("exit", (code) => resolve(code)));
   }
@@ -52,4 +58,31 @@ export class CometProcess {
     await this.exited;
     clearTimeout(timer);
   }
+}
+
+export type ReindexResult =
+  | { ok: true; from: number; to: number; output: string }
+  | { ok: false; output: string };
+
+/**
+ * `cometbft reindex-event` from `fromHeight` to the top of the block store, with CometBFT stopped:
+ * rebuilds the tx and block event index from the stored blocks and their FinalizeBlock results.
+ * The command reports most failures on stdout with exit code 0, so its output decides.
+ */
+export function reindexEvents(home: string, fromHeight: number): ReindexResult {
+  const run = (args: string[]) => {
+    const res = spawnSync(cometbftBinary(), ["reindex-event", "--home", home, ...args], { encoding: "utf8", timeout: 600_000 });
+    return `${res.stdout ?? ""}${res.stderr ?? ""}${res.error ? `\n${res.error.message}` : ""}`;
+  };
+  let output = run(["--start-height", String(fromHeight)]);
+  // Below the block store's base (pruned, or a later initial height): start at the base instead.
+  if (/height is not available \(requested start height: \d+, base height: \d+\)/.test(output)) output = run([]);
+  const from = Number(/set the start block height to the base height of the blockstore (\d+)/.exec(output)?.[1] ?? fromHeight);
+  const top = Number(/set the end block height to the latest height of the blockstore (\d+)/.exec(output)?.[1] ?? NaN);
+  if (/event re-index finished/.test(output)) return { ok: true, from, to: top, output };
+  // The top block was stored but CometBFT died before saving its results: the handshake re-executes
+  // it through ApplyBlock, which publishes its events to the indexer; every height below was indexed.
+  const missing = Number(/not able to load ABCI Response at height (\d+)/.exec(output)?.[1] ?? NaN);
+  if (missing === top) return { ok: true, from, to: top - 1, output };
+  return { ok: false, output };
 }

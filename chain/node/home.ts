@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { homedir } from "node:os";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { parse as parseToml } from "smol-toml";
 import { generateEd25519, generateSignerKey, nodeId, nodeKeyJson, parseEd25519KeyFile, parseSignerKeyFile, privValidatorKeyJson, signerKeyJson, type Ed25519Key, type SignerKey } from "./keys";
 
@@ -23,6 +23,10 @@ export class Home {
   get signerKeyFile(): string { return join(this.configDir, "signer_key.json"); }
   get validatorStateFile(): string { return join(this.dataDir, "priv_validator_state.json"); }
   get appDbDir(): string { return join(this.dataDir, "application.db"); }
+  /** CometBFT's stdout and stderr, appended by the CometBFT process itself so they outlive the app. */
+  get cometLogFile(): string { return join(this.dir, "cometbft.log"); }
+  /** Where app and CometBFT talk ABCI by default: absolute, as both processes read it from config.toml. */
+  get abciSocket(): string { return join(resolve(this.dataDir), "abci.sock"); }
 
   isInitialized(): boolean {
     return existsSync(this.genesisFile);
@@ -32,15 +36,50 @@ export class Home {
 export interface Ports {
   p2p: number;
   rpc: number;
+  /** Used only when ABCI runs over TCP. */
   abci: number;
 }
 
 /** CometBFT's default ports. */
 export const defaultPorts: Ports = { p2p: 26656, rpc: 26657, abci: 26658 };
 
+/**
+ * How the app and CometBFT talk ABCI. A unix socket only its owner can open is the default: anyone
+ * who can connect to the ABCI port can send consensus requests (a stray Commit halts the node), and
+ * every local process can reach a TCP port. TCP is for a CometBFT that cannot share the filesystem.
+ */
+export type AbciTransport = "unix" | "tcp";
+
+export function parseAbciTransport(value: string): AbciTransport {
+  if (value !== "unix" && value !== "tcp") throw new Error(`--abci must be 'unix' or 'tcp', got ${JSON.stringify(value)}`);
+  return value;
+}
+
+/** Linux keeps a unix socket's path in 108 bytes with its terminating NUL (macOS: 104). */
+const UNIX_SOCKET_PATH_MAX = 107;
+
+/** Refuses a socket path the kernel would cut short, saying what to do instead. */
+export function checkUnixSocketPath(path: string): void {
+  const bytes = Buffer.byteLength(path);
+  if (bytes > UNIX_SOCKET_PATH_MAX)
+    throw new Error(
+      `the ABCI socket path ${path} is ${bytes} bytes, over the ${UNIX_SOCKET_PATH_MAX}-byte limit of unix socket paths: ` +
+        "use a shorter home folder, set a shorter unix:// path as proxy_app in config/config.toml, or run ABCI over TCP (--abci tcp)",
+    );
+}
+
+/** The proxy_app address a node is configured with. */
+function abciAddress(home: Home, transport: AbciTransport, ports: Ports): string {
+  if (transport === "tcp") return `tcp://127.0.0.1:${ports.abci}`;
+  checkUnixSocketPath(home.abciSocket);
+  return `unix://${home.abciSocket}`;
+}
+
 export interface NodeSettings {
   moniker: string;
   ports: Ports;
+  /** Default "unix": a socket in the data folder. */
+  abci?: AbciTransport;
   persistentPeers?: string;
   /** CometBFT's timeout_commit; shorter in tests and devnets. */
   timeoutCommit?: string;
@@ -75,11 +114,14 @@ export interface GenesisDoc {
   app_state: Record<string, unknown>;
 }
 
-/** Creates keys and config files; never overwrites an existing home. Returns the node's validator entry. */
-export function initHome(home: Home, settings: NodeSettings, appConfig: AppConfig = defaultAppConfig): { validator: GenesisValidator; nodeId: string; signerPubkey: Uint8Array } {
+/** Creates keys and config files; never overwrites an existing home. Returns the node's validator entry and its proxy_app. */
+export function initHome(home: Home, settings: NodeSettings, appConfig: AppConfig = defaultAppConfig): { validator: GenesisValidator; nodeId: string; signerPubkey: Uint8Array; abci: string } {
   if (existsSync(home.cometConfigFile)) throw new Error(`${home.dir} is already initialized (found ${home.cometConfigFile})`);
+  // Before anything is written: a home whose socket path is too long must not be half created.
+  const proxyApp = abciAddress(home, settings.abci ?? "unix", settings.ports);
   mkdirSync(home.configDir, { recursive: true });
-  mkdirSync(home.dataDir, { recursive: true });
+  // Owner only, as CometBFT makes it: it holds the validator's signing state and the ABCI socket.
+  mkdirSync(home.dataDir, { recursive: true, mode: 0o700 });
   const nodeKey = generateEd25519();
   const validatorKey = generateEd25519();
   writeJson(home.nodeKeyFile, nodeKeyJson(nodeKey), 0o600);
@@ -87,10 +129,10 @@ export function initHome(home: Home, settings: NodeSettings, appConfig: AppConfi
   writeJson(home.validatorStateFile, { height: "0", round: 0, step: 0 }, 0o600);
   const signerKey = generateSignerKey();
   writeJson(home.signerKeyFile, signerKeyJson(signerKey), 0o600);
-  writeCometConfig(home, settings);
+  writeCometConfig(home, settings, proxyApp);
   writeAppConfig(home, appConfig);
   const pv = privValidatorKeyJson(validatorKey) as { address: string; pub_key: GenesisValidator["pub_key"] };
-  return { validator: { address: pv.address, pub_key: pv.pub_key, power: "10", name: settings.moniker }, nodeId: nodeId(nodeKey), signerPubkey: signerKey.publicKey };
+  return { validator: { address: pv.address, pub_key: pv.pub_key, power: "10", name: settings.moniker }, nodeId: nodeId(nodeKey), signerPubkey: signerKey.publicKey, abci: proxyApp };
 }
 
 /**
@@ -118,10 +160,11 @@ export function newGenesis(chainId: string, validators: GenesisValidator[], appS
   };
 }
 
-export function writeCometConfig(home: Home, s: NodeSettings): void {
+export function writeCometConfig(home: Home, s: NodeSettings, proxyApp: string): void {
   // CometBFT fills every key not written here with its defaults.
   const toml = `# CometBFT configuration written by 'pegzone'. Keys not listed take CometBFT's defaults.
-proxy_app = "tcp://127.0.0.1:${s.ports.abci}"
+# Where the app serves ABCI: 'pegzone start' listens there and CometBFT connects to it.
+proxy_app = ${JSON.stringify(proxyApp)}
 moniker = ${JSON.stringify(s.moniker)}
 db_backend = "goleveldb"
 log_level = "info"
@@ -148,6 +191,10 @@ timeout_commit = ${JSON.stringify(s.timeoutCommit ?? "1s")}
 
 [tx_index]
 indexer = "kv"
+
+[storage]
+# Kept: 'pegzone start' rebuilds the tx index of the last blocks from them after a crash (cometbft reindex-event).
+discard_abci_responses = false
 
 [instrumentation]
 prometheus = false
@@ -183,6 +230,12 @@ export function readAppConfig(home: Home): AppConfig {
 export function readCometAddresses(home: Home): { proxyApp: string; rpc: string } {
   const t = parseToml(readFileSync(home.cometConfigFile, "utf8")) as { proxy_app?: string; rpc?: { laddr?: string } };
   return { proxyApp: t.proxy_app ?? "tcp://127.0.0.1:26658", rpc: t.rpc?.laddr ?? "tcp://127.0.0.1:26657" };
+}
+
+/** What the tx index repair needs to know: whether there is an index, and whether the block results it is rebuilt from are kept. */
+export function readTxIndexConfig(home: Home): { indexer: string; discardAbciResponses: boolean } {
+  const t = parseToml(readFileSync(home.cometConfigFile, "utf8")) as { tx_index?: { indexer?: string }; storage?: { discard_abci_responses?: boolean } };
+  return { indexer: t.tx_index?.indexer ?? "kv", discardAbciResponses: t.storage?.discard_abci_responses ?? false };
 }
 
 export function readGenesis(home: Home): GenesisDoc {

@@ -1,10 +1,12 @@
+import { chmodSync } from "node:fs";
 import { AbciServer } from "../abci/server";
+import { parseListenAddress } from "../abci/address";
 import type { BlockPhase, PegzoneApp } from "../app/app";
 import { openPegzoneApp } from "../app/pegzone";
 import type { Logger } from "../log";
-import { CometProcess } from "./cometbft";
+import { CometProcess, reindexEvents } from "./cometbft";
 import { getTxHandler } from "./tx-service";
-import { readAppConfig, readCometAddresses, readGenesis, type Home } from "./home";
+import { checkUnixSocketPath, readAppConfig, readCometAddresses, readGenesis, readTxIndexConfig, type Home } from "./home";
 
 export interface RunningNode {
   app: PegzoneApp;
@@ -17,9 +19,17 @@ export interface RunningNode {
 export interface StartOptions {
   /** Serve ABCI only; the operator runs CometBFT. */
   abciOnly?: boolean;
-  /** Where CometBFT's log lines go; by default to the logger at debug level. */
+  /** CometBFT's output line by line, for embedders; by default CometBFT appends it to <home>/cometbft.log itself. */
   onCometLine?: (line: string) => void;
 }
+
+/**
+ * Heights whose tx index is rebuilt at every start. CometBFT indexes a block after committing it,
+ * asynchronously, but through an unbuffered event bus (its default event_bus_buffer_capacity 0), so
+ * the indexer trails consensus by at most two blocks when the node dies; a SIGTERM stops the event
+ * bus before consensus, which can then commit a block unindexed. Ten covers both with room.
+ */
+const TX_INDEX_REPAIR_WINDOW = 10;
 
 /** Opens the app state, serves ABCI where config.toml's proxy_app points, then starts CometBFT. */
 export async function startNode(home: Home, logger: Logger, opts: StartOptions = {}): Promise<RunningNode> {
@@ -27,6 +37,9 @@ export async function startNode(home: Home, logger: Logger, opts: StartOptions =
   const genesis = readGenesis(home);
   const appConfig = readAppConfig(home);
   const { proxyApp, rpc } = readCometAddresses(home);
+  const target = parseListenAddress(proxyApp);
+  if (target.kind === "unix") checkUnixSocketPath(target.path);
+  else logger.warn({ proxyApp }, "ABCI over TCP: any local process that can connect can send consensus requests and halt this node; prefer a unix socket (--abci unix, the default)");
   const app = await openPegzoneApp({
     dbDir: home.appDbDir,
     chainId: genesis.chain_id,
@@ -39,10 +52,18 @@ export async function startNode(home: Home, logger: Logger, opts: StartOptions =
   const rpcUrl = rpc.replace(/^tcp:/, "http:");
   app.queries.register("/cosmos.tx.v1beta1.Service/GetTx", getTxHandler(rpcUrl));
   logger.info({ height: app.lastHeight, appHash: Buffer.from(app.lastAppHash).toString("hex").toUpperCase() }, "application state opened");
+  if (opts.abciOnly) adviseTxIndexRepair(home, app.lastHeight, logger);
+  else repairTxIndex(home, app.lastHeight, logger);
   const server = new AbciServer(app, { logger });
   await server.listen(proxyApp);
+  // Owner only: connecting to a unix socket needs write permission on it.
+  if (target.kind === "unix") chmodSync(target.path, 0o600);
 
-  const comet = opts.abciOnly ? undefined : new CometProcess(home.dir, logger, opts.onCometLine);
+  let comet: CometProcess | undefined;
+  if (!opts.abciOnly) {
+    comet = new CometProcess(home.dir, opts.onCometLine ? { onLine: opts.onCometLine } : { file: home.cometLogFile });
+    if (!opts.onCometLine) logger.info({ log: home.cometLogFile }, "CometBFT started");
+  }
   let stopping: Promise<void> | undefined;
   const stop = () =>
     (stopping ??= (async () => {
@@ -51,6 +72,37 @@ export async function startNode(home: Home, logger: Logger, opts: StartOptions =
       await app.close();
     })());
   return { app, rpc: rpcUrl, cometExited: comet?.exited, stop };
+}
+
+/** The first height whose index a start rebuilds. */
+function repairFrom(lastHeight: number): number {
+  return Math.max(1, lastHeight - TX_INDEX_REPAIR_WINDOW + 1);
+}
+
+/**
+ * Before CometBFT starts: re-indexes the last blocks, so that a tx committed just before the node
+ * died (or stopped) is never missing from /tx. Failing to repair does not stop the validator.
+ */
+function repairTxIndex(home: Home, lastHeight: number, logger: Logger): void {
+  const index = readTxIndexConfig(home);
+  if (lastHeight === 0 || index.indexer === "null") return;
+  if (index.discardAbciResponses) {
+    logger.warn("config.toml's [storage] discard_abci_responses is true: the tx index of blocks committed just before a crash cannot be rebuilt");
+    return;
+  }
+  const res = reindexEvents(home.dir, repairFrom(lastHeight));
+  if (res.ok) logger.info({ from: res.from, to: res.to }, "tx index of the last blocks rebuilt");
+  else logger.error({ output: res.output.trim().split("\n").slice(-5).join("\n") }, `could not rebuild the tx index of the last blocks; with the node stopped, run: ${reindexCommand(home, lastHeight)}`);
+}
+
+/** With --abci-only CometBFT is the operator's: it may be running, so only say what to run before starting it. */
+function adviseTxIndexRepair(home: Home, lastHeight: number, logger: Logger): void {
+  if (lastHeight === 0 || readTxIndexConfig(home).indexer === "null") return;
+  logger.info(`txs committed just before CometBFT last stopped may be missing from its index; before 'cometbft start', run: ${reindexCommand(home, lastHeight)}`);
+}
+
+function reindexCommand(home: Home, lastHeight: number): string {
+  return `cometbft reindex-event --home ${home.dir} --start-height ${repairFrom(lastHeight)}`;
 }
 
 /**

@@ -1,12 +1,14 @@
 import { join } from "node:path";
-import { defaultAppConfig, Home, initHome, newGenesis, writeCometConfig, writeGenesis, type AppConfig, type GenesisDoc } from "./home";
+import { defaultAppConfig, Home, initHome, newGenesis, writeCometConfig, writeGenesis, type AbciTransport, type AppConfig, type GenesisDoc, type Ports } from "./home";
 
 export interface TestnetOptions {
   validators: number;
   outputDir: string;
   chainId: string;
-  /** Node i uses basePort + 10·i for P2P, +1 for RPC and +2 for ABCI. */
+  /** Node i uses basePort + 10·i for P2P, +1 for RPC and +2 for ABCI over TCP. */
   basePort: number;
+  /** Default "unix": each node's socket in its data folder. */
+  abci?: AbciTransport;
   timeoutCommit?: string;
   appConfig?: AppConfig;
   /** Writes each module's genesis section; the same document goes to every node. */
@@ -18,7 +20,9 @@ export interface TestnetNode {
   home: Home;
   moniker: string;
   nodeId: string;
-  ports: { p2p: number; rpc: number; abci: number };
+  ports: Ports;
+  /** config.toml's proxy_app: unix://<home>/data/abci.sock, or tcp://127.0.0.1:<ports.abci>. */
+  abci: string;
   /** The node's federation signing key (compressed secp256k1), also in its config/signer_key.json. */
   signerPubkey: Uint8Array;
 }
@@ -28,14 +32,14 @@ export function createTestnet(o: TestnetOptions): { nodes: TestnetNode[]; genesi
   if (!Number.isInteger(o.validators) || o.validators < 1) throw new Error("--validators must be a positive integer");
   const nodes: TestnetNode[] = [];
   const validators = [];
-  const ports = (i: number) => ({ p2p: o.basePort + 10 * i, rpc: o.basePort + 10 * i + 1, abci: o.basePort + 10 * i + 2 });
+  const ports = (i: number): Ports => ({ p2p: o.basePort + 10 * i, rpc: o.basePort + 10 * i + 1, abci: o.basePort + 10 * i + 2 });
   // Node IDs are needed for everyone's peer list before the config files can be written, so initialise in two passes.
   for (let i = 0; i < o.validators; i++) {
     const home = new Home(join(o.outputDir, `node${i}`));
     const moniker = `node${i}`;
-    const { validator, nodeId, signerPubkey } = initHome(home, { moniker, ports: ports(i), timeoutCommit: o.timeoutCommit }, o.appConfig ?? defaultAppConfig);
+    const { validator, nodeId, signerPubkey, abci } = initHome(home, { moniker, ports: ports(i), abci: o.abci, timeoutCommit: o.timeoutCommit }, o.appConfig ?? defaultAppConfig);
     validators.push(validator);
-    nodes.push({ home, moniker, nodeId, ports: ports(i), signerPubkey });
+    nodes.push({ home, moniker, nodeId, ports: ports(i), abci, signerPubkey });
   }
   for (const node of nodes) {
     const peers = nodes.filter((n) => n !== node).map((n) => `${n.nodeId}@127.0.0.1:${n.ports.p2p}`).join(",");
@@ -47,5 +51,5 @@ export function createTestnet(o: TestnetOptions): { nodes: TestnetNode[]; genesi
 }
 
 function rewritePeers(node: TestnetNode, peers: string, timeoutCommit: string | undefined): void {
-  writeCometConfig(node.home, { moniker: node.moniker, ports: node.ports, persistentPeers: peers, timeoutCommit });
+  writeCometConfig(node.home, { moniker: node.moniker, ports: node.ports, persistentPeers: peers, timeoutCommit }, node.abci);
 }

@@ -15,7 +15,7 @@ export interface UnsignedTx {
   messages: Any[];
   memo?: string;
   timeoutHeight?: bigint;
-  fee: { amount: Coin[]; gasLimit: bigint };
+  fee: { amount: Coin[]; gasLimit: bigint; payer?: string; granter?: string };
   sequence: bigint;
 }
 

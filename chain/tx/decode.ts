@@ -14,6 +14,7 @@
  * (ErrInvalidAddress, sdk/7).
  */
 import { createHash } from "node:crypto";
+import { BinaryReader } from "cosmjs-types/binary";
 import { AuthInfo, TxBody, TxRaw, type SignerInfo } from "cosmjs-types/cosmos/tx/v1beta1/tx";
 import { PubKey as Secp256k1PubKey } from "cosmjs-types/cosmos/crypto/secp256k1/keys";
 import { SignMode, signModeToJSON } from "cosmjs-types/cosmos/tx/signing/v1beta1/signing";
@@ -125,7 +126,7 @@ export function decodeTx(bytes: Uint8Array, registry?: MsgRegistry): DecodedTx {
   try {
     checkTxRawAdr027(bytes);
     checkMessage(bytes, TxRawSchema, { allowNonCritical: false, resolveAny: resolveAny(false) });
-    raw = TxRaw.decode(bytes);
+    raw = TxRaw.decode(readerOver(bytes));
   } catch (e) {
     throw decodeError(errText(e), e);
   }
@@ -135,7 +136,7 @@ export function decodeTx(bytes: Uint8Array, registry?: MsgRegistry): DecodedTx {
   let hasUnknownNonCriticals: boolean;
   try {
     ({ hasUnknownNonCriticals } = checkMessage(raw.bodyBytes, TxBodySchema, { allowNonCritical: true, resolveAny: resolveAny(true) }));
-    body = TxBody.decode(raw.bodyBytes);
+    body = TxBody.decode(readerOver(raw.bodyBytes));
   } catch (e) {
     throw decodeError(errText(e), e);
   }
@@ -147,7 +148,7 @@ export function decodeTx(bytes: Uint8Array, registry?: MsgRegistry): DecodedTx {
   let authInfo: AuthInfo;
   try {
     checkMessage(raw.authInfoBytes, AuthInfoSchema, { allowNonCritical: false, resolveAny: resolveAny(false) });
-    authInfo = AuthInfo.decode(raw.authInfoBytes);
+    authInfo = AuthInfo.decode(readerOver(raw.authInfoBytes));
   } catch (e) {
     throw decodeError(errText(e), e);
   }
@@ -186,6 +187,17 @@ export function decodeTx(bytes: Uint8Array, registry?: MsgRegistry): DecodedTx {
     signatures: raw.signatures,
     hasUnknownNonCriticals,
   };
+}
+
+/**
+ * A reader over `bytes` themselves. cosmjs-types' BinaryReader copies its input, so decoding TxRaw
+ * and then TxBody from bytes would leave a decoded tx holding two more copies of itself.
+ */
+function readerOver(bytes: Uint8Array): BinaryReader {
+  const reader = new BinaryReader();
+  reader.buf = bytes;
+  reader.len = bytes.length;
+  return reader;
 }
 
 function decodeMsg(any: Any, registry: MsgRegistry | undefined): { msg: DecodedMsg; hasUnknownNonCriticals: boolean } {

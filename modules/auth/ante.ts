@@ -5,7 +5,7 @@ import type { DecodedTx } from "../../chain/tx/decode";
 import { sdkErrors } from "../../chain/tx/errors";
 import type { MsgRegistry } from "../../chain/tx/registry";
 import { verifyTxSignatures } from "../../chain/tx/verify";
-import { formatCoins, type Coin } from "../bank/coins";
+import { areValidCoins, formatCoins, type Coin } from "../bank/coins";
 import { coversAny, requiredFees, type DecCoin } from "./fees";
 import type { Secp256k1Verifier } from "../../chain/crypto/secp256k1";
 import type { BankKeeper } from "./expected-keepers";
@@ -19,18 +19,17 @@ export interface AnteDeps {
   /** This node's mempool minimum (app.toml minimum-gas-prices); only CheckTx applies it. */
   minGasPrices: DecCoin[];
   registry: MsgRegistry;
-  /** How signatures are checked (default: libsecp256k1; the app passes a cached one). */
-  verifier?: Secp256k1Verifier;
 }
 
 /**
  * The SDK's default ante chain, in its order and with its codes: signature count, timeout height
- * (30), memo size (12), tx size gas, the node's minimum fee in CheckTx (13), fee payer and fee
- * deduction (9, 5), public keys (8), signature limit (14), signature gas, sequence (32) and
- * signatures (4), then every signer's sequence is incremented.
+ * (30), memo size (12), tx size gas, the node's minimum fee in CheckTx (13), fee granter (18: fee
+ * grants are not enabled), fee payer (9), fee coins (13) and their deduction (5), public keys (8),
+ * signature limit (14), signature gas, sequence (32) and signatures (4), then every signer's
+ * sequence is incremented.
  */
 export function newAnteHandler(deps: AnteDeps): AnteHandler {
-  return async (ctx: Context, tx: DecodedTx, signerAddresses: readonly string[]) => {
+  return async (ctx: Context, tx: DecodedTx, signerAddresses: readonly string[], verify: Secp256k1Verifier) => {
     const params = await deps.accounts.getParams(ctx);
     if (tx.signatures.length === 0) throw sdkErrors.ErrNoSignatures.error();
     if (tx.signatures.length !== signerAddresses.length) {
@@ -39,7 +38,7 @@ export function newAnteHandler(deps: AnteDeps): AnteHandler {
     if (tx.timeoutHeight > 0n && ctx.header.height > tx.timeoutHeight) {
       throw sdkErrors.ErrTxTimeoutHeight.wrap(`block height: ${ctx.header.height}, timeout height: ${tx.timeoutHeight}`);
     }
-    const memoChars = [...tx.memo].length;
+    const memoChars = codePoints(tx.memo);
     if (BigInt(memoChars) > params.maxMemoCharacters) {
       throw sdkErrors.ErrMemoTooLarge.wrap(`maximum number of characters is ${params.maxMemoCharacters} but received ${memoChars} characters`);
     }
@@ -52,10 +51,14 @@ export function newAnteHandler(deps: AnteDeps): AnteHandler {
         throw sdkErrors.ErrInsufficientFee.wrap(`insufficient fees; got: ${formatCoins(fee) || "0"} required: ${formatCoins(required)}`);
       }
     }
+    // The SDK's DeductFeeDecorator without x/feegrant: a granter would be ignored, so it is refused.
+    if (tx.fee.granter !== "") throw sdkErrors.ErrInvalidRequest.wrap("fee grants are not enabled");
     const payerText = tx.fee.payer || signerAddresses[0];
     const payer = fromBech32(payerText, ADDRESS_PREFIX);
     if (!(await deps.accounts.hasAccount(ctx, payer))) throw sdkErrors.ErrUnknownAddress.wrap(`fee payer address: ${payerText} does not exist`);
-    if (fee.length > 0) {
+    // As the SDK's DeductFees, a fee that is not zero is paid only in valid coins (no repeated denom).
+    if (fee.some((c) => c.amount !== 0n)) {
+      if (!areValidCoins(fee)) throw sdkErrors.ErrInsufficientFee.wrap(`invalid fee amount: ${formatCoins(fee)}`);
       try {
         await deps.bank.sendCoinsFromAccountToModule(ctx, payer, deps.feeCollector, fee);
       } catch (err) {
@@ -87,7 +90,7 @@ export function newAnteHandler(deps: AnteDeps): AnteHandler {
       tx,
       ctx.header.chainId,
       accounts.map((a) => ({ address: a.address, accountNumber: a.accountNumber, sequence: a.sequence, pubkey: a.pubkey ?? null })),
-      { registry: deps.registry, verifySignatures: !skipSignatures, verifier: deps.verifier },
+      { registry: deps.registry, verifySignatures: !skipSignatures, verifier: verify },
     );
 
     accounts.forEach((account, i) => {
@@ -96,4 +99,20 @@ export function newAnteHandler(deps: AnteDeps): AnteHandler {
       deps.accounts.setAccount(ctx, { ...account, pubkey: keys[i].pubkey, sequence: account.sequence + 1n });
     });
   };
+}
+
+/** The characters (code points) of `s`, counted without copying it: a refused memo may be most of a 1 MB tx. */
+function codePoints(s: string): number {
+  let n = s.length;
+  for (let i = 0; i < s.length - 1; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 0xd800 && c <= 0xdbff) {
+      const next = s.charCodeAt(i + 1);
+      if (next >= 0xdc00 && next <= 0xdfff) {
+        n--;
+        i++;
+      }
+    }
+  }
+  return n;
 }

@@ -47,6 +47,11 @@ export function validateCoins(coins: readonly Coin[]): void {
   }
 }
 
+/** The SDK's Coins.IsValid: valid denoms, every amount positive, denoms strictly ascending (none repeated). */
+export function areValidCoins(coins: readonly Coin[]): boolean {
+  return coins.every((c, i) => denomPattern.test(c.denom) && c.amount > 0n && (i === 0 || coins[i - 1].denom < c.denom));
+}
+
 /** "10upeg,5peg/btc-regtest" → sorted coins; how the CLI and genesis commands read amounts. */
 export function parseCoins(text: string): Coin[] {
   const trimmed = text.trim();

@@ -37,7 +37,7 @@ function requireMainchainId(id: string): void {
 }
 
 /** A light client's refusal (an Error with a `reason`) as a peg error; anything else is rethrown as it is. */
-function asPegError(err: unknown, as: RegisteredError): never {
+export function asPegError(err: unknown, as: RegisteredError): never {
   if (err instanceof Error && typeof (err as { reason?: unknown }).reason === "string") throw as.wrap(err.message, err);
   throw err;
 }

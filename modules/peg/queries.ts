@@ -3,7 +3,7 @@ import { sdkErrors } from "../../chain/tx/errors";
 import { pegzone } from "../../proto";
 import { parseAddress } from "../bank/msgs";
 import { pageFrom, peggedDenom, type PegKeeper } from "./keeper";
-import { recipientAddress } from "./msgs";
+import { asPegError, recipientAddress } from "./msgs";
 import { approvalWeight, depositFederations } from "./rotation";
 
 const v1 = pegzone.peg.v1;
@@ -47,7 +47,11 @@ export function registerPegQueries(registrar: ServiceRegistrar, keeper: PegKeepe
     handler(v1.QueryHeaderRequest, v1.QueryHeaderResponse, async (ctx, req) => {
       const chain = await keeper.mustGetMainChain(ctx, req.mainchain);
       const at = req.hash !== "" ? { hash: req.hash } : { height: req.height };
-      const info = await keeper.kind(chain).lightClient.header(keeper.clientStore(ctx, chain.id), at);
+      // A malformed hash or height is the light client's refusal: an invalid request, not a bug.
+      const info = await keeper
+        .kind(chain)
+        .lightClient.header(keeper.clientStore(ctx, chain.id), at)
+        .catch((e: unknown) => asPegError(e, sdkErrors.ErrInvalidRequest));
       if (info === undefined) throw sdkErrors.ErrNotFound.wrap(`${chain.id}: no stored header ${"hash" in at ? at.hash : `at height ${at.height}`}`);
       return v1.QueryHeaderResponse.create({
         height: info.height,
