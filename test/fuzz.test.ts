@@ -172,12 +172,12 @@ describe("fuzzing a running node", () => {
 
   beforeAll(async () => {
     net = Testnet.create({ validators: 1, basePort: BASE_PORT, timeoutCommit: "200ms", chainId: CHAIN_ID, accounts: [`${sender}=${FUNDS}upeg`] });
-    node = net.start(0);
+    node = net.startGroup(0);
     await waitForHeight(net.nodes[0].rpc, 2, 60_000);
   });
 
   afterAll(async () => {
-    await node?.kill("SIGKILL");
+    await node?.killGroup(); // the app and its CometBFT
     net?.remove();
   });
 
