@@ -22,7 +22,7 @@ describe("unmodified CosmJS 0.39 against a real pegzone node", () => {
     const wallet = await DirectSecp256k1HdWallet.fromMnemonic(DEV_MNEMONIC, { prefix: "peg" });
     faucet = (await wallet.getAccounts())[0].address;
     aminoAddress = (await (await Secp256k1HdWallet.fromMnemonic(AMINO_MNEMONIC, { prefix: "peg" })).getAccounts())[0].address;
-    net = Testnet.create({ validators: 1, basePort: 26656 + 1000, timeoutCommit: "200ms", accounts: [`${faucet}=1000000000000upeg`, `${aminoAddress}=5000000upeg`] });
+    net = Testnet.create({ validators: 1, basePort: 27656, timeoutCommit: "200ms", accounts: [`${faucet}=1000000000000upeg`, `${aminoAddress}=5000000upeg`] });
     net.start(0);
     url = net.nodes[0].rpc;
     await waitForHeight(url, 1, 60_000);
