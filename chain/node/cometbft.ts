@@ -1,6 +1,6 @@
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { closeSync, existsSync, openSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { closeSync, existsSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
 import { createInterface } from "node:readline";
 
 /** The repository root: the nearest folder above this file holding pegzone's package.json. */
@@ -30,20 +30,25 @@ export class CometProcess {
   private readonly child: ChildProcess;
   readonly exited: Promise<number | null>;
 
-  constructor(home: string, output: CometOutput) {
+  /** `pidFile` records the child's pid, so that the next start can stop a CometBFT this app's death left behind. */
+  constructor(home: string, output: CometOutput, pidFile?: string) {
     if ("file" in output) {
       // The child writes through its own descriptor: its last lines reach the file even if the app dies first.
       const fd = openSync(output.file, "a", 0o600);
       try {
-        this.child = spawn(cometbftBinary(), ["start", "--home", home], { stdio: ["ignore", fd, fd] });
+        this.child = spawn(cometbftBinary(), ["start", "--home", resolve(home)], { stdio: ["ignore", fd, fd] });
       } finally {
         closeSync(fd);
       }
     } else {
-      this.child = spawn(cometbftBinary(), ["start", "--home", home], { stdio: ["ignore", "pipe", "pipe"] });
+      this.child = spawn(cometbftBinary(), ["start", "--home", resolve(home)], { stdio: ["ignore", "pipe", "pipe"] });
       for (const stream of [this.child.stdout!, this.child.stderr!]) createInterface({ input: stream }).on("line", output.onLine);
     }
     this.exited = new Promise((resolve) => this.child.on("exit", (code) => resolve(code)));
+    if (pidFile && this.child.pid !== undefined) {
+      writeFileSync(pidFile, `${this.child.pid}\n`, { mode: 0o600 });
+      void this.exited.then(() => rmSync(pidFile, { force: true }));
+    }
   }
 
   get pid(): number | undefined {
@@ -57,6 +62,45 @@ export class CometProcess {
     const timer = setTimeout(() => this.child.kill("SIGKILL"), graceMs);
     await this.exited;
     clearTimeout(timer);
+  }
+}
+
+/**
+ * Linux: CometBFT stops itself when its app dies (it sends itself SIGTERM), but its shutdown can
+ * hang, and a CometBFT left running holds the node's ports and databases. Before starting, stops
+ * the one the pid file names if it is still running `cometbft start` for this home (SIGTERM, then
+ * SIGKILL after `graceMs`). Returns its pid, or undefined when there was none.
+ */
+export async function stopStaleComet(home: string, pidFile: string, graceMs = 5_000): Promise<number | undefined> {
+  const pid = Number(existsSync(pidFile) ? readFileSync(pidFile, "utf8").trim() : NaN);
+  rmSync(pidFile, { force: true });
+  if (!Number.isSafeInteger(pid) || pid <= 0 || !runsCometFor(pid, home)) return undefined;
+  const signal = (s: NodeJS.Signals) => {
+    try {
+      process.kill(pid, s);
+    } catch {
+      // exited meanwhile
+    }
+  };
+  signal("SIGTERM");
+  const deadline = Date.now() + graceMs;
+  while (runsCometFor(pid, home)) {
+    if (Date.now() > deadline) signal("SIGKILL");
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  return pid;
+}
+
+/** Whether `pid` is a live (not zombie) process running `cometbft start --home <home>`. */
+function runsCometFor(pid: number, home: string): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const state = stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3);
+    if (state === "Z" || state === "X") return false;
+    const args = readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0");
+    return args.includes("start") && args[args.indexOf("--home") + 1] === resolve(home);
+  } catch {
+    return false; // no such process (or no /proc)
   }
 }
 

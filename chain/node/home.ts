@@ -25,6 +25,8 @@ export class Home {
   get appDbDir(): string { return join(this.dataDir, "application.db"); }
   /** CometBFT's stdout and stderr, appended by the CometBFT process itself so they outlive the app. */
   get cometLogFile(): string { return join(this.dir, "cometbft.log"); }
+  /** The pid of the CometBFT `pegzone start` last ran for this home. */
+  get cometPidFile(): string { return join(this.dataDir, "cometbft.pid"); }
   /** Where app and CometBFT talk ABCI by default: absolute, as both processes read it from config.toml. */
   get abciSocket(): string { return join(resolve(this.dataDir), "abci.sock"); }
 

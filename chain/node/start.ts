@@ -4,7 +4,7 @@ import { parseListenAddress } from "../abci/address";
 import type { BlockPhase, PegzoneApp } from "../app/app";
 import { openPegzoneApp } from "../app/pegzone";
 import type { Logger } from "../log";
-import { CometProcess, reindexEvents } from "./cometbft";
+import { CometProcess, reindexEvents, stopStaleComet } from "./cometbft";
 import { getTxHandler } from "./tx-service";
 import { checkUnixSocketPath, readAppConfig, readCometAddresses, readGenesis, readTxIndexConfig, type Home } from "./home";
 
@@ -53,7 +53,11 @@ export async function startNode(home: Home, logger: Logger, opts: StartOptions =
   app.queries.register("/cosmos.tx.v1beta1.Service/GetTx", getTxHandler(rpcUrl));
   logger.info({ height: app.lastHeight, appHash: Buffer.from(app.lastAppHash).toString("hex").toUpperCase() }, "application state opened");
   if (opts.abciOnly) adviseTxIndexRepair(home, app.lastHeight, logger);
-  else repairTxIndex(home, app.lastHeight, logger);
+  else {
+    const stale = await stopStaleComet(home.dir, home.cometPidFile);
+    if (stale !== undefined) logger.warn({ pid: stale }, "stopped the CometBFT a previous run of this node left behind");
+    repairTxIndex(home, app.lastHeight, logger);
+  }
   const server = new AbciServer(app, { logger });
   await server.listen(proxyApp);
   // Owner only: connecting to a unix socket needs write permission on it.
@@ -61,7 +65,7 @@ export async function startNode(home: Home, logger: Logger, opts: StartOptions =
 
   let comet: CometProcess | undefined;
   if (!opts.abciOnly) {
-    comet = new CometProcess(home.dir, opts.onCometLine ? { onLine: opts.onCometLine } : { file: home.cometLogFile });
+    comet = new CometProcess(home.dir, opts.onCometLine ? { onLine: opts.onCometLine } : { file: home.cometLogFile }, home.cometPidFile);
     if (!opts.onCometLine) logger.info({ log: home.cometLogFile }, "CometBFT started");
   }
   let stopping: Promise<void> | undefined;
