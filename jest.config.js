@@ -8,5 +8,5 @@ module.exports = {
   transformIgnorePatterns: ["/node_modules/(?!(@noble|@scure|micro-packed)/)"],
   testTimeout: 60_000,
   maxWorkers: 2,
-  reporters: ["default", "<rootDir>/test/summary-reporter.js"],
+  reporters: ["default", "<rootDir>/test/support/summary-reporter.js"],
 };

@@ -6,8 +6,8 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pino from "pino";
-import { startNode } from "../chain/node/start";
-import { createTestnet } from "../chain/node/testnet";
+import { startNode } from "../app/node/start";
+import { createTestnet } from "../app/node/testnet";
 import { printResults, type BenchResult } from "./result";
 
 async function height(rpc: string): Promise<number> {

@@ -14,11 +14,11 @@
  * buffer over an empty parent, as a block's branch of the state); reorgLimit 6, pruneWindow 4,032, so
  * after the first 4,032 headers every batch also prunes 2,000.
  *
- *   npx tsc -p . && node dist/bench/headers.js
+ *   npx tsc -p tsconfig.bench.json && node .bench-build/bench/headers.js
  */
 import { hash as nodeHash } from "node:crypto";
 import type { CacheKVStore } from "../chain/store/cachekv";
-import { memoryStore } from "../chain/store/testing";
+import { memoryStore } from "../test/support/store";
 import { toDisplayHex } from "../light-client/bitcoin/bytes";
 import { genesisRecord, type StoredHeader, verifyHeaderChain } from "../light-client/bitcoin/chain";
 import { bitcoinLightClient, genesisCheckpoint, MAX_HEADERS_PER_UPDATE } from "../light-client/bitcoin/client";
@@ -28,7 +28,7 @@ import { encodeInclusionProof } from "../light-client/bitcoin/inclusion";
 import { buildPartialMerkleTree, computeMerkleRoot } from "../light-client/bitcoin/merkle";
 import { REGTEST } from "../light-client/bitcoin/params";
 import { blockWork } from "../light-client/bitcoin/pow";
-import { mineHeader, RecordsLookup, syntheticChain } from "../light-client/bitcoin/synthetic";
+import { mineHeader, RecordsLookup, syntheticChain } from "../test/support/bitcoin-synthetic";
 import { encodeTx, parseTx } from "../light-client/bitcoin/tx";
 import type { LightClientConfig } from "../light-client/types";
 import { type BenchResult, printResults } from "./result";

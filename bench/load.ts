@@ -24,8 +24,9 @@ import { ecdsaSign } from "secp256k1";
 import { ADDRESS_PREFIX, addressFromPubkey, toBech32 } from "../chain/crypto/address";
 import { publicKeyFromPrivate } from "../chain/crypto/secp256k1";
 import { signDirect } from "../chain/tx/build";
-import { addGenesisAccount } from "../chain/cli/genesis";
-import { createTestnet } from "../chain/node/testnet";
+import { addGenesisAccount } from "../app/cli/genesis";
+import { repoRoot } from "../app/node/cometbft";
+import { createTestnet } from "../app/node/testnet";
 import { printResults, type BenchResult } from "./result";
 
 interface Sender {
@@ -83,7 +84,7 @@ export async function benchLoad(): Promise<BenchResult[]> {
   });
   const url = `http://127.0.0.1:${nodes[0].ports.rpc}`;
   const nodeArgs = (process.env.BENCH_LOAD_NODE_ARGS ?? "").split(" ").filter(Boolean);
-  const node = spawn(process.execPath, [...nodeArgs, join(__dirname, "..", "chain", "cli", "main.js"), "start", "--home", nodes[0].home.dir], { stdio: "ignore" });
+  const node = spawn(process.execPath, [...nodeArgs, join(repoRoot(), "dist", "app", "cli", "main.js"), "start", "--home", nodes[0].home.dir], { stdio: "ignore" });
   try {
     for (;;) {
       const h = await rpc<{ sync_info: { latest_block_height: string } }>(url, "status", {}).then((s) => Number(s.sync_info.latest_block_height)).catch(() => 0);

@@ -16,7 +16,7 @@
  *
  * Every tx of a timed block must succeed (code 0), or the benchmark throws.
  *
- *   npx tsc -p . && node -e 'require("./dist/bench/peg.js").benchPeg().then(r=>console.log(r))'
+ *   npx tsc -p tsconfig.bench.json && node -e 'require("./.bench-build/bench/peg.js").benchPeg().then(r=>console.log(r))'
  */
 import * as btc from "@scure/btc-signer";
 import { createHash } from "node:crypto";
@@ -28,8 +28,8 @@ import { parseWithdrawalAddress, signReleaseInput, verifyReleaseSignature } from
 import type { BuiltRelease, ReleasePayment, ReleaseUtxo } from "../modules/peg/kinds";
 import { pegTypeUrls } from "../modules/peg/msgs";
 import { builtFromRelease } from "../modules/peg/releases";
-import { CONFIRMATIONS, depositScript, federation, type Harness, MAINCHAIN, memberKeys as members, newHarness, type TestAccount } from "../modules/peg/test-harness";
-import { TestBitcoinChain, testTx } from "../modules/peg/testing";
+import { CONFIRMATIONS, depositScript, federation, type Harness, MAINCHAIN, memberKeys as members, newHarness, type TestAccount } from "../test/support/peg-harness";
+import { TestBitcoinChain, testTx } from "../test/support/peg";
 import { pegzone } from "../proto";
 import { type BenchResult, printResults } from "./result";
 

@@ -9,7 +9,7 @@
  *  - Node crypto with a warm KeyObject cache (every key already cached, as for repeat senders);
  *  - the native `secp256k1` addon (libsecp256k1; the production verifier), sha256 by node:crypto.
  *
- * Run directly: `npx tsc -p . && node dist/bench/secp256k1.js` (or via ts-node/swc-node).
+ * Run directly: `npx tsc -p tsconfig.bench.json && node .bench-build/bench/secp256k1.js` (or via ts-node/swc-node).
  */
 import { createHash } from "node:crypto";
 import { secp256k1 as noble } from "@noble/curves/secp256k1.js";

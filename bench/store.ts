@@ -4,7 +4,7 @@
  * blocks of 10,000 writes (half updates, half inserts), ICS23 proof generation, latest-version
  * reads, and the LevelDB footprint per key after compaction.
  *
- *   npx tsc -p . && node dist/bench/store.js
+ *   npx tsc -p tsconfig.bench.json && node .bench-build/bench/store.js
  *   BENCH_STORE_KEYS=100000    a quick run
  *   BENCH_STORE_CACHE=n        node cache size in nodes (default: the store's, 1,000,000)
  *   BENCH_TRACE=1              per-commit figures
@@ -15,7 +15,7 @@ import { join } from "node:path";
 import { PerformanceObserver } from "node:perf_hooks";
 import { ClassicLevel } from "classic-level";
 import { CommitMultiStore } from "../chain/store";
-import { prng } from "../chain/store/testing";
+import { prng } from "../test/support/store";
 import { BenchResult, printResults } from "./result";
 
 const BLOCK = 10_000;

@@ -4,13 +4,13 @@
  * signed in the same round.
  */
 import pino from "pino";
-import { RpcClient, type TxResponse } from "../chain/cli/rpc-client";
+import { RpcClient, type TxResponse } from "../chain/client/rpc";
 import { SdkError } from "../chain/tx/errors";
 import { txHash } from "../chain/tx/decode";
 import { bitcoinKind } from "../modules/peg/bitcoin/kind";
 import { pegTypeUrls } from "../modules/peg/msgs";
-import { CHAIN_ID, CONFIRMATIONS, MAINCHAIN, claim, closeHarnesses, depositScript, memberKeys, newHarness, relay, type Harness } from "../modules/peg/test-harness";
-import { TestBitcoinChain, testTx } from "../modules/peg/testing";
+import { CHAIN_ID, CONFIRMATIONS, MAINCHAIN, claim, closeHarnesses, depositScript, memberKeys, newHarness, relay, type Harness } from "../test/support/peg-harness";
+import { TestBitcoinChain, testTx } from "../test/support/peg";
 import { pegzone } from "../proto";
 import { Signer } from "./signer";
 

@@ -9,7 +9,7 @@ import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parse as parseToml } from "smol-toml";
-import { latestHeight, liveProcesses, runCliStatus, Testnet, until, waitForHeight, type NodeInfo } from "./harness";
+import { latestHeight, liveProcesses, runCliStatus, Testnet, until, waitForHeight, type NodeInfo } from "./support/harness";
 
 const BASE_PORT = 32156;
 const TCP_BASE_PORT = 32176;

@@ -13,8 +13,8 @@ import { REGTEST } from "../light-client/bitcoin/params";
 import { parseTx } from "../light-client/bitcoin/tx";
 import { BitcoinRpcClient, BitcoinRpcConnectionError, BitcoinRpcError, RPC_ERROR } from "../relayer/bitcoin-rpc";
 import { buildTxOutProof, fetchTxOutProof } from "../relayer/tx-proof";
-import { COINBASE_MATURITY, REGTEST_NETWORK, TEST_ADDRESS, TEST_SCRIPT, findMaturedCoinbase, spendCoinbase, testKey } from "./btc-wallet";
-import { type BtcdNode, BTCD_RPC_PASS, BTCD_RPC_USER, startBtcd } from "./btcd";
+import { COINBASE_MATURITY, REGTEST_NETWORK, TEST_ADDRESS, TEST_SCRIPT, findMaturedCoinbase, spendCoinbase, testKey } from "./support/btc-wallet";
+import { type BtcdNode, BTCD_RPC_PASS, BTCD_RPC_USER, startBtcd } from "./support/btcd";
 
 const RPC_PORT = 28400;
 const P2P_PORT = 28401;

@@ -1,5 +1,5 @@
-import { runCli, runCliStatus, Testnet, waitForHeight } from "./harness";
-import { DEV_MNEMONIC } from "../chain/cli/devnet";
+import { runCli, runCliStatus, Testnet, waitForHeight } from "./support/harness";
+import { DEV_MNEMONIC } from "../app/cli/devnet";
 
 const FAUCET = "peg1m2wwszp0kq4480hl45lrtjdrt3ew4hn6rrqn7e";
 

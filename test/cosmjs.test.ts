@@ -4,8 +4,8 @@ import { calculateFee, GasPrice, QueryClient, setupTxExtension, SigningStargateC
 import { Comet38Client } from "@cosmjs/tendermint-rpc";
 import { TxRaw } from "cosmjs-types/cosmos/tx/v1beta1/tx";
 import { SECP256K1_N } from "../chain/crypto/secp256k1";
-import { Testnet, waitForHeight } from "./harness";
-import { DEV_MNEMONIC } from "../chain/cli/devnet";
+import { Testnet, waitForHeight } from "./support/harness";
+import { DEV_MNEMONIC } from "../app/cli/devnet";
 
 const AMINO_MNEMONIC = "abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon about";
 const gasPrice = GasPrice.fromString("0.0025upeg");

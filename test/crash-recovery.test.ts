@@ -1,7 +1,7 @@
 import { DirectSecp256k1HdWallet } from "@cosmjs/proto-signing";
 import { GasPrice, SigningStargateClient } from "@cosmjs/stargate";
-import { header, latestHeight, sleep, Testnet, waitForHeight, type Proc } from "./harness";
-import { DEV_MNEMONIC } from "../chain/cli/devnet";
+import { header, latestHeight, sleep, Testnet, waitForHeight, type Proc } from "./support/harness";
+import { DEV_MNEMONIC } from "../app/cli/devnet";
 
 
 /** Heights and app hashes the app logged as committed, across all its runs. */
@@ -61,7 +61,7 @@ describe("crash safety: kill -9 of the app at any moment", () => {
     let lastCommitted = 0;
     let changes = 0;
     for (const plan of plans) {
-      app = net.startApp(0, plan === "random" ? {} : { PEGZONE_CRASH_AT: plan });
+      app = net.startApp(0, plan === "random" ? [] : ["--unsafe-crash-at", plan]);
       const opened = JSON.parse(await app.waitForLine(/application state opened/, 30_000)) as { height: number };
       // Nothing the app committed before the kill is lost.
       expect(opened.height).toBeGreaterThanOrEqual(lastCommitted);
@@ -86,7 +86,7 @@ describe("crash safety: kill -9 of the app at any moment", () => {
       lastCommitted = Math.max(0, ...committedHashes(net.logFile("app0.log")).keys());
     }
 
-    app = net.startApp(0);
+    app = net.startApp(0, []);
     comet = net.startComet(0);
     await comet.waitForLine(/Completed ABCI Handshake/, 30_000);
     const top = await waitForHeight(url, lastCommitted + 3, 60_000);

@@ -8,10 +8,10 @@
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { devAccountAddress, DEVNET_BTC_RPC_PASSWORD, DEVNET_BTC_RPC_USER } from "../chain/cli/devnet";
-import { stopLeftoverBtcd } from "../chain/node/btcd";
+import { devAccountAddress, DEVNET_BTC_RPC_PASSWORD, DEVNET_BTC_RPC_USER } from "../app/cli/devnet";
+import { stopLeftoverBtcd } from "../app/node/btcd";
 import { BitcoinRpcClient } from "../relayer/bitcoin-rpc";
-import { CLI, Proc, runCli, waitForHeight, until } from "./harness";
+import { CLI, Proc, runCli, waitForHeight, until } from "./support/harness";
 
 const BASE_PORT = 31656;
 const BTC_RPC_PORT = 28450;

@@ -1,4 +1,4 @@
-import { header, latestHeight, Testnet, waitForHeight } from "./harness";
+import { header, latestHeight, Testnet, waitForHeight } from "./support/harness";
 
 describe("four real validators from `pegzone testnet`", () => {
   let net: Testnet;

@@ -28,7 +28,7 @@ import { BinaryWriter } from "cosmjs-types/binary";
 import { ADDRESS_PREFIX, addressFromPubkey, toBech32 } from "../chain/crypto/address";
 import { publicKeyFromPrivate, signSecp256k1 } from "../chain/crypto/secp256k1";
 import { signDirect } from "../chain/tx/build";
-import { rpc, sleep, Testnet, waitForHeight, type Proc } from "./harness";
+import { rpc, sleep, Testnet, waitForHeight, type Proc } from "./support/harness";
 
 const SECONDS = Number(process.env.PEGZONE_FUZZ_SECONDS ?? 20);
 const SEED = Number(process.env.PEGZONE_FUZZ_SEED ?? Date.now() % 2 ** 31);

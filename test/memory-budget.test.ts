@@ -13,7 +13,7 @@ import { MsgSend } from "cosmjs-types/cosmos/bank/v1beta1/tx";
 import { ADDRESS_PREFIX, addressFromPubkey, toBech32 } from "../chain/crypto/address";
 import { publicKeyFromPrivate, signSecp256k1 } from "../chain/crypto/secp256k1";
 import { signDirect } from "../chain/tx/build";
-import { latestHeight, rpc, sleep, Testnet, until, waitForHeight } from "./harness";
+import { latestHeight, rpc, sleep, Testnet, until, waitForHeight } from "./support/harness";
 
 const BASE_PORT = 19656;
 const CHAIN_ID = "pegzone-memory";

@@ -9,11 +9,11 @@ import { defaultRegistryTypes, GasPrice, SigningStargateClient, StargateClient }
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { DEV_MNEMONIC } from "../chain/cli/devnet";
+import { DEV_MNEMONIC } from "../app/cli/devnet";
 import { pegzone } from "../proto";
-import { COINBASE_MATURITY, spendCoinbase } from "./btc-wallet";
-import { type BtcdNode, BTCD_RPC_PASS, BTCD_RPC_USER, startBtcd } from "./btcd";
-import { CLI, Proc, runCli, runCliStatus, sleep, Testnet, waitForHeight, until } from "./harness";
+import { COINBASE_MATURITY, spendCoinbase } from "./support/btc-wallet";
+import { type BtcdNode, BTCD_RPC_PASS, BTCD_RPC_USER, startBtcd } from "./support/btcd";
+import { CLI, Proc, runCli, runCliStatus, sleep, Testnet, waitForHeight, until } from "./support/harness";
 
 const v1 = pegzone.peg.v1;
 const BTC_RPC_PORT = 28410;

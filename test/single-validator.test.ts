@@ -2,8 +2,8 @@ import { calculateExistenceRoot, iavlSpec, ics23, tendermintSpec, verifyMembersh
 import { DirectSecp256k1HdWallet } from "@cosmjs/proto-signing";
 import { GasPrice, SigningStargateClient } from "@cosmjs/stargate";
 import { fromBech32 } from "../chain/crypto/address";
-import { header, rpc, Testnet, waitForHeight } from "./harness";
-import { DEV_MNEMONIC } from "../chain/cli/devnet";
+import { header, rpc, Testnet, waitForHeight } from "./support/harness";
+import { DEV_MNEMONIC } from "../app/cli/devnet";
 
 
 interface AbciQueryResult {

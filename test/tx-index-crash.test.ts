@@ -12,8 +12,8 @@ import { ecdsaSign } from "secp256k1";
 import { ADDRESS_PREFIX, addressFromPubkey, toBech32 } from "../chain/crypto/address";
 import { publicKeyFromPrivate } from "../chain/crypto/secp256k1";
 import { signDirect } from "../chain/tx/build";
-import { MSG_SEND_TYPE_URL } from "../chain/tx/bank-codecs";
-import { latestHeight, rpc, sleep, Testnet, waitForHeight, type Proc } from "./harness";
+import { MSG_SEND_TYPE_URL } from "../modules/bank/codecs";
+import { latestHeight, rpc, sleep, Testnet, waitForHeight, type Proc } from "./support/harness";
 
 const BASE_PORT = 32056;
 const CHAIN_ID = "pegzone-txindex";

@@ -1,6 +1,6 @@
 import { parseListenAddress } from "./address";
 import { AbciServer } from "./server";
-import { capturingLogger, RecordingApp } from "./test-app";
+import { capturingLogger, RecordingApp } from "../../test/support/abci-app";
 
 describe("parseListenAddress", () => {
   it("reads CometBFT's tcp and unix address forms", () => {

@@ -1,5 +1,5 @@
-import { checkTx } from "./test-app";
-import { ServerFixture, sleep, within } from "./test-support";
+import { checkTx } from "../../test/support/abci-app";
+import { ServerFixture, sleep, within } from "../../test/support/abci";
 
 const MiB = 1024 * 1024;
 

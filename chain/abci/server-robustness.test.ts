@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { createRequestDecoder } from "./framing";
-import { checkTx, summarize } from "./test-app";
-import { ServerFixture, sleep, within } from "./test-support";
+import { checkTx, summarize } from "../../test/support/abci-app";
+import { ServerFixture, sleep, within } from "../../test/support/abci";
 
 const MAX_FRAME_BYTES = 4096;
 let fixture: ServerFixture;

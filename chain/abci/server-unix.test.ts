@@ -3,8 +3,8 @@ import { existsSync } from "node:fs";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { checkTx, echo, flush, summarize } from "./test-app";
-import { ServerFixture, within } from "./test-support";
+import { checkTx, echo, flush, summarize } from "../../test/support/abci-app";
+import { ServerFixture, within } from "../../test/support/abci";
 
 let dir: string;
 let fixture: ServerFixture | undefined;

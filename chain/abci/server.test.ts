@@ -1,6 +1,6 @@
 import { encodeRequest } from "./framing";
-import { checkTx, echo, flush, summarize } from "./test-app";
-import { ServerFixture, sleep, waitFor, within } from "./test-support";
+import { checkTx, echo, flush, summarize } from "../../test/support/abci-app";
+import { ServerFixture, sleep, waitFor, within } from "../../test/support/abci";
 
 let fixture: ServerFixture;
 

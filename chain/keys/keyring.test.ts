@@ -9,7 +9,7 @@ import { defaultRegistryTypes } from "@cosmjs/stargate";
 import { TxRaw } from "cosmjs-types/cosmos/tx/v1beta1/tx";
 import { fromBech32 } from "../crypto/address";
 import { verifySignature } from "../crypto/secp256k1";
-import { registerBankMsgs } from "../tx/bank-codecs";
+import { registerBankMsgs } from "../../modules/bank/codecs";
 import { decodeTx } from "../tx/decode";
 import { SdkError } from "../tx/errors";
 import { MsgRegistry } from "../tx/registry";

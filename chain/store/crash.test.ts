@@ -10,14 +10,14 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { byteString } from "./bytes";
 import { CommitMultiStore } from "./commit-multistore";
-import { inspectDatabase, prng, workloadBlock, WORKLOAD_STORES } from "./testing";
+import { inspectDatabase, prng, workloadBlock, WORKLOAD_STORES } from "../../test/support/store";
 
 const WRITES = 3000;
 const KEY_SPACE = 2500;
 const KEEP = 3;
 
 function runChild(dir: string): { child: ChildProcess; versions: number[]; started: Promise<void>; exited: Promise<void> } {
-  const child = spawn(process.execPath, [join(__dirname, "crash-child.cjs"), dir, String(WRITES), String(KEY_SPACE), String(KEEP)], {
+  const child = spawn(process.execPath, [join(__dirname, "..", "..", "test", "support", "store-crash-child.cjs"), dir, String(WRITES), String(KEY_SPACE), String(KEEP)], {
     stdio: ["ignore", "pipe", "pipe"],
   });
   const versions: number[] = [];

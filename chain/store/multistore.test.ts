@@ -11,7 +11,7 @@ import { ics23 } from "@confio/ics23";
 import fc from "fast-check";
 import { byteString, compareBytes } from "./bytes";
 import { CommitMultiStore, ProofOp } from "./commit-multistore";
-import { verifyQueryProof } from "./testing";
+import { verifyQueryProof } from "../../test/support/store";
 import { KVStore, MultiStore } from "./types";
 
 const STORES = ["bank", "acc", "zeta"];

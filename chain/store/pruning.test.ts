@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { byteString } from "./bytes";
 import { CommitMultiStore } from "./commit-multistore";
-import { inspectDatabase as inspect, verifyQueryProof, workloadBlock, WORKLOAD_STORES } from "./testing";
+import { inspectDatabase as inspect, verifyQueryProof, workloadBlock, WORKLOAD_STORES } from "../../test/support/store";
 
 describe("pruning", () => {
   let dir: string;

@@ -13,7 +13,7 @@ import { PubKey as Secp256k1PubKey } from "cosmjs-types/cosmos/crypto/secp256k1/
 import { SignMode } from "cosmjs-types/cosmos/tx/signing/v1beta1/signing";
 import { fromBech32 } from "../crypto/address";
 import { SECP256K1_N } from "../crypto/secp256k1";
-import { registerBankMsgs, MSG_MULTI_SEND_TYPE_URL, MSG_SEND_TYPE_URL } from "./bank-codecs";
+import { registerBankMsgs, MSG_MULTI_SEND_TYPE_URL, MSG_SEND_TYPE_URL } from "../../modules/bank/codecs";
 import { decodeTx } from "./decode";
 import { SdkError } from "./errors";
 import { MsgRegistry } from "./registry";

@@ -8,7 +8,7 @@ import { PubKey as Secp256k1PubKey } from "cosmjs-types/cosmos/crypto/secp256k1/
 import { SignMode } from "cosmjs-types/cosmos/tx/signing/v1beta1/signing";
 import { addressFromPubkey, toBech32 } from "../crypto/address";
 import { publicKeyFromPrivate, signSecp256k1 } from "../crypto/secp256k1";
-import { MSG_SEND_TYPE_URL, registerBankMsgs } from "./bank-codecs";
+import { MSG_SEND_TYPE_URL, registerBankMsgs } from "../../modules/bank/codecs";
 import { decodeTx, MAX_GAS_WANTED } from "./decode";
 import { SdkError } from "./errors";
 import { MsgRegistry } from "./registry";

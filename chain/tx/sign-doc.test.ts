@@ -1,7 +1,7 @@
 import { serializeSignDoc, type StdSignDoc } from "@cosmjs/amino";
 import fc from "fast-check";
 import { MsgSend } from "cosmjs-types/cosmos/bank/v1beta1/tx";
-import { msgMultiSendCodec, msgSendCodec, MSG_SEND_TYPE_URL, registerBankMsgs } from "./bank-codecs";
+import { msgMultiSendCodec, msgSendCodec, MSG_SEND_TYPE_URL, registerBankMsgs } from "../../modules/bank/codecs";
 import { SdkError } from "./errors";
 import { MsgRegistry } from "./registry";
 import { canonicalJson } from "./sign-doc";

@@ -7,7 +7,7 @@
 import { Writer } from "protobufjs/minimal";
 import { pegzone } from "../../proto";
 import { pegTypeUrls } from "../../modules/peg/msgs";
-import { MAINCHAIN, closeHarnesses, memberKeys, newHarness, type Harness } from "../../modules/peg/test-harness";
+import { MAINCHAIN, closeHarnesses, memberKeys, newHarness, type Harness } from "../../test/support/peg-harness";
 import { signSecp256k1 } from "../crypto/secp256k1";
 import { signDirect } from "./build";
 import { decodeTx } from "./decode";

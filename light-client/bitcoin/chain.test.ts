@@ -15,8 +15,8 @@ import { type BlockHeader, blockHash, decodeHeader, encodeHeader } from "./heade
 import { defineNetwork, type NetworkParams, REGTEST } from "./params";
 import { checkProofOfWork, decodeCompact, encodeCompact } from "./pow";
 import { minDifficultyWalkEnd } from "./retarget";
-import { mineHeader, RecordsLookup, syntheticChain } from "./synthetic";
-import { reasonOf } from "./test-helpers";
+import { mineHeader, RecordsLookup, syntheticChain } from "../../test/support/bitcoin-synthetic";
+import { reasonOf } from "../../test/support/bitcoin";
 
 const GENESIS = genesisRecord(REGTEST);
 const ctxFor = (params: NetworkParams, lookup: HeaderLookup, maxFutureTime = 0xffffffff): VerifyContext => ({ params, lookup, maxFutureTime });

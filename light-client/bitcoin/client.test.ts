@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { CacheKVStore } from "../../chain/store/cachekv";
-import { memoryStore } from "../../chain/store/testing";
+import { memoryStore } from "../../test/support/store";
 import type { KVStore } from "../../chain/store/types";
 import type { LightClientConfig, UpdateResult } from "../types";
 import { parseBlock } from "./block";
@@ -23,8 +23,8 @@ import { buildPartialMerkleTree, computeMerkleRoot, encodeMerkleBlock, verifyMer
 import { defineNetwork, MAINNET, MAX_FUTURE_BLOCK_TIME, type NetworkParams, REGTEST } from "./params";
 import { blockWork, checkProofOfWork, decodeCompact, encodeCompact } from "./pow";
 import { nextWorkRequired } from "./retarget";
-import { mineHeader, RecordsLookup, syntheticChain } from "./synthetic";
-import { describeVectors, readVector, sixtyFourByteCarrier } from "./test-helpers";
+import { mineHeader, RecordsLookup, syntheticChain } from "../../test/support/bitcoin-synthetic";
+import { describeVectors, readVector, sixtyFourByteCarrier } from "../../test/support/bitcoin";
 import { encodeTx, parseTx, type Transaction } from "./tx";
 
 // ---------------------------------------------------------------------------------------------

@@ -2,7 +2,7 @@ import fc from "fast-check";
 import { fromDisplayHex, fromHex, toDisplayHex, toHex } from "./bytes";
 import { blockHash, blockHashHex, decodeHeader, encodeHeader, HEADER_SIZE } from "./header";
 import { NETWORKS } from "./params";
-import { describeVectors, readmeBlocks, readVector, reasonOf } from "./test-helpers";
+import { describeVectors, readmeBlocks, readVector, reasonOf } from "../../test/support/bitcoin";
 
 describeVectors("headers of the real blocks in shared/vectors/bitcoin", () => {
   const rows = readmeBlocks();

@@ -8,7 +8,7 @@ import { sha256d } from "./hash";
 import type { BlockHeader } from "./header";
 import { decodeInclusionProof, encodeInclusionProof, verifyInclusionProof, verifyTxInclusion } from "./inclusion";
 import { buildPartialMerkleTree, computeMerkleRoot, encodeMerkleBlock, type PartialMerkleTree, verifyMerkleBlock } from "./merkle";
-import { reasonOf, sixtyFourByteCarrier } from "./test-helpers";
+import { reasonOf, sixtyFourByteCarrier } from "../../test/support/bitcoin";
 import { encodeTx, parseTx, type Transaction, type TxInput } from "./tx";
 
 const nullPrevout = { prevTxid: new Uint8Array(32), prevIndex: 0xffffffff };

@@ -72,7 +72,6 @@ export {
 } from "./tx";
 export { type Block, parseBlock, verifyBlockMerkleRoot } from "./block";
 export { type TxInclusion, decodeInclusionProof, encodeInclusionProof, verifyInclusionProof, verifyTxInclusion } from "./inclusion";
-export { type SyntheticChainOptions, RecordsLookup, mineHeader, syntheticChain } from "./synthetic";
 export {
   type BitcoinCheckpoint,
   MAX_HEADERS_PER_UPDATE,

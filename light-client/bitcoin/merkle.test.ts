@@ -17,7 +17,7 @@ import {
   verifyMerkleBlock,
   verifyMerkleBranch,
 } from "./merkle";
-import { describeVectors, readmeBlocks, readVector, reasonOf } from "./test-helpers";
+import { describeVectors, readmeBlocks, readVector, reasonOf } from "../../test/support/bitcoin";
 import { encodeTx } from "./tx";
 
 const leaf = (i: number) => sha256d(Uint8Array.of(i & 255, i >> 8, 0x4c));

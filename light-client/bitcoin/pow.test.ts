@@ -3,7 +3,7 @@ import { fromHex } from "./bytes";
 import { decodeHeader, HEADER_SIZE, blockHash, encodeHeader } from "./header";
 import { MAINNET, REGTEST, TESTNET3 } from "./params";
 import { blockWork, checkProofOfWork, decodeCompact, encodeCompact, hashToBigInt, proofOfWorkFailure } from "./pow";
-import { describeVectors, readmeBlocks, readVector } from "./test-helpers";
+import { describeVectors, readmeBlocks, readVector } from "../../test/support/bitcoin";
 
 const hex256 = (n: bigint) => n.toString(16).padStart(64, "0");
 

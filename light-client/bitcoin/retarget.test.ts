@@ -2,7 +2,7 @@ import fc from "fast-check";
 import { defineNetwork, MAINNET, REGTEST, TESTNET3, TESTNET4 } from "./params";
 import { decodeCompact, encodeCompact } from "./pow";
 import { type AncestorLookup, calculateNextWorkRequired, type HeaderRef, medianTimePast, medianTimePastOf, nextWorkRequired } from "./retarget";
-import { describeVectors, readmeRetargets, reasonOf } from "./test-helpers";
+import { describeVectors, readmeRetargets, reasonOf } from "../../test/support/bitcoin";
 
 /** An AncestorLookup over explicitly listed headers (heights need not be consecutive). */
 function lookupOf(refs: HeaderRef[]): AncestorLookup {

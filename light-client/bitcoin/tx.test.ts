@@ -5,7 +5,7 @@ import { sha256d } from "./hash";
 import { computeMerkleRoot } from "./merkle";
 import { encodeHeader } from "./header";
 import { assertNotSixtyFourBytes, encodeTx, MAX_MONEY, parseTx, type Transaction, txid, wtxid } from "./tx";
-import { describeVectors, readmeBlocks, readVector, reasonOf } from "./test-helpers";
+import { describeVectors, readmeBlocks, readVector, reasonOf } from "../../test/support/bitcoin";
 
 describeVectors("transactions of the real blocks", () => {
   test.each(readmeBlocks().map((r) => [r.file, r] as const))("%s: every transaction parses and re-encodes to the block's bytes", (_f, row) => {

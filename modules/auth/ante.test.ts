@@ -15,8 +15,8 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pino from "pino";
-import type { PegzoneApp } from "../../chain/app/app";
-import { openPegzoneApp } from "../../chain/app/pegzone";
+import type { BaseApp } from "../../chain/app/baseapp";
+import { openPegzoneApp } from "../../app/pegzone";
 import { ADDRESS_PREFIX, addressFromPubkey, toBech32 } from "../../chain/crypto/address";
 import { publicKeyFromPrivate, signSecp256k1 } from "../../chain/crypto/secp256k1";
 import { signDirect } from "../../chain/tx/build";
@@ -34,7 +34,7 @@ function account(i: number) {
 }
 const [alice, bob] = [account(0), account(1)];
 
-async function newApp(): Promise<PegzoneApp> {
+async function newApp(): Promise<BaseApp> {
   const dir = mkdtempSync(join(tmpdir(), "pegzone-fees-"));
   dirs.push(dir);
   const app = await openPegzoneApp({ dbDir: dir, chainId: CHAIN_ID, minimumGasPrices: "0.001upeg", pruningKeepRecent: 10, minRetainBlocks: 0, logger: pino({ level: "silent" }) });
@@ -58,7 +58,7 @@ function send(fee: { amount: Coin[]; granter?: string }, memo = ""): Uint8Array 
   );
 }
 
-async function block(app: PegzoneApp, height: number, txs: Uint8Array[]) {
+async function block(app: BaseApp, height: number, txs: Uint8Array[]) {
   const res = await app.finalizeBlock({
     txs, decidedLastCommit: { round: 0, votes: [] }, misbehavior: [], hash: new Uint8Array(32), height: BigInt(height),
     time: { seconds: 1_700_000_000n + BigInt(height), nanos: 0 }, nextValidatorsHash: new Uint8Array(32), proposerAddress: new Uint8Array(20),
@@ -68,7 +68,7 @@ async function block(app: PegzoneApp, height: number, txs: Uint8Array[]) {
 }
 
 /** Alice's balances and sequence, and Bob's balances. */
-async function state(app: PegzoneApp) {
+async function state(app: BaseApp) {
   const query = async (path: string, data: Uint8Array) => (await app.query({ path, data, height: 0n, prove: false })).value;
   const balance = async (address: string, denom: string) =>
     QueryBalanceResponse.decode(await query("/cosmos.bank.v1beta1.Query/Balance", QueryBalanceRequest.encode({ address, denom }).finish())).balance!.amount;

@@ -1,5 +1,5 @@
 import { MsgMultiSendResponse, MsgSendResponse, type MsgMultiSend, type MsgSend } from "cosmjs-types/cosmos/bank/v1beta1/tx";
-import { MSG_MULTI_SEND_TYPE_URL, MSG_SEND_TYPE_URL, msgMultiSendCodec, msgSendCodec } from "../../chain/tx/bank-codecs";
+import { MSG_MULTI_SEND_TYPE_URL, MSG_SEND_TYPE_URL, msgMultiSendCodec, msgSendCodec } from "./codecs";
 import type { MsgHandler, ServiceRegistrar } from "../../chain/app/module";
 import { ADDRESS_PREFIX, fromBech32 } from "../../chain/crypto/address";
 import { sdkErrors } from "../../chain/tx/errors";

@@ -6,7 +6,7 @@
 import { SdkError } from "../../chain/tx/errors";
 import { pegzone } from "../../proto";
 import { pegTypeUrls } from "./msgs";
-import { MAINCHAIN, closeHarnesses, federationJson, memberKeys, newHarness } from "./test-harness";
+import { MAINCHAIN, closeHarnesses, federationJson, memberKeys, newHarness } from "../../test/support/peg-harness";
 
 const v1 = pegzone.peg.v1;
 afterAll(closeHarnesses);

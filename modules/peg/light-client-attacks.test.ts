@@ -13,16 +13,16 @@ import {
   encodeHeader,
   encodeInclusionProof,
   encodeMerkleBlock,
-  mineHeader,
   sha256d,
   toHex,
   txid,
   verifyTxInclusion,
 } from "../../light-client/bitcoin";
-import { sixtyFourByteCarrier } from "../../light-client/bitcoin/test-helpers";
+import { mineHeader } from "../../test/support/bitcoin-synthetic";
+import { sixtyFourByteCarrier } from "../../test/support/bitcoin";
 import { pegzone } from "../../proto";
-import { claim, closeHarnesses, CONFIRMATIONS, depositScript, MAINCHAIN, newHarness, pegState, relay } from "./test-harness";
-import { TestBitcoinChain, testCoinbase, testTx, type TestBlock } from "./testing";
+import { claim, closeHarnesses, CONFIRMATIONS, depositScript, MAINCHAIN, newHarness, pegState, relay } from "../../test/support/peg-harness";
+import { TestBitcoinChain, testCoinbase, testTx, type TestBlock } from "../../test/support/peg";
 
 const v1 = pegzone.peg.v1;
 afterAll(closeHarnesses);

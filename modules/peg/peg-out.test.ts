@@ -6,14 +6,14 @@ import { createHash } from "node:crypto";
 import * as btc from "@scure/btc-signer";
 import { publicKeyFromPrivate } from "../../chain/crypto/secp256k1";
 import { pegzone } from "../../proto";
-import { REGTEST_NETWORK } from "../../test/btc-wallet";
+import { REGTEST_NETWORK } from "../../test/support/btc-wallet";
 import { parseTx, txid as txidOf } from "../../light-client/bitcoin/tx";
 import { toDisplayHex } from "../../light-client/bitcoin/bytes";
 import { bitcoinKind } from "./bitcoin/kind";
 import { signReleaseInput } from "./bitcoin/release";
 import { pegTypeUrls } from "./msgs";
 import { builtFromRelease } from "./releases";
-import { CONFIRMATIONS, MAINCHAIN, claim, closeHarnesses, depositScenario, memberKeys, relay, type Harness, type TestAccount } from "./test-harness";
+import { CONFIRMATIONS, MAINCHAIN, claim, closeHarnesses, depositScenario, memberKeys, relay, type Harness, type TestAccount } from "../../test/support/peg-harness";
 
 const v1 = pegzone.peg.v1;
 afterAll(closeHarnesses);

@@ -20,8 +20,8 @@ import {
   relay,
   type ClaimFields,
   type TestAccount,
-} from "./test-harness";
-import { TestBitcoinChain, testTx } from "./testing";
+} from "../../test/support/peg-harness";
+import { TestBitcoinChain, testTx } from "../../test/support/peg";
 
 const v1 = pegzone.peg.v1;
 afterAll(closeHarnesses);

@@ -10,7 +10,7 @@ import { sha256 } from "@noble/hashes/sha2.js";
 import { ADDRESS_PREFIX, addressFromPubkey, fromBech32, toBech32 } from "../../chain/crypto/address";
 import { publicKeyFromPrivate } from "../../chain/crypto/secp256k1";
 import { pegzone } from "../../proto";
-import { REGTEST_NETWORK } from "../../test/btc-wallet";
+import { REGTEST_NETWORK } from "../../test/support/btc-wallet";
 import { parseTx } from "../../light-client/bitcoin/tx";
 import { toDisplayHex } from "../../light-client/bitcoin/bytes";
 import { bitcoinKind, reserveWitnessScript } from "./bitcoin/kind";
@@ -31,8 +31,8 @@ import {
   relay,
   type Harness,
   type TestAccount,
-} from "./test-harness";
-import { TestBitcoinChain, testTx } from "./testing";
+} from "../../test/support/peg-harness";
+import { TestBitcoinChain, testTx } from "../../test/support/peg";
 
 const v1 = pegzone.peg.v1;
 afterAll(closeHarnesses);

@@ -9,7 +9,7 @@ import * as btc from "@scure/btc-signer";
 import { ADDRESS_PREFIX, fromBech32, toBech32 } from "../../chain/crypto/address";
 import { publicKeyFromPrivate } from "../../chain/crypto/secp256k1";
 import { pegzone } from "../../proto";
-import { REGTEST_NETWORK } from "../../test/btc-wallet";
+import { REGTEST_NETWORK } from "../../test/support/btc-wallet";
 import { bitcoinKind } from "./bitcoin/kind";
 import { signReleaseInput } from "./bitcoin/release";
 import { pegTypeUrls } from "./msgs";
@@ -30,8 +30,8 @@ import {
   relay,
   type Harness,
   type TestAccount,
-} from "./test-harness";
-import { TestBitcoinChain, testTx } from "./testing";
+} from "../../test/support/peg-harness";
+import { TestBitcoinChain, testTx } from "../../test/support/peg";
 
 const v1 = pegzone.peg.v1;
 const { ReleaseStatus, WithdrawalStatus } = v1;

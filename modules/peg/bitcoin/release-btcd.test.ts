@@ -8,8 +8,8 @@ import { sha256 } from "@noble/hashes/sha2.js";
 import * as btc from "@scure/btc-signer";
 import { fromHex, toHex } from "../../../light-client/bitcoin/bytes";
 import { encodeTx, parseTx } from "../../../light-client/bitcoin/tx";
-import { REGTEST_NETWORK, spendCoinbase, TEST_ADDRESS, testKey } from "../../../test/btc-wallet";
-import { type BtcdNode, startBtcd } from "../../../test/btcd";
+import { REGTEST_NETWORK, spendCoinbase, TEST_ADDRESS, testKey } from "../../../test/support/btc-wallet";
+import { type BtcdNode, startBtcd } from "../../../test/support/btcd";
 import { depositWitnessScript } from "./kind";
 import {
   assembleSignedRelease,

@@ -1,0 +1,306 @@
+#!/usr/bin/env node
+import { Command, Option } from "commander";
+import { readFileSync, rmSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { parse as parseToml } from "smol-toml";
+import { createLogger, type Logger } from "../../chain/log";
+import { APP_VERSION } from "../../chain/app/baseapp";
+import { BTCD_REGTEST_P2P_PORT, BTCD_REGTEST_RPC_PORT, stopLeftoverBtcd } from "../node/btcd";
+import { Home, defaultPorts, initHome, newGenesis, parseAbciTransport, readCometAddresses, readGenesis, writeGenesis, type AbciTransport, type GenesisDoc } from "../node/home";
+import { startNode, type RunningNode, type StartOptions } from "../node/start";
+import { COINBASE_MATURITY } from "../node/btc-wallet";
+import { createTestnet } from "../node/testnet";
+import { addBitcoinMainChain, addGenesisAccount, signerAccount } from "./genesis";
+import { registerPegQueryCommands, registerPegTxCommands } from "./peg";
+import { registerClaimCommand, registerRelayerCommand, registerSignerCommand } from "./relayer";
+import {
+  DEV_BTC,
+  DEV_MNEMONIC,
+  DEVNET_BTC_RPC_PASSWORD,
+  DEVNET_BTC_RPC_USER,
+  DEVNET_CONFIRMATIONS,
+  DEVNET_MAINCHAIN,
+  devAccountAddress,
+  devRelayerAddress,
+  startDevnetBitcoin,
+  type DevnetBitcoin,
+} from "./devnet";
+import { registerDevCommands } from "./dev";
+import { openKeyring, registerKeysCommands } from "./keys";
+import { fail, printOutput } from "./output";
+import { registerQueryCommands } from "./query";
+import { registerTxCommands } from "./tx";
+
+const program = new Command()
+  .name("pegzone")
+  .description("pegzone: a Cosmos-style side chain with a two-way peg to Bitcoin and other main chains")
+  .version(APP_VERSION)
+  .showHelpAfterError();
+
+const homeOption = () => new Option("--home <dir>", "node home folder (default $PEGZONE_HOME or ~/.pegzone)");
+const abciOption = (tcpPort: string) =>
+  new Option("--abci <transport>", `how the app and CometBFT talk ABCI, written to config.toml's proxy_app: 'unix' (a socket only this user can open, in <home>/data) or 'tcp' (127.0.0.1:${tcpPort}, open to every local process)`)
+    .argParser(parseAbciTransport)
+    .default("unix");
+
+program
+  .command("init <moniker>")
+  .description("create a single node's keys, CometBFT config, app config and genesis")
+  .requiredOption("--chain-id <id>", "the chain's id")
+  .addOption(homeOption())
+  .addOption(abciOption(String(defaultPorts.abci)))
+  .action((moniker: string, o: { chainId: string; home?: string; abci: AbciTransport }) => {
+    const home = Home.resolve(o.home);
+    const { validator, nodeId, abci } = initHome(home, { moniker, ports: defaultPorts, abci: o.abci });
+    writeGenesis(home, newGenesis(o.chainId, [validator], {}, new Date()));
+    printOutput({ moniker, chain_id: o.chainId, node_id: nodeId, home: home.dir, abci }, "json");
+  });
+
+const genesis = program.command("genesis").description("edit the genesis file before the chain starts");
+genesis
+  .command("add-account <address> <coins>")
+  .description("add an account with a balance to genesis.json, e.g. 'add-account peg1... 1000000upeg'")
+  .addOption(homeOption())
+  .action((address: string, coins: string, o: { home?: string }) => {
+    const home = Home.resolve(o.home);
+    const doc = readGenesis(home);
+    addGenesisAccount(doc, address, coins);
+    writeGenesis(home, doc);
+  });
+
+program
+  .command("start")
+  .description("start the application and a CometBFT node wired to it")
+  .addOption(homeOption())
+  .option("--abci-only", "serve ABCI only; run CometBFT yourself against config.toml's proxy_app (same user for the default unix socket)")
+  .addOption(new Option("--unsafe-crash-at <phase:n>", "debugging crash recovery: kill this process with SIGKILL the n-th time a block reaches phase finalize, commit or committed (docs/robustness.md)").hideHelp())
+  .action(async (o: { home?: string; abciOnly?: boolean; unsafeCrashAt?: string }) => {
+    await runUntilSignal(Home.resolve(o.home), { abciOnly: Boolean(o.abciOnly), crashAt: o.unsafeCrashAt });
+  });
+
+interface DevnetFlags {
+  home?: string;
+  reset?: boolean;
+  abci: AbciTransport;
+  bitcoin: boolean;
+  basePort?: number;
+  btcRpcPort: number;
+  btcP2pPort: number;
+  btcBlockTime: number;
+}
+
+program
+  .command("devnet")
+  .description("start a single-validator development chain (CometBFT's default ports unless --base-port), creating it on first run, with a regtest btcd, a block producer, the relayer and the signer beside it")
+  .addOption(homeOption())
+  .option("--reset", "delete the home folder (btcd's chain included) first and start a fresh chain")
+  .option("--no-bitcoin", "run the node only: no btcd, block producer, relayer or signer")
+  .option("--base-port <port>", `when the devnet is created: P2P on this port, RPC +1, ABCI over TCP +2 (default ${defaultPorts.p2p})`, intArg)
+  .addOption(abciOption("base port + 2").default("unix", "unix; when the devnet is created"))
+  .option("--btc-rpc-port <port>", "btcd's RPC port on 127.0.0.1", intArg, BTCD_REGTEST_RPC_PORT)
+  .option("--btc-p2p-port <port>", "btcd's P2P port on 127.0.0.1", intArg, BTCD_REGTEST_P2P_PORT)
+  .option("--btc-block-time <seconds>", "mine a Bitcoin block every this many seconds (0 = off)", Number, 10)
+  .action(async (o: DevnetFlags) => {
+    const home = Home.resolve(o.home);
+    if (!(o.btcBlockTime >= 0)) throw new Error(`--btc-block-time must be 0 or more seconds, got ${o.btcBlockTime}`);
+    if (o.reset) {
+      await stopLeftoverBtcd(join(home.dir, "btcd"));
+      rmSync(home.dir, { recursive: true, force: true });
+    }
+    if (!home.isInitialized()) {
+      const base = o.basePort ?? defaultPorts.p2p;
+      const { validator, signerPubkey } = initHome(home, { moniker: "devnet", ports: { p2p: base, rpc: base + 1, abci: base + 2 }, abci: o.abci });
+      const doc = newGenesis("pegzone-devnet", [validator], {}, new Date());
+      addGenesisAccount(doc, devAccountAddress(), "1000000000000upeg");
+      addBitcoinMainChain(doc, { id: DEVNET_MAINCHAIN, network: "regtest", signerPubkeys: [signerPubkey], confirmations: DEVNET_CONFIRMATIONS, authority: devAccountAddress() });
+      addGenesisAccount(doc, signerAccount(signerPubkey), "1000000000upeg");
+      // the devnet's relayer signs with its own account, so that it never races the developer's transactions
+      addGenesisAccount(doc, devRelayerAddress(), "1000000000upeg");
+      writeGenesis(home, doc);
+    }
+    await addDevKey(home);
+    const ports = devnetPorts(home);
+    if (o.basePort !== undefined && o.basePort !== ports.p2p) console.warn(`pegzone: ${home.dir} was created with P2P port ${ports.p2p}; --base-port ${o.basePort} applies to a new devnet only (--reset)`);
+    const chainId = readGenesis(home).chain_id;
+    console.log(devnetBanner(home, chainId, ports, o.bitcoin ? o : undefined));
+    await runUntilSignal(home, {}, o.bitcoin ? (node, logger) => startDevnetBitcoin({ home, pegzoneRpc: node.rpc, chainId, btcRpcPort: o.btcRpcPort, btcP2pPort: o.btcP2pPort, blockTimeSeconds: o.btcBlockTime, logger }) : undefined);
+  });
+
+program
+  .command("testnet")
+  .description("create N validator homes sharing one genesis, peered on 127.0.0.1")
+  .requiredOption("--validators <n>", "number of validators", (v) => Number.parseInt(v, 10))
+  .requiredOption("--output <dir>", "folder to create node0..nodeN-1 in")
+  .option("--chain-id <id>", "chain id", "pegzone-testnet")
+  .option("--base-port <port>", "node i uses base+10i (P2P), +1 (RPC), +2 (ABCI over TCP)", (v) => Number.parseInt(v, 10), defaultPorts.p2p)
+  .addOption(abciOption("base port + 10i + 2"))
+  .option("--timeout-commit <duration>", "CometBFT timeout_commit", "1s")
+  .option("--account <address=coins...>", "fund an account in genesis (repeatable)", collect, [] as string[])
+  .option("--btc-confirmations <n>", "confirmations a btc-regtest deposit needs", (v) => Number.parseInt(v, 10), 6)
+  .option("--peg-authority <address>", "the account that may unfreeze a peg (default: the first --account)")
+  .option("--batch-interval <n>", "pegzone blocks between btc-regtest releases", (v) => Number.parseInt(v, 10), 10)
+  .action((o: { validators: number; output: string; chainId: string; basePort: number; abci: AbciTransport; timeoutCommit: string; account: string[]; btcConfirmations: number; pegAuthority?: string; batchInterval: number }) => {
+    const { nodes } = createTestnet({
+      validators: o.validators,
+      outputDir: resolve(o.output),
+      chainId: o.chainId,
+      basePort: o.basePort,
+      abci: o.abci,
+      timeoutCommit: o.timeoutCommit,
+      genesisTime: new Date(),
+      appState: (nodes) => {
+        const doc = { app_state: {} } as GenesisDoc;
+        for (const a of o.account) {
+          const [address, coins] = a.split("=");
+          addGenesisAccount(doc, address, coins);
+        }
+        const authority = o.pegAuthority ?? o.account[0]?.split("=")[0] ?? "";
+        const signerPubkeys = nodes.map((n) => n.signerPubkey);
+        addBitcoinMainChain(doc, { id: "btc-regtest", network: "regtest", signerPubkeys, confirmations: o.btcConfirmations, authority, batchInterval: o.batchInterval });
+        // each federation member's signer pays for submitting its signatures
+        for (const key of signerPubkeys) addGenesisAccount(doc, signerAccount(key), "1000000000upeg");
+        return doc.app_state;
+      },
+    });
+    printOutput(
+      nodes.map((n) => ({ moniker: n.moniker, home: n.home.dir, node_id: n.nodeId, rpc: `http://127.0.0.1:${n.ports.rpc}`, p2p: n.ports.p2p, abci: n.abci })),
+      "json",
+    );
+  });
+
+program
+  .command("status")
+  .description("show the node's sync status over CometBFT RPC")
+  .option("--node <url>", "CometBFT RPC address", "http://127.0.0.1:26657")
+  .action(async (o: { node: string }) => {
+    const res = await fetch(`${o.node.replace(/^tcp:/, "http:")}/status`).catch((err: Error) => fail(`cannot reach ${o.node}: ${err.message}`));
+    const { result } = (await res.json()) as { result: { node_info: Record<string, unknown>; sync_info: Record<string, unknown>; validator_info: Record<string, unknown> } };
+    printOutput({ node_info: result.node_info, sync_info: result.sync_info, validator_info: result.validator_info }, "json");
+  });
+
+
+registerKeysCommands(program);
+registerClaimCommand(registerPegTxCommands(registerTxCommands(program)));
+registerRelayerCommand(program);
+registerSignerCommand(program);
+registerPegQueryCommands(registerQueryCommands(program));
+registerDevCommands(program);
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+function intArg(value: string): number {
+  const n = Number(value);
+  if (!Number.isSafeInteger(n) || n < 0) throw new Error(`expected a whole number, got ${JSON.stringify(value)}`);
+  return n;
+}
+
+async function runUntilSignal(home: Home, opts: StartOptions, withNode?: (node: RunningNode, logger: Logger) => Promise<DevnetBitcoin>): Promise<void> {
+  const logger = createLogger("pegzone");
+  const node = await startNode(home, logger, opts);
+  let bitcoin: DevnetBitcoin | undefined;
+  let stopping = false;
+  const shutdown = async (reason: string, code: number) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ reason }, "shutting down");
+    await bitcoin?.stop().catch((err: unknown) => logger.error({ err: String(err) }, "stopping btcd failed"));
+    await node.stop();
+    process.exit(code);
+  };
+  process.on("SIGINT", () => void shutdown("SIGINT", 0));
+  process.on("SIGTERM", () => void shutdown("SIGTERM", 0));
+  node.cometExited?.then((code) => {
+    if (!stopping) {
+      logger.error({ code, log: home.cometLogFile }, "CometBFT exited unexpectedly");
+      void shutdown("cometbft exited", 1);
+    }
+  });
+  if (withNode) {
+    try {
+      bitcoin = await withNode(node, logger);
+    } catch (err) {
+      logger.error({ err: err instanceof Error ? err.message : String(err) }, "could not start the devnet's Bitcoin side (other ports: --btc-rpc-port, --btc-p2p-port; the node alone: --no-bitcoin)");
+      await shutdown("bitcoin failed to start", 1);
+      return;
+    }
+    if (stopping) {
+      await bitcoin.stop();
+      return;
+    }
+    void bitcoin.unexpectedExit.then((code) => {
+      if (stopping) return;
+      logger.error({ code }, "btcd exited unexpectedly");
+      void shutdown("btcd exited", 1);
+    });
+  }
+}
+
+/** The devnet's key in the home's test keyring, as 'dev', so that copy-pasted commands can sign with --from dev. */
+async function addDevKey(home: Home): Promise<void> {
+  const keyring = openKeyring({ home: home.dir, keyringBackend: "test" });
+  if ((await keyring.list()).some((k) => k.name === "dev" || k.address === devAccountAddress())) return;
+  await keyring.recover("dev", DEV_MNEMONIC);
+}
+
+interface DevnetPorts {
+  rpc: string;
+  p2p: number;
+  abci: string;
+}
+
+/** The ports the devnet's config.toml names (a devnet keeps the ports it was created with). */
+function devnetPorts(home: Home): DevnetPorts {
+  const { proxyApp, rpc } = readCometAddresses(home);
+  const t = parseToml(readFileSync(home.cometConfigFile, "utf8")) as { p2p?: { laddr?: string } };
+  const p2p = Number(/:(\d+)$/.exec(t.p2p?.laddr ?? "")?.[1] ?? defaultPorts.p2p);
+  return { rpc: rpc.replace(/^tcp:/, "http:"), p2p, abci: proxyApp };
+}
+
+function devnetBanner(home: Home, chainId: string, ports: DevnetPorts, bitcoin: DevnetFlags | undefined): string {
+  const lines = [
+    "",
+    "pegzone devnet",
+    `  chain id     ${chainId}`,
+    `  home         ${home.dir}`,
+    `  RPC          ${ports.rpc}  (CosmJS: StargateClient.connect("${ports.rpc}"))`,
+    `  P2P          127.0.0.1:${ports.p2p}    ABCI ${ports.abci}`,
+    `  CometBFT log ${home.cometLogFile}`,
+    `  dev account  ${devAccountAddress()}  (1,000,000,000,000 upeg at genesis; key 'dev' in the test keyring)`,
+    `  mnemonic     ${DEV_MNEMONIC}`,
+    "  The mnemonic above is public and for development only: never use it for anything of value.",
+  ];
+  if (bitcoin) {
+    const dev = devAccountAddress();
+    // flags the copy-paste commands need when the devnet is not at its defaults
+    const homeFlag = Home.resolve(undefined).dir === home.dir ? "" : ` --home ${home.dir}`;
+    const nodeFlag = ports.rpc === `http://127.0.0.1:${defaultPorts.rpc}` ? "" : ` --node ${ports.rpc}`;
+    const btcFlag = bitcoin.btcRpcPort === BTCD_REGTEST_RPC_PORT ? "" : ` --btc-rpc http://${DEVNET_BTC_RPC_USER}:${DEVNET_BTC_RPC_PASSWORD}@127.0.0.1:${bitcoin.btcRpcPort}`;
+    const t = bitcoin.btcBlockTime;
+    const wait = t > 0 ? `after ${DEVNET_CONFIRMATIONS} Bitcoin blocks (~${DEVNET_CONFIRMATIONS * t} s)` : `after 'pegzone dev btc-mine ${DEVNET_CONFIRMATIONS - 1}'${btcFlag}`;
+    lines.push(
+      "",
+      `  bitcoin      btcd in regtest: main chain '${DEVNET_MAINCHAIN}', ${DEVNET_CONFIRMATIONS} confirmations per deposit`,
+      `  btcd RPC     http://127.0.0.1:${bitcoin.btcRpcPort}  user ${DEVNET_BTC_RPC_USER}  password ${DEVNET_BTC_RPC_PASSWORD}  (fixed, development only)`,
+      `  btcd P2P     127.0.0.1:${bitcoin.btcP2pPort} (loopback only)   data, log and saved blocks: ${join(home.dir, "btcd")}`,
+      `  dev BTC key  ${DEV_BTC.address}  WIF ${DEV_BTC.wif}`,
+      "               (every coinbase pays it; public, development only)",
+      `  blocks       ${COINBASE_MATURITY + 1} mined on a fresh chain, then ${t > 0 ? `one every ${t} s` : "none (--btc-block-time 0): mine with 'pegzone dev btc-mine'"}`,
+      `  relayer      ${devRelayerAddress()}   signer: the validator's key (config/signer_key.json)`,
+      "",
+      "  Peg in ('pegzone' is 'node dist/app/cli/main.js', or run 'npm link' once):",
+      `    pegzone tx peg register-address --from dev --keyring-backend test${homeFlag}${nodeFlag}`,
+      `    pegzone query peg deposit-address ${dev}${nodeFlag}`,
+      `    pegzone dev btc-send ${dev} 1btc${nodeFlag}${btcFlag}    # pays that deposit address (a bcrt1... address works too) and mines a block`,
+      `    pegzone query bank balances ${dev}${nodeFlag}    # 99999000 peg/btc-regtest ${wait}`,
+      "  Peg out:",
+      `    pegzone tx peg withdraw 50000000 ${DEV_BTC.address} --from dev --keyring-backend test${homeFlag}${nodeFlag}`,
+      `    pegzone query peg withdrawals ${dev}${nodeFlag}    # released, signed and confirmed on Bitcoin by the devnet`,
+    );
+  }
+  lines.push("  Stop with Ctrl-C; 'npm start' again resumes the same chain ('--reset' starts over).", "");
+  return lines.join("\n");
+}
+
+program.parseAsync(process.argv).catch((err: unknown) => fail(err instanceof Error ? err.message : String(err)));

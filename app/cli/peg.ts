@@ -1,0 +1,212 @@
+/** `pegzone query peg ...` and `pegzone tx peg ...`: the peg module from the command line. */
+import type { Command } from "commander";
+import type { Any } from "cosmjs-types/google/protobuf/any";
+import { pegzone } from "../../proto";
+import { pegTypeUrls } from "../../modules/peg/msgs";
+import { snakeKeys } from "../../chain/app/json-case";
+import { ADDRESS_PREFIX, addressFromPubkey, toBech32 } from "../../chain/crypto/address";
+import { publicKeyFromPrivate, signSecp256k1 } from "../../chain/crypto/secp256k1";
+import type { KeySigner } from "../../chain/keys/keyring";
+import { Home, readSignerKey } from "../node/home";
+import { asFormat, openKeyring } from "./keys";
+import { printOutput } from "./output";
+import { addQueryOptions, type QueryFlags } from "./query";
+import { RpcClient } from "../../chain/client/rpc";
+import { addTxOptions, signAndBroadcast, type TxFlags } from "./tx";
+
+const v1 = pegzone.peg.v1;
+const JSON_OPTIONS = { longs: String, bytes: String, enums: String, defaults: true } as const;
+
+/** A generated protobufjs message class, as far as building one goes. */
+interface Encodable {
+  create(properties?: object): unknown;
+  encode(message: never): { finish(): Uint8Array };
+}
+
+/** Sends a peg query and returns the decoded response. */
+export async function pegQuery<Res>(rpc: RpcClient, method: string, reqType: Encodable, request: object, resType: { decode(bytes: Uint8Array): Res }, height = 0): Promise<Res> {
+  const bytes = reqType.encode(reqType.create(request) as never).finish();
+  return resType.decode(await rpc.query(`/pegzone.peg.v1.Query/${method}`, bytes, height));
+}
+
+/** A peg message as a tx Any. */
+export function pegMsg(typeUrl: string, type: Encodable, fields: object): Any {
+  return { typeUrl, value: type.encode(type.create(fields) as never).finish() };
+}
+
+function show<T>(type: { toObject(message: T, options: typeof JSON_OPTIONS): object }, message: T, o: { output: string }): void {
+  printOutput(snakeKeys(type.toObject(message, JSON_OPTIONS)), o.output === "json" ? "json" : "text");
+}
+
+interface MainchainFlag {
+  mainchain: string;
+}
+
+interface PageFlags {
+  pageKey?: string;
+  limit: string;
+}
+
+/** List queries answer a page at a time; the answer's page.next_key goes into --page-key for the next one. */
+function withPage(cmd: Command): Command {
+  return cmd.option("--page-key <base64>", "where the page starts (a previous answer's page.next_key)").option("--limit <n>", "entries per page (at most 1,000)", "100");
+}
+
+function pageOf(o: PageFlags): { key: Uint8Array; limit: number } {
+  return { key: Buffer.from(o.pageKey ?? "", "base64"), limit: Number.parseInt(o.limit, 10) };
+}
+
+export function registerPegQueryCommands(query: Command): void {
+  const peg = query.command("peg").description("the peg module: main chains, light clients, deposits, reserves");
+  const withMainchain = (cmd: Command) => addQueryOptions(cmd).option("--mainchain <id>", "main chain id", "btc-regtest");
+  const rpcOf = (o: QueryFlags) => new RpcClient(o.node);
+
+  addQueryOptions(peg.command("mainchains").description("registered main chains, their parameters and federations")).action(async (o: QueryFlags) => {
+    show(v1.QueryMainChainsResponse, await pegQuery(rpcOf(o), "MainChains", v1.QueryMainChainsRequest, {}, v1.QueryMainChainsResponse, Number(o.height)), o);
+  });
+
+  withMainchain(peg.command("client-state").description("the light client's tip, chain work and freeze state")).action(async (o: QueryFlags & MainchainFlag) => {
+    show(v1.QueryClientStateResponse, await pegQuery(rpcOf(o), "ClientState", v1.QueryClientStateRequest, { mainchain: o.mainchain }, v1.QueryClientStateResponse, Number(o.height)), o);
+  });
+
+  withMainchain(peg.command("header <height_or_hash>").description("a stored main-chain header, by best-chain height or by hash")).action(
+    async (at: string, o: QueryFlags & MainchainFlag) => {
+      const request = /^[0-9a-f]{64}$/.test(at) ? { mainchain: o.mainchain, hash: at } : { mainchain: o.mainchain, height: Number.parseInt(at, 10) };
+      show(v1.QueryHeaderResponse, await pegQuery(rpcOf(o), "Header", v1.QueryHeaderRequest, request, v1.QueryHeaderResponse, Number(o.height)), o);
+    },
+  );
+
+  withMainchain(peg.command("deposit-address <recipient>").description("the main-chain address that pays RECIPIENT on pegzone")).action(
+    async (recipient: string, o: QueryFlags & MainchainFlag) => {
+      show(v1.QueryDepositAddressResponse, await pegQuery(rpcOf(o), "DepositAddress", v1.QueryDepositAddressRequest, { mainchain: o.mainchain, recipient }, v1.QueryDepositAddressResponse, Number(o.height)), o);
+    },
+  );
+
+  withPage(withMainchain(peg.command("registered-addresses").description("deposit addresses relayers are asked to watch"))).action(async (o: QueryFlags & MainchainFlag & PageFlags) => {
+    show(v1.QueryRegisteredAddressesResponse, await pegQuery(rpcOf(o), "RegisteredAddresses", v1.QueryRegisteredAddressesRequest, { mainchain: o.mainchain, page: pageOf(o) }, v1.QueryRegisteredAddressesResponse, Number(o.height)), o);
+  });
+
+  withMainchain(peg.command("deposit <txid:vout>").description("whether a main-chain outpoint has been claimed")).action(async (outpoint: string, o: QueryFlags & MainchainFlag) => {
+    const m = /^([0-9a-f]{64}):([0-9]+)$/.exec(outpoint);
+    if (!m) throw new Error(`outpoint must be TXID:VOUT, got ${JSON.stringify(outpoint)}`);
+    show(v1.QueryDepositResponse, await pegQuery(rpcOf(o), "Deposit", v1.QueryDepositRequest, { mainchain: o.mainchain, txid: m[1], vout: Number(m[2]) }, v1.QueryDepositResponse, Number(o.height)), o);
+  });
+
+  withPage(withMainchain(peg.command("withdrawals <owner>").description("an account's withdrawals and their status"))).action(async (owner: string, o: QueryFlags & MainchainFlag & PageFlags) => {
+    show(v1.QueryWithdrawalsResponse, await pegQuery(rpcOf(o), "Withdrawals", v1.QueryWithdrawalsRequest, { mainchain: o.mainchain, owner, page: pageOf(o) }, v1.QueryWithdrawalsResponse, Number(o.height)), o);
+  });
+
+  withMainchain(peg.command("release <id>").description("a release: status, signatures collected, the raw transaction when complete")).action(async (id: string, o: QueryFlags & MainchainFlag) => {
+    show(v1.QueryReleaseResponse, await pegQuery(rpcOf(o), "Release", v1.QueryReleaseRequest, { mainchain: o.mainchain, id: Number.parseInt(id, 10) }, v1.QueryReleaseResponse, Number(o.height)), o);
+  });
+
+  withMainchain(peg.command("reserve").description("the federation's reserve: total, outputs, pegged supply and freeze state")).action(async (o: QueryFlags & MainchainFlag) => {
+    show(v1.QueryReserveResponse, await pegQuery(rpcOf(o), "Reserve", v1.QueryReserveRequest, { mainchain: o.mainchain }, v1.QueryReserveResponse, Number(o.height)), o);
+  });
+
+  withMainchain(peg.command("federations").description("the current federation, the retired ones (with the height they retired) and the deposit grace window")).action(
+    async (o: QueryFlags & MainchainFlag) => {
+      show(v1.QueryFederationsResponse, await pegQuery(rpcOf(o), "Federations", v1.QueryFederationsRequest, { mainchain: o.mainchain }, v1.QueryFederationsResponse, Number(o.height)), o);
+    },
+  );
+
+  withMainchain(peg.command("federation-proposal").description("the pending federation proposal, its approvals and their weight")).action(async (o: QueryFlags & MainchainFlag) => {
+    show(
+      v1.QueryFederationProposalResponse,
+      await pegQuery(rpcOf(o), "FederationProposal", v1.QueryFederationProposalRequest, { mainchain: o.mainchain }, v1.QueryFederationProposalResponse, Number(o.height)),
+      o,
+    );
+  });
+}
+
+/** `PUBKEYHEX:WEIGHT:ACCOUNT,...` as federation members. */
+export function parseFederationMembers(text: string): pegzone.peg.v1.IFederationMember[] {
+  return text.split(",").map((item, i) => {
+    const m = /^([0-9a-fA-F]+):([0-9]+):([a-z0-9]+1[a-z0-9]+)$/.exec(item.trim());
+    if (!m || m[1].length % 2 !== 0) throw new Error(`member ${i}: expected PUBKEYHEX:WEIGHT:ACCOUNT, got ${JSON.stringify(item)}`);
+    return { pubkey: Buffer.from(m[1], "hex"), weight: Number.parseInt(m[2], 10), account: m[3] };
+  });
+}
+
+/** Registers `tx peg ...`; returns `tx peg` for commands that live elsewhere (claim). */
+export function registerPegTxCommands(tx: Command): Command {
+  const peg = tx.command("peg").description("peg transactions");
+  const withFrom = (cmd: Command) =>
+    addTxOptions(cmd).requiredOption("--from <key>", "key that signs and pays the fee").option("--mainchain <id>", "main chain id", "btc-regtest");
+
+  withFrom(peg.command("register-address").description("ask relayers to watch a deposit address and claim what is paid to it"))
+    .option("--recipient <address>", "pegzone account the deposits go to (default: --from)")
+    .action(async (o: TxFlags & MainchainFlag & { from: string; recipient?: string }) => {
+      const signer = await openKeyring(o).signer(o.from);
+      const msg = pegMsg(pegTypeUrls.registerDepositAddress, v1.MsgRegisterDepositAddress, { sender: signer.address, mainchain: o.mainchain, recipient: o.recipient ?? "" });
+      await broadcast(o, signer, [msg]);
+    });
+
+  withFrom(peg.command("withdraw <amount> <address>").description("redeem AMOUNT of peg/<mainchain> (smallest unit) to a main-chain ADDRESS")).action(
+    async (amount: string, address: string, o: TxFlags & MainchainFlag & { from: string }) => {
+      const signer = await openKeyring(o).signer(o.from);
+      await broadcast(o, signer, [pegMsg(pegTypeUrls.requestWithdrawal, v1.MsgRequestWithdrawal, { owner: signer.address, mainchain: o.mainchain, amount, destination: address })]);
+    },
+  );
+
+  withFrom(peg.command("cancel-withdrawal <id>").description("take back a withdrawal no release pays yet")).action(async (id: string, o: TxFlags & MainchainFlag & { from: string }) => {
+    const signer = await openKeyring(o).signer(o.from);
+    await broadcast(o, signer, [pegMsg(pegTypeUrls.cancelWithdrawal, v1.MsgCancelWithdrawal, { owner: signer.address, mainchain: o.mainchain, id: Number.parseInt(id, 10) })]);
+  });
+
+  withFrom(peg.command("unfreeze").description("lift a freeze of a peg (the peg authority only)")).action(async (o: TxFlags & MainchainFlag & { from: string }) => {
+    const signer = await openKeyring(o).signer(o.from);
+    await broadcast(o, signer, [pegMsg(pegTypeUrls.unfreeze, v1.MsgUnfreeze, { authority: signer.address, mainchain: o.mainchain })]);
+  });
+
+  // A member's account is by default the address of its signer key (app/cli/genesis.ts), which is
+  // not in the keyring: --signer-key signs with <home>/config/signer_key.json instead of --from.
+  const asMember = (cmd: Command) =>
+    addTxOptions(cmd)
+      .option("--from <key>", "key that signs and pays the fee (a member's account)")
+      .option("--signer-key", "sign with the federation signer key in <home>/config/signer_key.json instead of --from")
+      .option("--mainchain <id>", "main chain id", "btc-regtest");
+  const memberSigner = async (o: TxFlags & { from?: string; signerKey?: boolean; home?: string }) => {
+    if (o.signerKey) {
+      // As `pegzone signer` does (relayer/signer.ts signerAccountKey).
+      const key = readSignerKey(Home.resolve(o.home));
+      const pubkey = publicKeyFromPrivate(key.privateKey);
+      const sign = (bytes: Uint8Array) => signSecp256k1(key.privateKey, bytes);
+      return Object.assign(sign, { address: toBech32(ADDRESS_PREFIX, addressFromPubkey(pubkey)), pubkey }) as unknown as KeySigner;
+    }
+    if (o.from === undefined) throw new Error("give --from <key> or --signer-key");
+    return openKeyring(o).signer(o.from);
+  };
+
+  asMember(peg.command("propose-federation").description("propose the next federation (members of the current one only; counts as your approval)"))
+    .requiredOption("--members <list>", "comma-separated PUBKEYHEX:WEIGHT:ACCOUNT (33-byte compressed key, weight, the member's pegzone account)")
+    .requiredOption("--threshold <n>", "weight of signatures a spend needs (more than half the total)")
+    .action(async (o: TxFlags & MainchainFlag & { from?: string; signerKey?: boolean; members: string; threshold: string }) => {
+      const members = parseFederationMembers(o.members);
+      const threshold = Number.parseInt(o.threshold, 10);
+      if (!Number.isInteger(threshold) || threshold < 1) throw new Error(`--threshold must be a positive integer, got ${JSON.stringify(o.threshold)}`);
+      const signer = await memberSigner(o);
+      await broadcast(o, signer, [pegMsg(pegTypeUrls.proposeFederation, v1.MsgProposeFederation, { proposer: signer.address, mainchain: o.mainchain, members, threshold })]);
+    });
+
+  asMember(peg.command("approve-federation <proposal_id>").description("approve the pending federation proposal (members of the current federation only)"))
+    .option("--proposed-at <height>", "approve only the proposal made at this height (default: the pending one as queried now)")
+    .action(async (id: string, o: TxFlags & MainchainFlag & { from?: string; signerKey?: boolean; proposedAt?: string }) => {
+      const proposalId = Number.parseInt(id, 10);
+      let proposedAt = o.proposedAt === undefined ? 0 : Number.parseInt(o.proposedAt, 10);
+      if (o.proposedAt === undefined) {
+        // Pin the approval to the proposal as it is now, so it cannot count for a replacement.
+        const pending = await pegQuery(new RpcClient(o.node), "FederationProposal", v1.QueryFederationProposalRequest, { mainchain: o.mainchain }, v1.QueryFederationProposalResponse);
+        if (pending.proposal && Number(pending.proposal.id) === proposalId) proposedAt = Number(pending.proposal.proposedAt);
+      }
+      const signer = await memberSigner(o);
+      await broadcast(o, signer, [pegMsg(pegTypeUrls.approveFederation, v1.MsgApproveFederation, { approver: signer.address, mainchain: o.mainchain, proposalId, proposedAt })]);
+    });
+  return peg;
+}
+
+async function broadcast(o: TxFlags, signer: Parameters<typeof signAndBroadcast>[1], messages: Any[]): Promise<void> {
+  const res = await signAndBroadcast(new RpcClient(o.node), signer, messages, o);
+  printOutput(res, asFormat(o.output));
+  if (res.code !== 0) process.exitCode = 1;
+}

@@ -1,0 +1,86 @@
+import * as authQuery from "cosmjs-types/cosmos/auth/v1beta1/query";
+import * as bankQuery from "cosmjs-types/cosmos/bank/v1beta1/query";
+import type { Logger } from "../chain/log";
+import { AuthModule } from "../modules/auth/module";
+import { BURNER, MINTER, moduleAddress, type ModuleAccountSpec } from "../modules/auth/keeper";
+import { newAnteHandler } from "../modules/auth/ante";
+import type { BankKeeper } from "../modules/bank/keeper";
+import { BankModule } from "../modules/bank/module";
+import { bitcoinKind } from "../modules/peg/bitcoin/kind";
+import type { PegBankKeeper } from "../modules/peg/expected-keepers";
+import { PegModule } from "../modules/peg/module";
+import { pegzone } from "../proto";
+import { parseDecCoins } from "../modules/auth/fees";
+import { sdkErrors } from "../chain/tx/errors";
+import type { MsgRegistry } from "../chain/tx/registry";
+import { ADDRESS_PREFIX, toBech32 } from "../chain/crypto/address";
+import { BaseApp, type BlockPhase } from "../chain/app/baseapp";
+
+export const FEE_DENOM = "upeg";
+export const FEE_COLLECTOR = "fee_collector";
+
+export const PEG_REDEMPTION = "peg";
+
+const moduleAccounts: ModuleAccountSpec[] = [
+  { name: FEE_COLLECTOR, permissions: [] },
+  // The peg mints what deposits back and burns what releases pay out.
+  { name: PEG_REDEMPTION, permissions: [MINTER, BURNER] },
+];
+
+/**
+ * The bank as the peg module sees it, bound to its module account: mint and burn by module name
+ * with the account's permissions checked, and transfers only into or out of that account.
+ */
+export function pegBankKeeper(bank: BankKeeper, moduleName: string): PegBankKeeper {
+  const account = Buffer.from(moduleAddress(moduleName));
+  const isModule = (address: Uint8Array) => account.equals(address);
+  const bech32 = (address: Uint8Array) => toBech32(ADDRESS_PREFIX, address);
+  return {
+    async mint(ctx, to, coins) {
+      await bank.mintCoins(ctx, moduleName, coins);
+      await bank.sendCoinsFromModuleToAccount(ctx, moduleName, to, coins);
+    },
+    async burn(ctx, from, coins) {
+      if (!isModule(from)) throw sdkErrors.ErrUnauthorized.wrap(`the ${moduleName} module burns only from its module account, not from ${bech32(from)}`);
+      await bank.burnCoins(ctx, moduleName, coins);
+    },
+    async send(ctx, from, to, coins) {
+      if (isModule(from)) await bank.sendCoinsFromModuleToAccount(ctx, moduleName, to, coins);
+      else if (isModule(to)) await bank.sendCoinsFromAccountToModule(ctx, from, moduleName, coins);
+      else throw sdkErrors.ErrUnauthorized.wrap(`the ${moduleName} module moves coins only into or out of its module account, not from ${bech32(from)} to ${bech32(to)}`);
+    },
+    supplyOf: (ctx, denom) => bank.supplyOf(ctx, denom),
+    setDenomMetadata: (ctx, metadata) => bank.setDenomMetadata(ctx, metadata),
+  };
+}
+
+export interface PegzoneAppConfig {
+  dbDir: string;
+  chainId: string;
+  minimumGasPrices: string;
+  pruningKeepRecent: number;
+  minRetainBlocks: number;
+  logger: Logger;
+  onPhase?: (phase: BlockPhase) => void;
+}
+
+/** The module set of a pegzone chain, wired together: the one place that knows every module. */
+export function openPegzoneApp(config: PegzoneAppConfig): Promise<BaseApp> {
+  const blocked = new Set(moduleAccounts.map((m) => Buffer.from(moduleAddress(m.name)).toString("hex")));
+  const auth = new AuthModule(moduleAccounts);
+  const bank = new BankModule(auth.keeper, (address) => blocked.has(Buffer.from(address).toString("hex")));
+  const peg = new PegModule(pegBankKeeper(bank.keeper, PEG_REDEMPTION), { bitcoin: bitcoinKind }, moduleAddress(PEG_REDEMPTION));
+  const minGasPrices = parseDecCoins(config.minimumGasPrices);
+  const ante = (registry: MsgRegistry) => newAnteHandler({ accounts: auth.keeper, bank: bank.keeper, feeCollector: FEE_COLLECTOR, minGasPrices, registry });
+  return BaseApp.open({
+    dbDir: config.dbDir,
+    chainId: config.chainId,
+    modules: [auth, bank, peg],
+    queryPackages: { "cosmos.auth.v1beta1": authQuery, "cosmos.bank.v1beta1": bankQuery, "pegzone.peg.v1": pegzone.peg.v1 },
+    ante,
+    logger: config.logger,
+    pruningKeepRecent: config.pruningKeepRecent,
+    minRetainBlocks: config.minRetainBlocks,
+    onPhase: config.onPhase,
+  });
+}

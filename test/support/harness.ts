@@ -1,0 +1,235 @@
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { createWriteStream, mkdtempSync, readdirSync, readFileSync, rmSync, type WriteStream } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { createInterface } from "node:readline";
+
+/** End-to-end tests drive the built CLI (`npm test` builds first), real CometBFT and real sockets. */
+export const ROOT = resolve(__dirname, "..", "..");
+export const CLI = join(ROOT, "dist", "app", "cli", "main.js");
+export const COMETBFT = join(ROOT, ".bin", "cometbft");
+
+export function runCli(args: string[], env: NodeJS.ProcessEnv = {}): string {
+  const res = runCliStatus(args, env);
+  if (res.status !== 0) throw new Error(`pegzone ${args.join(" ")} failed (${res.status}): ${res.stderr}${res.stdout}`);
+  return res.stdout;
+}
+
+/** For commands expected to fail: the exit status and both outputs. */
+export function runCliStatus(args: string[], env: NodeJS.ProcessEnv = {}): { status: number | null; stdout: string; stderr: string } {
+  return spawnSync(process.execPath, [CLI, ...args], { encoding: "utf8", env: { ...process.env, ...env } });
+}
+
+export interface NodeInfo {
+  moniker: string;
+  home: string;
+  node_id: string;
+  rpc: string;
+  p2p: number;
+  /** config.toml's proxy_app: unix:///.../data/abci.sock by default, tcp://127.0.0.1:<port> with --abci tcp. */
+  abci: string;
+}
+
+/** A running process whose output lines are kept in a log file and offered to watchers. */
+export class Proc {
+  readonly child: ChildProcess;
+  readonly exited: Promise<number | null>;
+  private readonly watchers = new Set<(line: string) => void>();
+  private readonly log: WriteStream;
+
+  /** `detached` makes the process the leader of a new process group, which `killGroup` kills with all its children. */
+  constructor(cmd: string, args: string[], logFile: string, env: NodeJS.ProcessEnv = {}, opts: { detached?: boolean } = {}) {
+    this.log = createWriteStream(logFile, { flags: "a" });
+    this.child = spawn(cmd, args, { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, ...env }, detached: opts.detached });
+    for (const stream of [this.child.stdout!, this.child.stderr!]) {
+      createInterface({ input: stream }).on("line", (line) => {
+        this.log.write(line + "\n");
+        for (const w of this.watchers) w(line);
+      });
+    }
+    // Output can still be in the pipes when the process exits: the log ends once they are closed.
+    this.child.on("close", () => this.log.end());
+    this.exited = new Promise((res) => this.child.on("exit", (code) => res(code)));
+  }
+
+  /** Resolves with the first line matching `pattern`. */
+  waitForLine(pattern: RegExp, timeoutMs: number): Promise<string> {
+    return new Promise((res, rej) => {
+      const timer = setTimeout(() => { this.watchers.delete(watch); rej(new Error(`no line matching ${pattern} within ${timeoutMs} ms`)); }, timeoutMs);
+      const watch = (line: string) => {
+        if (pattern.test(line)) { clearTimeout(timer); this.watchers.delete(watch); res(line); }
+      };
+      this.watchers.add(watch);
+    });
+  }
+
+  onLine(fn: (line: string) => void): void {
+    this.watchers.add(fn);
+  }
+
+  async kill(signal: NodeJS.Signals = "SIGTERM"): Promise<number | null> {
+    if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill(signal);
+    return this.exited;
+  }
+
+  /**
+   * Signals the whole process group of a `detached` Proc (e.g. `pegzone start` and its CometBFT) at
+   * once and waits until every member has died, so that the next start finds no database still locked.
+   */
+  async killGroup(signal: NodeJS.Signals = "SIGKILL", timeoutMs = 10_000): Promise<void> {
+    const group = this.child.pid!;
+    try {
+      process.kill(-group, signal);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== "ESRCH") throw err; // already gone
+    }
+    await this.exited;
+    const deadline = Date.now() + timeoutMs;
+    while (liveProcesses((p) => p.pgrp === group).length > 0) {
+      if (Date.now() > deadline) throw new Error(`process group ${group} still alive ${timeoutMs} ms after ${signal}`);
+      await sleep(20);
+    }
+  }
+}
+
+export interface ProcStat {
+  pid: number;
+  ppid: number;
+  pgrp: number;
+}
+
+/** Linux: the processes matching `filter` that have not exited (zombies, which only wait to be reaped, do not count). */
+export function liveProcesses(filter: (p: ProcStat) => boolean): ProcStat[] {
+  const out: ProcStat[] = [];
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+    } catch {
+      continue; // exited while we looked
+    }
+    // pid (comm) state ppid pgrp ...: comm may hold spaces and parentheses, so split after the last ')'
+    const [state, ppid, pgrp] = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    const p = { pid: Number(entry), ppid: Number(ppid), pgrp: Number(pgrp) };
+    if (state !== "Z" && state !== "X" && filter(p)) out.push(p);
+  }
+  return out;
+}
+
+/** A testnet made by `pegzone testnet` in a temporary folder. */
+export class Testnet {
+  readonly nodes: NodeInfo[];
+  readonly procs: Array<Proc | undefined> = [];
+
+  private constructor(readonly dir: string, nodes: NodeInfo[]) {
+    this.nodes = nodes;
+  }
+
+  static create(o: { validators: number; basePort: number; timeoutCommit?: string; accounts?: string[]; chainId?: string; extraArgs?: string[] }): Testnet {
+    const dir = mkdtempSync(join(tmpdir(), "pegzone-e2e-"));
+    const args = ["testnet", "--validators", String(o.validators), "--output", dir, "--base-port", String(o.basePort),
+      "--timeout-commit", o.timeoutCommit ?? "300ms", "--chain-id", o.chainId ?? "pegzone-test"];
+    for (const a of o.accounts ?? []) args.push("--account", a);
+    args.push(...(o.extraArgs ?? []));
+    return new Testnet(dir, JSON.parse(runCli(args)) as NodeInfo[]);
+  }
+
+  start(i: number, env: NodeJS.ProcessEnv = {}): Proc {
+    const proc = new Proc(process.execPath, [CLI, "start", "--home", this.nodes[i].home], join(this.dir, `node${i}.log`), env);
+    this.procs[i] = proc;
+    return proc;
+  }
+
+  /** `pegzone start` in its own process group, so that `killGroup` kills app and CometBFT together as an unclean stop would. */
+  startGroup(i: number, env: NodeJS.ProcessEnv = {}): Proc {
+    const proc = new Proc(process.execPath, [CLI, "start", "--home", this.nodes[i].home], join(this.dir, `node${i}.log`), env, { detached: true });
+    this.procs[i] = proc;
+    return proc;
+  }
+
+  /** The app alone (`start --abci-only`); pair it with `startComet`. */
+  startApp(i: number, extraArgs: string[] = []): Proc {
+    return new Proc(process.execPath, [CLI, "start", "--abci-only", "--home", this.nodes[i].home, ...extraArgs], join(this.dir, `app${i}.log`));
+  }
+
+  startComet(i: number): Proc {
+    return new Proc(COMETBFT, ["start", "--home", this.nodes[i].home], join(this.dir, `comet${i}.log`));
+  }
+
+  logFile(name: string): string {
+    return readFileSync(join(this.dir, name), "utf8");
+  }
+
+  async stop(i: number, signal: NodeJS.Signals = "SIGTERM"): Promise<void> {
+    await this.procs[i]?.kill(signal);
+    this.procs[i] = undefined;
+  }
+
+  async stopAll(): Promise<void> {
+    await Promise.all(this.nodes.map((_, i) => this.stop(i)));
+  }
+
+  remove(): void {
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+
+  log(i: number): string {
+    return this.logFile(`node${i}.log`);
+  }
+}
+
+export async function rpc<T>(url: string, method: string, params: Record<string, string> = {}): Promise<T> {
+  const qs = new URLSearchParams(params).toString();
+  const res = await fetch(`${url}/${method}${qs ? `?${qs}` : ""}`);
+  const body = (await res.json()) as { result?: T; error?: unknown };
+  if (body.error !== undefined) throw new Error(`${method}: ${JSON.stringify(body.error)}`);
+  return body.result as T;
+}
+
+export async function latestHeight(url: string): Promise<number> {
+  const status = await rpc<{ sync_info: { latest_block_height: string } }>(url, "status");
+  return Number(status.sync_info.latest_block_height);
+}
+
+/** Polls until the node at `url` reports at least `height`. */
+export async function waitForHeight(url: string, height: number, timeoutMs: number): Promise<number> {
+  const deadline = Date.now() + timeoutMs;
+  let last = -1;
+  for (;;) {
+    try {
+      last = await latestHeight(url);
+      if (last >= height) return last;
+    } catch {
+      // Not up yet.
+    }
+    if (Date.now() > deadline) throw new Error(`${url} stayed at height ${last}, wanted ${height}`);
+    await sleep(200);
+  }
+}
+
+/** Polls `fn` until it returns something other than undefined (errors count as not yet); throws after `timeoutMs`. */
+export async function until<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 90_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await fn().catch(() => undefined);
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(250);
+  }
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+export interface BlockHeader {
+  height: string;
+  app_hash: string;
+  chain_id: string;
+}
+
+export async function header(url: string, height: number): Promise<BlockHeader> {
+  const res = await rpc<{ block: { header: BlockHeader } }>(url, "block", { height: String(height) });
+  return res.block.header;
+}
