@@ -10,7 +10,7 @@ import { bitcoinKind } from "../modules/peg/bitcoin/kind";
 import type { PegBankKeeper } from "../modules/peg/expected-keepers";
 import { PegModule } from "../modules/peg/module";
 import { pegzone } from "../proto";
-import { parseDecCoins } from "../modules/auth/fees";
+import { parseDecCoins } from "../chain/types/fees";
 import { sdkErrors } from "../chain/tx/errors";
 import type { MsgRegistry } from "../chain/tx/registry";
 import { ADDRESS_PREFIX, toBech32 } from "../chain/crypto/address";

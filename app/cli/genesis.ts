@@ -1,6 +1,6 @@
 import { addressFromPubkey, fromBech32, toBech32, ADDRESS_PREFIX } from "../../chain/crypto/address";
 import type { GenesisDoc } from "../node/home";
-import { addCoins, parseCoins, toProtoCoins, fromProtoCoins } from "../../modules/bank/coins";
+import { addCoins, parseCoins, toProtoCoins, fromProtoCoins } from "../../chain/types/coins";
 import type { AuthGenesis } from "../../modules/auth/module";
 import type { BankGenesis } from "../../modules/bank/module";
 import type { PegGenesis } from "../../modules/peg/module";

@@ -114,3 +114,12 @@ function bech32ErrorText(e: unknown): string {
   if (/mixed-case/i.test(msg)) return "mixed-case string not allowed";
   return msg;
 }
+
+/** A bech32 account address of a message field, refused with sdk 7 (ErrInvalidAddress) naming the field. */
+export function parseAddress(address: string, field: string): Uint8Array {
+  try {
+    return fromBech32(address, ADDRESS_PREFIX);
+  } catch (err) {
+    throw sdkErrors.ErrInvalidAddress.wrap(`invalid ${field} address ${JSON.stringify(address)} (${err instanceof Error ? err.message : err})`);
+  }
+}

@@ -1,6 +1,6 @@
 /** The keepers auth uses from other modules: only what it calls (the SDK's x/auth/types/expected_keepers.go). */
 import type { Context } from "../../chain/app/context";
-import type { Coin } from "../bank/coins";
+import type { Coin } from "../../chain/types/coins";
 
 /** The ante chain moves each tx's fee to the fee collector module account. */
 export interface BankKeeper {

@@ -4,7 +4,7 @@ import { camelKeys, snakeKeys } from "../../chain/app/json-case";
 import type { AppModule, ServiceRegistrar } from "../../chain/app/module";
 import { sdkErrors } from "../../chain/tx/errors";
 import { ADDRESS_PREFIX, toBech32 } from "../../chain/crypto/address";
-import { parseAddress } from "../bank/msgs";
+import { parseAddress } from "../../chain/crypto/address";
 import { AUTH_STORE, AccountKeeper, defaultAuthParams, type Account, type ModuleAccountSpec } from "./keeper";
 import { registerAuthQueries } from "./queries";
 

@@ -1,7 +1,7 @@
 import * as q from "cosmjs-types/cosmos/auth/v1beta1/query";
 import type { ServiceRegistrar } from "../../chain/app/module";
 import { sdkErrors } from "../../chain/tx/errors";
-import { parseAddress } from "../bank/msgs";
+import { parseAddress } from "../../chain/crypto/address";
 import { moduleAddress, type AccountKeeper } from "./keeper";
 
 const path = (method: string) => `/cosmos.auth.v1beta1.Query/${method}`;

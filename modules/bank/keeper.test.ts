@@ -21,7 +21,7 @@ import type { KVStore } from "../../chain/store/types";
 import { SdkError } from "../../chain/tx/errors";
 import { BURNER, MINTER, moduleAddress } from "../auth/keeper";
 import { AuthModule } from "../auth/module";
-import type { Coin } from "./coins";
+import type { Coin } from "../../chain/types/coins";
 import { BankKeeper } from "./keeper";
 import { BankModule } from "./module";
 

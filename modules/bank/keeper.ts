@@ -5,7 +5,7 @@ import { prefixEnd } from "../../chain/store/prefix";
 import type { KVStore } from "../../chain/store/types";
 import { sdkErrors } from "../../chain/tx/errors";
 import { BURNER, MINTER } from "../auth/keeper";
-import { formatCoins, type Coin } from "./coins";
+import { formatCoins, type Coin } from "../../chain/types/coins";
 import { bankErrors } from "./errors";
 import type { AccountKeeper } from "./expected-keepers";
 

@@ -5,10 +5,11 @@ import { camelKeys, snakeKeys } from "../../chain/app/json-case";
 import type { AppModule, ServiceRegistrar } from "../../chain/app/module";
 import { ADDRESS_PREFIX, toBech32 } from "../../chain/crypto/address";
 import { sdkErrors } from "../../chain/tx/errors";
-import { addCoins, fromProtoCoins, toProtoCoins, type Coin } from "./coins";
+import { addCoins, fromProtoCoins, toProtoCoins, type Coin } from "../../chain/types/coins";
 import type { AccountKeeper } from "./expected-keepers";
 import { BANK_STORE, BankKeeper, type BlockedAddress } from "./keeper";
-import { registerBankMsgs, parseAddress } from "./msgs";
+import { registerBankMsgs } from "./msgs";
+import { parseAddress } from "../../chain/crypto/address";
 import { registerBankQueries } from "./queries";
 
 export interface BankGenesis {

@@ -1,21 +1,13 @@
 import { MsgMultiSendResponse, MsgSendResponse, type MsgMultiSend, type MsgSend } from "cosmjs-types/cosmos/bank/v1beta1/tx";
 import { MSG_MULTI_SEND_TYPE_URL, MSG_SEND_TYPE_URL, msgMultiSendCodec, msgSendCodec } from "./codecs";
 import type { MsgHandler, ServiceRegistrar } from "../../chain/app/module";
-import { ADDRESS_PREFIX, fromBech32 } from "../../chain/crypto/address";
+import { parseAddress } from "../../chain/crypto/address";
 import { sdkErrors } from "../../chain/tx/errors";
-import { addCoins, fromProtoCoins, type Coin } from "./coins";
+import { addCoins, fromProtoCoins, type Coin } from "../../chain/types/coins";
 import { bankErrors } from "./errors";
 import type { BankKeeper } from "./keeper";
 
 /** Bech32 address of this chain → bytes, or ErrInvalidAddress. */
-export function parseAddress(address: string, field: string): Uint8Array {
-  try {
-    return fromBech32(address, ADDRESS_PREFIX);
-  } catch (err) {
-    throw sdkErrors.ErrInvalidAddress.wrap(`invalid ${field} address ${JSON.stringify(address)} (${err instanceof Error ? err.message : err})`);
-  }
-}
-
 function nonEmptyCoins(coins: Parameters<typeof fromProtoCoins>[0]): Coin[] {
   const parsed = fromProtoCoins(coins);
   if (parsed.length === 0) throw sdkErrors.ErrInvalidCoins.wrap("must send at least one coin");

@@ -1,10 +1,10 @@
 import * as q from "cosmjs-types/cosmos/bank/v1beta1/query";
 import type { QueryHandler, ServiceRegistrar } from "../../chain/app/module";
 import { sdkErrors } from "../../chain/tx/errors";
-import { toProtoCoins, validateDenom } from "./coins";
+import { toProtoCoins, validateDenom } from "../../chain/types/coins";
 import { bankErrors } from "./errors";
 import type { BankKeeper } from "./keeper";
-import { parseAddress } from "./msgs";
+import { parseAddress } from "../../chain/crypto/address";
 
 const path = (method: string) => `/cosmos.bank.v1beta1.Query/${method}`;
 

@@ -1,7 +1,7 @@
 /** The keepers the peg uses from other modules: only what it calls (the SDK's expected_keepers.go). */
 import type { Metadata } from "cosmjs-types/cosmos/bank/v1beta1/bank";
 import type { Context } from "../../chain/app/context";
-import type { Coin } from "../bank/coins";
+import type { Coin } from "../../chain/types/coins";
 
 /**
  * The bank as the peg sees it, bound to the peg's module account (its redemption account): coins

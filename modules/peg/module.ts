@@ -19,7 +19,7 @@ import type { Context } from "../../chain/app/context";
 import { camelKeys, snakeKeys } from "../../chain/app/json-case";
 import type { AppModule, ServiceRegistrar } from "../../chain/app/module";
 import { pegzone } from "../../proto";
-import { parseAddress } from "../bank/msgs";
+import { parseAddress } from "../../chain/crypto/address";
 import { pegErrors } from "./errors";
 import { clientConfig, PEG_STORE, PegKeeper, peggedDenom, type MainChain, type PegBankKeeper } from "./keeper";
 import type { MainChainKind } from "./kinds";

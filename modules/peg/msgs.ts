@@ -3,7 +3,7 @@ import type { Context } from "../../chain/app/context";
 import type { MsgHandler, ServiceRegistrar } from "../../chain/app/module";
 import { sdkErrors, type RegisteredError } from "../../chain/tx/errors";
 import { pegzone } from "../../proto";
-import { parseAddress } from "../bank/msgs";
+import { parseAddress } from "../../chain/crypto/address";
 import { pegErrors } from "./errors";
 import { clientConfig, peggedDenom, type MainChain, type PegKeeper } from "./keeper";
 import { addReleaseSignatures, applyConfirmedRelease } from "./releases";

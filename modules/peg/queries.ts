@@ -1,7 +1,7 @@
 import type { QueryHandler, ServiceRegistrar } from "../../chain/app/module";
 import { sdkErrors } from "../../chain/tx/errors";
 import { pegzone } from "../../proto";
-import { parseAddress } from "../bank/msgs";
+import { parseAddress } from "../../chain/crypto/address";
 import { pageFrom, peggedDenom, type PegKeeper } from "./keeper";
 import { asPegError, recipientAddress } from "./msgs";
 import { approvalWeight, depositFederations } from "./rotation";

@@ -33,7 +33,7 @@ import { sdkErrors } from "../../chain/tx/errors";
 import { pegzone } from "../../proto";
 import { pegErrors } from "./errors";
 import { peggedDenom, type MainChain, type PegKeeper, type Release, type ReserveUtxo } from "./keeper";
-import { parseAddress } from "../bank/msgs";
+import { parseAddress } from "../../chain/crypto/address";
 import type { BuiltRelease, Federation, ReleasePayment, ReleaseUtxo } from "./kinds";
 
 const v1 = pegzone.peg.v1;

@@ -25,7 +25,7 @@
  */
 import type { Context } from "../../chain/app/context";
 import { pegzone } from "../../proto";
-import { parseAddress } from "../bank/msgs";
+import { parseAddress } from "../../chain/crypto/address";
 import { pegErrors } from "./errors";
 import type { FederationProposal, MainChain, PegKeeper } from "./keeper";
 import type { Federation, MainChainKind } from "./kinds";

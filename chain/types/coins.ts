@@ -1,5 +1,5 @@
 import type { Coin as ProtoCoin } from "cosmjs-types/cosmos/base/v1beta1/coin";
-import { sdkErrors } from "../../chain/tx/errors";
+import { sdkErrors } from "../tx/errors";
 
 /** A coin with an exact integer amount; amounts never go through floating point. */
 export interface Coin {

@@ -1,5 +1,5 @@
-import { sdkErrors } from "../../chain/tx/errors";
-import { validateDenom, type Coin } from "../bank/coins";
+import { sdkErrors } from "../tx/errors";
+import { validateDenom, type Coin } from "./coins";
 
 /** A gas price as an exact decimal: `amount / 10^18` per unit of gas, like the SDK's DecCoin. */
 export interface DecCoin {
