@@ -2,7 +2,8 @@ import * as authQuery from "cosmjs-types/cosmos/auth/v1beta1/query";
 import * as bankQuery from "cosmjs-types/cosmos/bank/v1beta1/query";
 import type { Logger } from "../chain/log";
 import { AuthModule } from "../modules/auth/module";
-import { BURNER, MINTER, moduleAddress, type ModuleAccountSpec } from "../modules/auth/keeper";
+import { moduleAddress, type ModuleAccountSpec } from "../modules/auth/keeper";
+import { BURNER, MINTER } from "../modules/auth/types";
 import { newAnteHandler } from "../modules/auth/ante";
 import type { BankKeeper } from "../modules/bank/keeper";
 import { BankModule } from "../modules/bank/module";
@@ -16,7 +17,10 @@ import type { MsgRegistry } from "../chain/tx/registry";
 import { ADDRESS_PREFIX, toBech32 } from "../chain/crypto/address";
 import { BaseApp, type BlockPhase } from "../chain/app/baseapp";
 
+/** The fee (and staking) denom. */
 export const FEE_DENOM = "upeg";
+/** The gas price clients pay and a new node's app.toml asks for by default. */
+export const DEFAULT_GAS_PRICES = `0.0025${FEE_DENOM}`;
 export const FEE_COLLECTOR = "fee_collector";
 
 export const PEG_REDEMPTION = "peg";

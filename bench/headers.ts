@@ -21,7 +21,8 @@ import type { CacheKVStore } from "../chain/store/cachekv";
 import { memoryStore } from "../test/support/store";
 import { toDisplayHex } from "../light-client/bitcoin/bytes";
 import { genesisRecord, type StoredHeader, verifyHeaderChain } from "../light-client/bitcoin/chain";
-import { bitcoinLightClient, genesisCheckpoint, MAX_HEADERS_PER_UPDATE } from "../light-client/bitcoin/client";
+import { genesisCheckpoint } from "../light-client/bitcoin/checkpoint";
+import { bitcoinLightClient } from "../light-client/bitcoin/client";
 import { sha256d, sha256dInto } from "../light-client/bitcoin/hash";
 import { decodeHeader } from "../light-client/bitcoin/header";
 import { encodeInclusionProof } from "../light-client/bitcoin/inclusion";
@@ -30,6 +31,7 @@ import { REGTEST } from "../light-client/bitcoin/params";
 import { blockWork } from "../light-client/bitcoin/pow";
 import { mineHeader, RecordsLookup, syntheticChain } from "../test/support/bitcoin-synthetic";
 import { encodeTx, parseTx } from "../light-client/bitcoin/tx";
+import { MAX_HEADERS_PER_UPDATE } from "../light-client/bitcoin/verify-update";
 import type { LightClientConfig } from "../light-client/types";
 import { type BenchResult, printResults } from "./result";
 

@@ -17,8 +17,9 @@ import type { Any } from "cosmjs-types/google/protobuf/any";
 import type { Logger } from "../chain/log";
 import type { KeySigner } from "../chain/keys/keyring";
 import type { RpcClient } from "../chain/client/rpc";
-import { pegMsg, pegQuery } from "../app/cli/peg";
-import { signAndBroadcast, type TxFlags } from "../app/cli/tx";
+import { anyMsg } from "../chain/client/query";
+import { signAndBroadcast, type TxOptions } from "../chain/client/tx";
+import { pegQuery } from "../modules/peg/client";
 import { SdkError } from "../chain/tx/errors";
 import { parseBlock } from "../light-client/bitcoin/block";
 import { toDisplayHex } from "../light-client/bitcoin/bytes";
@@ -26,6 +27,7 @@ import { encodeTx } from "../light-client/bitcoin/tx";
 import { pegTypeUrls, MAX_HEADERS_PER_MSG } from "../modules/peg/msgs";
 import { pegzone } from "../proto";
 import { type BitcoinRpcClient, BitcoinRpcError, RPC_ERROR } from "./bitcoin-rpc";
+import { runRounds } from "./poll";
 import { buildInclusionProof, fetchInclusionProof } from "./tx-proof";
 
 const v1 = pegzone.peg.v1;
@@ -40,7 +42,7 @@ export interface RelayerOptions {
   pegzone: RpcClient;
   signer: KeySigner;
   /** Fee settings for the relayer's transactions (gas is always simulated). */
-  tx: Pick<TxFlags, "gasAdjustment" | "gasPrices" | "chainId">;
+  tx: Pick<TxOptions, "gasAdjustment" | "gasPrices" | "chainId">;
   /** Where the deposit scan position is kept between runs. */
   stateFile: string;
   logger: Logger;
@@ -80,16 +82,14 @@ export class Relayer {
   }
 
   /** Runs rounds every `pollMs` until `signal` aborts; errors are logged and the round retried. */
-  async run(pollMs: number, signal: AbortSignal): Promise<void> {
-    while (!signal.aborted) {
-      try {
+  run(pollMs: number, signal: AbortSignal): Promise<void> {
+    return runRounds(
+      async () => {
         const r = await this.step();
         if (r.relayed > 0 || r.claimed > 0 || r.broadcast > 0 || r.confirmed > 0) this.o.logger.info({ mainchain: this.o.mainchain, ...r }, "relayer round");
-      } catch (err) {
-        this.o.logger.warn({ err: err instanceof Error ? err.message : String(err) }, "relayer round failed; retrying");
-      }
-      await sleep(pollMs, signal);
-    }
+      },
+      { pollMs, signal, logger: this.o.logger, name: "relayer" },
+    );
   }
 
   private query<Res>(method: string, reqType: Parameters<typeof pegQuery>[2], request: object, resType: { decode(bytes: Uint8Array): Res }): Promise<Res> {
@@ -135,7 +135,7 @@ export class Relayer {
     for (let from = fork + 1; from <= btcTip; from += this.batchSize) {
       const to = Math.min(btcTip, from + this.batchSize - 1);
       const headers = await this.fetchHeaders(from, to);
-      await this.broadcast([pegMsg(pegTypeUrls.relayHeaders, v1.MsgRelayHeaders, { relayer: this.o.signer.address, mainchain: this.o.mainchain, headers })]);
+      await this.broadcast([anyMsg(pegTypeUrls.relayHeaders, v1.MsgRelayHeaders, { relayer: this.o.signer.address, mainchain: this.o.mainchain, headers })]);
       done += headers.length;
       this.o.onProgress?.(done, total);
       if (!this.o.onProgress) this.o.logger.info({ mainchain: this.o.mainchain, from, to, done, total }, "relayed headers");
@@ -189,7 +189,7 @@ export class Relayer {
           const status = await this.query("Deposit", v1.QueryDepositRequest, { mainchain: id, txid, vout }, v1.QueryDepositResponse);
           if (status.claimed) continue;
           claims.push(
-            pegMsg(pegTypeUrls.claimDeposit, v1.MsgClaimDeposit, {
+            anyMsg(pegTypeUrls.claimDeposit, v1.MsgClaimDeposit, {
               claimer: this.o.signer.address,
               mainchain: id,
               tx: encodeTx(tx),
@@ -260,7 +260,7 @@ export class Relayer {
       if (!known?.onBestChain || client.tipHeight - Number(known.height) + 1 < confirmations) continue;
       const merkleProof = await fetchInclusionProof(this.o.btc, txid, info.blockhash);
       await this.broadcast([
-        pegMsg(pegTypeUrls.confirmRelease, v1.MsgConfirmRelease, { relayer: this.o.signer.address, mainchain: id, tx: info.raw, blockHash: info.blockhash, merkleProof }),
+        anyMsg(pegTypeUrls.confirmRelease, v1.MsgConfirmRelease, { relayer: this.o.signer.address, mainchain: id, tx: info.raw, blockHash: info.blockhash, merkleProof }),
       ]);
       confirmed++;
       this.o.logger.info({ mainchain: id, release: Number(r.id), txid }, "proved release confirmed");
@@ -269,9 +269,7 @@ export class Relayer {
   }
 
   private async broadcast(messages: Any[]): Promise<void> {
-    const { gasAdjustment, gasPrices, chainId } = this.o.tx;
-    const flags: TxFlags = { gas: "auto", gasAdjustment, gasPrices, chainId, memo: "", output: "json", node: this.o.pegzone.url, keyringBackend: "test" };
-    const res = await signAndBroadcast(this.o.pegzone, this.o.signer, messages, flags);
+    const res = await signAndBroadcast(this.o.pegzone, this.o.signer, messages, { ...this.o.tx, gas: "auto" });
     if (res.code !== 0) throw new Error(`pegzone refused the relayer's tx ${res.txhash}: ${res.codespace}/${res.code} ${res.raw_log}`);
   }
 
@@ -287,17 +285,4 @@ export class Relayer {
     writeFileSync(tmp, JSON.stringify(state));
     renameSync(tmp, this.o.stateFile);
   }
-}
-
-/** Waits `ms`, or less if `signal` aborts. */
-export function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      clearTimeout(timer);
-      signal.removeEventListener("abort", done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal.addEventListener("abort", done, { once: true });
-  });
 }

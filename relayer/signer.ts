@@ -11,19 +11,19 @@
  * reserve script, which the rebuild checks byte for byte).
  */
 import type { Logger } from "../chain/log";
-import type { KeySigner } from "../chain/keys/keyring";
-import { publicKeyFromPrivate, signSecp256k1 } from "../chain/crypto/secp256k1";
-import { ADDRESS_PREFIX, addressFromPubkey, toBech32 } from "../chain/crypto/address";
+import { rawKeySigner, type KeySigner } from "../chain/keys/keyring";
 import type { RpcClient } from "../chain/client/rpc";
-import { pegMsg, pegQuery } from "../app/cli/peg";
-import { signAndBroadcast, type TxFlags } from "../app/cli/tx";
+import { anyMsg } from "../chain/client/query";
+import { signAndBroadcast, type TxOptions } from "../chain/client/tx";
+import { pegQuery } from "../modules/peg/client";
 import type { SignerKey } from "../chain/keys/key-files";
 import type { Federation, MainChainKind, ReleasePayment } from "../modules/peg/kinds";
 import { builtFromRelease, changeFederationId, isSweep } from "../modules/peg/releases";
 import { pegTypeUrls } from "../modules/peg/msgs";
-import { signReleaseInput } from "../modules/peg/bitcoin/release";
+import { DUST_LIMIT } from "../modules/peg/bitcoin/policy";
+import { signReleaseInput } from "../modules/peg/bitcoin/sign";
 import { pegzone } from "../proto";
-import { sleep } from "./relayer";
+import { runRounds } from "./poll";
 
 const v1 = pegzone.peg.v1;
 
@@ -32,22 +32,15 @@ export interface SignerOptions {
   pegzone: RpcClient;
   key: SignerKey;
   kind: MainChainKind;
-  tx: Pick<TxFlags, "gasAdjustment" | "gasPrices" | "chainId">;
+  tx: Pick<TxOptions, "gasAdjustment" | "gasPrices" | "chainId">;
   logger: Logger;
-}
-
-/** A KeySigner over the member's signer key, for its pegzone transactions. */
-export function signerAccountKey(key: SignerKey): KeySigner {
-  const pubkey = publicKeyFromPrivate(key.privateKey);
-  const sign = (bytes: Uint8Array) => signSecp256k1(key.privateKey, bytes);
-  return Object.assign(sign, { address: toBech32(ADDRESS_PREFIX, addressFromPubkey(pubkey)), pubkey }) as unknown as KeySigner;
 }
 
 export class Signer {
   private readonly account: KeySigner;
 
   constructor(private readonly o: SignerOptions) {
-    this.account = signerAccountKey(o.key);
+    this.account = rawKeySigner("signer", o.key.privateKey);
   }
 
   get address(): string {
@@ -93,9 +86,8 @@ export class Signer {
     const rpc = this.o.pegzone;
     const digests = await this.check(chain, release, federation, federations);
     const signatures = digests.map((d) => signReleaseInput(this.o.key.privateKey, d));
-    const { gasAdjustment, gasPrices, chainId } = this.o.tx;
-    const flags: TxFlags = { gas: "auto", gasAdjustment, gasPrices, chainId, memo: "", output: "json", node: rpc.url, keyringBackend: "test" };
-    const res = await signAndBroadcast(rpc, this.account, [pegMsg(pegTypeUrls.submitReleaseSignatures, v1.MsgSubmitReleaseSignatures, { signer: this.account.address, mainchain: chain.id, releaseId: release.id, signatures })], flags);
+    const msg = anyMsg(pegTypeUrls.submitReleaseSignatures, v1.MsgSubmitReleaseSignatures, { signer: this.account.address, mainchain: chain.id, releaseId: release.id, signatures });
+    const res = await signAndBroadcast(rpc, this.account, [msg], { ...this.o.tx, gas: "auto" });
     if (res.code !== 0) throw new Error(`pegzone refused the signatures for release ${release.id}: ${res.codespace}/${res.code} ${res.raw_log}`);
     this.o.logger.info({ mainchain: chain.id, release: Number(release.id), txid: release.txid, federation: Number(federation.id), sweep: isSweep(release) }, "signed release");
   }
@@ -130,7 +122,7 @@ export class Signer {
     const maxFee = BigInt(chain.maxFee!);
     const rebuilt = this.o.kind.buildRelease({ utxos: stored.inputs, payments, feeRate: BigInt(release.feeRate), maxFee, federation, changeFederation: changeTo });
     if (!Buffer.from(rebuilt.tx).equals(Buffer.from(release.unsignedTx))) refuse("it differs from the release rebuilt from pegzone's withdrawals and reserve");
-    if (rebuilt.fee > maxFee + 546n) refuse(`fee ${rebuilt.fee} is over the cap ${maxFee}`);
+    if (rebuilt.fee > maxFee + DUST_LIMIT) refuse(`fee ${rebuilt.fee} is over the cap ${maxFee}`);
     if (rebuilt.change) {
       const changeScript = this.o.kind.reserveAddress(chain.network!, changeTo).witnessScript;
       if (!Buffer.from(changeScript).equals(Buffer.from(release.changeWitnessScript))) refuse(`its change does not go to federation ${changeTo.id}`);
@@ -139,14 +131,7 @@ export class Signer {
   }
 
   /** Runs `step` every `pollMs` until aborted; failures are logged and retried. */
-  async run(pollMs: number, signal: AbortSignal): Promise<void> {
-    while (!signal.aborted) {
-      try {
-        await this.step();
-      } catch (err) {
-        this.o.logger.warn({ err: err instanceof Error ? err.message : String(err) }, "signer round failed; retrying");
-      }
-      await sleep(pollMs, signal);
-    }
+  run(pollMs: number, signal: AbortSignal): Promise<void> {
+    return runRounds(async () => void (await this.step()), { pollMs, signal, logger: this.o.logger, name: "signer" });
   }
 }

@@ -2,7 +2,8 @@
  * The relayer's inclusion proofs, built from a raw block: the merkleblock of the coinbase and the
  * transaction, then the coinbase, as the bitcoin light client requires.
  */
-import { Writer, bytesEqual, concatBytes, toDisplayHex } from "../light-client/bitcoin/bytes";
+import { bytesEqual, concatBytes } from "../chain/store/bytes";
+import { Writer, toDisplayHex } from "../light-client/bitcoin/bytes";
 import { encodeHeader } from "../light-client/bitcoin/header";
 import { decodeInclusionProof, verifyInclusionProof } from "../light-client/bitcoin/inclusion";
 import { computeMerkleRoot } from "../light-client/bitcoin/merkle";

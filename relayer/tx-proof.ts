@@ -12,7 +12,8 @@
  *   (CVE-2017-12842). Both come from the raw block, on btcd and Core alike.
  */
 import { parseBlock, verifyBlockMerkleRoot, type Block } from "../light-client/bitcoin/block";
-import { bytesEqual, fromDisplayHex, toDisplayHex } from "../light-client/bitcoin/bytes";
+import { bytesEqual } from "../chain/store/bytes";
+import { fromDisplayHex, toDisplayHex } from "../light-client/bitcoin/bytes";
 import { encodeInclusionProof, verifyInclusionProof } from "../light-client/bitcoin/inclusion";
 import { buildPartialMerkleTree, encodeMerkleBlock, verifyMerkleBlock } from "../light-client/bitcoin/merkle";
 import { encodeTx } from "../light-client/bitcoin/tx";

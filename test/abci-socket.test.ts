@@ -9,10 +9,7 @@ import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parse as parseToml } from "smol-toml";
-import { latestHeight, liveProcesses, runCliStatus, Testnet, until, waitForHeight, type NodeInfo } from "./support/harness";
-
-const BASE_PORT = 32156;
-const TCP_BASE_PORT = 32176;
+import { freePortBlock, latestHeight, liveProcesses, runCliStatus, Testnet, until, waitForHeight, type NodeInfo } from "./support/harness";
 
 function proxyApp(node: NodeInfo): string {
   return (parseToml(readFileSync(join(node.home, "config", "config.toml"), "utf8")) as { proxy_app: string }).proxy_app;
@@ -71,7 +68,8 @@ describe("ABCI between the app and CometBFT", () => {
   });
 
   test("the default `pegzone start` serves ABCI on an owner-only unix socket and listens on no TCP port; CometBFT's log outlives the app", async () => {
-    net = Testnet.create({ validators: 1, basePort: BASE_PORT, timeoutCommit: "200ms" });
+    const basePort = await freePortBlock(10);
+    net = Testnet.create({ validators: 1, basePort, timeoutCommit: "200ms" });
     const info = net.nodes[0];
     const socket = join(info.home, "data", "abci.sock");
     expect(info.abci).toBe(`unix://${socket}`);
@@ -84,7 +82,7 @@ describe("ABCI between the app and CometBFT", () => {
     const app = node.child.pid!;
     // CometBFT's own ports (P2P, RPC) are its business; the app itself listens on no TCP port at all.
     expect(listeningTcpPorts(app)).toEqual([]);
-    expect(await tcpConnects(BASE_PORT + 2)).toBe(false);
+    expect(await tcpConnects(basePort + 2)).toBe(false);
     const stat = statSync(socket);
     expect(stat.isSocket()).toBe(true);
     expect(stat.mode & 0o777).toBe(0o600);
@@ -122,14 +120,15 @@ describe("ABCI between the app and CometBFT", () => {
   }, 120_000);
 
   test("TCP stays an explicit option (`--abci tcp`), with a warning", async () => {
-    tcpNet = Testnet.create({ validators: 1, basePort: TCP_BASE_PORT, timeoutCommit: "200ms", extraArgs: ["--abci", "tcp"] });
+    const tcpBasePort = await freePortBlock(10);
+    tcpNet = Testnet.create({ validators: 1, basePort: tcpBasePort, timeoutCommit: "200ms", extraArgs: ["--abci", "tcp"] });
     const info = tcpNet.nodes[0];
-    expect(info.abci).toBe(`tcp://127.0.0.1:${TCP_BASE_PORT + 2}`);
+    expect(info.abci).toBe(`tcp://127.0.0.1:${tcpBasePort + 2}`);
     expect(proxyApp(info)).toBe(info.abci);
     const node = tcpNet.start(0);
     await node.waitForLine(/ABCI over TCP: any local process/, 30_000);
     await waitForHeight(info.rpc, 2, 60_000);
-    expect(listeningTcpPorts(node.child.pid!)).toEqual([TCP_BASE_PORT + 2]);
+    expect(listeningTcpPorts(node.child.pid!)).toEqual([tcpBasePort + 2]);
     expect(existsSync(join(info.home, "data", "abci.sock"))).toBe(false);
   }, 90_000);
 

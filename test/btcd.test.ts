@@ -4,7 +4,8 @@
  * this test fails (it never skips).
  */
 import * as btc from "@scure/btc-signer";
-import { bytesEqual, fromDisplayHex, toDisplayHex, toHex } from "../light-client/bitcoin/bytes";
+import { bytesEqual } from "../chain/store/bytes";
+import { fromDisplayHex, toDisplayHex, toHex } from "../light-client/bitcoin/bytes";
 import { blockHash, blockHashHex, decodeHeader } from "../light-client/bitcoin/header";
 import { parseBlock, verifyBlockMerkleRoot } from "../light-client/bitcoin/block";
 import { verifyTxInclusion } from "../light-client/bitcoin/inclusion";
@@ -15,17 +16,18 @@ import { BitcoinRpcClient, BitcoinRpcConnectionError, BitcoinRpcError, RPC_ERROR
 import { buildTxOutProof, fetchTxOutProof } from "../relayer/tx-proof";
 import { COINBASE_MATURITY, REGTEST_NETWORK, TEST_ADDRESS, TEST_SCRIPT, findMaturedCoinbase, spendCoinbase, testKey } from "./support/btc-wallet";
 import { type BtcdNode, BTCD_RPC_PASS, BTCD_RPC_USER, startBtcd } from "./support/btcd";
-
-const RPC_PORT = 28400;
-const P2P_PORT = 28401;
+import { freePortBlock } from "./support/harness";
 
 jest.setTimeout(120_000);
 
 describe("btcd regtest", () => {
   let node: BtcdNode;
+  /** RPC, P2P, and a third free port nothing listens on. */
+  let ports: number;
 
   beforeAll(async () => {
-    node = await startBtcd({ rpcPort: RPC_PORT, p2pPort: P2P_PORT, miningAddress: TEST_ADDRESS });
+    ports = await freePortBlock(3);
+    node = await startBtcd({ rpcPort: ports, p2pPort: ports + 1, miningAddress: TEST_ADDRESS });
   });
 
   afterAll(async () => {
@@ -169,13 +171,13 @@ describe("btcd regtest", () => {
     expect(bad).toBeInstanceOf(BitcoinRpcError);
     expect(bad).toMatchObject({ code: RPC_ERROR.DESERIALIZATION, retryable: false });
 
-    const wrongPass = new BitcoinRpcClient({ url: `http://127.0.0.1:${RPC_PORT}`, user: BTCD_RPC_USER, password: "wrong" });
+    const wrongPass = new BitcoinRpcClient({ url: `http://127.0.0.1:${node.rpcPort}`, user: BTCD_RPC_USER, password: "wrong" });
     const denied = await wrongPass.getBlockCount().catch((e: unknown) => e);
     expect(denied).toBeInstanceOf(BitcoinRpcConnectionError);
     expect(denied).toMatchObject({ reason: "http", status: 401, retryable: false });
 
-    // Nothing listens on the P2P neighbour of the btcd ports' range end.
-    const nobody = new BitcoinRpcClient({ url: "http://127.0.0.1:28499", user: BTCD_RPC_USER, password: BTCD_RPC_PASS, timeoutMs: 2_000 });
+    // Nothing listens on the third port of the block (free, and kept from other tests by its lock).
+    const nobody = new BitcoinRpcClient({ url: `http://127.0.0.1:${ports + 2}`, user: BTCD_RPC_USER, password: BTCD_RPC_PASS, timeoutMs: 2_000 });
     const refused = await nobody.getBlockCount().catch((e: unknown) => e);
     expect(refused).toBeInstanceOf(BitcoinRpcConnectionError);
     expect(refused).toMatchObject({ reason: "unreachable", errno: "ECONNREFUSED", retryable: true });

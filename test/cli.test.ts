@@ -1,4 +1,4 @@
-import { runCli, runCliStatus, Testnet, waitForHeight } from "./support/harness";
+import { freePortBlock, runCli, runCliStatus, Testnet, waitForHeight } from "./support/harness";
 import { DEV_MNEMONIC } from "../app/cli/devnet";
 
 const FAUCET = "peg1m2wwszp0kq4480hl45lrtjdrt3ew4hn6rrqn7e";
@@ -9,7 +9,7 @@ describe("the pegzone CLI against a real node", () => {
   let home: string;
 
   beforeAll(async () => {
-    net = Testnet.create({ validators: 1, basePort: 24656, timeoutCommit: "200ms", accounts: [`${FAUCET}=1000000000upeg`] });
+    net = Testnet.create({ validators: 1, basePort: await freePortBlock(10), timeoutCommit: "200ms", accounts: [`${FAUCET}=1000000000upeg`] });
     net.start(0);
     node = net.nodes[0].rpc;
     home = `${net.dir}/client`;

@@ -4,7 +4,7 @@ import { calculateFee, GasPrice, QueryClient, setupTxExtension, SigningStargateC
 import { Comet38Client } from "@cosmjs/tendermint-rpc";
 import { TxRaw } from "cosmjs-types/cosmos/tx/v1beta1/tx";
 import { SECP256K1_N } from "../chain/crypto/secp256k1";
-import { Testnet, waitForHeight } from "./support/harness";
+import { freePortBlock, Testnet, waitForHeight } from "./support/harness";
 import { DEV_MNEMONIC } from "../app/cli/devnet";
 
 const AMINO_MNEMONIC = "abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon about";
@@ -22,7 +22,7 @@ describe("unmodified CosmJS 0.39 against a real pegzone node", () => {
     const wallet = await DirectSecp256k1HdWallet.fromMnemonic(DEV_MNEMONIC, { prefix: "peg" });
     faucet = (await wallet.getAccounts())[0].address;
     aminoAddress = (await (await Secp256k1HdWallet.fromMnemonic(AMINO_MNEMONIC, { prefix: "peg" })).getAccounts())[0].address;
-    net = Testnet.create({ validators: 1, basePort: 27656, timeoutCommit: "200ms", accounts: [`${faucet}=1000000000000upeg`, `${aminoAddress}=5000000upeg`] });
+    net = Testnet.create({ validators: 1, basePort: await freePortBlock(10), timeoutCommit: "200ms", accounts: [`${faucet}=1000000000000upeg`, `${aminoAddress}=5000000upeg`] });
     net.start(0);
     url = net.nodes[0].rpc;
     await waitForHeight(url, 1, 60_000);

@@ -1,6 +1,6 @@
 import { DirectSecp256k1HdWallet } from "@cosmjs/proto-signing";
 import { GasPrice, SigningStargateClient } from "@cosmjs/stargate";
-import { header, latestHeight, sleep, Testnet, waitForHeight, type Proc } from "./support/harness";
+import { freePortBlock, header, latestHeight, sleep, Testnet, waitForHeight, type Proc } from "./support/harness";
 import { DEV_MNEMONIC } from "../app/cli/devnet";
 
 
@@ -27,7 +27,7 @@ describe("crash safety: kill -9 of the app at any moment", () => {
   beforeAll(async () => {
     const wallet = await DirectSecp256k1HdWallet.fromMnemonic(DEV_MNEMONIC, { prefix: "peg" });
     const faucet = (await wallet.getAccounts())[0].address;
-    net = Testnet.create({ validators: 1, basePort: 23656, timeoutCommit: "150ms", accounts: [`${faucet}=1000000000000upeg`] });
+    net = Testnet.create({ validators: 1, basePort: await freePortBlock(10), timeoutCommit: "150ms", accounts: [`${faucet}=1000000000000upeg`] });
   });
 
   afterAll(async () => {

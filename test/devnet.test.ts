@@ -1,5 +1,5 @@
 /**
- * `pegzone devnet` end to end, as `npm start` runs it (on other ports): the node, btcd in regtest
+ * `pegzone devnet` end to end, as `npm start` runs it (on free ports): the node, btcd in regtest
  * with its block producer, the relayer and the signer, all started by the one command. The dev
  * account pegs in with nothing but CLI commands (`tx peg register-address`, `dev btc-send`), then
  * the devnet is stopped with SIGTERM and started again: the balance, pegzone's light client and
@@ -11,11 +11,8 @@ import { join } from "node:path";
 import { devAccountAddress, DEVNET_BTC_RPC_PASSWORD, DEVNET_BTC_RPC_USER } from "../app/cli/devnet";
 import { stopLeftoverBtcd } from "../app/node/btcd";
 import { BitcoinRpcClient } from "../relayer/bitcoin-rpc";
-import { CLI, Proc, runCli, waitForHeight, until } from "./support/harness";
+import { CLI, freePortBlock, Proc, runCli, waitForHeight, until } from "./support/harness";
 
-const BASE_PORT = 31656;
-const BTC_RPC_PORT = 28450;
-const BTC_P2P_PORT = 28451;
 const DENOM = "peg/btc-regtest";
 
 jest.setTimeout(120_000);
@@ -25,15 +22,19 @@ describe("pegzone devnet: the peg works out of the box and survives a restart", 
   let home: string;
   let devnet: Proc | undefined;
   let runs = 0;
-  const node = `http://127.0.0.1:${BASE_PORT + 1}`;
-  const btcRpc = `http://${DEVNET_BTC_RPC_USER}:${DEVNET_BTC_RPC_PASSWORD}@127.0.0.1:${BTC_RPC_PORT}`;
-  const btc = new BitcoinRpcClient({ url: `http://127.0.0.1:${BTC_RPC_PORT}`, user: DEVNET_BTC_RPC_USER, password: DEVNET_BTC_RPC_PASSWORD, timeoutMs: 10_000 });
+  // free ports, taken in beforeAll: the node's P2P (RPC +1, ABCI +2) and btcd's RPC (P2P +1)
+  let basePort: number;
+  let btcRpcPort: number;
+  let btcP2pPort: number;
+  let node: string;
+  let btcRpc: string;
+  let btc: BitcoinRpcClient;
   const dev = devAccountAddress();
 
   const start = () => {
     devnet = new Proc(
       process.execPath,
-      [CLI, "devnet", "--home", home, "--base-port", String(BASE_PORT), "--btc-rpc-port", String(BTC_RPC_PORT), "--btc-p2p-port", String(BTC_P2P_PORT), "--btc-block-time", "1"],
+      [CLI, "devnet", "--home", home, "--base-port", String(basePort), "--btc-rpc-port", String(btcRpcPort), "--btc-p2p-port", String(btcP2pPort), "--btc-block-time", "1"],
       join(dir, `devnet${runs++}.log`),
     );
     return devnet;
@@ -50,9 +51,15 @@ describe("pegzone devnet: the peg works out of the box and survives a restart", 
     return BigInt(balances.find((b) => b.denom === DENOM)?.amount ?? "0");
   };
 
-  beforeAll(() => {
+  beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), "pegzone-devnet-"));
     home = join(dir, "home");
+    basePort = await freePortBlock(10);
+    btcRpcPort = await freePortBlock(2);
+    btcP2pPort = btcRpcPort + 1;
+    node = `http://127.0.0.1:${basePort + 1}`;
+    btcRpc = `http://${DEVNET_BTC_RPC_USER}:${DEVNET_BTC_RPC_PASSWORD}@127.0.0.1:${btcRpcPort}`;
+    btc = new BitcoinRpcClient({ url: `http://127.0.0.1:${btcRpcPort}`, user: DEVNET_BTC_RPC_USER, password: DEVNET_BTC_RPC_PASSWORD, timeoutMs: 10_000 });
   });
 
   afterAll(async () => {

@@ -1,10 +1,10 @@
-import { header, latestHeight, Testnet, waitForHeight } from "./support/harness";
+import { freePortBlock, header, latestHeight, Testnet, waitForHeight } from "./support/harness";
 
 describe("four real validators from `pegzone testnet`", () => {
   let net: Testnet;
 
-  beforeAll(() => {
-    net = Testnet.create({ validators: 4, basePort: 22656, timeoutCommit: "300ms" });
+  beforeAll(async () => {
+    net = Testnet.create({ validators: 4, basePort: await freePortBlock(40), timeoutCommit: "300ms" });
     for (let i = 0; i < 4; i++) net.start(i);
   });
 

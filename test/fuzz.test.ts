@@ -28,11 +28,10 @@ import { BinaryWriter } from "cosmjs-types/binary";
 import { ADDRESS_PREFIX, addressFromPubkey, toBech32 } from "../chain/crypto/address";
 import { publicKeyFromPrivate, signSecp256k1 } from "../chain/crypto/secp256k1";
 import { signDirect } from "../chain/tx/build";
-import { rpc, sleep, Testnet, waitForHeight, type Proc } from "./support/harness";
+import { freePortBlock, rpc, sleep, Testnet, waitForHeight, type Proc } from "./support/harness";
 
 const SECONDS = Number(process.env.PEGZONE_FUZZ_SECONDS ?? 20);
 const SEED = Number(process.env.PEGZONE_FUZZ_SEED ?? Date.now() % 2 ** 31);
-const BASE_PORT = 20656;
 const CHAIN_ID = "pegzone-fuzz";
 /** The internal-error code the SDK gives a panic; fuzzed input must never reach it. */
 const INTERNAL = 111222;
@@ -171,7 +170,7 @@ describe("fuzzing a running node", () => {
   const FUNDS = 1_000_000_000n;
 
   beforeAll(async () => {
-    net = Testnet.create({ validators: 1, basePort: BASE_PORT, timeoutCommit: "200ms", chainId: CHAIN_ID, accounts: [`${sender}=${FUNDS}upeg`] });
+    net = Testnet.create({ validators: 1, basePort: await freePortBlock(10), timeoutCommit: "200ms", chainId: CHAIN_ID, accounts: [`${sender}=${FUNDS}upeg`] });
     node = net.startGroup(0);
     await waitForHeight(net.nodes[0].rpc, 2, 60_000);
   });

@@ -13,9 +13,8 @@ import { MsgSend } from "cosmjs-types/cosmos/bank/v1beta1/tx";
 import { ADDRESS_PREFIX, addressFromPubkey, toBech32 } from "../chain/crypto/address";
 import { publicKeyFromPrivate, signSecp256k1 } from "../chain/crypto/secp256k1";
 import { signDirect } from "../chain/tx/build";
-import { latestHeight, rpc, sleep, Testnet, until, waitForHeight } from "./support/harness";
+import { freePortBlock, latestHeight, rpc, sleep, Testnet, until, waitForHeight } from "./support/harness";
 
-const BASE_PORT = 19656;
 const CHAIN_ID = "pegzone-memory";
 const TX_COUNT = Number(process.env.PEGZONE_MEMORY_TXS ?? 2000);
 /** Under CometBFT's default max_tx_bytes (1 MB), and in hex under its RPC's max_header_bytes (1 MiB). */
@@ -75,7 +74,7 @@ describe("memory under a flood of large refused txs", () => {
   let net: Testnet;
 
   beforeAll(async () => {
-    net = Testnet.create({ validators: 1, basePort: BASE_PORT, timeoutCommit: "200ms", chainId: CHAIN_ID, accounts: [`${sender}=1000000000upeg`] });
+    net = Testnet.create({ validators: 1, basePort: await freePortBlock(10), timeoutCommit: "200ms", chainId: CHAIN_ID, accounts: [`${sender}=1000000000upeg`] });
     net.start(0);
     await waitForHeight(net.nodes[0].rpc, 2, 60_000);
   }, 90_000);

@@ -13,12 +13,9 @@ import { DEV_MNEMONIC } from "../app/cli/devnet";
 import { pegzone } from "../proto";
 import { COINBASE_MATURITY, spendCoinbase } from "./support/btc-wallet";
 import { type BtcdNode, BTCD_RPC_PASS, BTCD_RPC_USER, startBtcd } from "./support/btcd";
-import { CLI, Proc, runCli, runCliStatus, sleep, Testnet, waitForHeight, until } from "./support/harness";
+import { CLI, freePortBlock, Proc, runCli, runCliStatus, sleep, Testnet, waitForHeight, until } from "./support/harness";
 
 const v1 = pegzone.peg.v1;
-const BTC_RPC_PORT = 28410;
-const BTC_P2P_PORT = 28411;
-const BASE_PORT = 29656;
 const DENOM = "peg/btc-regtest";
 const CONFIRMATIONS = 3;
 const RELAYER_MNEMONIC = "test test test test test test test test test test test junk";
@@ -38,7 +35,7 @@ describe("peg-in against real btcd, CometBFT and CosmJS", () => {
   let relayerAddress: string;
   let walletA: SigningStargateClient;
   let reader: StargateClient;
-  const btcRpcUrl = `http://${BTCD_RPC_USER}:${BTCD_RPC_PASS}@127.0.0.1:${BTC_RPC_PORT}`;
+  let btcRpcUrl: string;
 
   const startRelayer = () => {
     relayer = new Proc(
@@ -54,7 +51,8 @@ describe("peg-in against real btcd, CometBFT and CosmJS", () => {
   const balanceOf = async (address: string) => BigInt((await reader.getBalance(address, DENOM)).amount);
 
   beforeAll(async () => {
-    btcd = await startBtcd({ rpcPort: BTC_RPC_PORT, p2pPort: BTC_P2P_PORT });
+    btcd = await startBtcd();
+    btcRpcUrl = `http://${BTCD_RPC_USER}:${BTCD_RPC_PASS}@127.0.0.1:${btcd.rpcPort}`;
     await btcd.mine(COINBASE_MATURITY + 5);
 
     const walletDirect = await DirectSecp256k1HdWallet.fromMnemonic(DEV_MNEMONIC, { prefix: "peg" });
@@ -68,7 +66,7 @@ describe("peg-in against real btcd, CometBFT and CosmJS", () => {
 
     net = Testnet.create({
       validators: 1,
-      basePort: BASE_PORT,
+      basePort: await freePortBlock(10),
       timeoutCommit: "200ms",
       accounts: [`${userA}=1000000000upeg`, `${relayerAddress}=1000000000upeg`, `${userB}=1000000upeg`],
       extraArgs: ["--btc-confirmations", String(CONFIRMATIONS)],

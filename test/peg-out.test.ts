@@ -20,12 +20,9 @@ import { signerKeyJson } from "../chain/keys/key-files";
 import { pegzone } from "../proto";
 import { COINBASE_MATURITY, REGTEST_NETWORK, spendCoinbase } from "./support/btc-wallet";
 import { type BtcdNode, BTCD_RPC_PASS, BTCD_RPC_USER, startBtcd } from "./support/btcd";
-import { CLI, Proc, runCli, Testnet, waitForHeight, until } from "./support/harness";
+import { CLI, freePortBlock, Proc, runCli, Testnet, waitForHeight, until } from "./support/harness";
 
 const v1 = pegzone.peg.v1;
-const BTC_RPC_PORT = 28430;
-const BTC_P2P_PORT = 28431;
-const BASE_PORT = 30656;
 const DENOM = "peg/btc-regtest";
 const CONFIRMATIONS = 2;
 const BATCH_INTERVAL = 5;
@@ -46,7 +43,7 @@ describe("peg-out against real btcd, three validators, their signers and CosmJS"
   let walletA: SigningStargateClient;
   let walletB: SigningStargateClient;
   let reader: StargateClient;
-  const btcRpcUrl = `http://${BTCD_RPC_USER}:${BTCD_RPC_PASS}@127.0.0.1:${BTC_RPC_PORT}`;
+  let btcRpcUrl: string;
   const destination = btc.p2wpkh(publicKeyFromPrivate(createHash("sha256").update("peg-out e2e destination").digest()), REGTEST_NETWORK);
 
   const cli = (args: string[]) => JSON.parse(runCli([...args, "--node", url, "--output", "json"])) as Record<string, unknown>;
@@ -63,7 +60,8 @@ describe("peg-out against real btcd, three validators, their signers and CosmJS"
   };
 
   beforeAll(async () => {
-    btcd = await startBtcd({ rpcPort: BTC_RPC_PORT, p2pPort: BTC_P2P_PORT });
+    btcd = await startBtcd();
+    btcRpcUrl = `http://${BTCD_RPC_USER}:${BTCD_RPC_PASS}@127.0.0.1:${btcd.rpcPort}`;
     await btcd.mine(COINBASE_MATURITY + 3);
 
     const direct = await DirectSecp256k1HdWallet.fromMnemonic(DEV_MNEMONIC, { prefix: "peg" });
@@ -74,7 +72,7 @@ describe("peg-out against real btcd, three validators, their signers and CosmJS"
 
     net = Testnet.create({
       validators: 3,
-      basePort: BASE_PORT,
+      basePort: await freePortBlock(30),
       timeoutCommit: "200ms",
       accounts: [`${userA}=1000000000upeg`, `${relayerAddress}=1000000000upeg`, `${userB}=1000000000upeg`],
       extraArgs: ["--btc-confirmations", String(CONFIRMATIONS), "--batch-interval", String(BATCH_INTERVAL)],

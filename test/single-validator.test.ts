@@ -2,7 +2,7 @@ import { calculateExistenceRoot, iavlSpec, ics23, tendermintSpec, verifyMembersh
 import { DirectSecp256k1HdWallet } from "@cosmjs/proto-signing";
 import { GasPrice, SigningStargateClient } from "@cosmjs/stargate";
 import { fromBech32 } from "../chain/crypto/address";
-import { header, rpc, Testnet, waitForHeight } from "./support/harness";
+import { freePortBlock, header, rpc, Testnet, waitForHeight } from "./support/harness";
 import { DEV_MNEMONIC } from "../app/cli/devnet";
 
 
@@ -19,7 +19,7 @@ describe("one real CometBFT validator", () => {
   beforeAll(async () => {
     const wallet = await DirectSecp256k1HdWallet.fromMnemonic(DEV_MNEMONIC, { prefix: "peg" });
     faucet = (await wallet.getAccounts())[0].address;
-    net = Testnet.create({ validators: 1, basePort: 21656, timeoutCommit: "200ms", accounts: [`${faucet}=1000000000000upeg`] });
+    net = Testnet.create({ validators: 1, basePort: await freePortBlock(10), timeoutCommit: "200ms", accounts: [`${faucet}=1000000000000upeg`] });
     net.start(0);
     url = net.nodes[0].rpc;
     await waitForHeight(url, 1, 60_000);

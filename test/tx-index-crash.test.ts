@@ -13,9 +13,8 @@ import { ADDRESS_PREFIX, addressFromPubkey, toBech32 } from "../chain/crypto/add
 import { publicKeyFromPrivate } from "../chain/crypto/secp256k1";
 import { signDirect } from "../chain/tx/build";
 import { MSG_SEND_TYPE_URL } from "../modules/bank/codecs";
-import { latestHeight, rpc, sleep, Testnet, waitForHeight, type Proc } from "./support/harness";
+import { freePortBlock, latestHeight, rpc, sleep, Testnet, waitForHeight, type Proc } from "./support/harness";
 
-const BASE_PORT = 32056;
 const CHAIN_ID = "pegzone-txindex";
 const SENDERS = 3;
 /** PEGZONE_SOAK_KILLS: the full soak (docs/robustness.md) runs 30 or more. */
@@ -54,7 +53,7 @@ describe("the tx index after kill -9 of the whole node", () => {
       const sign = (bytes: Uint8Array) => ecdsaSign(createHash("sha256").update(bytes).digest(), privateKey).signature;
       return { pubkey, sign, address: toBech32(ADDRESS_PREFIX, addressFromPubkey(pubkey)) };
     });
-    net = Testnet.create({ validators: 1, basePort: BASE_PORT, timeoutCommit: "150ms", chainId: CHAIN_ID, accounts: senders.map((s) => `${s.address}=1000000000000upeg`) });
+    net = Testnet.create({ validators: 1, basePort: await freePortBlock(10), timeoutCommit: "150ms", chainId: CHAIN_ID, accounts: senders.map((s) => `${s.address}=1000000000000upeg`) });
     const url = net.nodes[0].rpc;
 
     const start = () => {

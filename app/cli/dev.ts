@@ -16,7 +16,7 @@ import { REGTEST_NETWORK, spendMaturedCoinbases } from "../node/btc-wallet";
 import { BTCD_REGTEST_RPC_PORT } from "../node/btcd";
 import { DEV_BTC, DEVNET_MAINCHAIN, devnetBtcRpcUrl, mineBlocks } from "./devnet";
 import { printOutput } from "./output";
-import { pegQuery } from "./peg";
+import { pegQuery } from "../../modules/peg/client";
 import { bitcoinRpc } from "./relayer";
 import { RpcClient } from "../../chain/client/rpc";
 

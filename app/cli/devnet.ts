@@ -13,19 +13,20 @@ import { decodeHeader } from "../../light-client/bitcoin/header";
 import { bitcoinKind } from "../../modules/peg/bitcoin/kind";
 import { pegzone } from "../../proto";
 import { BitcoinRpcClient, type BitcoinRpcOptions, type DisplayHash } from "../../relayer/bitcoin-rpc";
-import { Relayer, sleep } from "../../relayer/relayer";
+import { sleep } from "../../relayer/poll";
+import { Relayer } from "../../relayer/relayer";
 import { Signer } from "../../relayer/signer";
-import { ADDRESS_PREFIX, pubkeyToBech32Address } from "../../chain/crypto/address";
-import { publicKeyFromPrivate, signSecp256k1 } from "../../chain/crypto/secp256k1";
-import { deriveKeyFromMnemonic, type KeySigner } from "../../chain/keys/keyring";
+import { pubkeyToBech32Address } from "../../chain/crypto/address";
+import { deriveKeyFromMnemonic, rawKeySigner, type KeySigner } from "../../chain/keys/keyring";
 import type { Logger } from "../../chain/log";
 import { COINBASE_MATURITY, REGTEST_NETWORK, regtestP2wpkhKey } from "../node/btc-wallet";
 import { BlockArchive, Btcd, ReplayError, replayBlocks } from "../node/btcd";
 import { readAppConfig, readSignerKey, type Home } from "../node/home";
 import { MSG_SEND_TYPE_URL } from "../../modules/bank/codecs";
-import { pegQuery } from "./peg";
+import { pegQuery } from "../../modules/peg/client";
 import { RpcClient } from "../../chain/client/rpc";
-import { signAndBroadcast, type TxFlags } from "./tx";
+import { signAndBroadcast, type TxOptions } from "../../chain/client/tx";
+import { DEFAULT_GAS_PRICES, FEE_DENOM } from "../pegzone";
 
 const v1 = pegzone.peg.v1;
 
@@ -35,27 +36,17 @@ export const DEV_MNEMONIC =
 
 /** The dev account's address on the Cosmos HD path m/44'/118'/0'/0/0, as every Cosmos wallet derives it. */
 export function devAccountAddress(): string {
-  return pubkeyToBech32Address(deriveKeyFromMnemonic(DEV_MNEMONIC).publicKey, ADDRESS_PREFIX);
+  return pubkeyToBech32Address(deriveKeyFromMnemonic(DEV_MNEMONIC).publicKey);
 }
 
 /** The devnet relayer's account: the dev mnemonic's second key (m/44'/118'/0'/0/1), funded at genesis. */
 export function devRelayerKey(): KeySigner {
-  return keySigner("devnet-relayer", deriveKeyFromMnemonic(DEV_MNEMONIC, { index: 1 }).privateKey);
+  return rawKeySigner("devnet-relayer", deriveKeyFromMnemonic(DEV_MNEMONIC, { index: 1 }).privateKey);
 }
 
 /** The relayer account's address (funded at genesis on first run). */
 export function devRelayerAddress(): string {
   return devRelayerKey().address;
-}
-
-function keySigner(name: string, privateKey: Uint8Array): KeySigner {
-  const pubkey = publicKeyFromPrivate(privateKey);
-  const sign = (bytes: Uint8Array) => signSecp256k1(privateKey, bytes);
-  return Object.defineProperties(sign, {
-    name: { value: name },
-    address: { value: pubkeyToBech32Address(pubkey, ADDRESS_PREFIX), enumerable: true },
-    pubkey: { value: pubkey, enumerable: true },
-  }) as KeySigner;
 }
 
 /** The main chain the devnet registers in genesis and runs btcd for. */
@@ -95,7 +86,16 @@ export async function mineBlocks(rpc: BitcoinRpcClient, n: number, address: stri
   const ahead = tipTime - Math.floor(Date.now() / 1000);
   if (ahead > MAX_AHEAD_SECONDS) throw new Error(`the Bitcoin tip is stamped ${ahead} s ahead of this clock; not mining until the clock catches up`);
   if (n > 6 * (MAX_AHEAD_SECONDS - Math.max(0, ahead))) throw new Error(`mining ${n} blocks at once would stamp them more than an hour ahead of the clock`);
-  return rpc.generate(n, address);
+  // btcd mines one `generate` at a time and refuses a second one meanwhile (the devnet's block
+  // producer and `pegzone dev btc-send` share it): wait for the other to finish.
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await rpc.generate(n, address);
+    } catch (err) {
+      if (!/already CPU mining/i.test(String(err)) || attempt >= 100) throw err;
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+  }
 }
 
 export interface DevnetBitcoinOptions {
@@ -179,7 +179,7 @@ export async function startDevnetBitcoin(o: DevnetBitcoinOptions): Promise<Devne
   }
 
   const rpc = new RpcClient(o.pegzoneRpc);
-  const gasPrices = readAppConfig(o.home).minimumGasPrices || "0.0025upeg";
+  const gasPrices = readAppConfig(o.home).minimumGasPrices || DEFAULT_GAS_PRICES;
   const txFlags = { gasAdjustment: "1.5", gasPrices, chainId: o.chainId };
   const relayerKey = devRelayerKey();
   const relayer = new Relayer({
@@ -282,13 +282,12 @@ async function waitForNewBlock(rpc: RpcClient, signal: AbortSignal): Promise<voi
 }
 
 /** A devnet created before the relayer had its own genesis account: fund it once from the dev account. */
-async function ensureFunded(rpc: RpcClient, account: KeySigner, tx: Pick<TxFlags, "gasAdjustment" | "gasPrices" | "chainId">, log: Logger): Promise<void> {
-  const { balance } = QueryBalanceResponse.decode(await rpc.query("/cosmos.bank.v1beta1.Query/Balance", QueryBalanceRequest.encode({ address: account.address, denom: "upeg" }).finish()));
+async function ensureFunded(rpc: RpcClient, account: KeySigner, tx: Pick<TxOptions, "gasAdjustment" | "gasPrices" | "chainId">, log: Logger): Promise<void> {
+  const { balance } = QueryBalanceResponse.decode(await rpc.query("/cosmos.bank.v1beta1.Query/Balance", QueryBalanceRequest.encode({ address: account.address, denom: FEE_DENOM }).finish()));
   if (BigInt(balance?.amount ?? "0") > 0n) return;
-  const dev = keySigner("dev", deriveKeyFromMnemonic(DEV_MNEMONIC).privateKey);
-  const msg = { typeUrl: MSG_SEND_TYPE_URL, value: MsgSend.encode({ fromAddress: dev.address, toAddress: account.address, amount: [{ denom: "upeg", amount: "1000000000" }] }).finish() };
-  const flags: TxFlags = { ...tx, gas: "auto", memo: "", output: "json", node: rpc.url, keyringBackend: "test" };
-  const res = await signAndBroadcast(rpc, dev, [msg], flags);
+  const dev = rawKeySigner("dev", deriveKeyFromMnemonic(DEV_MNEMONIC).privateKey);
+  const msg = { typeUrl: MSG_SEND_TYPE_URL, value: MsgSend.encode({ fromAddress: dev.address, toAddress: account.address, amount: [{ denom: FEE_DENOM, amount: "1000000000" }] }).finish() };
+  const res = await signAndBroadcast(rpc, dev, [msg], { ...tx, gas: "auto" });
   if (res.code !== 0) throw new Error(`${res.codespace}/${res.code} ${res.raw_log}`);
   log.info({ account: account.address }, "funded the relayer's account from the dev account");
 }

@@ -4,7 +4,7 @@ import { addCoins, parseCoins, toProtoCoins, fromProtoCoins } from "../../chain/
 import type { AuthGenesis } from "../../modules/auth/module";
 import type { BankGenesis } from "../../modules/bank/module";
 import type { PegGenesis } from "../../modules/peg/module";
-import { genesisCheckpoint } from "../../light-client/bitcoin/client";
+import { genesisCheckpoint } from "../../light-client/bitcoin/checkpoint";
 
 /** `pegzone genesis add-account`: a BaseAccount plus its balance, merged into an existing entry. */
 export function addGenesisAccount(doc: GenesisDoc, address: string, coinsText: string): void {

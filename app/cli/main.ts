@@ -30,6 +30,7 @@ import { openKeyring, registerKeysCommands } from "./keys";
 import { fail, printOutput } from "./output";
 import { registerQueryCommands } from "./query";
 import { registerTxCommands } from "./tx";
+import { FEE_DENOM } from "../pegzone";
 
 const program = new Command()
   .name("pegzone")
@@ -111,11 +112,11 @@ program
       const base = o.basePort ?? defaultPorts.p2p;
       const { validator, signerPubkey } = initHome(home, { moniker: "devnet", ports: { p2p: base, rpc: base + 1, abci: base + 2 }, abci: o.abci });
       const doc = newGenesis("pegzone-devnet", [validator], {}, new Date());
-      addGenesisAccount(doc, devAccountAddress(), "1000000000000upeg");
+      addGenesisAccount(doc, devAccountAddress(), `1000000000000${FEE_DENOM}`);
       addBitcoinMainChain(doc, { id: DEVNET_MAINCHAIN, network: "regtest", signerPubkeys: [signerPubkey], confirmations: DEVNET_CONFIRMATIONS, authority: devAccountAddress() });
-      addGenesisAccount(doc, signerAccount(signerPubkey), "1000000000upeg");
+      addGenesisAccount(doc, signerAccount(signerPubkey), `1000000000${FEE_DENOM}`);
       // the devnet's relayer signs with its own account, so that it never races the developer's transactions
-      addGenesisAccount(doc, devRelayerAddress(), "1000000000upeg");
+      addGenesisAccount(doc, devRelayerAddress(), `1000000000${FEE_DENOM}`);
       writeGenesis(home, doc);
     }
     await addDevKey(home);
@@ -158,7 +159,7 @@ program
         const signerPubkeys = nodes.map((n) => n.signerPubkey);
         addBitcoinMainChain(doc, { id: "btc-regtest", network: "regtest", signerPubkeys, confirmations: o.btcConfirmations, authority, batchInterval: o.batchInterval });
         // each federation member's signer pays for submitting its signatures
-        for (const key of signerPubkeys) addGenesisAccount(doc, signerAccount(key), "1000000000upeg");
+        for (const key of signerPubkeys) addGenesisAccount(doc, signerAccount(key), `1000000000${FEE_DENOM}`);
         return doc.app_state;
       },
     });

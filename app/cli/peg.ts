@@ -1,38 +1,20 @@
 /** `pegzone query peg ...` and `pegzone tx peg ...`: the peg module from the command line. */
 import type { Command } from "commander";
-import type { Any } from "cosmjs-types/google/protobuf/any";
 import { pegzone } from "../../proto";
 import { pegTypeUrls } from "../../modules/peg/msgs";
 import { snakeKeys } from "../../chain/app/json-case";
-import { ADDRESS_PREFIX, addressFromPubkey, toBech32 } from "../../chain/crypto/address";
-import { publicKeyFromPrivate, signSecp256k1 } from "../../chain/crypto/secp256k1";
-import type { KeySigner } from "../../chain/keys/keyring";
+import { anyMsg } from "../../chain/client/query";
+import { rawKeySigner } from "../../chain/keys/keyring";
+import { pegQuery } from "../../modules/peg/client";
 import { Home, readSignerKey } from "../node/home";
-import { asFormat, openKeyring } from "./keys";
+import { openKeyring } from "./keys";
 import { printOutput } from "./output";
 import { addQueryOptions, type QueryFlags } from "./query";
 import { RpcClient } from "../../chain/client/rpc";
-import { addTxOptions, signAndBroadcast, type TxFlags } from "./tx";
+import { addTxOptions, broadcastAndPrint, type TxFlags } from "./tx";
 
 const v1 = pegzone.peg.v1;
 const JSON_OPTIONS = { longs: String, bytes: String, enums: String, defaults: true } as const;
-
-/** A generated protobufjs message class, as far as building one goes. */
-interface Encodable {
-  create(properties?: object): unknown;
-  encode(message: never): { finish(): Uint8Array };
-}
-
-/** Sends a peg query and returns the decoded response. */
-export async function pegQuery<Res>(rpc: RpcClient, method: string, reqType: Encodable, request: object, resType: { decode(bytes: Uint8Array): Res }, height = 0): Promise<Res> {
-  const bytes = reqType.encode(reqType.create(request) as never).finish();
-  return resType.decode(await rpc.query(`/pegzone.peg.v1.Query/${method}`, bytes, height));
-}
-
-/** A peg message as a tx Any. */
-export function pegMsg(typeUrl: string, type: Encodable, fields: object): Any {
-  return { typeUrl, value: type.encode(type.create(fields) as never).finish() };
-}
 
 function show<T>(type: { toObject(message: T, options: typeof JSON_OPTIONS): object }, message: T, o: { output: string }): void {
   printOutput(snakeKeys(type.toObject(message, JSON_OPTIONS)), o.output === "json" ? "json" : "text");
@@ -138,25 +120,25 @@ export function registerPegTxCommands(tx: Command): Command {
     .option("--recipient <address>", "pegzone account the deposits go to (default: --from)")
     .action(async (o: TxFlags & MainchainFlag & { from: string; recipient?: string }) => {
       const signer = await openKeyring(o).signer(o.from);
-      const msg = pegMsg(pegTypeUrls.registerDepositAddress, v1.MsgRegisterDepositAddress, { sender: signer.address, mainchain: o.mainchain, recipient: o.recipient ?? "" });
-      await broadcast(o, signer, [msg]);
+      const msg = anyMsg(pegTypeUrls.registerDepositAddress, v1.MsgRegisterDepositAddress, { sender: signer.address, mainchain: o.mainchain, recipient: o.recipient ?? "" });
+      await broadcastAndPrint(o, signer, [msg]);
     });
 
   withFrom(peg.command("withdraw <amount> <address>").description("redeem AMOUNT of peg/<mainchain> (smallest unit) to a main-chain ADDRESS")).action(
     async (amount: string, address: string, o: TxFlags & MainchainFlag & { from: string }) => {
       const signer = await openKeyring(o).signer(o.from);
-      await broadcast(o, signer, [pegMsg(pegTypeUrls.requestWithdrawal, v1.MsgRequestWithdrawal, { owner: signer.address, mainchain: o.mainchain, amount, destination: address })]);
+      await broadcastAndPrint(o, signer, [anyMsg(pegTypeUrls.requestWithdrawal, v1.MsgRequestWithdrawal, { owner: signer.address, mainchain: o.mainchain, amount, destination: address })]);
     },
   );
 
   withFrom(peg.command("cancel-withdrawal <id>").description("take back a withdrawal no release pays yet")).action(async (id: string, o: TxFlags & MainchainFlag & { from: string }) => {
     const signer = await openKeyring(o).signer(o.from);
-    await broadcast(o, signer, [pegMsg(pegTypeUrls.cancelWithdrawal, v1.MsgCancelWithdrawal, { owner: signer.address, mainchain: o.mainchain, id: Number.parseInt(id, 10) })]);
+    await broadcastAndPrint(o, signer, [anyMsg(pegTypeUrls.cancelWithdrawal, v1.MsgCancelWithdrawal, { owner: signer.address, mainchain: o.mainchain, id: Number.parseInt(id, 10) })]);
   });
 
   withFrom(peg.command("unfreeze").description("lift a freeze of a peg (the peg authority only)")).action(async (o: TxFlags & MainchainFlag & { from: string }) => {
     const signer = await openKeyring(o).signer(o.from);
-    await broadcast(o, signer, [pegMsg(pegTypeUrls.unfreeze, v1.MsgUnfreeze, { authority: signer.address, mainchain: o.mainchain })]);
+    await broadcastAndPrint(o, signer, [anyMsg(pegTypeUrls.unfreeze, v1.MsgUnfreeze, { authority: signer.address, mainchain: o.mainchain })]);
   });
 
   // A member's account is by default the address of its signer key (app/cli/genesis.ts), which is
@@ -168,11 +150,8 @@ export function registerPegTxCommands(tx: Command): Command {
       .option("--mainchain <id>", "main chain id", "btc-regtest");
   const memberSigner = async (o: TxFlags & { from?: string; signerKey?: boolean; home?: string }) => {
     if (o.signerKey) {
-      // As `pegzone signer` does (relayer/signer.ts signerAccountKey).
-      const key = readSignerKey(Home.resolve(o.home));
-      const pubkey = publicKeyFromPrivate(key.privateKey);
-      const sign = (bytes: Uint8Array) => signSecp256k1(key.privateKey, bytes);
-      return Object.assign(sign, { address: toBech32(ADDRESS_PREFIX, addressFromPubkey(pubkey)), pubkey }) as unknown as KeySigner;
+      // The account `pegzone signer` sends its signatures from.
+      return rawKeySigner("signer", readSignerKey(Home.resolve(o.home)).privateKey);
     }
     if (o.from === undefined) throw new Error("give --from <key> or --signer-key");
     return openKeyring(o).signer(o.from);
@@ -186,7 +165,7 @@ export function registerPegTxCommands(tx: Command): Command {
       const threshold = Number.parseInt(o.threshold, 10);
       if (!Number.isInteger(threshold) || threshold < 1) throw new Error(`--threshold must be a positive integer, got ${JSON.stringify(o.threshold)}`);
       const signer = await memberSigner(o);
-      await broadcast(o, signer, [pegMsg(pegTypeUrls.proposeFederation, v1.MsgProposeFederation, { proposer: signer.address, mainchain: o.mainchain, members, threshold })]);
+      await broadcastAndPrint(o, signer, [anyMsg(pegTypeUrls.proposeFederation, v1.MsgProposeFederation, { proposer: signer.address, mainchain: o.mainchain, members, threshold })]);
     });
 
   asMember(peg.command("approve-federation <proposal_id>").description("approve the pending federation proposal (members of the current federation only)"))
@@ -200,13 +179,7 @@ export function registerPegTxCommands(tx: Command): Command {
         if (pending.proposal && Number(pending.proposal.id) === proposalId) proposedAt = Number(pending.proposal.proposedAt);
       }
       const signer = await memberSigner(o);
-      await broadcast(o, signer, [pegMsg(pegTypeUrls.approveFederation, v1.MsgApproveFederation, { approver: signer.address, mainchain: o.mainchain, proposalId, proposedAt })]);
+      await broadcastAndPrint(o, signer, [anyMsg(pegTypeUrls.approveFederation, v1.MsgApproveFederation, { approver: signer.address, mainchain: o.mainchain, proposalId, proposedAt })]);
     });
   return peg;
-}
-
-async function broadcast(o: TxFlags, signer: Parameters<typeof signAndBroadcast>[1], messages: Any[]): Promise<void> {
-  const res = await signAndBroadcast(new RpcClient(o.node), signer, messages, o);
-  printOutput(res, asFormat(o.output));
-  if (res.code !== 0) process.exitCode = 1;
 }

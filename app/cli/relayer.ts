@@ -14,9 +14,11 @@ import { bitcoinKind } from "../../modules/peg/bitcoin/kind";
 import { Signer } from "../../relayer/signer";
 import { asFormat, openKeyring } from "./keys";
 import { printOutput } from "./output";
-import { pegMsg, pegQuery } from "./peg";
+import { anyMsg } from "../../chain/client/query";
+import { pegQuery } from "../../modules/peg/client";
 import { RpcClient } from "../../chain/client/rpc";
-import { addTxOptions, signAndBroadcast, type TxFlags } from "./tx";
+import { addTxOptions, broadcastAndPrint, type TxFlags } from "./tx";
+import { DEFAULT_GAS_PRICES } from "../pegzone";
 
 const v1 = pegzone.peg.v1;
 
@@ -110,10 +112,8 @@ export function registerClaimCommand(pegTx: Command): void {
         if (vout < 0) throw new Error(`${o.btcTxid} pays nothing to ${recipient}'s deposit address`);
       }
       const merkleProof = await fetchInclusionProof(btc, o.btcTxid, tx.blockhash);
-      const msg = pegMsg(pegTypeUrls.claimDeposit, v1.MsgClaimDeposit, { claimer: signer.address, mainchain: o.mainchain, tx: tx.raw, vout, blockHash: tx.blockhash, merkleProof, recipient });
-      const res = await signAndBroadcast(rpc, signer, [msg], o);
-      printOutput(res, asFormat(o.output));
-      if (res.code !== 0) process.exitCode = 1;
+      const msg = anyMsg(pegTypeUrls.claimDeposit, v1.MsgClaimDeposit, { claimer: signer.address, mainchain: o.mainchain, tx: tx.raw, vout, blockHash: tx.blockhash, merkleProof, recipient });
+      await broadcastAndPrint(o, signer, [msg]);
     });
 }
 
@@ -125,7 +125,7 @@ export function registerSignerCommand(program: Command): void {
     .option("--node <url>", "CometBFT RPC address", "http://127.0.0.1:26657")
     .option("--mainchain <id>", "main chain id", "btc-regtest")
     .option("--gas-adjustment <factor>", "multiplies the simulated gas", "1.4")
-    .option("--gas-prices <prices>", "fee per unit of gas", "0.0025upeg")
+    .option("--gas-prices <prices>", "fee per unit of gas", DEFAULT_GAS_PRICES)
     .option("--poll-interval <ms>", "milliseconds between rounds", (v) => Number.parseInt(v, 10), 2000)
     .option("--once", "sign what is pending once and exit")
     .action(async (o: { home?: string; node: string; mainchain: string; gasAdjustment: string; gasPrices: string; pollInterval: number; once?: boolean }) => {

@@ -1,17 +1,14 @@
 import type { Command } from "commander";
-import { QueryAccountRequest, QueryAccountResponse } from "cosmjs-types/cosmos/auth/v1beta1/query";
-import { BaseAccount } from "cosmjs-types/cosmos/auth/v1beta1/auth";
 import { MsgSend } from "cosmjs-types/cosmos/bank/v1beta1/tx";
-import { SimulateRequest, SimulateResponse } from "cosmjs-types/cosmos/tx/v1beta1/service";
 import type { Any } from "cosmjs-types/google/protobuf/any";
 import { parseCoins, toProtoCoins } from "../../chain/types/coins";
-import { parseDecCoins, requiredFees } from "../../chain/types/fees";
 import { MSG_SEND_TYPE_URL } from "../../modules/bank/codecs";
-import { signDirect, simulationTx, type UnsignedTx } from "../../chain/tx/build";
+import { signAndBroadcast, type TxOptions } from "../../chain/client/tx";
 import type { KeySigner } from "../../chain/keys/keyring";
 import { addKeyringOptions, asFormat, openKeyring, type KeyringFlags } from "./keys";
 import { printOutput } from "./output";
 import { RpcClient } from "../../chain/client/rpc";
+import { DEFAULT_GAS_PRICES } from "../pegzone";
 
 export interface TxFlags extends KeyringFlags {
   node: string;
@@ -29,7 +26,7 @@ export function addTxOptions(cmd: Command): Command {
     .option("--chain-id <id>", "chain id (default: asked from the node)")
     .option("--gas <gas>", "gas limit, or 'auto' to simulate first", "auto")
     .option("--gas-adjustment <factor>", "multiplies the simulated gas", "1.4")
-    .option("--gas-prices <prices>", "fee per unit of gas", "0.0025upeg")
+    .option("--gas-prices <prices>", "fee per unit of gas", DEFAULT_GAS_PRICES)
     .option("--memo <memo>", "tx memo", "");
 }
 
@@ -44,47 +41,19 @@ export function registerTxCommands(program: Command): Command {
         typeUrl: MSG_SEND_TYPE_URL,
         value: MsgSend.encode({ fromAddress: signer.address, toAddress: to, amount: toProtoCoins(parseCoins(coins)) }).finish(),
       };
-      const res = await signAndBroadcast(new RpcClient(o.node), signer, [msg], o);
-      printOutput(res, asFormat(o.output));
-      if (res.code !== 0) process.exitCode = 1;
+      await broadcastAndPrint(o, signer, [msg]);
     });
   return tx;
 }
 
-/** Builds, (simulates,) signs in SIGN_MODE_DIRECT and broadcasts one tx, then waits for its block. */
-export async function signAndBroadcast(rpc: RpcClient, signer: KeySigner, messages: Any[], o: TxFlags) {
-  const chainId = o.chainId ?? (await rpc.chainId());
-  const account = BaseAccount.decode(
-    QueryAccountResponse.decode(await rpc.query("/cosmos.auth.v1beta1.Query/Account", QueryAccountRequest.encode({ address: signer.address }).finish())).account!.value,
-  );
-  const prices = parseDecCoins(o.gasPrices);
-  const unsigned = (gasLimit: bigint): UnsignedTx => ({
-    messages,
-    memo: o.memo,
-    fee: { amount: toProtoCoins(requiredFees(prices, gasLimit)), gasLimit },
-    sequence: account.sequence,
-  });
+/** The client's tx options from the command's flags. */
+export function txOptions(o: TxFlags): TxOptions {
+  return { chainId: o.chainId, gas: o.gas === "auto" ? "auto" : BigInt(o.gas), gasAdjustment: o.gasAdjustment, gasPrices: o.gasPrices, memo: o.memo };
+}
 
-  let gasLimit: bigint;
-  if (o.gas === "auto") {
-    const request = SimulateRequest.encode({ txBytes: simulationTx(unsigned(0n), signer.pubkey), tx: undefined }).finish();
-    const sim = SimulateResponse.decode(await rpc.query("/cosmos.tx.v1beta1.Service/Simulate", request));
-    // Gas is an integer; scale the decimal adjustment by 1000 to stay in integer arithmetic.
-    gasLimit = (sim.gasInfo!.gasUsed * BigInt(Math.round(Number(o.gasAdjustment) * 1000)) + 999n) / 1000n;
-  } else {
-    gasLimit = BigInt(o.gas);
-  }
-  const txBytes = signDirect(unsigned(gasLimit), { pubkey: signer.pubkey, sign: signer }, chainId, account.accountNumber);
-  const checked = await rpc.broadcastSync(txBytes);
-  if (checked.code !== 0) return { txhash: checked.hash, code: checked.code, codespace: checked.codespace, raw_log: checked.log };
-  const committed = await rpc.waitForTx(checked.hash);
-  return {
-    txhash: committed.hash,
-    height: committed.height,
-    code: committed.tx_result.code,
-    codespace: committed.tx_result.codespace,
-    raw_log: committed.tx_result.log,
-    gas_wanted: committed.tx_result.gas_wanted,
-    gas_used: committed.tx_result.gas_used,
-  };
+/** Signs and broadcasts `messages` as the command's flags say, prints the result, and sets a failing exit code if refused. */
+export async function broadcastAndPrint(o: TxFlags, signer: KeySigner, messages: Any[]): Promise<void> {
+  const res = await signAndBroadcast(new RpcClient(o.node), signer, messages, txOptions(o));
+  printOutput(res, asFormat(o.output));
+  if (res.code !== 0) process.exitCode = 1;
 }

@@ -10,13 +10,16 @@
  * needed, and no local state: two spends in a row without a block in between pick different coinbases.
  */
 import * as btc from "@scure/btc-signer";
-import { bytesEqual, fromHex, toDisplayHex } from "../../light-client/bitcoin/bytes";
+import { bytesEqual } from "../../chain/store/bytes";
+import { fromHex, toDisplayHex } from "../../light-client/bitcoin/bytes";
 import { parseBlock } from "../../light-client/bitcoin/block";
 import type { BitcoinRpcClient, DisplayHash } from "../../relayer/bitcoin-rpc";
 import { publicKeyFromPrivate } from "../../chain/crypto/secp256k1";
+import { ADDRESS_NETWORKS } from "../../modules/peg/bitcoin/address";
+import { DUST_LIMIT } from "../../modules/peg/bitcoin/policy";
 
-/** Regtest address and key prefixes (Core's chainparams: bech32 "bcrt", base58 and WIF as testnet). */
-export const REGTEST_NETWORK: typeof btc.TEST_NETWORK = Object.freeze({ bech32: "bcrt", pubKeyHash: 0x6f, scriptHash: 0xc4, wif: 0xef });
+/** Regtest address and key prefixes, as the peg reads withdrawal addresses. */
+export const REGTEST_NETWORK: typeof btc.TEST_NETWORK = ADDRESS_NETWORKS.regtest;
 
 /** Blocks before a coinbase can be spent (Core's COINBASE_MATURITY; the same in regtest). */
 export const COINBASE_MATURITY = 100;
@@ -49,8 +52,6 @@ export interface CoinbaseUtxo {
   readonly height: number;
 }
 
-/** Outputs below this many sats are not worth a change output (Core's dust limit for P2WPKH is 294). */
-const CHANGE_DUST = 546n;
 /** Inputs one spend may take. */
 const MAX_INPUTS = 500;
 
@@ -134,7 +135,7 @@ export async function spendMaturedCoinbases(o: {
   for (const u of inputs) tx.addInput({ txid: fromHex(u.txid), index: u.vout, witnessUtxo: { script: o.key.script, amount: u.value } });
   tx.addOutput({ script: o.toScript, amount: o.amount });
   let change = total(inputs) - o.amount - fee;
-  if (change >= CHANGE_DUST) tx.addOutput({ script: o.key.script, amount: change });
+  if (change >= DUST_LIMIT) tx.addOutput({ script: o.key.script, amount: change });
   else change = 0n;
   tx.sign(o.key.privateKey);
   tx.finalize();

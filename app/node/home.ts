@@ -2,7 +2,8 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { join, resolve } from "node:path";
 import { parse as parseToml } from "smol-toml";
-import { generateEd25519, generateSignerKey, nodeId, nodeKeyJson, parseEd25519KeyFile, parseSignerKeyFile, privValidatorKeyJson, signerKeyJson, type Ed25519Key, type SignerKey } from "../../chain/keys/key-files";
+import { generateEd25519, generateSignerKey, nodeId, nodeKeyJson, parseSignerKeyFile, privValidatorKeyJson, signerKeyJson, type SignerKey } from "../../chain/keys/key-files";
+import { DEFAULT_GAS_PRICES } from "../pegzone";
 
 /** A node's home folder, laid out as simd/gaiad do so CometBFT reads it directly. */
 export class Home {
@@ -94,7 +95,7 @@ export interface AppConfig {
 }
 
 export const defaultAppConfig: AppConfig = {
-  minimumGasPrices: "0.0025upeg",
+  minimumGasPrices: DEFAULT_GAS_PRICES,
   pruningKeepRecent: 100,
   minRetainBlocks: 0,
 };
@@ -248,16 +249,8 @@ export function writeGenesis(home: Home, genesis: GenesisDoc): void {
   writeJson(home.genesisFile, genesis);
 }
 
-export function readNodeId(home: Home): string {
-  return nodeId(readKey(home.nodeKeyFile));
-}
-
 export function readSignerKey(home: Home): SignerKey {
   return parseSignerKeyFile(JSON.parse(readFileSync(home.signerKeyFile, "utf8")));
-}
-
-function readKey(file: string): Ed25519Key {
-  return parseEd25519KeyFile(JSON.parse(readFileSync(file, "utf8")));
 }
 
 function writeJson(file: string, value: unknown, mode = 0o644): void {

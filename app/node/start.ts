@@ -122,7 +122,7 @@ function crashInjection(spec: string | undefined, logger: Logger): ((phase: Bloc
   if (!match) throw new Error(`--unsafe-crash-at takes <finalize|commit|committed>:<n>, got '${spec}'`);
   const target = match[1] as BlockPhase;
   let remaining = Number(match[2]);
-  logger.warn({ phase: target, count: remaining }, "--unsafe-crash-at: this node will kill itself");
+  logger.warn({ crashAt: spec }, "--unsafe-crash-at: this node will kill itself");
   return (phase) => {
     if (phase === target && --remaining <= 0) process.kill(process.pid, "SIGKILL");
   };

@@ -5,7 +5,7 @@ import type { EventManager } from "./events";
 import type { GasMeter } from "./gas";
 
 /** Why a piece of state-machine code runs; some checks (fees, signatures) depend on it. */
-export type ExecMode = "genesis" | "check" | "recheck" | "prepare" | "process" | "simulate" | "finalize" | "query";
+export type ExecMode = "genesis" | "check" | "recheck" | "prepare" | "simulate" | "finalize" | "query";
 
 /** Everything a handler may know about the block it runs in. Time comes from the block header only. */
 export interface BlockHeader {

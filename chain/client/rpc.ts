@@ -1,6 +1,6 @@
 import { SdkError } from "../tx/errors";
 
-/** The few CometBFT RPC calls the CLI makes; results are checked before use. */
+/** The few CometBFT RPC calls pegzone's clients make (CLI, relayer, signer); results are checked before use. */
 export class RpcClient {
   readonly url: string;
 

@@ -9,8 +9,6 @@ import { sdkErrors } from "../tx/errors";
 
 /** Bech32 human-readable prefix of account addresses on pegzone. */
 export const ADDRESS_PREFIX = "peg";
-/** Length of an address derived from a secp256k1 pubkey. */
-export const ADDRESS_LENGTH = 20;
 /** Cosmos accepts 20-byte (account) and 32-byte (module / ICA / contract) addresses. */
 export const ALLOWED_ADDRESS_LENGTHS: readonly number[] = [20, 32];
 /** The bech32 length limit Cosmos uses (bech32.DecodeAndConvert allows up to 1023 characters). */

@@ -38,13 +38,6 @@ export function nodeKeyJson(key: Ed25519Key): object {
   return { priv_key: { type: "tendermint/PrivKeyEd25519", value: Buffer.from(key.privateKey).toString("base64") } };
 }
 
-export function parseEd25519KeyFile(json: { priv_key: { type: string; value: string } }): Ed25519Key {
-  if (json.priv_key.type !== "tendermint/PrivKeyEd25519") throw new Error(`unsupported key type ${json.priv_key.type}`);
-  const raw = Buffer.from(json.priv_key.value, "base64");
-  if (raw.length !== 64) throw new Error("ed25519 private key must be 64 bytes");
-  return { privateKey: raw, publicKey: raw.subarray(32) };
-}
-
 /** A federation member's main-chain signing key (secp256k1), kept in the node's home apart from CometBFT's keys. */
 export interface SignerKey {
   privateKey: Uint8Array;

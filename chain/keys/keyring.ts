@@ -21,11 +21,11 @@ import { wordlist as english } from "@scure/bip39/wordlists/english.js";
 import { ADDRESS_PREFIX, addressFromPubkey, toBech32 } from "../crypto/address";
 import { publicKeyFromPrivate, signSecp256k1 } from "../crypto/secp256k1";
 import { sdkErrors } from "../tx/errors";
+import { SECP256K1_PUBKEY_TYPE_URL } from "../tx/wire";
 
 export type KeyringBackend = "file" | "test";
 
 export const DEFAULT_HD_PATH = "m/44'/118'/0'/0/0";
-export const SECP256K1_PUBKEY_TYPE = "/cosmos.crypto.secp256k1.PubKey";
 
 export interface ScryptParams {
   /** CPU/memory cost, a power of two. */
@@ -55,7 +55,7 @@ export interface KeyInfo {
   /** bech32 account address */
   address: string;
   /** Protobuf type URL of the public key. */
-  pubkeyType: typeof SECP256K1_PUBKEY_TYPE;
+  pubkeyType: typeof SECP256K1_PUBKEY_TYPE_URL;
   /** base64 of the 33-byte compressed public key */
   pubkey: string;
   hdPath: string;
@@ -82,6 +82,17 @@ export interface KeySigner {
   readonly address: string;
   /** 33-byte compressed public key */
   readonly pubkey: Uint8Array;
+}
+
+/** A KeySigner over a raw secp256k1 private key held in memory (a federation member's signer key, a test key). */
+export function rawKeySigner(name: string, privateKey: Uint8Array): KeySigner {
+  const pubkey = publicKeyFromPrivate(privateKey);
+  const sign = (signBytes: Uint8Array): Uint8Array => signSecp256k1(privateKey, signBytes);
+  return Object.defineProperties(sign, {
+    name: { value: name },
+    address: { value: toBech32(ADDRESS_PREFIX, addressFromPubkey(pubkey)), enumerable: true },
+    pubkey: { value: pubkey, enumerable: true },
+  }) as KeySigner;
 }
 
 const NAME_RE = /^[a-z0-9_-]{1,64}$/;
@@ -123,14 +134,8 @@ export function deriveKeyFromMnemonic(mnemonic: string, opts: DeriveOptions = {}
   return { privateKey, publicKey: publicKeyFromPrivate(privateKey), hdPath };
 }
 
-interface StoredKeyBase {
+interface StoredKeyBase extends KeyInfo {
   version: number;
-  name: string;
-  type: "local";
-  address: string;
-  pubkeyType: typeof SECP256K1_PUBKEY_TYPE;
-  pubkey: string;
-  hdPath: string;
 }
 
 interface StoredTestKey extends StoredKeyBase {
@@ -251,12 +256,7 @@ export class Keyring {
       privateKey.fill(0);
       throw new Error(`key file for ${JSON.stringify(name)} is corrupt: its private key does not match its public key`);
     }
-    const sign = (signBytes: Uint8Array): Uint8Array => signSecp256k1(privateKey, signBytes);
-    return Object.defineProperties(sign, {
-      name: { value: name },
-      address: { value: stored.address, enumerable: true },
-      pubkey: { value: pubkey, enumerable: true },
-    }) as KeySigner;
+    return rawKeySigner(name, privateKey);
   }
 
   // ---- storage ----
@@ -298,7 +298,7 @@ export class Keyring {
     if (o.version !== FILE_VERSION) throw bad(`unsupported version ${String(o.version)}`);
     if (o.name !== name) throw bad(`it names key ${JSON.stringify(o.name)}`);
     for (const k of ["address", "pubkey", "hdPath"]) if (typeof o[k] !== "string") throw bad(`missing ${k}`);
-    if (o.type !== "local" || o.pubkeyType !== SECP256K1_PUBKEY_TYPE) throw bad("unsupported key type");
+    if (o.type !== "local" || o.pubkeyType !== SECP256K1_PUBKEY_TYPE_URL) throw bad("unsupported key type");
     const pubkey = Buffer.from(o.pubkey as string, "base64");
     if (pubkey.length !== 33 || toBech32(this.prefix, addressFromPubkey(pubkey)) !== o.address) throw bad("address does not match public key");
     if (this.backend === "test") {
@@ -328,7 +328,7 @@ export class Keyring {
       name,
       type: "local",
       address: toBech32(this.prefix, addressFromPubkey(publicKey)),
-      pubkeyType: SECP256K1_PUBKEY_TYPE,
+      pubkeyType: SECP256K1_PUBKEY_TYPE_URL,
       pubkey: Buffer.from(publicKey).toString("base64"),
       hdPath,
     };

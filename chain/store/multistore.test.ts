@@ -310,8 +310,8 @@ describe("API contract", () => {
       };
       block(1);
       expect((await ms.commit()).hash).toEqual((await b.commit()).hash); // worker started and used
-      const internals = ms as unknown as { hasher: { worker: { terminate(): Promise<number> } } };
-      await internals.hasher.worker.terminate();
+      const internals = ms as unknown as { pipeline: { hasher: { worker: { terminate(): Promise<number> } } } };
+      await internals.pipeline.hasher.worker.terminate();
       block(2);
       expect((await ms.commit()).hash).toEqual((await b.commit()).hash);
       block(3);

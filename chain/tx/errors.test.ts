@@ -1,4 +1,4 @@
-import { errInternal, lookupError, registerError, SdkError, sdkErrors, toAbciError, TxError } from "./errors";
+import { lookupError, registerError, SdkError, sdkErrors } from "./errors";
 
 describe("sdkErrors", () => {
   // Cosmos SDK v0.50 types/errors/errors.go, transcribed: name, code, description.
@@ -73,15 +73,6 @@ describe("SdkError", () => {
     expect(sdkErrors.ErrNoSignatures.error().message).toBe("no signatures supplied");
   });
 
-  it("TxError is the same class", () => {
-    expect(sdkErrors.ErrTxDecode.wrap("x")).toBeInstanceOf(TxError);
-  });
-
-  it("maps to ABCI responses, hiding non-SDK errors as undefined/1 internal", () => {
-    expect(toAbciError(sdkErrors.ErrInsufficientFee.wrap("need 5upeg"))).toEqual({ codespace: "sdk", code: 13, log: "need 5upeg: insufficient fee" });
-    expect(toAbciError(new Error("/home/secret/path exploded"))).toEqual({ codespace: "undefined", code: 1, log: "internal" });
-    expect(errInternal.code).toBe(1);
-  });
 });
 
 describe("registerError", () => {

@@ -37,10 +37,6 @@ export class SdkError extends Error {
   }
 }
 
-/** The name the task brief uses for errors thrown by the tx decoder; it is the same class. */
-export const TxError = SdkError;
-export type TxError = SdkError;
-
 /** A registered (codespace, code, description) triple; a factory for SdkError instances of that kind. */
 export class RegisteredError {
   constructor(
@@ -104,8 +100,6 @@ export const ROOT_CODESPACE = "sdk";
 /** Codespace for errors that are not ABCI errors (cosmossdk.io/errors.UndefinedCodespace). */
 export const UNDEFINED_CODESPACE = "undefined";
 
-/** cosmossdk.io/errors: reserved for errors that carry no code of their own. */
-export const errInternal = registerError(UNDEFINED_CODESPACE, 1, "internal");
 /** cosmossdk.io/errors: set when a panic (here: an unexpected exception) was recovered. */
 export const errPanic = registerError(UNDEFINED_CODESPACE, 111222, "panic");
 
@@ -152,20 +146,3 @@ export const sdkErrors = {
   ErrAppConfig: registerError(ROOT_CODESPACE, 40, "error in app.toml"),
   ErrInvalidGasLimit: registerError(ROOT_CODESPACE, 41, "invalid gas limit"),
 } as const;
-
-/** What an ABCI response carries for a failed tx or query. */
-export interface AbciErrorInfo {
-  codespace: string;
-  code: number;
-  log: string;
-}
-
-/**
- * Maps any thrown value to ABCI (codespace, code, log) as the SDK's ABCIInfo does without debug:
- * SdkErrors keep their code and message; anything else becomes undefined/1 "internal", so that
- * unexpected internal messages (stack traces, paths) never reach clients or consensus.
- */
-export function toAbciError(err: unknown): AbciErrorInfo {
-  if (err instanceof SdkError) return { codespace: err.codespace, code: err.code, log: err.message };
-  return { codespace: errInternal.codespace, code: errInternal.code, log: errInternal.description };
-}

@@ -12,7 +12,6 @@
  * encoding/json does (`<` `>` `&` as \u003c \u003e \u0026, U+2028/U+2029 as \u2028/\u2029).
  */
 import { SignDoc } from "cosmjs-types/cosmos/tx/v1beta1/tx";
-import { SignMode } from "cosmjs-types/cosmos/tx/signing/v1beta1/signing";
 import { sdkErrors } from "./errors";
 import type { DecodedTx } from "./decode";
 import type { AminoMsg, MsgRegistry } from "./registry";
@@ -78,21 +77,6 @@ export function aminoJsonSignDoc(tx: DecodedTx, registry: MsgRegistry, signer: S
 /** SIGN_MODE_LEGACY_AMINO_JSON sign bytes (UTF-8 of the canonical StdSignDoc JSON). */
 export function aminoJsonSignBytes(tx: DecodedTx, registry: MsgRegistry, signer: SignerData, options?: CanonicalJsonOptions): Uint8Array {
   return new TextEncoder().encode(canonicalJson(aminoJsonSignDoc(tx, registry, signer), options));
-}
-
-/** The sign bytes of signer `index` of `tx`, for the mode its signer info declares. */
-export function signBytesFor(tx: DecodedTx, index: number, signer: SignerData, registry?: MsgRegistry): Uint8Array {
-  const info = tx.signerInfos[index];
-  if (!info) throw sdkErrors.ErrUnauthorized.wrap(`no signer info at index ${index}`);
-  switch (info.mode) {
-    case SignMode.SIGN_MODE_DIRECT:
-      return directSignBytes(tx, signer.chainId, signer.accountNumber);
-    case SignMode.SIGN_MODE_LEGACY_AMINO_JSON:
-      if (!registry) throw sdkErrors.ErrLogic.wrap("LEGACY_AMINO_JSON sign bytes need the message registry");
-      return aminoJsonSignBytes(tx, registry, signer);
-    default:
-      throw sdkErrors.ErrUnauthorized.wrap(`unsupported sign mode ${String(info.mode)}`);
-  }
 }
 
 export interface CanonicalJsonOptions {

@@ -12,6 +12,7 @@
 import { SignMode } from "cosmjs-types/cosmos/tx/signing/v1beta1/signing";
 import { addressFromPubkey, toBech32, ADDRESS_PREFIX } from "../crypto/address";
 import { verifySignature, type Secp256k1Verifier } from "../crypto/secp256k1";
+import { bytesEqual } from "../store/bytes";
 import { SdkError, sdkErrors } from "./errors";
 import type { DecodedTx } from "./decode";
 import type { MsgRegistry } from "./registry";
@@ -127,12 +128,6 @@ function verifyOne(
   // them; accept that rendering of the same document too (both encode the same sign doc).
   const cosmjs = aminoJsonSignBytes(tx, registry, signer, { escapeLineSeparators: false });
   return !bytesEqual(cosmjs, canonical) && verifier(pubkey, signature, cosmjs);
-}
-
-function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
 }
 
 function safeBech32(addr: Uint8Array): string {

@@ -1,5 +1,6 @@
 /** Full blocks: header, CompactSize transaction count, transactions. Used to check Merkle roots from data. */
-import { bytesEqual, Reader, toDisplayHex } from "./bytes";
+import { bytesEqual } from "../../chain/store/bytes";
+import { Reader, toDisplayHex } from "./bytes";
 import { fail } from "./errors";
 import { type BlockHeader, blockHash, readHeader } from "./header";
 import { computeMerkleRoot, MAX_BLOCK_TRANSACTIONS } from "./merkle";

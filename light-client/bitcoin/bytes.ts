@@ -1,4 +1,5 @@
 /** Byte helpers: strict hex, display (byte-reversed) hashes, and a bounds-checked reader/writer. */
+import { concatBytes } from "../../chain/store/bytes";
 import { fail } from "./errors";
 
 const HEX = "0123456789abcdef";
@@ -25,24 +26,6 @@ export function toDisplayHex(hash: Uint8Array): string {
 export function fromDisplayHex(s: string): Uint8Array {
   if (s.length !== 64) fail("bad-length", `display hash must be 64 hex characters, got ${s.length}`);
   return fromHex(s).reverse();
-}
-
-export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
-}
-
-export function concatBytes(...parts: Uint8Array[]): Uint8Array {
-  let n = 0;
-  for (const p of parts) n += p.length;
-  const out = new Uint8Array(n);
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
 }
 
 export function assertHash(h: Uint8Array, what: string): void {

@@ -1,4 +1,4 @@
-import { bytesEqual } from "./bytes";
+import { bytesEqual } from "../../chain/store/bytes";
 import {
   genesisRecord,
   type HeaderLookup,

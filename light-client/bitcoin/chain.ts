@@ -18,7 +18,8 @@
  * is taken over a running array of times, the testnet walk end is carried along the batch);
  * verifyHeaderChain and verifyHeaderExtends wrap it and build the StoredHeader records.
  */
-import { bytesEqual, toDisplayHex } from "./bytes";
+import { bytesEqual } from "../../chain/store/bytes";
+import { toDisplayHex } from "./bytes";
 import { fail, LightClientError } from "./errors";
 import { sha256d, sha256dInto } from "./hash";
 import { type BlockHeader, blockHash, decodeHeader, encodeHeader, HEADER_SIZE } from "./header";

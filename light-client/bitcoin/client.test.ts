@@ -6,15 +6,8 @@ import type { LightClientConfig, UpdateResult } from "../types";
 import { parseBlock } from "./block";
 import { fromHex, toDisplayHex, toHex } from "./bytes";
 import { genesisRecord, type StoredHeader } from "./chain";
-import {
-  type BitcoinCheckpoint,
-  bitcoinLightClient,
-  checkpointStart,
-  createBitcoinLightClient,
-  genesisCheckpoint,
-  MAX_HEADERS_PER_UPDATE,
-  minPruneWindow,
-} from "./client";
+import { type BitcoinCheckpoint, checkpointStart, genesisCheckpoint } from "./checkpoint";
+import { bitcoinLightClient, createBitcoinLightClient, minPruneWindow } from "./client";
 import { LightClientError } from "./errors";
 import { encodeInclusionProof } from "./inclusion";
 import { sha256d } from "./hash";
@@ -26,6 +19,7 @@ import { nextWorkRequired } from "./retarget";
 import { mineHeader, RecordsLookup, syntheticChain } from "../../test/support/bitcoin-synthetic";
 import { describeVectors, readVector, sixtyFourByteCarrier } from "../../test/support/bitcoin";
 import { encodeTx, parseTx, type Transaction } from "./tx";
+import { MAX_HEADERS_PER_UPDATE } from "./verify-update";
 
 // ---------------------------------------------------------------------------------------------
 // helpers
@@ -39,7 +33,7 @@ async function snapshot(store: KVStore): Promise<string[]> {
 }
 
 /**
- * What the store holds, in terms of its layout (client.ts): best-chain records (in 0x02 chunks) and the
+ * What the store holds, in terms of its layout (store-layout.ts): best-chain records (in 0x02 chunks) and the
  * heights they cover, hash-index entries (0x01 buckets), fork records (0x03).
  */
 async function layout(store: KVStore): Promise<{ records: number; heights: [number, number] | undefined; indexed: number; forks: number }> {

@@ -31,7 +31,7 @@ export type LightClientReason =
   | "no-coinbase" // an inclusion proof without the block's coinbase transaction after its merkleblock
   | "bad-coinbase" // the proof's "coinbase" does not have exactly one input spending the null prevout, or is 64 bytes without witness
   | "coinbase-not-in-proof" // the proof's coinbase is not its merkleblock's match at position 0
-  // header store (client.ts)
+  // header store (client.ts and the files it uses)
   | "bad-config" // unknown network, a prune window too small for the rules, a network other than the stored one
   | "bad-checkpoint" // a checkpoint that is malformed, does not link, fails proof of work or lacks the ancestors verification needs
   | "not-initialized" // the store holds no client state

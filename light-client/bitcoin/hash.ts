@@ -12,7 +12,7 @@
  * one slab without a single allocation.
  */
 import { hash as nodeHash } from "node:crypto";
-import { concatBytes } from "./bytes";
+import { concatBytes } from "../../chain/store/bytes";
 
 /** Inputs up to this many bytes are hashed in JavaScript (3 compressions for the first SHA-256 at most). */
 const SMALL_INPUT = 183;

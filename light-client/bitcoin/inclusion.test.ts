@@ -3,7 +3,8 @@
  * and the transaction, then the raw coinbase. Every proof that does not pin the Merkle tree's depth with
  * a real coinbase at position 0 is refused, and so is the CVE-2017-12842 forgery it exists for.
  */
-import { concatBytes, toDisplayHex } from "./bytes";
+import { concatBytes } from "../../chain/store/bytes";
+import { toDisplayHex } from "./bytes";
 import { sha256d } from "./hash";
 import type { BlockHeader } from "./header";
 import { decodeInclusionProof, encodeInclusionProof, verifyInclusionProof, verifyTxInclusion } from "./inclusion";

@@ -25,7 +25,8 @@
  * `verifyTxInclusion` checks a bare merkleblock (no coinbase): it does not pin the depth, so it alone
  * must never be taken as proof of a transaction.
  */
-import { bytesEqual, concatBytes, Reader, toDisplayHex } from "./bytes";
+import { bytesEqual, concatBytes } from "../../chain/store/bytes";
+import { Reader, toDisplayHex } from "./bytes";
 import { fail } from "./errors";
 import type { BlockHeader } from "./header";
 import { encodeMerkleBlock, type MatchedTx, type MerkleBlock, readMerkleBlock, type VerifiedMerkleBlock, verifyMerkleBlock } from "./merkle";

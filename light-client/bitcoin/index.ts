@@ -1,6 +1,7 @@
 /** Bitcoin SPV verification: pure and deterministic (no clock, no randomness, no floats, no I/O). */
 export { type LightClientReason, LightClientError } from "./errors";
-export { bytesEqual, fromDisplayHex, fromHex, toDisplayHex, toHex } from "./bytes";
+export { bytesEqual } from "../../chain/store/bytes";
+export { fromDisplayHex, fromHex, toDisplayHex, toHex } from "./bytes";
 export { hashPair, sha256d, sha256dInto } from "./hash";
 export { type BlockHeader, HEADER_SIZE, blockHash, blockHashHex, decodeHeader, encodeHeader } from "./header";
 export { type Compact, blockWork, checkProofOfWork, decodeCompact, encodeCompact, hashToBigInt, proofOfWorkFailure } from "./pow";
@@ -72,12 +73,6 @@ export {
 } from "./tx";
 export { type Block, parseBlock, verifyBlockMerkleRoot } from "./block";
 export { type TxInclusion, decodeInclusionProof, encodeInclusionProof, verifyInclusionProof, verifyTxInclusion } from "./inclusion";
-export {
-  type BitcoinCheckpoint,
-  MAX_HEADERS_PER_UPDATE,
-  bitcoinLightClient,
-  checkpointStart,
-  createBitcoinLightClient,
-  genesisCheckpoint,
-  minPruneWindow,
-} from "./client";
+export { type BitcoinCheckpoint, checkpointStart, genesisCheckpoint } from "./checkpoint";
+export { bitcoinLightClient, createBitcoinLightClient, minPruneWindow } from "./client";
+export { MAX_HEADERS_PER_UPDATE } from "./verify-update";

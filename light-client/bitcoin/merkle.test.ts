@@ -1,6 +1,7 @@
 import fc from "fast-check";
 import { parseBlock } from "./block";
-import { bytesEqual, concatBytes, toDisplayHex } from "./bytes";
+import { bytesEqual, concatBytes } from "../../chain/store/bytes";
+import { toDisplayHex } from "./bytes";
 import { hashPair, sha256d } from "./hash";
 import { blockHash } from "./header";
 import { verifyTxInclusion } from "./inclusion";

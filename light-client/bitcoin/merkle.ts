@@ -9,7 +9,8 @@
  * merkleblock's transaction count does not (the prover chooses it): inclusion.ts does it with the
  * block's coinbase proven at position 0.
  */
-import { assertHash, bytesEqual, Reader, toDisplayHex, Writer } from "./bytes";
+import { bytesEqual } from "../../chain/store/bytes";
+import { assertHash, Reader, toDisplayHex, Writer } from "./bytes";
 import { fail } from "./errors";
 import { hashPair } from "./hash";
 import { type BlockHeader, blockHash, encodeHeader, readHeader } from "./header";

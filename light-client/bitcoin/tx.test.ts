@@ -1,5 +1,6 @@
 import fc from "fast-check";
-import { bytesEqual, concatBytes, fromHex, toDisplayHex, Writer } from "./bytes";
+import { bytesEqual, concatBytes } from "../../chain/store/bytes";
+import { fromHex, toDisplayHex, Writer } from "./bytes";
 import { parseBlock, verifyBlockMerkleRoot } from "./block";
 import { sha256d } from "./hash";
 import { computeMerkleRoot } from "./merkle";

@@ -9,7 +9,8 @@ import { areValidCoins, formatCoins, type Coin } from "../../chain/types/coins";
 import { coversAny, requiredFees, type DecCoin } from "../../chain/types/fees";
 import type { Secp256k1Verifier } from "../../chain/crypto/secp256k1";
 import type { BankKeeper } from "./expected-keepers";
-import type { Account, AccountKeeper } from "./keeper";
+import type { AccountKeeper } from "./keeper";
+import type { Account } from "./types";
 
 export interface AnteDeps {
   accounts: AccountKeeper;

@@ -7,9 +7,10 @@ import { ADDRESS_PREFIX, fromBech32, toBech32 } from "../../chain/crypto/address
 import type { KVStore } from "../../chain/store/types";
 import { prefixEnd } from "../../chain/store/prefix";
 import { sdkErrors } from "../../chain/tx/errors";
+import { SECP256K1_PUBKEY_TYPE_URL } from "../../chain/tx/wire";
+import type { Account } from "./types";
 
 export const AUTH_STORE = "auth";
-export const SECP256K1_PUBKEY_TYPE = "/cosmos.crypto.secp256k1.PubKey";
 const BASE_ACCOUNT_TYPE = "/cosmos.auth.v1beta1.BaseAccount";
 const MODULE_ACCOUNT_TYPE = "/cosmos.auth.v1beta1.ModuleAccount";
 
@@ -25,19 +26,6 @@ export const defaultAuthParams: Params = {
   sigVerifyCostEd25519: 590n,
   sigVerifyCostSecp256k1: 1000n,
 };
-
-export interface Account {
-  address: Uint8Array;
-  pubkey?: Uint8Array;
-  accountNumber: bigint;
-  sequence: bigint;
-  /** Set for module accounts (fee_collector, peg, ...). */
-  module?: { name: string; permissions: string[] };
-}
-
-/** Module account permissions, as the SDK's authtypes.Minter and authtypes.Burner. */
-export const MINTER = "minter";
-export const BURNER = "burner";
 
 /** A module account the app configures, with its permissions (the SDK's maccPerms entry). */
 export interface ModuleAccountSpec {
@@ -57,7 +45,7 @@ function accountKey(address: Uint8Array): Uint8Array {
 export function accountToAny(a: Account): Any {
   const base: BaseAccount = {
     address: toBech32(ADDRESS_PREFIX, a.address),
-    pubKey: a.pubkey ? { typeUrl: SECP256K1_PUBKEY_TYPE, value: PubKey.encode({ key: a.pubkey }).finish() } : undefined,
+    pubKey: a.pubkey ? { typeUrl: SECP256K1_PUBKEY_TYPE_URL, value: PubKey.encode({ key: a.pubkey }).finish() } : undefined,
     accountNumber: a.accountNumber,
     sequence: a.sequence,
   };

@@ -5,7 +5,8 @@ import type { AppModule, ServiceRegistrar } from "../../chain/app/module";
 import { sdkErrors } from "../../chain/tx/errors";
 import { ADDRESS_PREFIX, toBech32 } from "../../chain/crypto/address";
 import { parseAddress } from "../../chain/crypto/address";
-import { AUTH_STORE, AccountKeeper, defaultAuthParams, type Account, type ModuleAccountSpec } from "./keeper";
+import { AUTH_STORE, AccountKeeper, defaultAuthParams, type ModuleAccountSpec } from "./keeper";
+import type { Account } from "./types";
 import { registerAuthQueries } from "./queries";
 
 export interface AuthGenesis {

@@ -1,6 +1,6 @@
 /** The keepers bank uses from other modules: only what it calls (the SDK's x/bank/types/expected_keepers.go). */
 import type { Context } from "../../chain/app/context";
-import type { Account } from "../auth/keeper";
+import type { Account } from "../auth/types";
 
 /** Accounts spring into existence when they first receive coins; module accounts carry the permissions mint and burn check. */
 export interface AccountKeeper {

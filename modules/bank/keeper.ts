@@ -4,7 +4,7 @@ import { toBech32, ADDRESS_PREFIX } from "../../chain/crypto/address";
 import { prefixEnd } from "../../chain/store/prefix";
 import type { KVStore } from "../../chain/store/types";
 import { sdkErrors } from "../../chain/tx/errors";
-import { BURNER, MINTER } from "../auth/keeper";
+import { BURNER, MINTER } from "../auth/types";
 import { formatCoins, type Coin } from "../../chain/types/coins";
 import { bankErrors } from "./errors";
 import type { AccountKeeper } from "./expected-keepers";

@@ -29,7 +29,7 @@
  * `id` = len(u8) | utf8; txid = its 32 bytes in display order.
  */
 import type { Context } from "../../chain/app/context";
-import { concatBytes } from "../../chain/store/bytes";
+import { concatBytes, readU64 } from "../../chain/store/bytes";
 import { PrefixStore, prefixEnd } from "../../chain/store/prefix";
 import type { KVStore } from "../../chain/store/types";
 import { pegzone } from "../../proto";
@@ -295,7 +295,7 @@ export class PegKeeper {
 
   private async nextId(ctx: Context, key: Uint8Array): Promise<number> {
     const raw = await this.store(ctx).get(key);
-    const next = (raw ? Number(new DataView(raw.buffer, raw.byteOffset, 8).getBigUint64(0)) : 0) + 1;
+    const next = (raw ? readU64(raw, 0) : 0) + 1;
     this.store(ctx).set(key, u64(next));
     return next;
   }
@@ -304,7 +304,7 @@ export class PegKeeper {
   async raiseLastId(ctx: Context, kind: "withdrawal" | "release", mainchain: string, id: number): Promise<void> {
     const key = idKey(kind === "withdrawal" ? LAST_WITHDRAWAL : LAST_RELEASE, mainchain);
     const raw = await this.store(ctx).get(key);
-    const last = raw ? Number(new DataView(raw.buffer, raw.byteOffset, 8).getBigUint64(0)) : 0;
+    const last = raw ? readU64(raw, 0) : 0;
     if (id > last) this.store(ctx).set(key, u64(id));
   }
 
@@ -353,7 +353,7 @@ export class PegKeeper {
     const { entries, nextKey } = await this.pageOf(ctx, idKey(WITHDRAWAL_BY_OWNER, mainchain, owner), page);
     const items: Withdrawal[] = [];
     for (const [key] of entries) {
-      const id = Number(new DataView(key.buffer, key.byteOffset + key.length - 8, 8).getBigUint64(0));
+      const id = readU64(key, key.length - 8);
       items.push((await this.getWithdrawal(ctx, mainchain, id))!);
     }
     return { items, nextKey };
@@ -388,13 +388,13 @@ export class PegKeeper {
   private async indexedIds(ctx: Context, prefix: Uint8Array, limit?: number): Promise<number[]> {
     const ids: number[] = [];
     for await (const [key] of this.store(ctx).iterate({ start: prefix, end: prefixEnd(prefix), limit }))
-      ids.push(Number(new DataView(key.buffer, key.byteOffset + key.length - 8, 8).getBigUint64(0)));
+      ids.push(readU64(key, key.length - 8));
     return ids;
   }
 
   async releaseByTxid(ctx: Context, mainchain: string, txid: string): Promise<Release | undefined> {
     const raw = await this.store(ctx).get(idKey(RELEASE_BY_TXID, mainchain, Buffer.from(txid, "hex")));
-    return raw ? this.getRelease(ctx, mainchain, Number(new DataView(raw.buffer, raw.byteOffset, 8).getBigUint64(0))) : undefined;
+    return raw ? this.getRelease(ctx, mainchain, readU64(raw, 0)) : undefined;
   }
 
   /** All releases of a main chain, by id (genesis export). */

@@ -1,7 +1,7 @@
 /**
  * A kind of main chain (bitcoin now, tendermint later) as the peg module sees it: its light client
  * and how a deposit to the federation names its pegzone recipient. Adding a kind means writing one
- * of these and listing it in chain/app/pegzone.ts; the bank and the peg flow stay as they are.
+ * of these and listing it in app/pegzone.ts; the bank and the peg flow stay as they are.
  */
 import type { Metadata } from "cosmjs-types/cosmos/bank/v1beta1/bank";
 import type { LightClient } from "../../light-client/types";
@@ -18,6 +18,7 @@ export interface DepositAddress {
 
 /** A reserve output a release may spend. */
 export interface ReleaseUtxo {
+  /** As the main chain's RPCs print it (bitcoin: display hex, lowercase). */
   readonly txid: string;
   readonly vout: number;
   readonly value: bigint;
@@ -26,18 +27,30 @@ export interface ReleaseUtxo {
 
 /** A withdrawal a release pays: `amount` less its share of the fee. */
 export interface ReleasePayment {
+  /** Withdrawal id. */
   readonly id: number;
   readonly script: Uint8Array;
   readonly amount: bigint;
 }
 
+/** An output of a built release: a payment (`paymentId`: the withdrawal it pays) or the change. */
+export interface BuiltOutput {
+  readonly paymentId?: number;
+  readonly script: Uint8Array;
+  readonly value: bigint;
+}
+
 /** An unsigned release as built by a kind; the same inputs always build the same bytes. */
 export interface BuiltRelease {
+  /** Unsigned, without witness. */
   readonly tx: Uint8Array;
+  /** As the main chain's RPCs print it. */
   readonly txid: string;
+  /** The UTXOs spent, in input order. */
   readonly inputs: readonly ReleaseUtxo[];
-  readonly outputs: ReadonlyArray<{ readonly paymentId?: number; readonly script: Uint8Array; readonly value: bigint }>;
+  readonly outputs: readonly BuiltOutput[];
   readonly fee: bigint;
+  /** Per payment, in the order of the payments. */
   readonly feeShares: readonly bigint[];
   readonly change?: { readonly vout: number; readonly value: bigint };
 }

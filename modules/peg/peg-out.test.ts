@@ -10,7 +10,7 @@ import { REGTEST_NETWORK } from "../../test/support/btc-wallet";
 import { parseTx, txid as txidOf } from "../../light-client/bitcoin/tx";
 import { toDisplayHex } from "../../light-client/bitcoin/bytes";
 import { bitcoinKind } from "./bitcoin/kind";
-import { signReleaseInput } from "./bitcoin/release";
+import { signReleaseInput } from "./bitcoin/sign";
 import { pegTypeUrls } from "./msgs";
 import { builtFromRelease } from "./releases";
 import { CONFIRMATIONS, MAINCHAIN, claim, closeHarnesses, depositScenario, memberKeys, relay, type Harness, type TestAccount } from "../../test/support/peg-harness";

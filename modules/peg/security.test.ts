@@ -11,7 +11,7 @@ import { publicKeyFromPrivate } from "../../chain/crypto/secp256k1";
 import { pegzone } from "../../proto";
 import { REGTEST_NETWORK } from "../../test/support/btc-wallet";
 import { bitcoinKind } from "./bitcoin/kind";
-import { signReleaseInput } from "./bitcoin/release";
+import { signReleaseInput } from "./bitcoin/sign";
 import { pegTypeUrls } from "./msgs";
 import { builtFromRelease, MAX_LIVE_RELEASES } from "./releases";
 import {

@@ -4,7 +4,7 @@
  */
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
-import { concatBytes } from "../../light-client/bitcoin/bytes";
+import { concatBytes } from "../../chain/store/bytes";
 import { LightClientError } from "../../light-client/bitcoin/errors";
 import { sha256d } from "../../light-client/bitcoin/hash";
 

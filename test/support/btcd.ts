@@ -14,7 +14,7 @@
  * node killed without `stop()` (crash) has no such copy and restarts empty, as btcd itself does. (The
  * devnet keeps its copy on disk instead: `BlockArchive`.)
  *
- * Ports: btcd tests use 28400-28499 (the CometBFT tests use 21656-27756).
+ * Ports: RPC and P2P are a free block from `freePortBlock` (test/support/harness.ts) unless given.
  */
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -22,7 +22,7 @@ import { join } from "node:path";
 import { Btcd, readChain, replayBlocks } from "../../app/node/btcd";
 import type { BitcoinRpcClient, DisplayHash } from "../../relayer/bitcoin-rpc";
 import { TEST_ADDRESS } from "./btc-wallet";
-import { ROOT } from "./harness";
+import { freePortBlock, ROOT } from "./harness";
 
 export const BTCD = join(ROOT, ".bin", "btcd");
 export const BTCD_RPC_USER = "pegzone";
@@ -31,8 +31,9 @@ export const BTCD_RPC_PASS = "pegzone-regtest";
 export interface BtcdOptions {
   /** Holds data/, logs/ and btcd.log; a fresh temporary folder (removed by `remove()`) when omitted. */
   readonly dataDir?: string;
-  readonly rpcPort: number;
-  readonly p2pPort: number;
+  /** RPC and P2P on 127.0.0.1: by default two free ports in a row from `freePortBlock` (`BtcdNode` tells which). */
+  readonly rpcPort?: number;
+  readonly p2pPort?: number;
   /** Coinbases of `generate`d blocks pay this regtest address (P2WPKH bcrt1q... or P2PKH). Default: the test wallet's. */
   readonly miningAddress?: string;
   /** More btcd flags, e.g. ["--addrindex"]. */
@@ -70,7 +71,7 @@ export class BtcdNode {
     this.args = btcd.args;
   }
 
-  static create(o: BtcdOptions): BtcdNode {
+  static create(o: BtcdOptions & { readonly rpcPort: number; readonly p2pPort: number }): BtcdNode {
     if (!existsSync(BTCD)) throw new Error(`${BTCD} is missing: run 'npm run deps' (npm test does it first) to build btcd`);
     const ownsDir = o.dataDir === undefined;
     const dir = o.dataDir ?? mkdtempSync(join(tmpdir(), "pegzone-btcd-"));
@@ -150,8 +151,14 @@ export class BtcdNode {
 }
 
 /** Create and start a regtest btcd; the caller must `stop()` or `remove()` it (in afterAll). */
-export async function startBtcd(o: BtcdOptions): Promise<BtcdNode> {
-  const node = BtcdNode.create(o);
+export async function startBtcd(o: BtcdOptions = {}): Promise<BtcdNode> {
+  let { rpcPort, p2pPort } = o;
+  if (rpcPort === undefined || p2pPort === undefined) {
+    const base = await freePortBlock(2);
+    rpcPort ??= base;
+    p2pPort ??= base + 1;
+  }
+  const node = BtcdNode.create({ ...o, rpcPort, p2pPort });
   await node.start();
   return node;
 }

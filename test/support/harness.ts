@@ -1,5 +1,6 @@
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { createWriteStream, mkdtempSync, readdirSync, readFileSync, rmSync, type WriteStream } from "node:fs";
+import { createWriteStream, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, type WriteStream } from "node:fs";
+import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { createInterface } from "node:readline";
@@ -8,6 +9,103 @@ import { createInterface } from "node:readline";
 export const ROOT = resolve(__dirname, "..", "..");
 export const CLI = join(ROOT, "dist", "app", "cli", "main.js");
 export const COMETBFT = join(ROOT, ".bin", "cometbft");
+
+/**
+ * Ports for end-to-end tests: none is fixed. A test takes a block of ports that are free right now, so
+ * that two clones (or jest workers) can run `npm test` at once, also beside a devnet from `npm start`.
+ *
+ * Range: PEGZONE_TEST_PORTS=lo-hi, default 10000-25999, below Linux's ephemeral range (32768-60999,
+ * the kernel's source ports for outgoing connections) and Kubernetes' NodePorts (30000-32767). A block
+ * never touches 18300-18600 (btcd's and bitcoind's regtest/testnet defaults: 18332-18334, 18444,
+ * 18555-18556) nor 26000-26700 (CometBFT's defaults 26656-26660), even in a range from the variable.
+ *
+ * A block starts at a random multiple of 10 in the range, and is ours when (1) this process created,
+ * exclusively, a lock file for each of its ports in the temporary folder (pegzone-port-<port>.lock,
+ * holding our pid), which keeps other test processes off the block until CometBFT or btcd listen on
+ * it, and (2) each port can be bound on 127.0.0.1 right now (and is closed again). Otherwise another
+ * random block is tried. The locks go after the test file (a root-level afterAll, below); a lock whose
+ * process died (a killed jest worker) is removed by the next test process that meets it.
+ */
+const DEFAULT_TEST_PORTS = "10000-25999";
+const AVOIDED_PORTS: ReadonlyArray<readonly [number, number]> = [[18300, 18600], [26000, 26700]];
+/** The lock files this test file holds (each test file has its own instance of this module). */
+const heldPortLocks = new Set<string>();
+
+/** Returns B such that ports B..B+size-1 are free and locked for this test file (a testnet of V validators needs 10·V). */
+export async function freePortBlock(size: number): Promise<number> {
+  const text = process.env.PEGZONE_TEST_PORTS || DEFAULT_TEST_PORTS;
+  const m = /^\s*(\d+)\s*-\s*(\d+)\s*$/.exec(text);
+  const [lo, hi] = m ? [Number(m[1]), Number(m[2])] : [NaN, NaN];
+  // Blocks start at multiples of 10, so that the blocks of concurrent tests pack a range without gaps.
+  const first = Math.ceil(lo / 10) * 10;
+  const starts = Math.floor((hi - size + 1 - first) / 10) + 1;
+  if (!(lo >= 1024 && hi <= 65535 && starts >= 1)) throw new Error(`PEGZONE_TEST_PORTS=${text}: want lo-hi (1024-65535) holding ${size} ports from a multiple of 10, e.g. ${DEFAULT_TEST_PORTS}`);
+  for (let attempt = 0; attempt < 500; attempt++) {
+    const base = first + 10 * Math.floor(Math.random() * starts);
+    const last = base + size - 1;
+    if (AVOIDED_PORTS.some(([a, b]) => base <= b && last >= a)) continue;
+    const locked: string[] = [];
+    let ok = true;
+    for (let port = base; ok && port <= last; port++) {
+      const lock = lockPort(port);
+      if (lock === undefined) ok = false;
+      else locked.push(lock);
+    }
+    for (let port = base; ok && port <= last; port++) ok = await canBind(port);
+    if (ok) return base;
+    for (const lock of locked) releaseLock(lock);
+  }
+  throw new Error(`found no ${size} free ports in a row in ${lo}-${hi} (PEGZONE_TEST_PORTS; other tests may hold some)`);
+}
+
+/** The lock file of `port`, now ours; undefined when another process holds it. */
+function lockPort(port: number): string | undefined {
+  const file = join(tmpdir(), `pegzone-port-${port}.lock`);
+  try {
+    writeFileSync(file, String(process.pid), { flag: "wx" });
+    heldPortLocks.add(file);
+    return file;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
+  }
+  // Held. A holder that died leaves its lock behind: remove it for a later attempt (not this one, so
+  // that two processes removing the same dead lock at once do not both take the port). An empty or
+  // unreadable file is one being written, or another user's: leave it.
+  try {
+    const pid = Number(readFileSync(file, "utf8"));
+    if (Number.isInteger(pid) && pid > 0 && !pidAlive(pid)) rmSync(file);
+  } catch {
+    // gone meanwhile, or not ours to remove
+  }
+  return undefined;
+}
+
+function releaseLock(file: string): void {
+  heldPortLocks.delete(file);
+  rmSync(file, { force: true });
+}
+
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+/** Whether nothing listens on 127.0.0.1:`port` (where CometBFT and btcd listen), by listening there for a moment. */
+function canBind(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once("error", () => resolve(false));
+    server.listen({ port, host: "127.0.0.1", exclusive: true }, () => server.close(() => resolve(true)));
+  });
+}
+
+// A root-level afterAll of the test file importing this module: it runs after the afterAll hooks of the
+// file's describe blocks, which stop the nodes on the ports.
+if (typeof afterAll === "function") afterAll(() => { for (const lock of [...heldPortLocks]) releaseLock(lock); });
 
 export function runCli(args: string[], env: NodeJS.ProcessEnv = {}): string {
   const res = runCliStatus(args, env);

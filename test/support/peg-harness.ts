@@ -15,7 +15,7 @@ import { publicKeyFromPrivate, signSecp256k1 } from "../../chain/crypto/secp256k
 import { signDirect } from "../../chain/tx/build";
 import type { BaseApp } from "../../chain/app/baseapp";
 import { openPegzoneApp } from "../../app/pegzone";
-import { genesisCheckpoint } from "../../light-client/bitcoin/client";
+import { genesisCheckpoint } from "../../light-client/bitcoin/checkpoint";
 import { pegzone } from "../../proto";
 import { bitcoinKind } from "../../modules/peg/bitcoin/kind";
 import { pegTypeUrls } from "../../modules/peg/msgs";

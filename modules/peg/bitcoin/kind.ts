@@ -1,79 +1,24 @@
 /**
- * The bitcoin main-chain kind. A deposit address is a P2WSH output whose witness script names the
- * pegzone recipient and then requires signatures of the federation's members worth at least the
- * threshold:
- *
- *   <recipient: 20 bytes> OP_DROP
- *   <pk_1> OP_CHECKSIG OP_IF <w_1> OP_ELSE 0 OP_ENDIF
- *   OP_SWAP <pk_i> OP_CHECKSIG OP_IF <w_i> OP_ELSE 0 OP_ENDIF OP_ADD      (for i = 2..n)
- *   <threshold> OP_GREATERTHANOREQUAL
- *
- * Spent with the witness [sig_n | <>, ..., sig_1 | <>, witness script]: an empty item for each
- * member that does not sign. Weights make CHECKMULTISIG unusable; every opcode here is standard in
- * P2WSH. Any wallet that can pay a bech32 address can deposit; nobody but the federation can spend.
+ * The bitcoin main-chain kind: the peg's `MainChainKind` for Bitcoin, putting together the pieces of
+ * the release protocol, none of which imports this file. Deposits pay the P2WSH of a federation
+ * witness script (script.ts); withdrawals pay a standard address (address.ts); a release selects
+ * reserve outputs and sizes its fee (utxo.ts), is built as an unsigned transaction (release.ts) and
+ * signed by the federation (sign.ts), within Bitcoin Core's relay policy (policy.ts). All of it is
+ * pure: no clock, no randomness, no floats, no iteration over unordered collections; amounts are
+ * BigInt; every bad input throws a `ReleaseError` (errors.ts) saying what is wrong.
  */
-import { Address, OutScript, Script, type ScriptType } from "@scure/btc-signer";
+import { Address, OutScript } from "@scure/btc-signer";
 import { sha256 } from "@noble/hashes/sha2.js";
 import { Metadata } from "cosmjs-types/cosmos/bank/v1beta1/bank";
 import { isValidCompressedPubkey } from "../../../chain/crypto/secp256k1";
 import { bitcoinLightClient } from "../../../light-client/bitcoin/client";
-import type { DepositAddress, Federation, MainChainKind } from "../kinds";
-import {
-  assembleSignedRelease,
-  type BitcoinNetwork,
-  buildRelease,
-  buildSweep,
-  DUST_LIMIT,
-  MAX_RELEASE_INPUTS,
-  maxSignatures,
-  parseWithdrawalAddress,
-  releaseSighashes,
-  verifyReleaseSignature,
-} from "./release";
-
-/** Address encodings of the networks the light client knows. */
-const ADDRESS_NETWORKS: Record<string, { bech32: string; pubKeyHash: number; scriptHash: number; wif: number }> = {
-  mainnet: { bech32: "bc", pubKeyHash: 0x00, scriptHash: 0x05, wif: 0x80 },
-  testnet3: { bech32: "tb", pubKeyHash: 0x6f, scriptHash: 0xc4, wif: 0xef },
-  testnet4: { bech32: "tb", pubKeyHash: 0x6f, scriptHash: 0xc4, wif: 0xef },
-  regtest: { bech32: "bcrt", pubKeyHash: 0x6f, scriptHash: 0xc4, wif: 0xef },
-};
-
-/** Bitcoin Core's MAX_SCRIPT_ELEMENT_SIZE and the P2WSH standardness limit on witness scripts. */
-const MAX_WITNESS_SCRIPT = 3600;
-
-export function addressNetwork(network: string) {
-  const n = ADDRESS_NETWORKS[network];
-  if (n === undefined) throw new Error(`unknown bitcoin network ${JSON.stringify(network)} (known: ${Object.keys(ADDRESS_NETWORKS).join(", ")})`);
-  return n;
-}
-
-/** The federation's weighted threshold: members' signatures worth at least `threshold`. */
-function thresholdOps(federation: Federation): ScriptType {
-  const ops: ScriptType = [];
-  (federation.members ?? []).forEach((m, i) => {
-    if (i > 0) ops.push("SWAP");
-    ops.push(m.pubkey!, "CHECKSIG", "IF", m.weight!, "ELSE", 0, "ENDIF");
-    if (i > 0) ops.push("ADD");
-  });
-  ops.push(federation.threshold!, "GREATERTHANOREQUAL");
-  return ops;
-}
-
-/** The federation's weighted-threshold witness script, prefixed by the recipient it commits to. */
-export function depositWitnessScript(federation: Federation, recipient: Uint8Array): Uint8Array {
-  if (recipient.length !== 20) throw new Error(`recipient must be a 20-byte address, got ${recipient.length} bytes`);
-  return Script.encode([recipient, "DROP", ...thresholdOps(federation)]);
-}
-
-/**
- * The federation's own reserve outputs (release change, sweeps): the threshold alone, with no
- * recipient. A deposit script always starts with a 20-byte push and this one with a 33-byte key, so
- * no recipient's deposit address is ever a reserve address: a change output cannot be claimed.
- */
-export function reserveWitnessScript(federation: Federation): Uint8Array {
-  return Script.encode(thresholdOps(federation));
-}
+import type { DepositAddress, MainChainKind } from "../kinds";
+import { addressNetwork, type BitcoinNetwork, parseWithdrawalAddress } from "./address";
+import { DUST_LIMIT, MAX_WITNESS_SCRIPT_SIZE } from "./policy";
+import { buildRelease, buildSweep } from "./release";
+import { depositWitnessScript, maxSignatures, reserveWitnessScript } from "./script";
+import { assembleSignedRelease, releaseSighashes, verifyReleaseSignature } from "./sign";
+import { MAX_RELEASE_INPUTS } from "./utxo";
 
 function p2wshAddress(network: string, witnessScript: Uint8Array): DepositAddress {
   const hash = sha256(witnessScript);
@@ -107,7 +52,7 @@ export const bitcoinKind: MainChainKind = {
     // Anything reaching the threshold must be more than half the weight, or two disjoint halves could both spend.
     if (2 * threshold <= total) throw new Error(`threshold ${threshold} must be more than half the total weight ${total}`);
     const size = depositWitnessScript(federation, new Uint8Array(20)).length; // the longer of the two scripts
-    if (size > MAX_WITNESS_SCRIPT) throw new Error(`the federation's witness script would be ${size} bytes, over the ${MAX_WITNESS_SCRIPT}-byte standard limit`);
+    if (size > MAX_WITNESS_SCRIPT_SIZE) throw new Error(`the federation's witness script would be ${size} bytes, over the ${MAX_WITNESS_SCRIPT_SIZE}-byte standard limit`);
   },
 
   validateAmounts({ pegInFee, minWithdrawal, maxFee }) {

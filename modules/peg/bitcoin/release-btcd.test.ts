@@ -10,22 +10,11 @@ import { fromHex, toHex } from "../../../light-client/bitcoin/bytes";
 import { encodeTx, parseTx } from "../../../light-client/bitcoin/tx";
 import { REGTEST_NETWORK, spendCoinbase, TEST_ADDRESS, testKey } from "../../../test/support/btc-wallet";
 import { type BtcdNode, startBtcd } from "../../../test/support/btcd";
-import { depositWitnessScript } from "./kind";
-import {
-  assembleSignedRelease,
-  buildRelease,
-  buildSweep,
-  maxSignatures,
-  parseWithdrawalAddress,
-  releaseSighashes,
-  type ReserveUtxo,
-  signReleaseInput,
-  type UnsignedRelease,
-  witnessSignature,
-} from "./release";
-
-const RPC_PORT = 28420;
-const P2P_PORT = 28421;
+import type { ReleaseUtxo } from "../kinds";
+import { parseWithdrawalAddress } from "./address";
+import { type BitcoinRelease, buildRelease, buildSweep } from "./release";
+import { depositWitnessScript, maxSignatures } from "./script";
+import { assembleSignedRelease, releaseSighashes, signReleaseInput, witnessSignature } from "./sign";
 
 jest.setTimeout(120_000);
 
@@ -40,12 +29,12 @@ function p2wsh(ws: Uint8Array): Uint8Array {
   return btc.OutScript.encode({ type: "wsh", hash: sha256(ws) });
 }
 
-function sign(release: UnsignedRelease, keys: { privateKey: Uint8Array }[], who: number[]) {
+function sign(release: BitcoinRelease, keys: { privateKey: Uint8Array }[], who: number[]) {
   return releaseSighashes(release).map((h) => new Map(who.map((j) => [j, signReleaseInput(keys[j].privateKey, h)] as [number, Uint8Array])));
 }
 
 /** A witness with the given members' signatures and no threshold check (what assembleSignedRelease refuses to build). */
-function forge(release: UnsignedRelease, keys: { privateKey: Uint8Array }[], who: number[]): Uint8Array {
+function forge(release: BitcoinRelease, keys: { privateKey: Uint8Array }[], who: number[]): Uint8Array {
   const tx = parseTx(release.tx);
   const hashes = releaseSighashes(release);
   const inputs = tx.inputs.map((ti, i) => {
@@ -69,7 +58,7 @@ describe("releases on btcd regtest", () => {
   const results: string[] = [];
 
   beforeAll(async () => {
-    node = await startBtcd({ rpcPort: RPC_PORT, p2pPort: P2P_PORT, miningAddress: TEST_ADDRESS });
+    node = await startBtcd({ miningAddress: TEST_ADDRESS });
     // 104 blocks: the coinbases of heights 1..5 can be spent in the next block.
     await node.mine(104);
   });
@@ -80,7 +69,7 @@ describe("releases on btcd regtest", () => {
     if (results.length > 0) console.log(results.join("\n"));
   });
 
-  async function deposit(ws: Uint8Array, amount: bigint): Promise<ReserveUtxo> {
+  async function deposit(ws: Uint8Array, amount: bigint): Promise<ReleaseUtxo> {
     const sp = await spendCoinbase({ rpc: node.rpc, toScript: p2wsh(ws), amount });
     return { txid: sp.txid, vout: sp.vout, value: amount, witnessScript: ws };
   }
@@ -90,7 +79,7 @@ describe("releases on btcd regtest", () => {
     return o === null ? null : { value: BigInt(Math.round(o.value * 1e8)), script: o.scriptPubKey.hex };
   }
 
-  async function accepted(raw: Uint8Array, release: UnsignedRelease, label: string): Promise<void> {
+  async function accepted(raw: Uint8Array, release: BitcoinRelease, label: string): Promise<void> {
     const txid = await node.rpc.sendRawTransaction(raw);
     expect(txid).toBe(release.txid);
     const verbose = await node.rpc.call<{ vsize: number; size: number; weight?: number }>("getrawtransaction", [txid, 1]);
@@ -211,7 +200,7 @@ describe("releases on btcd regtest", () => {
     expect(await sats(sweep.txid, 0)).toEqual({ value: 5_000_000n - sweep.fee, script: toHex(p2wsh(reserveB)) });
     expect(await sats(d1.txid, d1.vout)).toBeNull();
 
-    const moved: ReserveUtxo = { txid: sweep.txid, vout: 0, value: 5_000_000n - sweep.fee, witnessScript: reserveB };
+    const moved: ReleaseUtxo = { txid: sweep.txid, vout: 0, value: 5_000_000n - sweep.fee, witnessScript: reserveB };
     const payTo = btc.p2wpkh(testKey("withdrawer 4").publicKey, REGTEST_NETWORK).address!;
     const release = buildRelease({ utxos: [moved], payments: [{ id: 9, script: parseWithdrawalAddress("regtest", payTo), amount: 1_000_000n }], feeRate: 5n, maxFee: 100_000n, changeWitnessScript: reserveB, signersPerInput: maxSignatures(reserveB) });
     await accepted(assembleSignedRelease(release, keysB.map((k) => k.publicKey), sign(release, keysB, [0, 1])), release, "release from the swept output by B");

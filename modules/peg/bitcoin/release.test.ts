@@ -2,30 +2,16 @@ import { secp256k1 } from "@noble/curves/secp256k1.js";
 import { sha256 } from "@noble/hashes/sha2.js";
 import * as btc from "@scure/btc-signer";
 import fc from "fast-check";
-import { bytesEqual, fromHex, toHex } from "../../../light-client/bitcoin/bytes";
+import { bytesEqual } from "../../../chain/store/bytes";
+import { fromHex, toHex } from "../../../light-client/bitcoin/bytes";
 import { parseTx } from "../../../light-client/bitcoin/tx";
-import { depositWitnessScript } from "./kind";
-import {
-  assembleSignedRelease,
-  buildRelease,
-  buildSweep,
-  DUST_LIMIT,
-  MAX_SWEEP_INPUTS,
-  maxSignatures,
-  parseDepositWitnessScript,
-  parseWithdrawalAddress,
-  type Payment,
-  RELEASE_SEQUENCE,
-  type ReleaseInput,
-  ReleaseError,
-  releaseSighashes,
-  type ReserveUtxo,
-  signReleaseInput,
-  type SweepInput,
-  verifyReleaseSignature,
-  witnessScriptMembers,
-  witnessSignature,
-} from "./release";
+import type { ReleasePayment, ReleaseUtxo } from "../kinds";
+import { parseWithdrawalAddress } from "./address";
+import { ReleaseError } from "./errors";
+import { DUST_LIMIT } from "./policy";
+import { type BitcoinReleaseParams, type BitcoinSweepParams, buildRelease, buildSweep, MAX_SWEEP_INPUTS, RELEASE_SEQUENCE } from "./release";
+import { depositWitnessScript, maxSignatures, parseDepositWitnessScript, witnessScriptMembers } from "./script";
+import { assembleSignedRelease, releaseSighashes, signReleaseInput, verifyReleaseSignature, witnessSignature } from "./sign";
 
 const N = secp256k1.Point.CURVE().n;
 const enc = new TextEncoder();
@@ -52,11 +38,11 @@ function txidOf(n: number): string {
   return toHex(sha256(enc.encode(`utxo ${n}`)));
 }
 
-function utxo(n: number, value: bigint, vout = 0, witnessScript = WS_2OF3): ReserveUtxo {
+function utxo(n: number, value: bigint, vout = 0, witnessScript = WS_2OF3): ReleaseUtxo {
   return { txid: txidOf(n), vout, value, witnessScript };
 }
 
-function input(over: Partial<ReleaseInput> = {}): ReleaseInput {
+function input(over: Partial<BitcoinReleaseParams> = {}): BitcoinReleaseParams {
   return {
     utxos: [utxo(1, 1_000_000n), utxo(2, 500_000n)],
     payments: [
@@ -229,8 +215,8 @@ describe("buildRelease", () => {
 
   // Value descending, then txid ascending (display hex), then vout ascending; stop once the amounts are covered.
   const t = [txidOf(1), txidOf(2), txidOf(3)].sort();
-  const u = (txid: string, vout: number, value: bigint): ReserveUtxo => ({ txid, vout, value, witnessScript: WS_2OF3 });
-  test.each<[string, ReserveUtxo[], bigint, string[]]>([
+  const u = (txid: string, vout: number, value: bigint): ReleaseUtxo => ({ txid, vout, value, witnessScript: WS_2OF3 });
+  test.each<[string, ReleaseUtxo[], bigint, string[]]>([
     ["largest first", [u(t[0], 0, 10_000n), u(t[1], 0, 50_000n), u(t[2], 0, 20_000n)], 40_000n, [`${t[1]}:0`]],
     ["then the next largest", [u(t[0], 0, 10_000n), u(t[1], 0, 50_000n), u(t[2], 0, 20_000n)], 60_000n, [`${t[1]}:0`, `${t[2]}:0`]],
     ["all of them", [u(t[0], 0, 10_000n), u(t[1], 0, 50_000n), u(t[2], 0, 20_000n)], 80_000n, [`${t[1]}:0`, `${t[2]}:0`, `${t[0]}:0`]],
@@ -266,7 +252,7 @@ describe("buildRelease", () => {
   });
 
   test("fee shares: equal, the remainder one sat each to the first payments", () => {
-    const payments: Payment[] = [1, 2, 3, 4].map((id) => ({ id, script: P2WPKH, amount: 10_000n }));
+    const payments: ReleasePayment[] = [1, 2, 3, 4].map((id) => ({ id, script: P2WPKH, amount: 10_000n }));
     const r = buildRelease(input({ payments, feeRate: 1000n, maxFee: 1003n }));
     expect(r.feeShares).toEqual([251n, 251n, 251n, 250n]);
     expect(r.outputs.slice(0, 4).map((o) => o.value)).toEqual([9_749n, 9_749n, 9_749n, 9_750n]);
@@ -322,7 +308,7 @@ describe("buildRelease", () => {
     expect(change.fee).toBe(noChange.fee + 86n);
   });
 
-  test.each<[string, Partial<ReleaseInput>, RegExp]>([
+  test.each<[string, Partial<BitcoinReleaseParams>, RegExp]>([
     ["no payments", { payments: [] }, /no payments/],
     ["zero amount", { payments: [{ id: 1, script: P2WPKH, amount: 0n }] }, /amount must be/],
     ["negative id", { payments: [{ id: -1, script: P2WPKH, amount: 1000n }] }, /id must be/],
@@ -355,7 +341,7 @@ describe("buildRelease", () => {
         fc.integer({ min: 1, max: 3 }),
         fc.integer({ min: 0, max: 0xffffffff }),
         (us, ps, feeRate, maxFee, signersPerInput, locktime) => {
-          const ri: ReleaseInput = {
+          const ri: BitcoinReleaseParams = {
             utxos: us.map((x) => utxo(x.n, x.value, x.vout)),
             payments: ps.map((p, i) => ({ id: i, script: p.kind, amount: p.amount })),
             feeRate,
@@ -416,7 +402,7 @@ describe("buildRelease", () => {
 /** The next federation's reserve script: other keys, weights 2, 1, 1, threshold 3. */
 const NEXT_WS = depositWitnessScript({ members: [key("x"), key("y"), key("z")].map((k, i) => ({ pubkey: k.publicKey, weight: i === 0 ? 2 : 1 })), threshold: 3 }, new Uint8Array(20));
 
-function sweepInput(over: Partial<SweepInput> = {}): SweepInput {
+function sweepInput(over: Partial<BitcoinSweepParams> = {}): BitcoinSweepParams {
   return { utxos: [utxo(1, 200_000n), utxo(2, 600_000n), utxo(3, 200_000n, 1)], feeRate: 10n, maxFee: 100_000n, changeWitnessScript: NEXT_WS, signersPerInput: 2, ...over };
 }
 
@@ -464,7 +450,7 @@ describe("buildSweep", () => {
     expect(heavy.inputs.map((u) => u.value)).toEqual(many.map((u) => u.value).sort((a, b) => (a > b ? -1 : 1)).slice(0, heavy.inputs.length));
   });
 
-  test.each<[string, Partial<SweepInput>, RegExp]>([
+  test.each<[string, Partial<BitcoinSweepParams>, RegExp]>([
     ["no utxos", { utxos: [] }, /nothing to sweep/],
     ["maxInputs over the cap", { maxInputs: MAX_SWEEP_INPUTS + 1 }, /maxInputs must be/],
     ["duplicate utxo", { utxos: [utxo(1, 1_000_000n), utxo(1, 1_000_000n)] }, /listed twice/],
