@@ -13,7 +13,7 @@ import { DEV_MNEMONIC } from "../app/cli/devnet";
 import { pegzone } from "../proto";
 import { COINBASE_MATURITY, spendCoinbase } from "./support/btc-wallet";
 import { type BtcdNode, BTCD_RPC_PASS, BTCD_RPC_USER, startBtcd } from "./support/btcd";
-import { CLI, freePortBlock, Proc, runCli, runCliStatus, sleep, Testnet, waitForHeight, until } from "./support/harness";
+import { CLI, freePortBlock, Proc, runCli, runCliAsync, runCliStatus, sleep, Testnet, waitForHeight, until } from "./support/harness";
 
 const v1 = pegzone.peg.v1;
 const DENOM = "peg/btc-regtest";
@@ -46,8 +46,8 @@ describe("peg-in against real btcd, CometBFT and CosmJS", () => {
     return relayer;
   };
 
-  const cli = (args: string[]) => JSON.parse(runCli([...args, "--node", url, "--output", "json"])) as Record<string, unknown>;
-  const clientTip = () => Number((cli(["query", "peg", "client-state", "--mainchain", "btc-regtest"]) as { tip_height: string }).tip_height);
+  const cli = async (args: string[]) => JSON.parse(await runCliAsync([...args, "--node", url, "--output", "json"])) as Record<string, unknown>;
+  const clientTip = async () => Number(((await cli(["query", "peg", "client-state", "--mainchain", "btc-regtest"])) as { tip_height: string }).tip_height);
   const balanceOf = async (address: string) => BigInt((await reader.getBalance(address, DENOM)).amount);
 
   beforeAll(async () => {
@@ -93,8 +93,8 @@ describe("peg-in against real btcd, CometBFT and CosmJS", () => {
   test("the relayer syncs pegzone's light client with btcd's best chain", async () => {
     startRelayer();
     const btcTip = await btcd.rpc.getBlockCount();
-    await until("the light client to reach btcd's tip", async () => (clientTip() === btcTip ? true : undefined));
-    const header = cli(["query", "peg", "header", String(btcTip), "--mainchain", "btc-regtest"]) as { hash: string; on_best_chain: boolean };
+    await until("the light client to reach btcd's tip", async () => ((await clientTip()) === btcTip ? true : undefined));
+    const header = (await cli(["query", "peg", "header", String(btcTip), "--mainchain", "btc-regtest"])) as { hash: string; on_best_chain: boolean };
     expect(header.hash).toBe(await btcd.rpc.getBlockHash(btcTip));
     expect(header.on_best_chain).toBe(true);
   });
@@ -107,7 +107,7 @@ describe("peg-in against real btcd, CometBFT and CosmJS", () => {
       "auto",
     );
     expect(registered).toMatchObject({ code: 0 });
-    const deposit = cli(["query", "peg", "deposit-address", userA, "--mainchain", "btc-regtest"]) as { address: string; script: string };
+    const deposit = (await cli(["query", "peg", "deposit-address", userA, "--mainchain", "btc-regtest"])) as { address: string; script: string };
     expect(deposit.address).toMatch(/^bcrt1q[0-9a-z]{58}$/);
 
     const amount = 100_000_000n; // 1 BTC
@@ -122,10 +122,10 @@ describe("peg-in against real btcd, CometBFT and CosmJS", () => {
     console.log(`peg-in latency from the confirming block to the minted balance: ${latencyMs} ms`);
     expect(minted).toBe(amount - 1000n);
 
-    const status = cli(["query", "peg", "deposit", `${paid.txid}:0`, "--mainchain", "btc-regtest"]) as { claimed: boolean; deposit: { amount: string } };
+    const status = (await cli(["query", "peg", "deposit", `${paid.txid}:0`, "--mainchain", "btc-regtest"])) as { claimed: boolean; deposit: { amount: string } };
     expect(status.claimed).toBe(true);
     expect(status.deposit.amount).toBe(amount.toString());
-    const reserve = cli(["query", "peg", "reserve", "--mainchain", "btc-regtest"]) as { total: string; supply: string };
+    const reserve = (await cli(["query", "peg", "reserve", "--mainchain", "btc-regtest"])) as { total: string; supply: string };
     expect(reserve).toMatchObject({ total: amount.toString(), supply: (amount - 1000n).toString() });
 
     const sent = await walletA.sendTokens(userA, userB, [{ denom: DENOM, amount: "40000000" }], "auto");
@@ -137,7 +137,7 @@ describe("peg-in against real btcd, CometBFT and CosmJS", () => {
   test("`pegzone tx peg claim` claims a deposit without the relayer, and a second claim of it is refused", async () => {
     await relayer?.kill("SIGKILL");
     relayer = undefined;
-    const deposit = cli(["query", "peg", "deposit-address", userB, "--mainchain", "btc-regtest"]) as { script: string };
+    const deposit = (await cli(["query", "peg", "deposit-address", userB, "--mainchain", "btc-regtest"])) as { script: string };
     const paid = await spendCoinbase({ rpc: btcd.rpc, toScript: Buffer.from(deposit.script, "base64"), amount: 25_000_000n, feeSats: 10_000n });
     await btcd.mine(CONFIRMATIONS);
     // headers still have to reach pegzone: relay one round with --once
@@ -163,8 +163,8 @@ describe("peg-in against real btcd, CometBFT and CosmJS", () => {
     net.start(0);
     await waitForHeight(url, 1, 60_000);
     const btcTip = await btcd.rpc.getBlockCount();
-    await until("the light client to follow btcd after the restarts", async () => (clientTip() === btcTip ? true : undefined), 90_000);
-    const reserve = cli(["query", "peg", "reserve", "--mainchain", "btc-regtest"]) as { total: string; utxos: unknown[] };
+    await until("the light client to follow btcd after the restarts", async () => ((await clientTip()) === btcTip ? true : undefined), 90_000);
+    const reserve = (await cli(["query", "peg", "reserve", "--mainchain", "btc-regtest"])) as { total: string; utxos: unknown[] };
     expect(reserve.total).toBe((100_000_000n + 25_000_000n).toString());
     expect(reserve.utxos).toHaveLength(2);
   });

@@ -20,7 +20,7 @@ import { signerKeyJson } from "../chain/keys/key-files";
 import { pegzone } from "../proto";
 import { COINBASE_MATURITY, REGTEST_NETWORK, spendCoinbase } from "./support/btc-wallet";
 import { type BtcdNode, BTCD_RPC_PASS, BTCD_RPC_USER, startBtcd } from "./support/btcd";
-import { CLI, freePortBlock, Proc, runCli, Testnet, waitForHeight, until } from "./support/harness";
+import { CLI, freePortBlock, Proc, runCli, runCliAsync, Testnet, waitForHeight, until } from "./support/harness";
 
 const v1 = pegzone.peg.v1;
 const DENOM = "peg/btc-regtest";
@@ -46,10 +46,10 @@ describe("peg-out against real btcd, three validators, their signers and CosmJS"
   let btcRpcUrl: string;
   const destination = btc.p2wpkh(publicKeyFromPrivate(createHash("sha256").update("peg-out e2e destination").digest()), REGTEST_NETWORK);
 
-  const cli = (args: string[]) => JSON.parse(runCli([...args, "--node", url, "--output", "json"])) as Record<string, unknown>;
+  const cli = async (args: string[]) => JSON.parse(await runCliAsync([...args, "--node", url, "--output", "json"])) as Record<string, unknown>;
   const balanceOf = async (address: string) => BigInt((await reader.getBalance(address, DENOM)).amount);
-  const reserve = () => cli(["query", "peg", "reserve", "--mainchain", "btc-regtest"]) as { total: string; supply: string; pending: string; utxos: Array<{ txid: string; vout: number; value: string; script: string; federation_id: string }>; freeze?: { frozen?: boolean } };
-  const release = (id: number) => cli(["query", "peg", "release", String(id), "--mainchain", "btc-regtest"]) as { release: { status: string; txid: string; signatures: unknown[]; fee: string; outputs: Array<{ withdrawal_id: string; value: string }> }; signed_weight: number };
+  const reserve = async () => (await cli(["query", "peg", "reserve", "--mainchain", "btc-regtest"])) as { total: string; supply: string; pending: string; utxos: Array<{ txid: string; vout: number; value: string; script: string; federation_id: string }>; freeze?: { frozen?: boolean } };
+  const release = async (id: number) => (await cli(["query", "peg", "release", String(id), "--mainchain", "btc-regtest"])) as { release: { status: string; txid: string; signatures: unknown[]; fee: string; outputs: Array<{ withdrawal_id: string; value: string }> }; signed_weight: number };
 
   const startSigner = (i: number, home = net.nodes[i].home, node = net.nodes[i].rpc) => {
     signers[i] = new Proc(process.execPath, [CLI, "signer", "--home", home, "--node", node, "--poll-interval", "300"], join(net.dir, `signer${i}.log`));
@@ -118,14 +118,14 @@ describe("peg-out against real btcd, three validators, their signers and CosmJS"
   test("deposit 1 BTC to A, A sends half to B, B redeems it to a fresh regtest address through 2 of 3 signers", async () => {
     const registered = await walletA.signAndBroadcast(userA, [{ typeUrl: "/pegzone.peg.v1.MsgRegisterDepositAddress", value: { sender: userA, mainchain: "btc-regtest", recipient: "" } }], "auto");
     expect(registered.code).toBe(0);
-    const deposit = cli(["query", "peg", "deposit-address", userA, "--mainchain", "btc-regtest"]) as { script: string };
+    const deposit = (await cli(["query", "peg", "deposit-address", userA, "--mainchain", "btc-regtest"])) as { script: string };
     await spendCoinbase({ rpc: btcd.rpc, toScript: Buffer.from(deposit.script, "base64"), amount: 100_000_000n, feeSats: 10_000n });
     await btcd.mine(CONFIRMATIONS);
     await until("the deposit to be minted", async () => ((await balanceOf(userA)) === 100_000_000n - 1000n ? true : undefined));
 
     expect((await walletA.sendTokens(userA, userB, [{ denom: DENOM, amount: "50000000" }], "auto")).code).toBe(0);
     expect(await balanceOf(userB)).toBe(50_000_000n);
-    const supplyBefore = BigInt(reserve().supply);
+    const supplyBefore = BigInt((await reserve()).supply);
 
     const requested = Date.now();
     const res = await withdraw(walletB, userB, "50000000", destination.address!);
@@ -135,7 +135,7 @@ describe("peg-out against real btcd, three validators, their signers and CosmJS"
     // the chain builds the release at the next batch height; two signers sign; the relayer broadcasts it
     const releaseId = 1;
     const inMempool = await until("the release to reach btcd's mempool", async () => {
-      const r = release(releaseId).release;
+      const r = (await release(releaseId)).release;
       if (r.status !== "RELEASE_STATUS_SIGNED") return undefined;
       return (await btcd.rpc.getRawTransactionVerbose(r.txid).catch(() => undefined)) ? r : undefined;
     });
@@ -144,21 +144,21 @@ describe("peg-out against real btcd, three validators, their signers and CosmJS"
 
     const mined = Date.now();
     await btcd.mine(CONFIRMATIONS);
-    await until("the confirmation proof on pegzone", async () => (release(releaseId).release.status === "RELEASE_STATUS_CONFIRMED" ? true : undefined));
+    await until("the confirmation proof on pegzone", async () => ((await release(releaseId)).release.status === "RELEASE_STATUS_CONFIRMED" ? true : undefined));
     const confirmMs = Date.now() - mined;
     console.log(`peg-out: withdrawal request → release broadcast ${broadcastMs} ms; ${CONFIRMATIONS} blocks mined → confirmation proven on pegzone ${confirmMs} ms`);
 
     // btcd: the fresh address holds the amount minus the fee share
-    const r = release(releaseId).release;
+    const r = (await release(releaseId)).release;
     const paidOut = r.outputs.findIndex((o) => o.withdrawal_id === "1");
     const out = await btcd.rpc.getTxOut(r.txid, paidOut, false);
     expect(out?.scriptPubKey.hex).toBe(Buffer.from(destination.script).toString("hex"));
     expect(BigInt(Math.round(out!.value * 1e8))).toBe(50_000_000n - BigInt(r.fee));
-    const withdrawal = (cli(["query", "peg", "withdrawals", userB, "--mainchain", "btc-regtest"]) as { withdrawals: Array<{ status: string; paid: string }> }).withdrawals[0];
+    const withdrawal = ((await cli(["query", "peg", "withdrawals", userB, "--mainchain", "btc-regtest"])) as { withdrawals: Array<{ status: string; paid: string }> }).withdrawals[0];
     expect(withdrawal).toMatchObject({ status: "WITHDRAWAL_STATUS_COMPLETED", paid: (50_000_000n - BigInt(r.fee)).toString() });
 
     // pegzone: the supply dropped by the amount; the reserve is exactly the federation's unspent outputs on btcd
-    const after = reserve();
+    const after = await reserve();
     expect(BigInt(after.supply)).toBe(supplyBefore - 50_000_000n);
     expect(after.pending).toBe("0");
     expect(after.freeze?.frozen ?? false).toBe(false);
@@ -180,18 +180,18 @@ describe("peg-out against real btcd, three validators, their signers and CosmJS"
     const res = await withdraw(walletA, userA, "20000000", destination.address!);
     expect(res.code).toBe(0);
     const releaseId = 2;
-    await until("release 2 to be built and signed once", async () => (release(releaseId).release.signatures?.length === 1 ? true : undefined));
+    await until("release 2 to be built and signed once", async () => ((await release(releaseId)).release.signatures?.length === 1 ? true : undefined));
     // a few batch intervals later it still waits for a second member
     const height = (await reader.getHeight()) + 3 * BATCH_INTERVAL;
     await until("three more batch intervals", async () => ((await reader.getHeight()) >= height ? true : undefined));
-    expect(release(releaseId).release.status).toBe("RELEASE_STATUS_SIGNING");
+    expect((await release(releaseId)).release.status).toBe("RELEASE_STATUS_SIGNING");
     startSigner(2);
-    const signed = await until("release 2 to be signed by 2 of 3", async () => (release(releaseId).release.status === "RELEASE_STATUS_SIGNED" ? release(releaseId) : undefined));
+    const signed = await until("release 2 to be signed by 2 of 3", async () => ((await release(releaseId)).release.status === "RELEASE_STATUS_SIGNED" ? await release(releaseId) : undefined));
     expect(signed.signed_weight).toBe(2);
     await until("release 2 in btcd's mempool", async () => btcd.rpc.getRawTransactionVerbose(signed.release.txid).catch(() => undefined));
     await btcd.mine(CONFIRMATIONS);
-    await until("release 2 confirmed on pegzone", async () => (release(releaseId).release.status === "RELEASE_STATUS_CONFIRMED" ? true : undefined));
-    expect(reserve().total).toBe((100_000_000n - 50_000_000n - 20_000_000n).toString());
+    await until("release 2 confirmed on pegzone", async () => ((await release(releaseId)).release.status === "RELEASE_STATUS_CONFIRMED" ? true : undefined));
+    expect((await reserve()).total).toBe((100_000_000n - 50_000_000n - 20_000_000n).toString());
   });
 
   test("refuses a withdrawal to a mainnet address and one larger than the balance, changing nothing", async () => {
@@ -223,21 +223,21 @@ describe("peg-out against real btcd, three validators, their signers and CosmJS"
 
     // validator 1's member proposes, validator 0's approves: 2 of 3, the federation rotates
     const members = next.map((m) => `${Buffer.from(m.publicKey).toString("hex")}:1:${m.account}`).join(",");
-    const proposed = cli(["tx", "peg", "propose-federation", "--members", members, "--threshold", "2", "--signer-key", "--home", net.nodes[1].home, "--mainchain", "btc-regtest"]);
+    const proposed = await cli(["tx", "peg", "propose-federation", "--members", members, "--threshold", "2", "--signer-key", "--home", net.nodes[1].home, "--mainchain", "btc-regtest"]);
     expect(proposed.code).toBe(0);
-    expect(cli(["query", "peg", "federation-proposal", "--mainchain", "btc-regtest"])).toMatchObject({ proposal: { id: "2" }, approved_weight: 1, threshold: 2 });
-    const approved = cli(["tx", "peg", "approve-federation", "2", "--signer-key", "--home", net.nodes[0].home, "--mainchain", "btc-regtest"]);
+    expect(await cli(["query", "peg", "federation-proposal", "--mainchain", "btc-regtest"])).toMatchObject({ proposal: { id: "2" }, approved_weight: 1, threshold: 2 });
+    const approved = await cli(["tx", "peg", "approve-federation", "2", "--signer-key", "--home", net.nodes[0].home, "--mainchain", "btc-regtest"]);
     expect(approved.code).toBe(0);
-    const feds = cli(["query", "peg", "federations", "--mainchain", "btc-regtest"]) as { current: { id: string; members: Array<{ account: string }> }; retired: Array<{ federation: { id: string } }> };
+    const feds = (await cli(["query", "peg", "federations", "--mainchain", "btc-regtest"])) as { current: { id: string; members: Array<{ account: string }> }; retired: Array<{ federation: { id: string } }> };
     expect(feds.current.id).toBe("2");
     expect(feds.current.members.map((m) => m.account)).toEqual(next.map((m) => m.account));
     expect(feds.retired.map((r) => r.federation.id)).toEqual(["1"]);
 
     // a deposit to A's address under the new federation (the relayer watches it without a new
     // registration) adds its peg-in fee to the surplus that pays the sweep's miner fee
-    const before = reserve();
+    const before = await reserve();
     expect(before.utxos).toHaveLength(1);
-    const address = cli(["query", "peg", "deposit-address", userA, "--mainchain", "btc-regtest"]) as { script: string; federation_id: string };
+    const address = (await cli(["query", "peg", "deposit-address", userA, "--mainchain", "btc-regtest"])) as { script: string; federation_id: string };
     expect(address.federation_id).toBe("2");
     const balanceA = await balanceOf(userA);
     await spendCoinbase({ rpc: btcd.rpc, toScript: Buffer.from(address.script, "base64"), amount: 10_000_000n, feeSats: 10_000n });
@@ -247,16 +247,16 @@ describe("peg-out against real btcd, three validators, their signers and CosmJS"
     // the old federation's running signers (0 and 2) sign the sweep; the relayer broadcasts it
     const sweepId = 3;
     const sweep = await until("the sweep in btcd's mempool", async () => {
-      const r = release(sweepId);
+      const r = await release(sweepId);
       if (r.release.status !== "RELEASE_STATUS_SIGNED") return undefined;
       return (await btcd.rpc.getRawTransactionVerbose(r.release.txid).catch(() => undefined)) ? r : undefined;
     });
     expect(sweep.release.outputs).toHaveLength(1);
     expect(sweep.signed_weight).toBe(2);
     await btcd.mine(CONFIRMATIONS);
-    await until("the sweep confirmed on pegzone", async () => (release(sweepId).release.status === "RELEASE_STATUS_CONFIRMED" ? true : undefined));
+    await until("the sweep confirmed on pegzone", async () => ((await release(sweepId)).release.status === "RELEASE_STATUS_CONFIRMED" ? true : undefined));
     const fee = BigInt(sweep.release.fee);
-    const swept = reserve();
+    const swept = await reserve();
     expect(swept.utxos.map((u) => u.federation_id)).toEqual(["2", "2"]);
     expect(BigInt(swept.total)).toBe(BigInt(before.total) + 10_000_000n - fee);
     expect(BigInt(swept.supply) + BigInt(swept.pending)).toBeLessThanOrEqual(BigInt(swept.total));
@@ -274,17 +274,17 @@ describe("peg-out against real btcd, three validators, their signers and CosmJS"
     expect(res.code).toBe(0);
     const payoutId = 4;
     const payout = await until("the new federation's release in btcd's mempool", async () => {
-      const r = release(payoutId);
+      const r = await release(payoutId);
       if (r.release.status !== "RELEASE_STATUS_SIGNED") return undefined;
       return (await btcd.rpc.getRawTransactionVerbose(r.release.txid).catch(() => undefined)) ? r : undefined;
     });
     const signedBy = (payout.release.signatures as Array<{ pubkey: string }>).map((s) => Buffer.from(s.pubkey, "base64").toString("hex")).sort();
     expect(signedBy).toEqual(next.slice(0, 2).map((m) => Buffer.from(m.publicKey).toString("hex")).sort());
     await btcd.mine(CONFIRMATIONS);
-    await until("the new federation's release confirmed on pegzone", async () => (release(payoutId).release.status === "RELEASE_STATUS_CONFIRMED" ? true : undefined));
+    await until("the new federation's release confirmed on pegzone", async () => ((await release(payoutId)).release.status === "RELEASE_STATUS_CONFIRMED" ? true : undefined));
     const paidOut = payout.release.outputs.findIndex((o) => o.withdrawal_id !== "0");
     const out = await btcd.rpc.getTxOut(payout.release.txid, paidOut, false);
     expect(BigInt(Math.round(out!.value * 1e8))).toBe(5_000_000n - BigInt(payout.release.fee));
-    expect(BigInt(reserve().total)).toBe(BigInt(swept.total) - 5_000_000n);
+    expect(BigInt((await reserve()).total)).toBe(BigInt(swept.total) - 5_000_000n);
   });
 });

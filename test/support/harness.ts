@@ -113,6 +113,23 @@ export function runCli(args: string[], env: NodeJS.ProcessEnv = {}): string {
   return res.stdout;
 }
 
+/**
+ * `runCli` without blocking the event loop. Tests that also hold HTTP connections (CosmJS) use it:
+ * while spawnSync blocks, a keep-alive connection can sit idle past CometBFT's timeout, be closed by
+ * the server unnoticed, and fail the next request with "other side closed".
+ */
+export function runCliAsync(args: string[]): Promise<string> {
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(process.execPath, [CLI, ...args], { stdio: ["ignore", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+    child.on("error", reject);
+    child.on("close", (status) => (status === 0 ? resolvePromise(stdout) : reject(new Error(`pegzone ${args.join(" ")} failed (${status}): ${stderr}${stdout}`))));
+  });
+}
+
 /** For commands expected to fail: the exit status and both outputs. */
 export function runCliStatus(args: string[], env: NodeJS.ProcessEnv = {}): { status: number | null; stdout: string; stderr: string } {
   return spawnSync(process.execPath, [CLI, ...args], { encoding: "utf8", env: { ...process.env, ...env } });
