@@ -46,5 +46,18 @@ describe("the pegzone CLI against a real node", () => {
     const tooMuch = JSON.parse(failed.stdout);
     expect(tooMuch.code).toBe(5);
     expect(JSON.parse(runCli(["query", "bank", "balances", bob.address, "--node", node, "--output", "json"])).balances).toEqual([{ denom: "upeg", amount: "11845" }]);
+
+    // The same failure found by the gas simulation, before anything is broadcast: the SDK's code as JSON, exit status 1.
+    const simulated = runCliStatus(["tx", "bank", "send", "bob", FAUCET, "999999999upeg", "--node", node, ...keyring]);
+    expect(simulated.status).toBe(1);
+    expect(JSON.parse(simulated.stdout)).toMatchObject({ code: 5, codespace: "sdk" });
+    expect(JSON.parse(simulated.stdout).raw_log).toMatch(/insufficient funds/);
+
+    // Supply: all denoms, or one; the fees paid above stay in the supply (the fee collector holds them).
+    const total = JSON.parse(runCli(["query", "bank", "total", "--node", node, "--output", "json"])) as { supply: Array<{ denom: string; amount: string }> };
+    const upeg = JSON.parse(runCli(["query", "bank", "total", "--denom", "upeg", "--node", node, "--output", "json"])) as { amount: { denom: string; amount: string } };
+    expect(upeg.amount.denom).toBe("upeg");
+    expect(BigInt(upeg.amount.amount)).toBeGreaterThan(0n);
+    expect(total.supply.find((c) => c.denom === "upeg")).toEqual(upeg.amount);
   }, 90_000);
 });

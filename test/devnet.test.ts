@@ -8,7 +8,7 @@
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { devAccountAddress, DEVNET_BTC_RPC_PASSWORD, DEVNET_BTC_RPC_USER } from "../app/cli/devnet";
+import { DEV_BTC, devAccountAddress, DEVNET_BTC_RPC_PASSWORD, DEVNET_BTC_RPC_USER } from "../app/cli/devnet";
 import { stopLeftoverBtcd } from "../app/node/btcd";
 import { BitcoinRpcClient } from "../relayer/bitcoin-rpc";
 import { CLI, freePortBlock, Proc, runCli, waitForHeight, until } from "./support/harness";
@@ -93,6 +93,14 @@ describe("pegzone devnet: the peg works out of the box and survives a restart", 
     expect(minted).toBe(100_000_000n - 1000n);
     expect((cli(["query", "peg", "deposit", `${sent.txid}:0`, "--mainchain", "btc-regtest"]) as { claimed: boolean }).claimed).toBe(true);
 
+    // The banner's peg-out: the tx prints the withdrawal's id, and the withdrawal can be looked up by it.
+    const withdrawn = cli(["tx", "peg", "withdraw", "50000000", DEV_BTC.address, "--from", "dev", "--keyring-backend", "test", "--home", home]) as { code: number; withdrawal_id: string };
+    expect(withdrawn.code).toBe(0);
+    const withdrawal = cli(["query", "peg", "withdrawal", withdrawn.withdrawal_id, "--mainchain", "btc-regtest"]) as { id: string; owner: string; amount: string; destination: string };
+    expect(withdrawal).toMatchObject({ id: withdrawn.withdrawal_id, owner: dev, amount: "50000000", destination: DEV_BTC.address });
+    const remaining = minted - 50_000_000n;
+    expect(pegBalance()).toBe(remaining);
+
     const btcHeight = await btc.getBlockCount();
     const btcBest = await btc.getBlockHash(btcHeight);
     const clientTip = Number(clientState().tip_height);
@@ -107,7 +115,7 @@ describe("pegzone devnet: the peg works out of the box and survives a restart", 
     // btcd wiped its regtest database at start; the devnet gave it the same chain back
     expect(await btc.getBlockHash(btcHeight)).toBe(btcBest);
     await waitForHeight(node, 1, 60_000);
-    expect(pegBalance()).toBe(minted);
+    expect(pegBalance()).toBe(remaining);
     expect(Number(clientState().tip_height)).toBeGreaterThanOrEqual(clientTip);
     // and the relayer follows it on from there: the light client passes btcd's height from before, unfrozen
     await until("the light client to pass btcd's height from before the restart", async () => (Number(clientState().tip_height) > btcHeight ? true : undefined));

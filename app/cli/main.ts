@@ -296,8 +296,8 @@ function devnetBanner(home: Home, chainId: string, ports: DevnetPorts, bitcoin: 
       `    pegzone dev btc-send ${dev} 1btc${nodeFlag}${btcFlag}    # pays that deposit address (a bcrt1... address works too) and mines a block`,
       `    pegzone query bank balances ${dev}${nodeFlag}    # 99999000 peg/btc-regtest ${wait}`,
       "  Peg out:",
-      `    pegzone tx peg withdraw 50000000 ${DEV_BTC.address} --from dev --keyring-backend test${homeFlag}${nodeFlag}`,
-      `    pegzone query peg withdrawals ${dev}${nodeFlag}    # released, signed and confirmed on Bitcoin by the devnet`,
+      `    pegzone tx peg withdraw 50000000 ${DEV_BTC.address} --from dev --keyring-backend test${homeFlag}${nodeFlag}    # prints its withdrawal_id`,
+      `    pegzone query peg withdrawal 1${nodeFlag}    # released, signed and confirmed on Bitcoin by the devnet (or: query peg withdrawals ${dev})`,
     );
   }
   lines.push("  Stop with Ctrl-C; 'npm start' again resumes the same chain ('--reset' starts over).", "");

@@ -1,5 +1,6 @@
 /** `pegzone query peg ...` and `pegzone tx peg ...`: the peg module from the command line. */
 import type { Command } from "commander";
+import { TxMsgData } from "cosmjs-types/cosmos/base/abci/v1beta1/abci";
 import { pegzone } from "../../proto";
 import { pegTypeUrls } from "../../modules/peg/msgs";
 import { snakeKeys } from "../../chain/app/json-case";
@@ -78,6 +79,12 @@ export function registerPegQueryCommands(query: Command): void {
     show(v1.QueryWithdrawalsResponse, await pegQuery(rpcOf(o), "Withdrawals", v1.QueryWithdrawalsRequest, { mainchain: o.mainchain, owner, page: pageOf(o) }, v1.QueryWithdrawalsResponse, Number(o.height)), o);
   });
 
+  withMainchain(peg.command("withdrawal <id>").description("one withdrawal and its status")).action(async (id: string, o: QueryFlags & MainchainFlag) => {
+    const { withdrawals } = await pegQuery(rpcOf(o), "Withdrawals", v1.QueryWithdrawalsRequest, { mainchain: o.mainchain, ids: [Number.parseInt(id, 10)] }, v1.QueryWithdrawalsResponse, Number(o.height));
+    if (withdrawals.length === 0) throw new Error(`no withdrawal ${id} on ${o.mainchain}`);
+    show(v1.Withdrawal, v1.Withdrawal.create(withdrawals[0]), o);
+  });
+
   withMainchain(peg.command("release <id>").description("a release: status, signatures collected, the raw transaction when complete")).action(async (id: string, o: QueryFlags & MainchainFlag) => {
     show(v1.QueryReleaseResponse, await pegQuery(rpcOf(o), "Release", v1.QueryReleaseRequest, { mainchain: o.mainchain, id: Number.parseInt(id, 10) }, v1.QueryReleaseResponse, Number(o.height)), o);
   });
@@ -127,7 +134,11 @@ export function registerPegTxCommands(tx: Command): Command {
   withFrom(peg.command("withdraw <amount> <address>").description("redeem AMOUNT of peg/<mainchain> (smallest unit) to a main-chain ADDRESS")).action(
     async (amount: string, address: string, o: TxFlags & MainchainFlag & { from: string }) => {
       const signer = await openKeyring(o).signer(o.from);
-      await broadcastAndPrint(o, signer, [anyMsg(pegTypeUrls.requestWithdrawal, v1.MsgRequestWithdrawal, { owner: signer.address, mainchain: o.mainchain, amount, destination: address })]);
+      const msg = anyMsg(pegTypeUrls.requestWithdrawal, v1.MsgRequestWithdrawal, { owner: signer.address, mainchain: o.mainchain, amount, destination: address });
+      await broadcastAndPrint(o, signer, [msg], (res) => {
+        const [response] = TxMsgData.decode(Buffer.from(res.data ?? "", "hex")).msgResponses;
+        return { withdrawal_id: String(v1.MsgRequestWithdrawalResponse.decode(response.value).id) };
+      });
     },
   );
 

@@ -1,7 +1,14 @@
 import type { Command } from "commander";
 import { BaseAccount, ModuleAccount } from "cosmjs-types/cosmos/auth/v1beta1/auth";
 import { QueryAccountRequest, QueryAccountResponse } from "cosmjs-types/cosmos/auth/v1beta1/query";
-import { QueryAllBalancesRequest, QueryAllBalancesResponse } from "cosmjs-types/cosmos/bank/v1beta1/query";
+import {
+  QueryAllBalancesRequest,
+  QueryAllBalancesResponse,
+  QuerySupplyOfRequest,
+  QuerySupplyOfResponse,
+  QueryTotalSupplyRequest,
+  QueryTotalSupplyResponse,
+} from "cosmjs-types/cosmos/bank/v1beta1/query";
 import { snakeKeys } from "../../chain/app/json-case";
 import { printOutput } from "./output";
 import { RpcClient } from "../../chain/client/rpc";
@@ -23,12 +30,27 @@ export function addQueryOptions(cmd: Command): Command {
 export function registerQueryCommands(program: Command): Command {
   const query = program.command("query").alias("q").description("query the chain's state");
 
-  addQueryOptions(query.command("bank").command("balances <address>").description("all balances of an account"))
+  const bank = query.command("bank").description("balances and supply");
+  addQueryOptions(bank.command("balances <address>").description("all balances of an account"))
     .action(async (address: string, o: QueryFlags) => {
       const res = QueryAllBalancesResponse.decode(
         await new RpcClient(o.node).query("/cosmos.bank.v1beta1.Query/AllBalances", QueryAllBalancesRequest.encode({ address, pagination: undefined, resolveDenom: false }).finish(), Number(o.height)),
       );
       printOutput({ balances: res.balances }, o.output === "json" ? "json" : "text");
+    });
+
+  addQueryOptions(bank.command("total").description("the total supply of every denom, or of one with --denom"))
+    .option("--denom <denom>", "only this denom")
+    .action(async (o: QueryFlags & { denom?: string }) => {
+      const rpc = new RpcClient(o.node);
+      const format = o.output === "json" ? "json" : "text";
+      if (o.denom !== undefined) {
+        const { amount } = QuerySupplyOfResponse.decode(await rpc.query("/cosmos.bank.v1beta1.Query/SupplyOf", QuerySupplyOfRequest.encode({ denom: o.denom }).finish(), Number(o.height)));
+        printOutput({ amount }, format);
+        return;
+      }
+      const { supply } = QueryTotalSupplyResponse.decode(await rpc.query("/cosmos.bank.v1beta1.Query/TotalSupply", QueryTotalSupplyRequest.encode({ pagination: undefined }).finish(), Number(o.height)));
+      printOutput({ supply }, format);
     });
 
   addQueryOptions(query.command("auth").command("account <address>").description("an account's number, sequence and public key"))

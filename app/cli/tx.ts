@@ -3,8 +3,9 @@ import { MsgSend } from "cosmjs-types/cosmos/bank/v1beta1/tx";
 import type { Any } from "cosmjs-types/google/protobuf/any";
 import { parseCoins, toProtoCoins } from "../../chain/types/coins";
 import { MSG_SEND_TYPE_URL } from "../../modules/bank/codecs";
-import { signAndBroadcast, type TxOptions } from "../../chain/client/tx";
+import { signAndBroadcast, type BroadcastResult, type TxOptions } from "../../chain/client/tx";
 import type { KeySigner } from "../../chain/keys/keyring";
+import { SdkError } from "../../chain/tx/errors";
 import { addKeyringOptions, asFormat, openKeyring, type KeyringFlags } from "./keys";
 import { printOutput } from "./output";
 import { RpcClient } from "../../chain/client/rpc";
@@ -51,9 +52,16 @@ export function txOptions(o: TxFlags): TxOptions {
   return { chainId: o.chainId, gas: o.gas === "auto" ? "auto" : BigInt(o.gas), gasAdjustment: o.gasAdjustment, gasPrices: o.gasPrices, memo: o.memo };
 }
 
-/** Signs and broadcasts `messages` as the command's flags say, prints the result, and sets a failing exit code if refused. */
-export async function broadcastAndPrint(o: TxFlags, signer: KeySigner, messages: Any[]): Promise<void> {
-  const res = await signAndBroadcast(new RpcClient(o.node), signer, messages, txOptions(o));
-  printOutput(res, asFormat(o.output));
+/**
+ * Signs and broadcasts `messages` as the command's flags say, prints the result (with what `extra`
+ * reads from a committed result), and sets a failing exit code if refused.
+ */
+export async function broadcastAndPrint(o: TxFlags, signer: KeySigner, messages: Any[], extra?: (res: BroadcastResult) => object): Promise<void> {
+  const res = await signAndBroadcast(new RpcClient(o.node), signer, messages, txOptions(o)).catch((err: unknown) => {
+    // Refused before broadcast (gas simulation, account query): the SDK's code and codespace, as after CheckTx.
+    if (err instanceof SdkError) return { code: err.code, codespace: err.codespace, raw_log: err.message };
+    throw err;
+  });
+  printOutput(res.code === 0 && extra && "txhash" in res ? { ...res, ...extra(res) } : res, asFormat(o.output));
   if (res.code !== 0) process.exitCode = 1;
 }

@@ -64,5 +64,5 @@ export class RpcClient {
 export interface TxResponse {
   hash: string;
   height: string;
-  tx_result: { code: number; codespace: string; log: string; gas_wanted: string; gas_used: string; events: unknown[] };
+  tx_result: { code: number; codespace: string; log: string; data?: string | null; gas_wanted: string; gas_used: string; events: unknown[] };
 }

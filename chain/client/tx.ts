@@ -32,6 +32,8 @@ export interface BroadcastResult {
   code: number;
   codespace?: string;
   raw_log?: string;
+  /** The messages' responses (TxMsgData), hex, as the SDK's TxResponse.data. */
+  data?: string;
   gas_wanted?: string;
   gas_used?: string;
 }
@@ -68,6 +70,7 @@ export async function signAndBroadcast(rpc: RpcClient, signer: KeySigner, messag
     code: committed.tx_result.code,
     codespace: committed.tx_result.codespace,
     raw_log: committed.tx_result.log,
+    data: Buffer.from(committed.tx_result.data ?? "", "base64").toString("hex").toUpperCase(),
     gas_wanted: committed.tx_result.gas_wanted,
     gas_used: committed.tx_result.gas_used,
   };
