@@ -1,3 +1,6 @@
+import { createHash } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { publicKeyFromPrivate } from "../chain/crypto/secp256k1";
 import { freePortBlock, runCli, runCliStatus, Testnet, waitForHeight } from "./support/harness";
 import { DEV_MNEMONIC } from "../app/cli/devnet";
 
@@ -60,4 +63,52 @@ describe("the pegzone CLI against a real node", () => {
     expect(BigInt(upeg.amount.amount)).toBeGreaterThan(0n);
     expect(total.supply.find((c) => c.denom === "upeg")).toEqual(upeg.amount);
   }, 90_000);
+});
+
+describe("`pegzone genesis add-mainchain`", () => {
+  let net: Testnet | undefined;
+  afterAll(async () => {
+    await net?.stopAll();
+    net?.remove();
+  });
+
+  test("registers a bitcoin main chain with every setting, refuses one InitChain would refuse without writing, and the chain starts with it", async () => {
+    net = Testnet.create({ validators: 1, basePort: await freePortBlock(10), timeoutCommit: "200ms" });
+    const home = net.nodes[0].home;
+    const genesisFile = `${home}/config/genesis.json`;
+    const key = Buffer.from(publicKeyFromPrivate(createHash("sha256").update("add-mainchain member").digest())).toString("hex");
+    const members = `${key}:2:${FAUCET}`;
+    const add = (extra: string[]) => runCliStatus(["genesis", "add-mainchain", "btc-testnet4", "--home", home, "--network", "testnet4", "--members", members, "--authority", FAUCET, ...extra]);
+
+    // a threshold above the federation's weight, and a reorg limit not below the confirmations: refused, genesis untouched
+    const before = readFileSync(genesisFile, "utf8");
+    const heavy = add(["--threshold", "3"]);
+    expect(heavy.status).not.toBe(0);
+    expect(heavy.stderr).toMatch(/threshold/);
+    const deep = add(["--confirmations", "3", "--reorg-limit", "3"]);
+    expect(deep.status).not.toBe(0);
+    expect(deep.stderr).toMatch(/reorg_limit/);
+    expect(readFileSync(genesisFile, "utf8")).toBe(before);
+
+    expect(add(["--confirmations", "3", "--min-withdrawal", "200000", "--fee-rate", "2"]).status).toBe(0);
+    const peg = JSON.parse(readFileSync(genesisFile, "utf8")).app_state.peg as { mainchains: Array<Record<string, unknown>> };
+    expect(peg.mainchains.map((m) => m.id)).toEqual(["btc-regtest", "btc-testnet4"]);
+    expect(peg.mainchains[1]).toMatchObject({
+      client_type: "bitcoin",
+      network: "testnet4",
+      confirmations: 3,
+      reorg_limit: 2,
+      min_withdrawal: "200000",
+      fee_rate: "2",
+      peg_in_fee: "1000",
+      federation: { threshold: 2, members: [{ weight: 2, account: FAUCET }] },
+    });
+    expect(add([]).stderr).toMatch(/already in genesis/);
+
+    // InitChain takes it: the running chain lists both main chains
+    net.start(0);
+    await waitForHeight(net.nodes[0].rpc, 2, 60_000);
+    const listed = JSON.parse(runCli(["query", "peg", "mainchains", "--node", net.nodes[0].rpc, "--output", "json"])) as { mainchains: Array<{ id: string; network: string }> };
+    expect(listed.mainchains.map((m) => [m.id, m.network])).toEqual([["btc-regtest", "regtest"], ["btc-testnet4", "testnet4"]]);
+  }, 120_000);
 });

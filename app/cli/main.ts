@@ -10,8 +10,8 @@ import { Home, defaultPorts, initHome, newGenesis, parseAbciTransport, readComet
 import { startNode, type RunningNode, type StartOptions } from "../node/start";
 import { COINBASE_MATURITY } from "../node/btc-wallet";
 import { createTestnet } from "../node/testnet";
-import { addBitcoinMainChain, addGenesisAccount, signerAccount } from "./genesis";
-import { registerPegQueryCommands, registerPegTxCommands } from "./peg";
+import { addBitcoinMainChain, addGenesisAccount, BITCOIN_MAINCHAIN_DEFAULTS, signerAccount, signerMembers } from "./genesis";
+import { parseFederationMembers, registerPegQueryCommands, registerPegTxCommands } from "./peg";
 import { registerClaimCommand, registerRelayerCommand, registerSignerCommand } from "./relayer";
 import {
   DEV_BTC,
@@ -69,6 +69,71 @@ genesis
     writeGenesis(home, doc);
   });
 
+genesis
+  .command("add-mainchain <id>")
+  .description("register a bitcoin main chain to peg, checked as InitChain will check it, e.g. 'add-mainchain btc-regtest --members 02ab...:1:peg1... --authority peg1...'")
+  .addOption(homeOption())
+  .requiredOption("--members <list>", "the federation: comma-separated PUBKEYHEX:WEIGHT:ACCOUNT (33-byte compressed key, weight, the member's pegzone account)")
+  .requiredOption("--authority <address>", "the peg authority (may unfreeze the peg)")
+  .option("--network <name>", "mainnet, testnet3, testnet4 or regtest", "regtest")
+  .option("--threshold <weight>", "signing weight a release needs (default: a majority of the total weight)", intArg)
+  .option("--confirmations <n>", "blocks a deposit must be buried", intArg, 6)
+  .option("--reorg-limit <n>", "the deepest reorg followed without freezing (default: confirmations − 1)", intArg)
+  .option("--min-deposit <sats>", "smallest deposit minted", BITCOIN_MAINCHAIN_DEFAULTS.min_deposit)
+  .option("--peg-in-fee <sats>", "kept from every deposit", BITCOIN_MAINCHAIN_DEFAULTS.peg_in_fee)
+  .option("--reserve-cap <sats>", "the most the reserve may hold", BITCOIN_MAINCHAIN_DEFAULTS.reserve_cap)
+  .option("--prune-window <headers>", "headers the light client keeps below its tip", intArg, BITCOIN_MAINCHAIN_DEFAULTS.prune_window)
+  .option("--min-withdrawal <sats>", "smallest withdrawal", BITCOIN_MAINCHAIN_DEFAULTS.min_withdrawal)
+  .option("--batch-interval <blocks>", "pegzone blocks between releases", intArg, BITCOIN_MAINCHAIN_DEFAULTS.batch_interval)
+  .option("--fee-rate <sat/vB>", "release fee rate", BITCOIN_MAINCHAIN_DEFAULTS.fee_rate)
+  .option("--max-fee <sats>", "the most one release may pay in fees", BITCOIN_MAINCHAIN_DEFAULTS.max_fee)
+  .option("--release-timeout <blocks>", "pegzone blocks before an unconfirmed release is fee-bumped", intArg, BITCOIN_MAINCHAIN_DEFAULTS.release_timeout)
+  .option("--federation-grace <blocks>", "how long a retired federation may still sign", intArg, BITCOIN_MAINCHAIN_DEFAULTS.federation_grace)
+  .action((id: string, o: AddMainChainFlags) => {
+    const home = Home.resolve(o.home);
+    const doc = readGenesis(home);
+    addBitcoinMainChain(doc, {
+      id,
+      network: o.network,
+      members: parseFederationMembers(o.members).map((m) => ({ pubkey: m.pubkey as Uint8Array, weight: m.weight as number, account: m.account as string })),
+      threshold: o.threshold,
+      confirmations: o.confirmations,
+      reorg_limit: o.reorgLimit,
+      authority: o.authority,
+      min_deposit: o.minDeposit,
+      peg_in_fee: o.pegInFee,
+      reserve_cap: o.reserveCap,
+      prune_window: o.pruneWindow,
+      min_withdrawal: o.minWithdrawal,
+      batch_interval: o.batchInterval,
+      fee_rate: o.feeRate,
+      max_fee: o.maxFee,
+      release_timeout: o.releaseTimeout,
+      federation_grace: o.federationGrace,
+    });
+    writeGenesis(home, doc);
+  });
+
+interface AddMainChainFlags {
+  home?: string;
+  members: string;
+  authority: string;
+  network: string;
+  threshold?: number;
+  confirmations: number;
+  reorgLimit?: number;
+  minDeposit: string;
+  pegInFee: string;
+  reserveCap: string;
+  pruneWindow: number;
+  minWithdrawal: string;
+  batchInterval: number;
+  feeRate: string;
+  maxFee: string;
+  releaseTimeout: number;
+  federationGrace: number;
+}
+
 program
   .command("start")
   .description("start the application and a CometBFT node wired to it")
@@ -113,7 +178,7 @@ program
       const { validator, signerPubkey } = initHome(home, { moniker: "devnet", ports: { p2p: base, rpc: base + 1, abci: base + 2 }, abci: o.abci });
       const doc = newGenesis("pegzone-devnet", [validator], {}, new Date());
       addGenesisAccount(doc, devAccountAddress(), `1000000000000${FEE_DENOM}`);
-      addBitcoinMainChain(doc, { id: DEVNET_MAINCHAIN, network: "regtest", signerPubkeys: [signerPubkey], confirmations: DEVNET_CONFIRMATIONS, authority: devAccountAddress() });
+      addBitcoinMainChain(doc, { id: DEVNET_MAINCHAIN, network: "regtest", members: signerMembers([signerPubkey]), confirmations: DEVNET_CONFIRMATIONS, authority: devAccountAddress() });
       addGenesisAccount(doc, signerAccount(signerPubkey), `1000000000${FEE_DENOM}`);
       // the devnet's relayer signs with its own account, so that it never races the developer's transactions
       addGenesisAccount(doc, devRelayerAddress(), `1000000000${FEE_DENOM}`);
@@ -136,7 +201,7 @@ program
   .option("--base-port <port>", "node i uses base+10i (P2P), +1 (RPC), +2 (ABCI over TCP)", (v) => Number.parseInt(v, 10), defaultPorts.p2p)
   .addOption(abciOption("base port + 10i + 2"))
   .option("--timeout-commit <duration>", "CometBFT timeout_commit", "1s")
-  .option("--account <address=coins...>", "fund an account in genesis (repeatable)", collect, [] as string[])
+  .option("--account <address=coins>", "fund an account in genesis; repeat the flag for more accounts", collect, [] as string[])
   .option("--btc-confirmations <n>", "confirmations a btc-regtest deposit needs", (v) => Number.parseInt(v, 10), 6)
   .option("--peg-authority <address>", "the account that may unfreeze a peg (default: the first --account)")
   .option("--batch-interval <n>", "pegzone blocks between btc-regtest releases", (v) => Number.parseInt(v, 10), 10)
@@ -157,7 +222,7 @@ program
         }
         const authority = o.pegAuthority ?? o.account[0]?.split("=")[0] ?? "";
         const signerPubkeys = nodes.map((n) => n.signerPubkey);
-        addBitcoinMainChain(doc, { id: "btc-regtest", network: "regtest", signerPubkeys, confirmations: o.btcConfirmations, authority, batchInterval: o.batchInterval });
+        addBitcoinMainChain(doc, { id: "btc-regtest", network: "regtest", members: signerMembers(signerPubkeys), confirmations: o.btcConfirmations, authority, batch_interval: o.batchInterval });
         // each federation member's signer pays for submitting its signatures
         for (const key of signerPubkeys) addGenesisAccount(doc, signerAccount(key), `1000000000${FEE_DENOM}`);
         return doc.app_state;
