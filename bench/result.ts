@@ -16,3 +16,18 @@ export function printResults(title: string, results: BenchResult[]): void {
 function formatValue(v: number): string {
   return Number.isInteger(v) ? v.toLocaleString("en-US") : v.toLocaleString("en-US", { maximumFractionDigits: 2 });
 }
+
+/** Operations per second of `op`, run until `durationMs` has passed (after one untimed warm-up call). */
+export function opsPerSecond(op: () => void, durationMs: number): number {
+  op();
+  let ops = 0;
+  const start = process.hrtime.bigint();
+  const budget = BigInt(durationMs) * 1_000_000n;
+  let elapsed = 0n;
+  do {
+    op();
+    ops++;
+    elapsed = process.hrtime.bigint() - start;
+  } while (elapsed < budget);
+  return ops / (Number(elapsed) / 1e9);
+}

@@ -21,7 +21,7 @@ import { commitSignBytes } from "../light-client/tendermint/sign-bytes";
 import { BLOCK_ID_FLAG_COMMIT, DEFAULT_TRUST_LEVEL, type Header, type SignedHeader, type ValidatorSet, type VerifyOptions } from "../light-client/tendermint/types";
 import { makeValidatorSet, validatorAddress, validatorSetHash } from "../light-client/tendermint/validator-set";
 import { trustedStateOf, verify } from "../light-client/tendermint/verify";
-import { type BenchResult, printResults } from "./result";
+import { type BenchResult, opsPerSecond, printResults } from "./result";
 
 const SECOND = 1_000_000_000n;
 const T0 = 1_700_000_000n * SECOND;
@@ -72,21 +72,6 @@ function signedHeader(f: Fixture, height: bigint): SignedHeader {
   return { header, commit: { ...commit, signatures } };
 }
 
-/** Operations per second of `op`, run until `durationMs` has passed (after one untimed warm-up call). */
-function measure(op: () => void, durationMs: number): number {
-  op();
-  let ops = 0;
-  const start = process.hrtime.bigint();
-  const budget = BigInt(durationMs) * 1_000_000n;
-  let elapsed = 0n;
-  do {
-    op();
-    ops++;
-    elapsed = process.hrtime.bigint() - start;
-  } while (elapsed < budget);
-  return ops / (Number(elapsed) / 1e9);
-}
-
 const round = (x: number): number => (x >= 100 ? Math.round(x) : Math.round(x * 10) / 10);
 
 export async function benchTendermint(durationMs = 2_000): Promise<BenchResult[]> {
@@ -97,12 +82,12 @@ export async function benchTendermint(durationMs = 2_000): Promise<BenchResult[]
   const sample = signedHeader(f100, 2n);
   const votes = sample.commit.signatures.map((s, i) => ({ msg: commitSignBytes(CHAIN, sample.commit, i), sig: s.signature, pub: f100.vals.validators[i].pubKey }));
   let next = 0;
-  const noble = measure(() => {
+  const noble = opsPerSecond(() => {
     const v = votes[next++ % votes.length];
     if (!ed25519.verify(v.sig, v.msg, v.pub, { zip215: true })) throw new Error("bench: a valid signature did not verify");
   }, durationMs);
   results.push({ name: "ed25519 verify: @noble/curves, ZIP-215 only", value: Math.round(noble), unit: "verifications/s", note: `${votes[0].msg.length}-byte vote sign bytes, 100 keys` });
-  const raw = measure(() => {
+  const raw = opsPerSecond(() => {
     const v = votes[next++ % votes.length];
     if (!verifyEd25519(v.sig, v.msg, v.pub)) throw new Error("bench: a valid signature did not verify");
   }, durationMs);
@@ -117,7 +102,7 @@ export async function benchTendermint(durationMs = 2_000): Promise<BenchResult[]
     const oneThird = Math.floor(n / 3) + 1;
     for (const [kind, height, sigs] of [["adjacent", 2n, twoThirds], ["non-adjacent", 11n, oneThird + twoThirds]] as const) {
       const untrusted = signedHeader(f, height);
-      const perSecond = measure(() => verify(state, f.vals, untrusted, f.vals, OPTIONS), durationMs);
+      const perSecond = opsPerSecond(() => verify(state, f.vals, untrusted, f.vals, OPTIONS), durationMs);
       results.push({
         name: `Tendermint header verify: ${kind}, ${n} validators`,
         value: round(perSecond),
@@ -126,7 +111,7 @@ export async function benchTendermint(durationMs = 2_000): Promise<BenchResult[]
       });
     }
     const wire = { header: signedHeaderToBytes(signedHeader(f, 2n)), vals: validatorSetToBytes(f.vals) };
-    const decoded = measure(() => verify(state, f.vals, signedHeaderFromBytes(wire.header), validatorSetFromBytes(wire.vals), OPTIONS), durationMs);
+    const decoded = opsPerSecond(() => verify(state, f.vals, signedHeaderFromBytes(wire.header), validatorSetFromBytes(wire.vals), OPTIONS), durationMs);
     results.push({
       name: `Tendermint header decode + verify: adjacent, ${n} validators`,
       value: round(decoded),
