@@ -8,6 +8,8 @@ import { newAnteHandler } from "../modules/auth/ante";
 import type { BankKeeper } from "../modules/bank/keeper";
 import { BankModule } from "../modules/bank/module";
 import { bitcoinKind } from "../modules/peg/bitcoin/kind";
+import type { MainChainKind } from "../modules/peg/kinds";
+import { tendermintKind } from "../modules/peg/tendermint/kind";
 import type { PegBankKeeper } from "../modules/peg/expected-keepers";
 import { PegModule } from "../modules/peg/module";
 import { pegzone } from "../proto";
@@ -18,6 +20,9 @@ import { ADDRESS_PREFIX, toBech32 } from "../chain/crypto/address";
 import { BaseApp, type BlockPhase } from "../chain/app/baseapp";
 
 /** The fee (and staking) denom. */
+
+/** The kinds of main chain this chain can peg, by client type: adding a kind is one line here. */
+export const MAINCHAIN_KINDS: Readonly<Record<string, MainChainKind>> = { bitcoin: bitcoinKind, tendermint: tendermintKind };
 export const FEE_DENOM = "upeg";
 /** The gas price clients pay and a new node's app.toml asks for by default. */
 export const DEFAULT_GAS_PRICES = `0.0025${FEE_DENOM}`;
@@ -73,7 +78,7 @@ export function openPegzoneApp(config: PegzoneAppConfig): Promise<BaseApp> {
   const blocked = new Set(moduleAccounts.map((m) => Buffer.from(moduleAddress(m.name)).toString("hex")));
   const auth = new AuthModule(moduleAccounts);
   const bank = new BankModule(auth.keeper, (address) => blocked.has(Buffer.from(address).toString("hex")));
-  const peg = new PegModule(pegBankKeeper(bank.keeper, PEG_REDEMPTION), { bitcoin: bitcoinKind }, moduleAddress(PEG_REDEMPTION));
+  const peg = new PegModule(pegBankKeeper(bank.keeper, PEG_REDEMPTION), MAINCHAIN_KINDS, moduleAddress(PEG_REDEMPTION));
   const minGasPrices = parseDecCoins(config.minimumGasPrices);
   const ante = (registry: MsgRegistry) => newAnteHandler({ accounts: auth.keeper, bank: bank.keeper, feeCollector: FEE_COLLECTOR, minGasPrices, registry });
   return BaseApp.open({

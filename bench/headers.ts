@@ -32,7 +32,7 @@ import { blockWork } from "../light-client/bitcoin/pow";
 import { mineHeader, RecordsLookup, syntheticChain } from "../test/support/bitcoin-synthetic";
 import { encodeTx, parseTx } from "../light-client/bitcoin/tx";
 import { MAX_HEADERS_PER_UPDATE } from "../light-client/bitcoin/verify-update";
-import type { LightClientConfig } from "../light-client/types";
+import type { LightClientConfig } from "../light-client/bitcoin/types";
 import { type BenchResult, printResults } from "./result";
 
 
@@ -122,7 +122,7 @@ export async function benchHeaders(): Promise<BenchResult[]> {
     if (run.ms < ms) ({ store, ms } = run);
   }
   const rate = (count / ms) * 1000;
-  const status = await client.status(store);
+  const status = await client.tip(store);
   if (status.tipHeight !== count) throw new Error(`bench: tip at ${status.tipHeight}, expected ${count}`);
   results.push({
     name: `update: verify + store ${count.toLocaleString("en-US")} headers in batches of 2,000`,

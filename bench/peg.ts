@@ -10,7 +10,7 @@
  *  2. Release signatures: `verifyReleaseSignature` alone on BIP143 digests (one core), then through
  *     the app: 10 releases of 20 inputs each, built by the chain from withdrawals, and the members'
  *     MsgSubmitReleaseSignatures (20 signatures per tx) in one block per member.
- *  3. Release size and fee for 1, 10 and 100 requests, built by `bitcoinKind.buildRelease` (fee rate
+ *  3. Release size and fee for 1, 10 and 100 requests, built by `bitcoinFlow.buildRelease` (fee rate
  *     10 sat/vB, max fee not capping) from 0.01 BTC reserve outputs: the builder's estimated vsize and
  *     fee, and the real vsize of the same release assembled with 2 of 3 signatures.
  *
@@ -24,7 +24,7 @@ import { ADDRESS_PREFIX, addressFromPubkey, toBech32 } from "../chain/crypto/add
 import { publicKeyFromPrivate } from "../chain/crypto/secp256k1";
 import { parseTx } from "../light-client/bitcoin/tx";
 import { addressNetwork, parseWithdrawalAddress } from "../modules/peg/bitcoin/address";
-import { bitcoinKind } from "../modules/peg/bitcoin/kind";
+import { bitcoinFlow } from "../modules/peg/bitcoin/kind";
 import { reserveWitnessScript } from "../modules/peg/bitcoin/script";
 import { signReleaseInput, verifyReleaseSignature } from "../modules/peg/bitcoin/sign";
 import type { BuiltRelease, ReleasePayment, ReleaseUtxo } from "../modules/peg/kinds";
@@ -178,7 +178,7 @@ async function benchApp(): Promise<{ claims: BenchResult[]; signatures: BenchRes
     const signing = (await releases(h, v1.ReleaseStatus.RELEASE_STATUS_SIGNING)).filter((r) => r.withdrawalIds.length > 0);
     if (signing.length !== RELEASES || signing.some((r) => r.inputs.length !== RELEASE_INPUTS))
       throw new Error(`bench peg: expected ${RELEASES} releases of ${RELEASE_INPUTS} inputs, got [${signing.map((r) => r.inputs.length).join(", ")}]`);
-    const digests = signing.map((r) => bitcoinKind.releaseDigests(builtFromRelease(r)));
+    const digests = signing.map((r) => bitcoinFlow.releaseDigests(builtFromRelease(r)));
     const submit = (m: TestAccount) =>
       signing.map((r, k) =>
         h.tx(m, pegTypeUrls.submitReleaseSignatures, v1.MsgSubmitReleaseSignatures, {
@@ -215,7 +215,7 @@ async function benchApp(): Promise<{ claims: BenchResult[]; signatures: BenchRes
 
 /** verifyReleaseSignature alone over the digests of one release, each signed by every member. */
 function benchVerify(release: BuiltRelease, results: BenchResult[]): void {
-  const vectors = bitcoinKind.releaseDigests(release).flatMap((digest) => members.map((m) => ({ pubkey: m.pubkey, digest, signature: signReleaseInput(m.privateKey, digest) })));
+  const vectors = bitcoinFlow.releaseDigests(release).flatMap((digest) => members.map((m) => ({ pubkey: m.pubkey, digest, signature: signReleaseInput(m.privateKey, digest) })));
   for (const v of vectors) if (!verifyReleaseSignature(v.pubkey, v.digest, v.signature)) throw new Error("bench peg: a release signature does not verify");
   let best = 0;
   const rounds: number[] = [];
@@ -255,13 +255,13 @@ function benchReleaseSize(results: BenchResult[]): void {
       script: parseWithdrawalAddress("regtest", destination(1000 + i)),
       amount: 250_000n + BigInt(i) * 1_000n,
     }));
-    const built = bitcoinKind.buildRelease({ utxos, payments, feeRate, maxFee: 100_000_000n, federation });
+    const built = bitcoinFlow.buildRelease({ utxos, payments, feeRate, maxFee: 100_000_000n, federation });
     const estimated = (built as BuiltRelease & { vsize?: number }).vsize;
     if (estimated === undefined) throw new Error("bench peg: the bitcoin kind's release carries no vsize estimate");
     if (built.fee !== feeRate * BigInt(estimated)) throw new Error(`bench peg: fee ${built.fee} is not ${feeRate} x ${estimated} vB (capped?)`);
-    const digests = bitcoinKind.releaseDigests(built);
+    const digests = bitcoinFlow.releaseDigests(built);
     const perInput = digests.map((d) => new Map([0, 1].map((j) => [j, signReleaseInput(members[j].privateKey, d)] as const)));
-    const signed = parseTx(bitcoinKind.assembleRelease(built, federation, perInput));
+    const signed = parseTx(bitcoinFlow.assembleRelease(built, federation, perInput));
     const weight = signed.strippedSize * 3 + signed.size;
     const vsize = Math.ceil(weight / 4);
     if (vsize > estimated) throw new Error(`bench peg: signed vsize ${vsize} is over the estimate ${estimated}`);

@@ -1,111 +1,66 @@
 /**
- * What the peg module needs from a main chain's light client, whatever that chain's consensus is.
- * A light client keeps its whole state in the KVStore it is handed (the peg module gives each main
- * chain its own prefix), reads time only from `UpdateContext`, and throws a `LightClientError`-like
- * error (with a machine-readable `reason`) for every refusal, leaving the store untouched.
+ * What the peg module needs from a main chain's light client, whatever the chain's consensus is,
+ * in the shape of ibc-go's ClientState (modules/core/exported/client.go): a client message is
+ * verified (reads only) separately from being applied; misbehaviour is checked before applying and
+ * handled on its own path; the client has a status. A client keeps its whole state in the KVStore
+ * it is handed (the peg module gives each main chain its own prefix), takes "now" only from the
+ * caller (pegzone's block time, never a clock), and throws an Error with a machine-readable
+ * `reason` for every refusal before its first write, so a refused call leaves the store untouched.
+ *
+ * Proving a transaction or a state entry against a verified header is not here: what a proof shows
+ * (outputs and scripts, a tx and its result, an account's sequence) is the kind's business, and each
+ * kind (modules/peg/<kind>/) calls its own client's proofs.
  */
 import type { KVStore } from "../chain/store/types";
 
-/** The settings a main chain is registered with that concern its light client. */
-export interface LightClientConfig {
-  /** Network name understood by the client type, e.g. "regtest" or "mainnet" for bitcoin. */
-  readonly network: string;
-  /** How deep a best-chain block must be buried to be final (see `UpdateResult.finalityViolation`). */
-  readonly reorgLimit: number;
-  /** Headers kept below the tip; older ones are pruned (must cover what verification needs). */
-  readonly pruneWindow: number;
-}
+/** ibc-go's statuses: Frozen after misbehaviour; Expired when no stored state may verify any more. */
+export type ClientStatus = "Active" | "Frozen" | "Expired";
 
-export interface UpdateContext {
-  /** The pegzone block time, unix seconds: headers too far past it are refused. */
-  readonly blockTime: number;
-}
+/** Pegzone's block time, unix nanoseconds: the only "now" a client sees. */
+export type Now = bigint;
 
-export interface ClientStatus {
-  readonly tipHeight: number;
-  /** Block hash as the main chain displays it (hex). */
-  readonly tipHash: string;
-  /** Cumulative work of the best chain, as a decimal string. */
-  readonly chainWork: string;
-  /** Lowest height still stored on the best chain. */
-  readonly lowestHeight: number;
-}
-
-export interface UpdateResult {
+/** What a query shows of a client, the same for every kind. */
+export interface ClientSummary {
   readonly status: ClientStatus;
-  /** How many headers of the update were new (already-known headers are skipped, not refused). */
+  /** The latest verified height and the hash of its block (as the main chain displays it). */
+  readonly latestHeight: bigint;
+  readonly latestHash: string;
+  /** The kind's own facts (e.g. chain work, app hash, trusting period), as strings. */
+  readonly details: Readonly<Record<string, string>>;
+}
+
+/** What applying a verified message did. */
+export interface ClientUpdate {
+  readonly latestHeight: bigint;
+  readonly latestHash: string;
+  /** How many headers became new state (re-relayed ones count 0). */
   readonly added: number;
-  /** How many blocks of the previous best chain the update disconnected (0 when it only extended). */
-  readonly reorgDepth: number;
-  /**
-   * Set when the update's new best chain does not hold the final block F, with a reason naming F. Every
-   * kind keeps F in its store: a best-chain block buried `reorgLimit` deep (at tip − reorgLimit once the
-   * chain is that long), which only ever moves up along the best chain; after a violation F moves to the
-   * new best chain's block at tip − reorgLimit. F survives pruning and genesis export/import. Shallow
-   * updates therefore add up: any sequence of them that orphans a block once buried `reorgLimit` deep
-   * reports a violation, and so does a single update disconnecting more than `reorgLimit` blocks.
-   */
-  readonly finalityViolation?: string;
+  /** Extra event attributes the kind reports (e.g. reorg depth). */
+  readonly attributes: ReadonlyArray<readonly [string, string]>;
 }
 
-export interface StoredHeaderInfo {
-  readonly height: number;
-  /** Display hex. */
-  readonly hash: string;
-  /** The raw header, hex. */
-  readonly header: string;
-  readonly chainWork: string;
-  readonly onBestChain: boolean;
-}
-
-/** A main-chain transaction output, as proven. */
-export interface ProvenOutput {
-  readonly index: number;
-  readonly script: Uint8Array;
-  /** In the main chain's smallest unit. */
-  readonly value: bigint;
-}
-
-/** A main-chain transaction input: the outpoint it spends. */
-export interface ProvenInput {
-  /** Display hex of the spent transaction. */
-  readonly txid: string;
-  readonly index: number;
-}
-
-/** What a light client proved about one transaction. */
-export interface ProvenTransaction {
-  /** Display hex. */
-  readonly txid: string;
-  /** Display hex of the block that includes it. */
-  readonly blockHash: string;
-  readonly height: number;
-  /** tip height − height + 1, on the best chain. */
-  readonly confirmations: number;
-  readonly inputs: readonly ProvenInput[];
-  readonly outputs: readonly ProvenOutput[];
-}
-
-/** Proof that a transaction is in a block: raw tx, its block, and an inclusion proof of the client's format. */
-export interface InclusionProof {
-  readonly tx: Uint8Array;
-  /** Display hex. */
-  readonly blockHash: string;
-  readonly proof: Uint8Array;
-}
-
-export interface LightClient {
-  /** The light-client type registered in genesis, e.g. "bitcoin". */
+/**
+ * A light client. `Config` is the main chain's registered settings as the client reads them;
+ * `Verified` is what verifyClientMessage hands on to the other steps (opaque to the peg module).
+ */
+export interface LightClient<Config = unknown, Verified = unknown> {
+  /** The client type registered in genesis, e.g. "bitcoin", "tendermint". */
   readonly type: string;
-  /** Checks a genesis checkpoint (client-specific JSON) and writes the initial state. */
-  initialize(store: KVStore, config: LightClientConfig, checkpoint: unknown): Promise<ClientStatus>;
-  /** Verifies every header before writing any, then stores them, moves the best chain to the most work and moves F. */
-  update(store: KVStore, config: LightClientConfig, headers: readonly Uint8Array[], ctx: UpdateContext): Promise<UpdateResult>;
-  /** Proves a transaction is in a block on the best chain; refuses blocks off the best chain or pruned. */
-  proveTransaction(store: KVStore, config: LightClientConfig, proof: InclusionProof): Promise<ProvenTransaction>;
-  status(store: KVStore): Promise<ClientStatus>;
-  /** A stored header by best-chain height or by hash (display hex); undefined if unknown or pruned. */
-  header(store: KVStore, at: { height: number } | { hash: string }): Promise<StoredHeaderInfo | undefined>;
-  /** The client's state as JSON for genesis export (re-importable with initialize, F included). */
+  /** Checks a registration (the client's own genesis JSON, or its exportState) and writes the initial state. */
+  initialize(store: KVStore, config: Config, registration: unknown): Promise<unknown>;
+  /** Checks a client message (the relayed headers, in the kind's encoding) against the stored state. Reads only. */
+  verifyClientMessage(store: KVStore, config: Config, message: readonly Uint8Array[], now: Now): Promise<Verified>;
+  /** The evidence, if the verified message proves the main chain (or the client's view of it) unsafe. Reads only. */
+  checkForMisbehaviour(store: KVStore, config: Config, verified: Verified): Promise<string | undefined>;
+  /** Applies a verified message that is not misbehaviour. */
+  updateState(store: KVStore, config: Config, verified: Verified, now: Now): Promise<ClientUpdate>;
+  /**
+   * Applies misbehaviour: the client records it as its kind requires (a Tendermint client freezes;
+   * a proof-of-work client still follows the most work, F moved). The peg module freezes the peg either way.
+   */
+  updateStateOnMisbehaviour(store: KVStore, config: Config, verified: Verified, evidence: string, now: Now): Promise<ClientUpdate>;
+  status(store: KVStore, config: Config, now: Now): Promise<ClientStatus>;
+  summary(store: KVStore, config: Config, now: Now): Promise<ClientSummary>;
+  /** The whole state as JSON for genesis export, re-importable with initialize. */
   exportState(store: KVStore): Promise<unknown>;
 }

@@ -9,3 +9,4 @@ protobuf.util.Long = undefined as unknown as typeof protobuf.util.Long;
 protobuf.configure();
 
 export { pegzone } from "./gen/pegzone";
+export { google } from "./gen/pegzone";

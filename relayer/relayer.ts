@@ -20,6 +20,7 @@ import type { RpcClient } from "../chain/client/rpc";
 import { anyMsg } from "../chain/client/query";
 import { signAndBroadcast, type TxOptions } from "../chain/client/tx";
 import { pegQuery } from "../modules/peg/client";
+import { bitcoinParams } from "../modules/peg/bitcoin/params";
 import { SdkError } from "../chain/tx/errors";
 import { parseBlock } from "../light-client/bitcoin/block";
 import { toDisplayHex } from "../light-client/bitcoin/bytes";
@@ -124,8 +125,8 @@ export class Relayer {
     const btcTip = await this.o.btc.getBlockCount();
     let fork = Math.min(state.tipHeight, btcTip);
     while ((await this.pegzoneHashAt(fork)) !== (await this.o.btc.getBlockHash(fork))) {
-      if (fork <= state.lowestHeight)
-        throw new Error(`the Bitcoin node's chain shares no stored header with pegzone's (stored from height ${state.lowestHeight}); is it the right network?`);
+      if (fork <= Number(state.details.lowest_height ?? 0))
+        throw new Error(`the Bitcoin node's chain shares no stored header with pegzone's (stored from height ${state.details.lowest_height}); is it the right network?`);
       fork--;
     }
     const total = btcTip - fork;
@@ -172,10 +173,11 @@ export class Relayer {
     if (addresses.length === 0) return { claimed: 0, tipHeight: client.tipHeight };
     const recipients = new Map(addresses.map((a) => [Buffer.from(a.script ?? []).toString("hex"), a.recipient ?? ""]));
     const state = this.loadState();
-    const confirmedTip = client.tipHeight - (chain.confirmations ?? 0) + 1;
-    const start = Math.min(...[...recipients.keys()].map((s) => state.scanned[s] ?? client.lowestHeight - 1)) + 1;
+    const confirmedTip = client.tipHeight - bitcoinParams(chain).confirmations + 1;
+    const lowestHeight = Number(client.details.lowest_height ?? 0);
+    const start = Math.min(...[...recipients.keys()].map((s) => state.scanned[s] ?? lowestHeight - 1)) + 1;
     let claimed = 0;
-    for (let height = Math.max(start, client.lowestHeight); height <= confirmedTip; height++) {
+    for (let height = Math.max(start, lowestHeight); height <= confirmedTip; height++) {
       const hash = await this.pegzoneHashAt(height);
       if (hash === undefined) break;
       const raw = await this.o.btc.getBlockRaw(hash);
@@ -220,7 +222,8 @@ export class Relayer {
   async relayReleases(): Promise<{ broadcast: number; confirmed: number }> {
     const id = this.o.mainchain;
     const { mainchains } = await this.query("MainChains", v1.QueryMainChainsRequest, {}, v1.QueryMainChainsResponse);
-    const confirmations = mainchains.find((m) => m.id === id)?.confirmations ?? 0;
+    const chain = mainchains.find((m) => m.id === id);
+    const confirmations = chain === undefined ? 0 : bitcoinParams(chain).confirmations;
     const live: pegzone.peg.v1.Release[] = [];
     for (const status of [v1.ReleaseStatus.RELEASE_STATUS_SIGNING, v1.ReleaseStatus.RELEASE_STATUS_SIGNED]) {
       const { releases } = await this.query("Releases", v1.QueryReleasesRequest, { mainchain: id, status }, v1.QueryReleasesResponse);

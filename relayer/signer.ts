@@ -120,14 +120,15 @@ export class Signer {
     if (isSweep(release) ? Number(changeTo.id) < Number(federation.id) : Number(changeTo.id) !== Number(federation.id))
       refuse(`its ${isSweep(release) ? "sweep output" : "change"} goes to federation ${changeTo.id}, not ${isSweep(release) ? "its own or a newer one than" : "its own"} ${federation.id}`);
     const maxFee = BigInt(chain.maxFee!);
-    const rebuilt = this.o.kind.buildRelease({ utxos: stored.inputs, payments, feeRate: BigInt(release.feeRate), maxFee, federation, changeFederation: changeTo });
+    const flow = this.o.kind.utxo ?? refuse(`${chain.id} is not a main chain of the UTXO flow`);
+    const rebuilt = flow.buildRelease({ utxos: stored.inputs, payments, feeRate: BigInt(release.feeRate), maxFee, federation, changeFederation: changeTo });
     if (!Buffer.from(rebuilt.tx).equals(Buffer.from(release.unsignedTx))) refuse("it differs from the release rebuilt from pegzone's withdrawals and reserve");
     if (rebuilt.fee > maxFee + DUST_LIMIT) refuse(`fee ${rebuilt.fee} is over the cap ${maxFee}`);
     if (rebuilt.change) {
-      const changeScript = this.o.kind.reserveAddress(chain.network!, changeTo).witnessScript;
+      const changeScript = flow.reserveAddress(chain, changeTo).witnessScript;
       if (!Buffer.from(changeScript).equals(Buffer.from(release.changeWitnessScript))) refuse(`its change does not go to federation ${changeTo.id}`);
     }
-    return this.o.kind.releaseDigests(rebuilt);
+    return flow.releaseDigests(rebuilt);
   }
 
   /** Runs `step` every `pollMs` until aborted; failures are logged and retried. */

@@ -95,11 +95,8 @@ describe("`pegzone genesis add-mainchain`", () => {
     expect(peg.mainchains.map((m) => m.id)).toEqual(["btc-regtest", "btc-testnet4"]);
     expect(peg.mainchains[1]).toMatchObject({
       client_type: "bitcoin",
-      network: "testnet4",
-      confirmations: 3,
-      reorg_limit: 2,
+      params: { "@type": "/pegzone.peg.bitcoin.v1.Params", network: "testnet4", confirmations: 3, reorg_limit: 2, fee_rate: "2" },
       min_withdrawal: "200000",
-      fee_rate: "2",
       peg_in_fee: "1000",
       federation: { threshold: 2, members: [{ weight: 2, account: FAUCET }] },
     });
@@ -108,7 +105,7 @@ describe("`pegzone genesis add-mainchain`", () => {
     // InitChain takes it: the running chain lists both main chains
     net.start(0);
     await waitForHeight(net.nodes[0].rpc, 2, 60_000);
-    const listed = JSON.parse(runCli(["query", "peg", "mainchains", "--node", net.nodes[0].rpc, "--output", "json"])) as { mainchains: Array<{ id: string; network: string }> };
-    expect(listed.mainchains.map((m) => [m.id, m.network])).toEqual([["btc-regtest", "regtest"], ["btc-testnet4", "testnet4"]]);
+    const listed = JSON.parse(runCli(["query", "peg", "mainchains", "--node", net.nodes[0].rpc, "--output", "json"])) as { mainchains: Array<{ id: string; params: { network: string } }> };
+    expect(listed.mainchains.map((m) => [m.id, m.params.network])).toEqual([["btc-regtest", "regtest"], ["btc-testnet4", "testnet4"]]);
   }, 120_000);
 });

@@ -5,10 +5,8 @@ import type { AuthGenesis } from "../../modules/auth/module";
 import type { BankGenesis } from "../../modules/bank/module";
 import type { PegGenesis } from "../../modules/peg/module";
 import { genesisCheckpoint } from "../../light-client/bitcoin/checkpoint";
-import { camelKeys } from "../../chain/app/json-case";
 import { bitcoinKind } from "../../modules/peg/bitcoin/kind";
-import { validateMainChain } from "../../modules/peg/module";
-import { pegzone } from "../../proto";
+import { mainChainFromJson, validateMainChain } from "../../modules/peg/module";
 
 /** `pegzone genesis add-account`: a BaseAccount plus its balance, merged into an existing entry. */
 export function addGenesisAccount(doc: GenesisDoc, address: string, coinsText: string): void {
@@ -82,21 +80,19 @@ export function addBitcoinMainChain(doc: GenesisDoc, o: BitcoinMainChainOptions)
   if (o.authority !== "") parseAddress(o.authority, "authority");
   const totalWeight = o.members.reduce((sum, m) => sum + m.weight, 0);
   const { id, network, members, threshold, confirmations, reorg_limit, authority, ...settings } = o;
+  const { prune_window, fee_rate, ...generic } = { ...BITCOIN_MAINCHAIN_DEFAULTS, ...settings };
   const entry = {
     id,
     client_type: "bitcoin",
-    network,
-    confirmations,
-    reorg_limit: reorg_limit ?? confirmations - 1,
-    ...BITCOIN_MAINCHAIN_DEFAULTS,
-    ...settings,
+    ...generic,
     federation: {
       id: "1",
       members: members.map((m) => ({ pubkey: Buffer.from(m.pubkey).toString("base64"), weight: m.weight, account: m.account })),
       threshold: threshold ?? Math.floor(totalWeight / 2) + 1,
     },
+    params: { "@type": bitcoinKind.params.typeUrl, network, confirmations, reorg_limit: reorg_limit ?? confirmations - 1, prune_window, fee_rate },
   };
-  validateMainChain(pegzone.peg.v1.MainChain.fromObject(camelKeys(entry) as Record<string, unknown>), bitcoinKind);
+  validateMainChain(mainChainFromJson(entry, () => bitcoinKind), bitcoinKind);
   peg.authority = authority;
   peg.mainchains.push({ ...entry, checkpoint: genesisCheckpoint(network) });
 }

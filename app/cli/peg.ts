@@ -3,6 +3,8 @@ import type { Command } from "commander";
 import { TxMsgData } from "cosmjs-types/cosmos/base/abci/v1beta1/abci";
 import { pegzone } from "../../proto";
 import { pegTypeUrls } from "../../modules/peg/msgs";
+import { mainChainToJson } from "../../modules/peg/module";
+import { MAINCHAIN_KINDS } from "../pegzone";
 import { snakeKeys } from "../../chain/app/json-case";
 import { anyMsg } from "../../chain/client/query";
 import { rawKeySigner } from "../../chain/keys/keyring";
@@ -45,10 +47,16 @@ export function registerPegQueryCommands(query: Command): void {
   const rpcOf = (o: QueryFlags) => new RpcClient(o.node);
 
   addQueryOptions(peg.command("mainchains").description("registered main chains, their parameters and federations")).action(async (o: QueryFlags) => {
-    show(v1.QueryMainChainsResponse, await pegQuery(rpcOf(o), "MainChains", v1.QueryMainChainsRequest, {}, v1.QueryMainChainsResponse, Number(o.height)), o);
+    const res = await pegQuery(rpcOf(o), "MainChains", v1.QueryMainChainsRequest, {}, v1.QueryMainChainsResponse, Number(o.height));
+    // Each chain's params in its genesis form ({"@type", ...settings}), decoded by its kind.
+    const mainchains = res.mainchains.map((raw) => {
+      const c = v1.MainChain.create(raw);
+      return Object.hasOwn(MAINCHAIN_KINDS, c.clientType) ? mainChainToJson(c, MAINCHAIN_KINDS[c.clientType]) : snakeKeys(v1.MainChain.toObject(c, JSON_OPTIONS));
+    });
+    printOutput({ mainchains, authority: res.authority }, o.output === "json" ? "json" : "text");
   });
 
-  withMainchain(peg.command("client-state").description("the light client's tip, chain work and freeze state")).action(async (o: QueryFlags & MainchainFlag) => {
+  withMainchain(peg.command("client-state").description("the light client's latest height and hash, status (Active, Frozen, Expired), its kind's facts and the freeze state")).action(async (o: QueryFlags & MainchainFlag) => {
     show(v1.QueryClientStateResponse, await pegQuery(rpcOf(o), "ClientState", v1.QueryClientStateRequest, { mainchain: o.mainchain }, v1.QueryClientStateResponse, Number(o.height)), o);
   });
 

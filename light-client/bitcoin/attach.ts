@@ -12,7 +12,7 @@
  * min(height - 10, its period start) (checkpointStart in checkpoint.ts).
  */
 import { bytesEqual } from "../../chain/store/bytes";
-import type { LightClientConfig } from "../types";
+import type { LightClientConfig } from "./types";
 import { toDisplayHex } from "./bytes";
 import type { HeaderLookup } from "./chain";
 import { fail } from "./errors";

@@ -2,7 +2,7 @@ import fc from "fast-check";
 import { CacheKVStore } from "../../chain/store/cachekv";
 import { memoryStore } from "../../test/support/store";
 import type { KVStore } from "../../chain/store/types";
-import type { LightClientConfig, UpdateResult } from "../types";
+import type { LightClientConfig, UpdateResult } from "./types";
 import { parseBlock } from "./block";
 import { fromHex, toDisplayHex, toHex } from "./bytes";
 import { genesisRecord, type StoredHeader } from "./chain";
@@ -193,7 +193,7 @@ describe("initialize", () => {
     const store = memStore();
     const status = await client.initialize(store, regtest(), genesisCheckpoint("regtest"));
     expect(status).toEqual({ tipHeight: 0, tipHash: REGTEST.genesisHash, chainWork: "2", lowestHeight: 0 });
-    expect(await client.status(store)).toEqual(status);
+    expect(await client.tip(store)).toEqual(status);
     expect(await client.header(store, { height: 0 })).toEqual({
       height: 0,
       hash: REGTEST.genesisHash,
@@ -217,7 +217,7 @@ describe("initialize", () => {
 
   test("a store that was never initialized is refused", async () => {
     const store = memStore();
-    await expectRefused(store, () => client.status(store), "not-initialized");
+    await expectRefused(store, () => client.tip(store), "not-initialized");
     await expectRefused(store, () => client.update(store, regtest(), [], CTX), "not-initialized");
   });
 
@@ -482,7 +482,7 @@ describe("update on a regtest chain: refusals write nothing", () => {
   test("re-sending known headers is idempotent: nothing written, added 0; known + new adds only the new", async () => {
     const before = await snapshot(store);
     const writes = store.pendingWrites;
-    expect(await client.update(store, regtest(), A.raws, CTX)).toEqual({ status: await client.status(store), added: 0, reorgDepth: 0 });
+    expect(await client.update(store, regtest(), A.raws, CTX)).toEqual({ status: await client.tip(store), added: 0, reorgDepth: 0 });
     expect(await client.update(store, regtest(), A.raws.slice(10, 20), CTX)).toMatchObject({ added: 0, reorgDepth: 0 });
     expect(await client.update(store, regtest(), [], CTX)).toMatchObject({ added: 0, reorgDepth: 0 });
     expect(store.pendingWrites).toBe(writes);
@@ -547,7 +547,7 @@ describe("forks and reorgs on regtest (reorgLimit 6)", () => {
     const store = await initAtGenesis(config);
     await client.update(store, config, [...A.raws, D.raw, ...A2.raws], CTX);
     await client.update(store, config, [...B.raws, ...B2.raws], CTX);
-    expect((await client.status(store)).tipHash).toBe(toDisplayHex(B2.tip.hash));
+    expect((await client.tip(store)).tipHash).toBe(toDisplayHex(B2.tip.hash));
     const C = U.extend(B.records[2], 2, 2); // from 23 on B (a best-chain block now): 24, 25
     expect(await client.update(store, config, C.raws, CTX)).toMatchObject({ added: 2, reorgDepth: 0 });
     const back = U.extend(A2.tip, 2, 3); // 26, 27 on the first branch
@@ -605,7 +605,7 @@ describe("pruning (regtest, reorgLimit 6, pruneWindow 2023 = the minimum)", () =
   });
 
   test("keeps exactly the window: heights 77..2100", async () => {
-    const status = await client.status(store);
+    const status = await client.tip(store);
     expect(status).toMatchObject({ tipHeight: 2100, lowestHeight: 2100 - 2023 });
     expect(await client.header(store, { height: 76 })).toBeUndefined();
     expect(await client.header(store, { height: 77 })).toMatchObject({ height: 77, onBestChain: true });
@@ -640,7 +640,7 @@ describe("pruning (regtest, reorgLimit 6, pruneWindow 2023 = the minimum)", () =
     expect(cp).toMatchObject({ network: "regtest", height: 2100, chain_work: A3.tip.chainWork.toString() });
     expect(cp.headers.length).toBe(2024);
     const copy = memStore();
-    expect(await client.initialize(copy, config, cp)).toEqual(await client.status(store));
+    expect(await client.initialize(copy, config, cp)).toEqual(await client.tip(store));
     const more = U.extend(A3.tip, 30, 0);
     const branch = new CacheKVStore(store); // leave the shared store as it is
     const r1 = await client.update(branch, config, more.raws, CTX);
@@ -887,7 +887,7 @@ describe("property: random extend / fork / resend sequences", () => {
             const last = batch.records[batch.records.length - 1];
             if (last.chainWork > modelTip.chainWork) modelTip = last;
           }
-          const status = await client.status(s1);
+          const status = await client.tip(s1);
           expect(status.tipHash).toBe(toDisplayHex(modelTip.hash));
           expect(status.chainWork).toBe(modelTip.chainWork.toString());
           // nothing accepted has more work than the tip
@@ -1021,7 +1021,7 @@ describe("store layout: chunks, hash index and pruning stay exact through batche
             const last = batch.records[batch.records.length - 1];
             if (last !== undefined && last.chainWork > modelTip.chainWork) modelTip = last;
           }
-          const status = await sclient.status(store);
+          const status = await sclient.tip(store);
           expect(status.tipHash).toBe(toDisplayHex(modelTip.hash));
           expect(status.lowestHeight).toBe(Math.max(0, modelTip.height - config.pruneWindow));
           const lay = await layout(store);
@@ -1165,7 +1165,7 @@ describe("the final block F: a block buried reorgLimit deep leaving the best cha
     const b = U.extend(a.tip, 2000, 50);
     await client.update(store, config, a.raws, CTX);
     await client.update(store, config, b.raws, CTX);
-    expect(await client.status(store)).toMatchObject({ tipHeight: 4000, lowestHeight: 4000 - config.pruneWindow });
+    expect(await client.tip(store)).toMatchObject({ tipHeight: 4000, lowestHeight: 4000 - config.pruneWindow });
     expect(await finalHeight(store)).toBe(3998);
     const deep = U.extend(b.records[1989], 2000, 51); // from 3990: 3991..5990
     const r = await client.update(store, config, deep.raws, CTX);
@@ -1184,7 +1184,7 @@ describe("the final block F: a block buried reorgLimit deep leaving the best cha
     const v3 = (await store.get(Uint8Array.of(0)))!;
     expect(v3[0]).toBe(3);
     store.set(Uint8Array.of(0), Uint8Array.of(2, ...v3.subarray(1, 45), ...v3.subarray(81)));
-    expect(await client.status(store)).toMatchObject({ tipHeight: 10 });
+    expect(await client.tip(store)).toMatchObject({ tipHeight: 10 });
     expect(await client.exportState(store)).not.toHaveProperty("final_height");
     const r = await client.update(store, config, U.extend(main.records[6], 4, 61).raws, CTX); // from 7: 3 deep
     expect(r.finalityViolation).toContain(`block ${toDisplayHex(main.records[7].hash)} at height 8`);

@@ -1,5 +1,5 @@
 /**
- * The bitcoin `LightClient` (light-client/types.ts): a header store kept in the KVStore the peg module
+ * The bitcoin light client: the kind-agnostic `LightClient` (light-client/types.ts) over a header store kept in the KVStore the peg module
  * hands over, on top of the pure verification in chain.ts / merkle.ts / inclusion.ts. Every refusal is
  * a `LightClientError` thrown before the first write, so a refused call leaves the store untouched.
  *
@@ -13,17 +13,18 @@
  *   update-writes.ts  planning an update's writes with reads only (step 5), then applying them (step 6)
  */
 import { bytesEqual } from "../../chain/store/bytes";
+import type { ClientStatus, ClientSummary, ClientUpdate, LightClient, Now } from "../types";
 import type { KVStore } from "../../chain/store/types";
 import type {
-  ClientStatus,
+  TipStatus,
   InclusionProof,
-  LightClient,
+  BitcoinHeaderStore,
   LightClientConfig,
   ProvenTransaction,
   StoredHeaderInfo,
   UpdateContext,
   UpdateResult,
-} from "../types";
+} from "./types";
 import { fromHex, toDisplayHex, toHex } from "./bytes";
 import { type BitcoinCheckpoint, exportCheckpoint, parseCheckpoint } from "./checkpoint";
 import { fail } from "./errors";
@@ -40,7 +41,7 @@ export function minPruneWindow(params: NetworkParams, reorgLimit: number): numbe
   return reorgLimit + Math.max(MEDIAN_TIME_SPAN, params.retargetInterval) + 1;
 }
 
-function statusOf(state: State, tip: { readonly height: number; readonly hash: Uint8Array; readonly chainWork: bigint }): ClientStatus {
+function statusOf(state: State, tip: { readonly height: number; readonly hash: Uint8Array; readonly chainWork: bigint }): TipStatus {
   return { tipHeight: tip.height, tipHash: toDisplayHex(tip.hash), chainWork: tip.chainWork.toString(), lowestHeight: state.lowest };
 }
 
@@ -60,7 +61,7 @@ function parseDisplayHash(s: unknown, what: string): Uint8Array {
  * A bitcoin light client over the given networks (default: mainnet, testnet3, testnet4, regtest);
  * `config.network` selects one by name. Tests and benchmarks pass networks made with defineNetwork.
  */
-export function createBitcoinLightClient(networks: readonly NetworkParams[] = NETWORKS): LightClient {
+export function createBitcoinLightClient(networks: readonly NetworkParams[] = NETWORKS): BitcoinLightClient {
   const byName = new Map<string, NetworkParams>();
   for (const n of networks) {
     if (byName.has(n.name)) throw new Error(`network ${n.name} is listed twice`);
@@ -103,7 +104,7 @@ export function createBitcoinLightClient(networks: readonly NetworkParams[] = NE
     return view;
   }
 
-  async function initialize(store: KVStore, config: LightClientConfig, checkpoint: unknown): Promise<ClientStatus> {
+  async function initialize(store: KVStore, config: LightClientConfig, checkpoint: unknown): Promise<TipStatus> {
     const params = configParams(config);
     if ((await store.get(KEY_STATE)) !== undefined) fail("already-initialized", "the store already holds bitcoin light-client state");
     const { records, finalHeight } = parseCheckpoint(checkpoint, params);
@@ -155,7 +156,7 @@ export function createBitcoinLightClient(networks: readonly NetworkParams[] = NE
     };
   }
 
-  async function status(store: KVStore): Promise<ClientStatus> {
+  async function tip(store: KVStore): Promise<TipStatus> {
     const view = await load(store);
     return statusOf(view.state, view.tip);
   }
@@ -176,8 +177,86 @@ export function createBitcoinLightClient(networks: readonly NetworkParams[] = NE
     return exportCheckpoint(await load(store));
   }
 
-  return { type: "bitcoin", initialize, update, proveTransaction, status, header, exportState };
+  // The kind-agnostic steps (light-client/types.ts): verifying plans the writes with reads only;
+  // misbehaviour is a finality violation, after which the client still follows the most work.
+
+  async function verifyClientMessage(store: KVStore, config: LightClientConfig, headers: readonly Uint8Array[], now: Now): Promise<PlannedUpdate> {
+    const params = configParams(config);
+    const view = await load(store, config.network);
+    const verified = await verifyUpdate(view, params, config, headers, { blockTime: Number(now / 1_000_000_000n) });
+    return { view, writes: verified === undefined ? undefined : await planUpdate(view, config, verified), added: verified?.nh.raws.length ?? 0 };
+  }
+
+  async function checkForMisbehaviour(_store: KVStore, config: LightClientConfig, planned: PlannedUpdate): Promise<string | undefined> {
+    const w = planned.writes;
+    if (w === undefined) return undefined;
+    // A single update deeper than the limit always leaves F; the depth check holds should it not.
+    if (w.finalityViolation === undefined && w.reorgDepth <= config.reorgLimit) return undefined;
+    const why = w.finalityViolation ?? `more than the limit of ${config.reorgLimit}`;
+    return `a reorg disconnected ${w.reorgDepth} blocks (limit ${config.reorgLimit}): ${why}; new tip ${toDisplayHex(w.newTip.hash)} at ${w.newTip.height}`;
+  }
+
+  async function updateState(store: KVStore, _config: LightClientConfig, planned: PlannedUpdate): Promise<ClientUpdate> {
+    if (planned.writes !== undefined) applyWrites(store, planned.writes);
+    const state = planned.writes?.newState ?? planned.view.state;
+    const tip = planned.writes?.newTip ?? planned.view.tip;
+    return {
+      latestHeight: BigInt(tip.height),
+      latestHash: toDisplayHex(tip.hash),
+      added: planned.added,
+      attributes: [["reorg_depth", String(planned.writes?.reorgDepth ?? 0)], ["chain_work", tip.chainWork.toString()], ["lowest_height", String(state.lowest)]],
+    };
+  }
+
+  async function clientStatus(store: KVStore): Promise<ClientStatus> {
+    await load(store);
+    return "Active";
+  }
+
+  async function summary(store: KVStore): Promise<ClientSummary> {
+    const view = await load(store);
+    const t = statusOf(view.state, view.tip);
+    return {
+      status: "Active",
+      latestHeight: BigInt(t.tipHeight),
+      latestHash: t.tipHash,
+      details: { chain_work: t.chainWork, lowest_height: String(t.lowestHeight), final_height: String(view.state.final?.height ?? ""), network: view.state.network },
+    };
+  }
+
+  return {
+    type: "bitcoin",
+    initialize,
+    update,
+    proveTransaction,
+    tip,
+    header,
+    exportState,
+    verifyClientMessage,
+    checkForMisbehaviour,
+    updateState,
+    updateStateOnMisbehaviour: updateState,
+    status: clientStatus,
+    summary,
+  };
+}
+
+/** What verifyClientMessage hands on: the writes planned from the store as it was read (none when every header was known). */
+export interface PlannedUpdate {
+  readonly view: View;
+  readonly writes: Awaited<ReturnType<typeof planUpdate>> | undefined;
+  readonly added: number;
+}
+
+/**
+ * Both faces of the client: the header store (its own calls, used by the bitcoin kind and the
+ * tests) and the kind-agnostic LightClient the peg module drives. A proof-of-work client never
+ * expires and is never frozen itself: a finality violation is its misbehaviour, and the peg freezes.
+ */
+export interface BitcoinLightClient extends Omit<BitcoinHeaderStore, "initialize" | "exportState">, LightClient<LightClientConfig, PlannedUpdate> {
+  initialize(store: KVStore, config: LightClientConfig, checkpoint: unknown): Promise<TipStatus>;
+  exportState(store: KVStore): Promise<BitcoinCheckpoint>;
 }
 
 /** The client the peg module registers, over mainnet, testnet3, testnet4 and regtest. */
-export const bitcoinLightClient: LightClient = createBitcoinLightClient();
+export const bitcoinLightClient: BitcoinLightClient = createBitcoinLightClient();

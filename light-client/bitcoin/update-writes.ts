@@ -26,7 +26,7 @@
  */
 import { bytesEqual } from "../../chain/store/bytes";
 import type { KVStore } from "../../chain/store/types";
-import type { LightClientConfig } from "../types";
+import type { LightClientConfig } from "./types";
 import { toDisplayHex, toHex } from "./bytes";
 import { fail } from "./errors";
 import { type NewHeaders, writeNewRecords } from "./new-headers";

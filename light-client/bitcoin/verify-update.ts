@@ -10,7 +10,7 @@
  * write. The best chain is the one with the most cumulative work; on equal work the current tip stays
  * (first seen).
  */
-import type { LightClientConfig, UpdateContext } from "../types";
+import type { LightClientConfig, UpdateContext } from "./types";
 import { attach } from "./attach";
 import { verifyRawHeaderChain } from "./chain";
 import { fail, LightClientError } from "./errors";

@@ -16,8 +16,9 @@
  *   prove.ts          proveTransaction (tx + result), proveState (ICS23)
  */
 import type { KVStore } from "../../chain/store/types";
+import type { ClientUpdate, LightClient } from "../types";
 import type { ClientState, ConsensusState, Height } from "./client-state";
-import { toHeight } from "./client-state";
+import { formatHeight, hexUpper, toHeight } from "./client-state";
 import { fail } from "./errors";
 import { type ClientExport, exportJson, isRegistration, parseExport, parseRegistration } from "./genesis";
 import type { VerifiedHeader } from "./message";
@@ -25,7 +26,7 @@ import { checkForMisbehaviour, freeze, submitMisbehaviour } from "./misbehaviour
 import { proveState, proveTransaction } from "./prove";
 import { revive, status } from "./status";
 import { consensusStates, frozenEvidence, getConsensusState, KEY_CLIENT_STATE, loadClientState, neighbours, saveClientState, setConsensusState, setFrozenEvidence } from "./store";
-import type { Time } from "./types";
+import { formatTime, type Time } from "./types";
 import { type UpdateResult, updateState, verifyClientMessage } from "./update";
 
 /**
@@ -98,23 +99,56 @@ export async function updateClient(store: KVStore, headerBytes: Uint8Array, now:
 export type { VerifiedHeader };
 export { checkForMisbehaviour, freeze, proveState, proveTransaction, revive, status, submitMisbehaviour, updateState, verifyClientMessage };
 
-/** The facade as one object, for the peg module's registry of client types. */
-export const tendermintLightClient = {
+/** A message carries one header: each is verified against state the one before it may have written. */
+function oneHeader(message: readonly Uint8Array[]): Uint8Array {
+  if (message.length !== 1) fail("bad-encoding", `a Tendermint client message is one Header, got ${message.length}`);
+  return message[0];
+}
+
+async function updateOf(store: KVStore, height: Height, added: boolean, pruned: number): Promise<ClientUpdate> {
+  const c = await getConsensusState(store, height);
+  return { latestHeight: (await latestHeight(store)).revisionHeight, latestHash: c === undefined ? "" : hexUpper(c.headerHash), added: added ? 1 : 0, attributes: [["height", formatHeight(height)], ["pruned", String(pruned)]] };
+}
+
+/**
+ * The client as the peg module's kind-agnostic LightClient (light-client/types.ts). Its settings
+ * are all in its client state, so it takes no config.
+ */
+export const tendermintLightClient: LightClient<unknown, VerifiedHeader> = {
   type: "tendermint",
-  initialize,
-  verifyClientMessage,
-  checkForMisbehaviour,
-  updateState,
-  freeze,
-  submitMisbehaviour,
-  status,
-  revive,
-  proveTransaction,
-  proveState,
-  clientState,
-  consensusState,
-  storedHeightAtOrBelow,
-  latestHeight,
+  async initialize(store, _config, registration) {
+    await initialize(store, registration);
+  },
+  verifyClientMessage: (store, _config, message, now) => verifyClientMessage(store, oneHeader(message), now),
+  checkForMisbehaviour: (store, _config, verified) => checkForMisbehaviour(store, verified),
+  async updateState(store, _config, verified, now) {
+    const r = await updateState(store, verified, now);
+    return updateOf(store, verified.height, r.added, r.pruned);
+  },
+  async updateStateOnMisbehaviour(store, _config, verified, evidence) {
+    await freeze(store, evidence, verified.height);
+    return updateOf(store, verified.height, false, 0);
+  },
+  status: (store, _config, now) => status(store, now),
+  async summary(store, _config, now) {
+    const state = await loadClientState(store);
+    const latest = (await getConsensusState(store, state.latestHeight))!;
+    return {
+      status: await status(store, now),
+      latestHeight: state.latestHeight.revisionHeight,
+      latestHash: hexUpper(latest.headerHash),
+      details: {
+        chain_id: state.chainId,
+        latest_height: formatHeight(state.latestHeight),
+        latest_time: formatTime(latest.time),
+        app_hash: hexUpper(latest.root),
+        next_validators_hash: hexUpper(latest.nextValidatorsHash),
+        trust_level: `${state.trustLevel.numerator}/${state.trustLevel.denominator}`,
+        trusting_period_seconds: String(state.trustingPeriod / 1_000_000_000n),
+        expires_at: formatTime(latest.time + state.trustingPeriod),
+        ...(state.frozenHeight === undefined ? {} : { frozen_height: formatHeight(state.frozenHeight), evidence: (await frozenEvidence(store)) ?? "" }),
+      },
+    };
+  },
   exportState,
-  updateClient,
-} as const;
+};

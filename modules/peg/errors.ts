@@ -26,4 +26,6 @@ export const pegErrors = {
   ErrAlreadyApproved: registerError("peg", 23, "member has already approved"),
   ErrFederationOutput: registerError("peg", 24, "output belongs to the federation, not a deposit"),
   ErrReserveConflict: registerError("peg", 25, "reserve entry exists already"),
+  ErrUnsupported: registerError("peg", 26, "not supported by this kind of main chain yet"),
+  ErrClientNotActive: registerError("peg", 27, "the main chain's light client is not active"),
 } as const;

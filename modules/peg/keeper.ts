@@ -33,8 +33,7 @@ import { concatBytes, readU64 } from "../../chain/store/bytes";
 import { PrefixStore, prefixEnd } from "../../chain/store/prefix";
 import type { KVStore } from "../../chain/store/types";
 import { pegzone } from "../../proto";
-import type { LightClientConfig } from "../../light-client/types";
-import type { Federation, MainChainKind } from "./kinds";
+import type { Federation, MainChainKind, UtxoFlow } from "./kinds";
 import { pegErrors } from "./errors";
 import type { PegBankKeeper } from "./expected-keepers";
 
@@ -129,11 +128,6 @@ export function outpointKey(txid: string, vout: number): Uint8Array {
   return out;
 }
 
-/** The light-client settings of a registered main chain. */
-export function clientConfig(chain: MainChain): LightClientConfig {
-  return { network: chain.network, reorgLimit: chain.reorgLimit, pruneWindow: chain.pruneWindow };
-}
-
 export class PegKeeper {
   constructor(
     readonly bank: PegBankKeeper,
@@ -147,9 +141,20 @@ export class PegKeeper {
   }
 
   kind(chain: MainChain): MainChainKind {
-    const kind = this.kinds[chain.clientType];
-    if (kind === undefined) throw pegErrors.ErrInvalidGenesis.wrap(`main chain ${chain.id}: unknown client type ${JSON.stringify(chain.clientType)}`);
+    return this.kindOf(chain.clientType, chain.id);
+  }
+
+  kindOf(clientType: string, mainchain = ""): MainChainKind {
+    const kind = Object.hasOwn(this.kinds, clientType) ? this.kinds[clientType] : undefined;
+    if (kind === undefined) throw pegErrors.ErrInvalidGenesis.wrap(`main chain ${mainchain}: unknown client type ${JSON.stringify(clientType)} (known: ${this.knownKinds().join(", ")})`);
     return kind;
+  }
+
+  /** The kind's deposits and releases, or ErrUnsupported for a kind that has none yet. */
+  utxo(chain: MainChain): UtxoFlow {
+    const flow = this.kind(chain).utxo;
+    if (flow === undefined) throw pegErrors.ErrUnsupported.wrap(`${chain.id} (${chain.clientType}): deposits and withdrawals of this kind are not built yet; its light client follows the chain`);
+    return flow;
   }
 
   knownKinds(): string[] {

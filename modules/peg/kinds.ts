@@ -1,13 +1,32 @@
 /**
- * A kind of main chain (bitcoin now, tendermint later) as the peg module sees it: its light client
- * and how a deposit to the federation names its pegzone recipient. Adding a kind means writing one
- * of these and listing it in app/pegzone.ts; the bank and the peg flow stay as they are.
+ * A kind of main chain (bitcoin, tendermint) as the peg module sees it. Every kind has a light
+ * client (light-client/types.ts, ibc-go's shape), its own settings carried in MainChain.params as a
+ * google.protobuf.Any of its own package, and the bank metadata of its pegged denom. Adding a kind
+ * means a folder under light-client/ and modules/peg/ and one line in app/pegzone.ts.
+ *
+ * How deposits are proven and releases built is still one model, the UTXO flow (`utxo`): deposits
+ * are transaction outputs paying a per-recipient address, the reserve is a set of outputs, releases
+ * are transactions spending them with one signature per input. Bitcoin is that flow; a kind without
+ * it (tendermint, until its account-model flow exists) follows its main chain but refuses claims
+ * and withdrawals with ErrUnsupported.
  */
 import type { Metadata } from "cosmjs-types/cosmos/bank/v1beta1/bank";
+import type { KVStore } from "../../chain/store/types";
+import type { InclusionProof, ProvenTransaction, StoredHeaderInfo } from "../../light-client/bitcoin/types";
 import type { LightClient } from "../../light-client/types";
 import type { pegzone } from "../../proto";
 
 export type Federation = pegzone.peg.v1.IFederation;
+type MainChain = pegzone.peg.v1.IMainChain;
+
+/** A kind's settings message: MainChain.params, and its genesis JSON (snake_case, bytes base64). */
+export interface ParamsCodec {
+  /** The Any type URL, e.g. "/pegzone.peg.bitcoin.v1.Params". */
+  readonly typeUrl: string;
+  /** Checks and encodes the genesis JSON (without "@type"); throws an Error saying what is wrong. */
+  fromJson(json: Record<string, unknown>): Uint8Array;
+  toJson(value: Uint8Array): Record<string, unknown>;
+}
 
 /** Where a recipient deposits: the main-chain output script, the script it commits to, and its address text. */
 export interface DepositAddress {
@@ -77,27 +96,42 @@ export interface ReleaseParams {
 }
 
 export interface MainChainKind {
+  /** The client type registered in genesis: the light client's type. */
+  readonly type: string;
   readonly lightClient: LightClient;
+  readonly params: ParamsCodec;
+  /** The light client's settings for a registered chain (what its calls take as `config`). */
+  clientConfig(chain: MainChain): unknown;
+  /** Throws an Error saying what is wrong with the chain's params or its generic amounts for this kind. */
+  validate(chain: MainChain): void;
+  /** Throws an Error saying what is wrong with a federation (keys, weights, threshold) on this chain. */
+  validateFederation(chain: MainChain, federation: Federation): void;
+  /** Bank metadata of the pegged denom `peg/<mainchainId>` (counted in the main chain's smallest unit). */
+  denomMetadata(chain: MainChain): Metadata;
+  /** A stored header by best-chain height or hash, for kinds whose client keeps a header store (bitcoin). */
+  header?(store: KVStore, at: { height: number } | { hash: string }): Promise<StoredHeaderInfo | undefined>;
+  /** Deposits and releases, for kinds that have them yet. */
+  readonly utxo?: UtxoFlow;
+}
+
+/** The UTXO flow: deposits are outputs, the reserve is outputs, a release is one transaction. */
+export interface UtxoFlow {
+  /** Proves a transaction against the light client, with its confirmations and how many the chain requires. */
+  proveTransaction(store: KVStore, chain: MainChain, proof: InclusionProof): Promise<ProvenTransaction & { readonly required: number }>;
+  /** The fee rate a new release pays (a replacement doubles its predecessor's). */
+  feeRate(chain: MainChain): bigint;
   /** The most reserve entries one release spends: the peg hands a builder at most this many. */
   readonly maxReleaseInputs: number;
-  /**
-   * Throws an Error saying which amounts of a registration the kind cannot honour: e.g. a peg-in fee
-   * below its dust limit (the surplus the fees build must cover change too small to keep), or a
-   * minimum withdrawal that the largest fee would leave below dust.
-   */
-  validateAmounts(amounts: { readonly minDeposit: bigint; readonly pegInFee: bigint; readonly minWithdrawal: bigint; readonly maxFee: bigint }): void;
-  /** Throws an Error saying what is wrong with a network name or federation (keys, weights, threshold). */
-  validateFederation(network: string, federation: Federation): void;
   /** The deposit address of `recipient` (a 20-byte pegzone account address) under `federation`. Deterministic. */
-  depositAddress(network: string, federation: Federation, recipient: Uint8Array): DepositAddress;
+  depositAddress(chain: MainChain, federation: Federation, recipient: Uint8Array): DepositAddress;
   /** The output script a withdrawal to `address` pays; throws for a malformed address or one of another network. */
-  withdrawalScript(network: string, address: string): Uint8Array;
+  withdrawalScript(chain: MainChain, address: string): Uint8Array;
   /**
    * The federation's own reserve address (release change, sweeps). It must differ from every
    * recipient's deposit address under every federation, so that no output the federation created
    * can ever be claimed as a deposit.
    */
-  reserveAddress(network: string, federation: Federation): DepositAddress;
+  reserveAddress(chain: MainChain, federation: Federation): DepositAddress;
   /** Builds the unsigned release spending reserve outputs to pay what fits of `payments` (none: a sweep); throws if not even one fits. */
   buildRelease(params: ReleaseParams): BuiltRelease;
   /** What each member signs, one digest per input. */
@@ -106,6 +140,4 @@ export interface MainChainKind {
   verifySignature(pubkey: Uint8Array, digest: Uint8Array, signature: Uint8Array): boolean;
   /** The fully signed release: `signatures[input]` maps member index → signature. */
   assembleRelease(release: BuiltRelease, federation: Federation, signatures: ReadonlyArray<ReadonlyMap<number, Uint8Array>>): Uint8Array;
-  /** Bank metadata of the pegged denom `peg/<mainchainId>` (counted in the main chain's smallest unit). */
-  denomMetadata(mainchainId: string): Metadata;
 }

@@ -3,9 +3,9 @@
  * Genesis (snake_case JSON, bytes base64 as in protobuf JSON):
  *
  *   { "authority": "peg1...",           the account that may lift a freeze (MsgUnfreeze)
- *     "mainchains": [{ "id": "btc-regtest", "client_type": "bitcoin", "network": "regtest",
- *        "confirmations": 6, "min_deposit": "10000", "peg_in_fee": "1000", "reserve_cap": "...",
- *        "reorg_limit": 5, "prune_window": 4032, "federation_grace": 0,
+ *     "mainchains": [{ "id": "btc-regtest", "client_type": "bitcoin", "min_deposit": "10000", "peg_in_fee": "1000", "reserve_cap": "...",
+ *        "federation_grace": 0, ...,
+ *        "params": { "@type": "/pegzone.peg.bitcoin.v1.Params", "network": "regtest", "confirmations": 6, "reorg_limit": 5, ... },
  *        "federation": { "id": "1", "members": [{ "pubkey": "<base64>", "weight": 1, "account": "peg1..." }], "threshold": 1 },
  *        "checkpoint": { ...the light client's trust anchor } }],
  *     "freezes": [...], "deposits": [...], "reserve": [...], "registered_addresses": [...],
@@ -18,10 +18,10 @@
 import type { Context } from "../../chain/app/context";
 import { camelKeys, snakeKeys } from "../../chain/app/json-case";
 import type { AppModule, ServiceRegistrar } from "../../chain/app/module";
-import { pegzone } from "../../proto";
+import { google, pegzone } from "../../proto";
 import { parseAddress } from "../../chain/crypto/address";
 import { pegErrors } from "./errors";
-import { clientConfig, PEG_STORE, PegKeeper, peggedDenom, type MainChain, type PegBankKeeper } from "./keeper";
+import { PEG_STORE, PegKeeper, peggedDenom, type MainChain, type PegBankKeeper } from "./keeper";
 import type { MainChainKind } from "./kinds";
 import { registerPegMsgs } from "./msgs";
 import { registerPegQueries } from "./queries";
@@ -63,6 +63,34 @@ function toJson(type: { toObject(m: never, o: typeof JSON_OPTIONS): Record<strin
   return snakeKeys(type.toObject(message as never, JSON_OPTIONS)) as Record<string, unknown>;
 }
 
+/**
+ * A main chain's genesis JSON as a MainChain: its kind's settings come as `"params": {"@type":
+ * "/pegzone.peg.<kind>.v1.Params", ...}` (the SDK's JSON form of an Any) and are checked by the kind.
+ */
+export function mainChainFromJson(fields: Record<string, unknown>, kindOf: (clientType: string) => MainChainKind): MainChain {
+  const { params, ...generic } = fields;
+  const chain = fromJson(v1.MainChain, generic, "main chain");
+  const kind = kindOf(chain.clientType);
+  const bad = (why: string): never => {
+    throw pegErrors.ErrInvalidGenesis.wrap(`main chain ${JSON.stringify(chain.id)}: params: ${why}`);
+  };
+  if (typeof params !== "object" || params === null || Array.isArray(params)) return bad(`an object with "@type": "${kind.params.typeUrl}" and the ${kind.type} settings`);
+  const { "@type": typeUrl, ...settings } = params as Record<string, unknown>;
+  if (typeUrl !== kind.params.typeUrl) bad(`"@type" is ${JSON.stringify(typeUrl)}, a ${kind.type} main chain takes "${kind.params.typeUrl}"`);
+  try {
+    chain.params = google.protobuf.Any.create({ type_url: kind.params.typeUrl, value: kind.params.fromJson(settings) });
+  } catch (e) {
+    bad(e instanceof Error ? e.message : String(e));
+  }
+  return chain;
+}
+
+/** A MainChain as genesis JSON (mainChainFromJson's form). */
+export function mainChainToJson(chain: MainChain, kind: MainChainKind): Record<string, unknown> {
+  const { params: _params, ...generic } = toJson(v1.MainChain, chain);
+  return { ...generic, params: { "@type": kind.params.typeUrl, ...kind.params.toJson(chain.params?.value ?? new Uint8Array()) } };
+}
+
 /** The stateless rules a registered main chain must follow; throws ErrInvalidGenesis. */
 export function validateMainChain(chain: MainChain, kind: MainChainKind): void {
   const bad = (why: string): never => {
@@ -73,24 +101,20 @@ export function validateMainChain(chain: MainChain, kind: MainChainKind): void {
     if (!AMOUNT.test(value)) bad(`${name} ${JSON.stringify(value)} is not a non-negative integer`);
   if (BigInt(chain.minDeposit) <= BigInt(chain.pegInFee)) bad("min_deposit must be greater than peg_in_fee");
   if (BigInt(chain.reserveCap) <= 0n) bad("reserve_cap must be positive");
-  if (!Number.isInteger(chain.confirmations) || chain.confirmations < 1) bad("confirmations must be at least 1");
-  // A claimed deposit can only be orphaned by a reorg at least `confirmations` deep, and any reorg deeper
-  // than reorg_limit freezes the peg: so no orphaned deposit can ever stay minted unnoticed.
-  if (!(chain.reorgLimit >= 1 && chain.reorgLimit < chain.confirmations)) bad("reorg_limit must be at least 1 and below confirmations");
-  for (const [name, value] of [["min_withdrawal", chain.minWithdrawal], ["fee_rate", chain.feeRate], ["max_fee", chain.maxFee]] as const)
+  for (const [name, value] of [["min_withdrawal", chain.minWithdrawal], ["max_fee", chain.maxFee]] as const)
     if (!AMOUNT.test(value)) bad(`${name} ${JSON.stringify(value)} is not a non-negative integer`);
-  if (BigInt(chain.feeRate) < 1n) bad("fee_rate must be at least 1");
   if (!Number.isInteger(chain.batchInterval) || chain.batchInterval < 1) bad("batch_interval must be at least 1");
   if (!chain.federation) bad("no federation");
   const accounts = checkMemberAccounts(chain.federation!);
   if (accounts !== undefined) bad(`federation ${accounts}`);
+  if (chain.clientType !== kind.type) bad(`client_type ${JSON.stringify(chain.clientType)} is not the kind's ${JSON.stringify(kind.type)}`);
   try {
-    kind.validateAmounts({ minDeposit: BigInt(chain.minDeposit), pegInFee: BigInt(chain.pegInFee), minWithdrawal: BigInt(chain.minWithdrawal), maxFee: BigInt(chain.maxFee) });
+    kind.validate(chain);
   } catch (e) {
     bad(e instanceof Error ? e.message : String(e));
   }
   try {
-    kind.validateFederation(chain.network, chain.federation!);
+    kind.validateFederation(chain, chain.federation!);
   } catch (e) {
     bad(`federation: ${e instanceof Error ? e.message : String(e)}`);
   }
@@ -126,18 +150,18 @@ export class PegModule implements AppModule {
     const ids = new Set<string>();
     for (const entry of g.mainchains) {
       const { checkpoint, ...fields } = entry;
-      const chain = fromJson(v1.MainChain, fields, "main chain");
+      const chain = mainChainFromJson(fields, (type) => this.keeper.kindOf(type));
       if (ids.has(chain.id)) throw pegErrors.ErrInvalidGenesis.wrap(`main chain ${chain.id} is listed twice`);
       ids.add(chain.id);
       const kind = this.keeper.kind(chain);
       validateMainChain(chain, kind);
       this.keeper.setMainChain(ctx, chain);
       try {
-        await kind.lightClient.initialize(this.keeper.clientStore(ctx, chain.id), clientConfig(chain), checkpoint);
+        await kind.lightClient.initialize(this.keeper.clientStore(ctx, chain.id), kind.clientConfig(chain), checkpoint);
       } catch (e) {
         throw pegErrors.ErrInvalidGenesis.wrap(`main chain ${chain.id}: checkpoint: ${e instanceof Error ? e.message : String(e)}`);
       }
-      this.keeper.bank.setDenomMetadata(ctx, kind.denomMetadata(chain.id));
+      this.keeper.bank.setDenomMetadata(ctx, kind.denomMetadata(chain));
     }
     const known = (id: string, what: string) => {
       if (!ids.has(id)) throw pegErrors.ErrInvalidGenesis.wrap(`${what} for unknown main chain ${JSON.stringify(id)}`);
@@ -225,8 +249,8 @@ export class PegModule implements AppModule {
     const out = this.defaultGenesis();
     out.authority = await this.keeper.getAuthority(ctx);
     for (const chain of await this.keeper.allMainChains(ctx)) {
-      const client = this.keeper.kind(chain).lightClient;
-      out.mainchains.push({ ...toJson(v1.MainChain, chain), id: chain.id, checkpoint: await client.exportState(this.keeper.clientStore(ctx, chain.id)) });
+      const kind = this.keeper.kind(chain);
+      out.mainchains.push({ ...mainChainToJson(chain, kind), id: chain.id, checkpoint: await kind.lightClient.exportState(this.keeper.clientStore(ctx, chain.id)) });
       const freeze = await this.keeper.getFreeze(ctx, chain.id);
       if (freeze.frozen) out.freezes.push({ mainchain: chain.id, ...toJson(v1.FreezeState, freeze) });
       for (const d of await this.keeper.allDeposits(ctx, chain.id)) out.deposits.push(toJson(v1.Deposit, d));

@@ -5,7 +5,7 @@ import { sdkErrors, type RegisteredError } from "../../chain/tx/errors";
 import { pegzone } from "../../proto";
 import { parseAddress } from "../../chain/crypto/address";
 import { pegErrors } from "./errors";
-import { clientConfig, peggedDenom, type MainChain, type PegKeeper } from "./keeper";
+import { peggedDenom, type MainChain, type PegKeeper } from "./keeper";
 import { addReleaseSignatures, applyConfirmedRelease } from "./releases";
 import { approveFederation, checkMemberAccounts, depositFederations, inGrace, proposeFederation } from "./rotation";
 
@@ -36,6 +36,11 @@ function requireMainchainId(id: string): void {
   if (!/^[a-z0-9][a-z0-9-]{0,63}$/.test(id)) throw pegErrors.ErrUnknownMainChain.wrap(`invalid main-chain id ${JSON.stringify(id)}`);
 }
 
+/** Pegzone's block time in unix nanoseconds: the light clients' only "now". */
+export function blockTimeNanos(ctx: Context): bigint {
+  return BigInt(ctx.header.time.seconds) * 1_000_000_000n + BigInt(ctx.header.time.nanos);
+}
+
 /** A light client's refusal (an Error with a `reason`) as a peg error; anything else is rethrown as it is. */
 export function asPegError(err: unknown, as: RegisteredError): never {
   if (err instanceof Error && typeof (err as { reason?: unknown }).reason === "string") throw as.wrap(err.message, err);
@@ -59,10 +64,10 @@ async function refuseFederationOutput(ctx: Context, keeper: PegKeeper, chain: Ma
   if (await keeper.getReserveUtxo(ctx, chain.id, txid, vout)) throw pegErrors.ErrFederationOutput.wrap(`${outpoint} is in the reserve of ${chain.id}`);
   const release = await keeper.releaseByTxid(ctx, chain.id, txid);
   if (release && release.changeVout === vout) throw pegErrors.ErrFederationOutput.wrap(`${outpoint} is the change of release ${release.id}`);
-  const kind = keeper.kind(chain);
+  const flow = keeper.utxo(chain);
   const federations = [chain.federation!, ...(await keeper.retiredFederations(ctx, chain.id)).map((r) => r.federation!)];
   for (const federation of federations)
-    if (pays(kind.reserveAddress(chain.network, federation).script))
+    if (pays(flow.reserveAddress(chain, federation).script))
       throw pegErrors.ErrFederationOutput.wrap(`${outpoint} pays the reserve address of federation ${federation.id}`);
 }
 
@@ -83,29 +88,31 @@ export function registerPegMsgs(registrar: ServiceRegistrar, keeper: PegKeeper):
     },
     async handle(ctx, msg) {
       const chain = await keeper.mustGetMainChain(ctx, msg.mainchain);
-      const client = keeper.kind(chain).lightClient;
-      // Relaying goes on while frozen: the light client must keep following the main chain.
-      const result = await client
-        .update(keeper.clientStore(ctx, chain.id), clientConfig(chain), msg.headers, { blockTime: Number(ctx.header.time.seconds) })
-        .catch((e: unknown) => asPegError(e, pegErrors.ErrInvalidHeaders));
+      const kind = keeper.kind(chain);
+      const client = kind.lightClient;
+      const config = kind.clientConfig(chain);
+      const store = keeper.clientStore(ctx, chain.id);
+      const now = blockTimeNanos(ctx);
+      // ibc-go's MsgUpdateClient: verify (a refusal writes nothing), then misbehaviour or the update.
+      // Relaying goes on while the peg is frozen: the light client must keep following the main chain.
+      const verified = await client.verifyClientMessage(store, config, msg.headers, now).catch((e: unknown) => asPegError(e, pegErrors.ErrInvalidHeaders));
+      const evidence = await client.checkForMisbehaviour(store, config, verified).catch((e: unknown) => asPegError(e, pegErrors.ErrInvalidHeaders));
+      const update =
+        evidence === undefined
+          ? await client.updateState(store, config, verified, now).catch((e: unknown) => asPegError(e, pegErrors.ErrInvalidHeaders))
+          : await client.updateStateOnMisbehaviour(store, config, verified, evidence, now).catch((e: unknown) => asPegError(e, pegErrors.ErrInvalidHeaders));
       ctx.events.emit("relay_headers", [
         ["mainchain", chain.id],
-        ["added", String(result.added)],
-        ["tip_height", String(result.status.tipHeight)],
-        ["tip_hash", result.status.tipHash],
-        ["reorg_depth", String(result.reorgDepth)],
+        ["added", String(update.added)],
+        ["tip_height", String(update.latestHeight)],
+        ["tip_hash", update.latestHash],
+        ...update.attributes,
       ]);
-      // A block buried reorg_limit deep left the best chain, in this update or over several shallow ones.
-      // Claims and release confirmations need confirmations > reorg_limit, so every block one was counted
-      // on is that final block or below it on the same chain: if it may be gone, nothing more is minted
-      // or released until the authority has checked. (A single update deeper than the limit always
-      // leaves the final block; the depth check stays for a kind that would not report it.)
-      const deep = result.reorgDepth > chain.reorgLimit;
-      if (result.finalityViolation !== undefined || deep) {
-        const why = result.finalityViolation ?? `more than the limit of ${chain.reorgLimit}`;
-        await keeper.freeze(ctx, chain.id, `a reorg disconnected ${result.reorgDepth} blocks (limit ${chain.reorgLimit}): ${why}; new tip ${result.status.tipHash} at ${result.status.tipHeight}`);
-      }
-      const out = v1.MsgRelayHeadersResponse.create({ added: result.added, tipHeight: result.status.tipHeight, tipHash: result.status.tipHash, reorgDepth: result.reorgDepth });
+      // Whatever the kind, misbehaviour means a block something was counted on may be gone (or two
+      // histories were signed): nothing more is minted or released until the authority has checked.
+      if (evidence !== undefined) await keeper.freeze(ctx, chain.id, `misbehaviour of ${chain.id}: ${evidence}`);
+      const reorgDepth = Number(update.attributes.find(([k]) => k === "reorg_depth")?.[1] ?? 0);
+      const out = v1.MsgRelayHeadersResponse.create({ added: update.added, tipHeight: Number(update.latestHeight), tipHash: update.latestHash, reorgDepth });
       return response(pegTypeUrls.relayHeaders, v1.MsgRelayHeadersResponse.encode(out).finish());
     },
   };
@@ -122,7 +129,7 @@ export function registerPegMsgs(registrar: ServiceRegistrar, keeper: PegKeeper):
       const chain = await keeper.mustGetMainChain(ctx, msg.mainchain);
       const recipientText = msg.recipient === "" ? msg.sender : msg.recipient;
       const recipient = recipientAddress(recipientText);
-      const deposit = keeper.kind(chain).depositAddress(chain.network, chain.federation!, recipient);
+      const deposit = keeper.utxo(chain).depositAddress(chain, chain.federation!, recipient);
       keeper.setRegisteredAddress(
         ctx,
         v1.RegisteredAddress.create({ mainchain: chain.id, recipient: recipientText, address: deposit.address, script: deposit.script, federationId: chain.federation!.id }),
@@ -147,9 +154,9 @@ export function registerPegMsgs(registrar: ServiceRegistrar, keeper: PegKeeper):
     async handle(ctx, msg) {
       const chain = await keeper.mustGetMainChain(ctx, msg.mainchain);
       await requireNotFrozen(ctx, keeper, chain);
-      const kind = keeper.kind(chain);
-      const proven = await kind.lightClient
-        .proveTransaction(keeper.clientStore(ctx, chain.id), clientConfig(chain), { tx: msg.tx, blockHash: msg.blockHash, proof: msg.merkleProof })
+      const kind = keeper.utxo(chain);
+      const proven = await kind
+        .proveTransaction(keeper.clientStore(ctx, chain.id), chain, { tx: msg.tx, blockHash: msg.blockHash, proof: msg.merkleProof })
         .catch((e: unknown) => asPegError(e, pegErrors.ErrInvalidProof));
       const outpoint = `${proven.txid}:${msg.vout}`;
       if (await keeper.getDeposit(ctx, chain.id, proven.txid, msg.vout)) throw pegErrors.ErrAlreadyClaimed.wrap(outpoint);
@@ -157,15 +164,15 @@ export function registerPegMsgs(registrar: ServiceRegistrar, keeper: PegKeeper):
       if (output === undefined) throw pegErrors.ErrInvalidProof.wrap(`transaction ${proven.txid} has no output ${msg.vout}`);
       const pays = (script: Uint8Array) => Buffer.compare(Buffer.from(output.script), Buffer.from(script)) === 0;
       await refuseFederationOutput(ctx, keeper, chain, proven.txid, msg.vout, pays);
-      if (proven.confirmations < chain.confirmations)
-        throw pegErrors.ErrNotEnoughConfirmations.wrap(`${outpoint} has ${proven.confirmations} of the ${chain.confirmations} confirmations ${chain.id} requires`);
+      if (proven.confirmations < proven.required)
+        throw pegErrors.ErrNotEnoughConfirmations.wrap(`${outpoint} has ${proven.confirmations} of the ${proven.required} confirmations ${chain.id} requires`);
       const recipient = recipientAddress(msg.recipient);
       // The recipient's address under the current federation, or under a retired one within the grace window.
       const height = Number(ctx.header.height);
       let deposit: ReturnType<typeof kind.depositAddress> | undefined;
       let federationId = 0;
       for (const federation of await depositFederations(ctx, keeper, chain, height)) {
-        const candidate = kind.depositAddress(chain.network, federation, recipient);
+        const candidate = kind.depositAddress(chain, federation, recipient);
         if (pays(candidate.script)) {
           deposit = candidate;
           federationId = Number(federation.id);
@@ -173,10 +180,10 @@ export function registerPegMsgs(registrar: ServiceRegistrar, keeper: PegKeeper):
         }
       }
       if (deposit === undefined) {
-        const current = kind.depositAddress(chain.network, chain.federation!, recipient);
+        const current = kind.depositAddress(chain, chain.federation!, recipient);
         let why = `not ${current.address} (${msg.recipient} under federation ${chain.federation!.id})`;
         for (const r of await keeper.retiredFederations(ctx, chain.id)) {
-          const old = kind.depositAddress(chain.network, r.federation!, recipient);
+          const old = kind.depositAddress(chain, r.federation!, recipient);
           if (!pays(old.script) || inGrace(chain, Number(r.retiredAt), height)) continue;
           why =
             chain.federationGrace > 0
@@ -260,12 +267,13 @@ export function registerPegMsgs(registrar: ServiceRegistrar, keeper: PegKeeper):
       await requireNotFrozen(ctx, keeper, chain);
       let script: Uint8Array;
       try {
-        script = keeper.kind(chain).withdrawalScript(chain.network, msg.destination);
+        script = keeper.utxo(chain).withdrawalScript(chain, msg.destination);
       } catch (e) {
-        throw pegErrors.ErrInvalidAddress.wrap(`${JSON.stringify(msg.destination)} is not a ${chain.network} address: ${e instanceof Error ? e.message : String(e)}`);
+        if (e instanceof Error && "codespace" in e) throw e;
+        throw pegErrors.ErrInvalidAddress.wrap(`${JSON.stringify(msg.destination)} is not an address of ${chain.id}: ${e instanceof Error ? e.message : String(e)}`);
       }
       // Paid to the federation's own reserve address, the coins would stay locked and count nowhere.
-      if (Buffer.from(script).equals(Buffer.from(keeper.kind(chain).reserveAddress(chain.network, chain.federation!).script)))
+      if (Buffer.from(script).equals(Buffer.from(keeper.utxo(chain).reserveAddress(chain, chain.federation!).script)))
         throw pegErrors.ErrInvalidAddress.wrap(`${msg.destination} is the federation's reserve address`);
       const amount = BigInt(msg.amount);
       if (amount < BigInt(chain.minWithdrawal)) throw pegErrors.ErrBelowMinimum.wrap(`withdrawal of ${amount}, the minimum is ${chain.minWithdrawal}`);
@@ -334,8 +342,8 @@ export function registerPegMsgs(registrar: ServiceRegistrar, keeper: PegKeeper):
     async handle(ctx, msg) {
       const chain = await keeper.mustGetMainChain(ctx, msg.mainchain);
       const proven = await keeper
-        .kind(chain)
-        .lightClient.proveTransaction(keeper.clientStore(ctx, chain.id), clientConfig(chain), { tx: msg.tx, blockHash: msg.blockHash, proof: msg.merkleProof })
+        .utxo(chain)
+        .proveTransaction(keeper.clientStore(ctx, chain.id), chain, { tx: msg.tx, blockHash: msg.blockHash, proof: msg.merkleProof })
         .catch((e: unknown) => asPegError(e, pegErrors.ErrInvalidProof));
       const release = await keeper.releaseByTxid(ctx, chain.id, proven.txid);
       if (!release) throw pegErrors.ErrUnknownRelease.wrap(`transaction ${proven.txid} is not a release of ${chain.id}`);
@@ -344,8 +352,8 @@ export function registerPegMsgs(registrar: ServiceRegistrar, keeper: PegKeeper):
       for (const input of release.inputs)
         if (!(await keeper.getReserveUtxo(ctx, chain.id, input.txid!, input.vout!)))
           throw pegErrors.ErrInvalidRelease.wrap(`input ${input.txid}:${input.vout} of release ${release.id} is no longer in the reserve: another confirmed release spent it`);
-      if (proven.confirmations < chain.confirmations)
-        throw pegErrors.ErrNotEnoughConfirmations.wrap(`release ${release.id} (${proven.txid}) has ${proven.confirmations} of the ${chain.confirmations} confirmations ${chain.id} requires`);
+      if (proven.confirmations < proven.required)
+        throw pegErrors.ErrNotEnoughConfirmations.wrap(`release ${release.id} (${proven.txid}) has ${proven.confirmations} of the ${proven.required} confirmations ${chain.id} requires`);
       await applyConfirmedRelease(ctx, keeper, chain, release);
       return response(pegTypeUrls.confirmRelease, v1.MsgConfirmReleaseResponse.encode({ releaseId: release.id }).finish());
     },

@@ -9,7 +9,7 @@ import { pegzone } from "../../proto";
 import { REGTEST_NETWORK } from "../../test/support/btc-wallet";
 import { parseTx, txid as txidOf } from "../../light-client/bitcoin/tx";
 import { toDisplayHex } from "../../light-client/bitcoin/bytes";
-import { bitcoinKind } from "./bitcoin/kind";
+import { bitcoinFlow } from "./bitcoin/kind";
 import { signReleaseInput } from "./bitcoin/sign";
 import { pegTypeUrls } from "./msgs";
 import { builtFromRelease } from "./releases";
@@ -32,7 +32,7 @@ async function releases(h: Harness, status = ReleaseStatus.RELEASE_STATUS_UNSPEC
 }
 
 function signaturesOf(member: TestAccount, release: pegzone.peg.v1.Release): Uint8Array[] {
-  return bitcoinKind.releaseDigests(builtFromRelease(release)).map((d) => signReleaseInput(member.privateKey, d));
+  return bitcoinFlow.releaseDigests(builtFromRelease(release)).map((d) => signReleaseInput(member.privateKey, d));
 }
 
 /** Blocks until the next batch height (a multiple of 5) has run. */

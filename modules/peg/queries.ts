@@ -3,7 +3,8 @@ import { sdkErrors } from "../../chain/tx/errors";
 import { pegzone } from "../../proto";
 import { parseAddress } from "../../chain/crypto/address";
 import { pageFrom, peggedDenom, type PegKeeper } from "./keeper";
-import { asPegError, recipientAddress } from "./msgs";
+import { pegErrors } from "./errors";
+import { asPegError, blockTimeNanos, recipientAddress } from "./msgs";
 import { approvalWeight, depositFederations } from "./rotation";
 
 const v1 = pegzone.peg.v1;
@@ -30,13 +31,14 @@ export function registerPegQueries(registrar: ServiceRegistrar, keeper: PegKeepe
     path("ClientState"),
     handler(v1.QueryClientStateRequest, v1.QueryClientStateResponse, async (ctx, req) => {
       const chain = await keeper.mustGetMainChain(ctx, req.mainchain);
-      const status = await keeper.kind(chain).lightClient.status(keeper.clientStore(ctx, chain.id));
+      const kind = keeper.kind(chain);
+      const summary = await kind.lightClient.summary(keeper.clientStore(ctx, chain.id), kind.clientConfig(chain), blockTimeNanos(ctx));
       return v1.QueryClientStateResponse.create({
         clientType: chain.clientType,
-        tipHeight: status.tipHeight,
-        tipHash: status.tipHash,
-        chainWork: status.chainWork,
-        lowestHeight: status.lowestHeight,
+        tipHeight: Number(summary.latestHeight),
+        tipHash: summary.latestHash,
+        status: summary.status,
+        details: { ...summary.details },
         freeze: await keeper.getFreeze(ctx, chain.id),
       });
     }),
@@ -48,10 +50,9 @@ export function registerPegQueries(registrar: ServiceRegistrar, keeper: PegKeepe
       const chain = await keeper.mustGetMainChain(ctx, req.mainchain);
       const at = req.hash !== "" ? { hash: req.hash } : { height: req.height };
       // A malformed hash or height is the light client's refusal: an invalid request, not a bug.
-      const info = await keeper
-        .kind(chain)
-        .lightClient.header(keeper.clientStore(ctx, chain.id), at)
-        .catch((e: unknown) => asPegError(e, sdkErrors.ErrInvalidRequest));
+      const kind = keeper.kind(chain);
+      if (kind.header === undefined) throw pegErrors.ErrUnsupported.wrap(`${chain.id} (${chain.clientType}) keeps no header store; query its client state`);
+      const info = await kind.header(keeper.clientStore(ctx, chain.id), at).catch((e: unknown) => asPegError(e, sdkErrors.ErrInvalidRequest));
       if (info === undefined) throw sdkErrors.ErrNotFound.wrap(`${chain.id}: no stored header ${"hash" in at ? at.hash : `at height ${at.height}`}`);
       return v1.QueryHeaderResponse.create({
         height: info.height,
@@ -67,7 +68,7 @@ export function registerPegQueries(registrar: ServiceRegistrar, keeper: PegKeepe
     path("DepositAddress"),
     handler(v1.QueryDepositAddressRequest, v1.QueryDepositAddressResponse, async (ctx, req) => {
       const chain = await keeper.mustGetMainChain(ctx, req.mainchain);
-      const deposit = keeper.kind(chain).depositAddress(chain.network, chain.federation!, recipientAddress(req.recipient));
+      const deposit = keeper.utxo(chain).depositAddress(chain, chain.federation!, recipientAddress(req.recipient));
       return v1.QueryDepositAddressResponse.create({ ...deposit, federationId: chain.federation!.id });
     }),
   );
@@ -78,7 +79,7 @@ export function registerPegQueries(registrar: ServiceRegistrar, keeper: PegKeepe
       const chain = await keeper.mustGetMainChain(ctx, req.mainchain);
       // Each registered recipient under every federation whose deposits a claim would accept now
       // (current first, then retired ones in their grace window), so relayers watch all of them.
-      const kind = keeper.kind(chain);
+      const kind = keeper.utxo(chain);
       // A claim sent now lands in the next block: the grace window is judged at that height.
       const federations = await depositFederations(ctx, keeper, chain, Number(ctx.header.height) + 1);
       const addresses: pegzone.peg.v1.RegisteredAddress[] = [];
@@ -86,7 +87,7 @@ export function registerPegQueries(registrar: ServiceRegistrar, keeper: PegKeepe
       for (const entry of items) {
         const recipient = parseAddress(entry.recipient, "registered recipient");
         for (const f of federations) {
-          const d = Number(f.id) === Number(entry.federationId) ? entry : kind.depositAddress(chain.network, f, recipient);
+          const d = Number(f.id) === Number(entry.federationId) ? entry : kind.depositAddress(chain, f, recipient);
           addresses.push(v1.RegisteredAddress.create({ mainchain: chain.id, recipient: entry.recipient, address: d.address, script: d.script, federationId: f.id }));
         }
       }

@@ -133,7 +133,7 @@ async function recordRelease(
   changeTo: Federation,
 ): Promise<Release> {
   const id = await keeper.nextReleaseId(ctx, chain.id);
-  const kind = keeper.kind(chain);
+  const kind = keeper.utxo(chain);
   const release = v1.Release.create({
     id,
     mainchain: chain.id,
@@ -148,7 +148,7 @@ async function recordRelease(
     fee: built.fee.toString(),
     feeRate: feeRate.toString(),
     changeVout: built.change?.vout ?? -1,
-    changeWitnessScript: built.change ? kind.reserveAddress(chain.network, changeTo).witnessScript : new Uint8Array(),
+    changeWitnessScript: built.change ? kind.reserveAddress(chain, changeTo).witnessScript : new Uint8Array(),
     builtAt: Number(ctx.header.height),
     replaces,
     amount: payments.reduce((sum, p) => sum + p.amount, 0n).toString(),
@@ -200,9 +200,9 @@ export async function buildPendingRelease(ctx: Context, keeper: PegKeeper, chain
   const candidates: ReleasePayment[] = pending.map((w) => ({ id: Number(w.id), script: w.script, amount: BigInt(w.amount) }));
   // Only the current federation's outputs: a retired federation's are swept to it first.
   const current = chain.federation!;
-  const kind = keeper.kind(chain);
+  const kind = keeper.utxo(chain);
   const free = await keeper.freeReserveUtxos(ctx, chain.id, Number(current.id), kind.maxReleaseInputs);
-  const feeRate = BigInt(chain.feeRate);
+  const feeRate = keeper.utxo(chain).feeRate(chain);
   let built: BuiltRelease;
   try {
     built = kind.buildRelease({ utxos: free.map(fromReserve), payments: candidates, feeRate, maxFee: BigInt(chain.maxFee), federation: current });
@@ -223,10 +223,10 @@ export async function buildPendingRelease(ctx: Context, keeper: PegKeeper, chain
 
 /** A sweep or consolidation built from `utxos` of `federation` into one output of `changeTo`, if the surplus pays its fee. Never throws. */
 async function buildSweep(ctx: Context, keeper: PegKeeper, chain: MainChain, live: Release[], utxos: readonly ReserveUtxo[], federation: Federation, changeTo: Federation, what: string): Promise<void> {
-  const feeRate = BigInt(chain.feeRate);
+  const feeRate = keeper.utxo(chain).feeRate(chain);
   let built: BuiltRelease;
   try {
-    built = keeper.kind(chain).buildRelease({ utxos: utxos.map(fromReserve), payments: [], feeRate, maxFee: BigInt(chain.maxFee), federation, changeFederation: changeTo });
+    built = keeper.utxo(chain).buildRelease({ utxos: utxos.map(fromReserve), payments: [], feeRate, maxFee: BigInt(chain.maxFee), federation, changeFederation: changeTo });
   } catch (err) {
     return releaseFailed(ctx, chain, `${what}: ${err instanceof Error ? err.message : String(err)}`);
   }
@@ -247,7 +247,7 @@ export async function buildSweeps(ctx: Context, keeper: PegKeeper, chain: MainCh
   if (!isBatchHeight(ctx, chain)) return;
   const live = await keeper.liveReleases(ctx, chain.id);
   const current = chain.federation!;
-  const limit = keeper.kind(chain).maxReleaseInputs;
+  const limit = keeper.utxo(chain).maxReleaseInputs;
   for (const { federation } of await keeper.retiredFederations(ctx, chain.id)) {
     const id = Number(federation!.id);
     if (live.some((r) => isSweep(r) && Number(r.federationId) === id)) continue;
@@ -291,7 +291,7 @@ export async function replaceStaleReleases(ctx: Context, keeper: PegKeeper, chai
     try {
       federation = await releaseFederation(ctx, keeper, chain, old);
       changeTo = await changeFederation(ctx, keeper, chain, old);
-      built = keeper.kind(chain).buildRelease({ utxos: builtFromRelease(old).inputs, payments, feeRate, maxFee, federation, changeFederation: changeTo });
+      built = keeper.utxo(chain).buildRelease({ utxos: builtFromRelease(old).inputs, payments, feeRate, maxFee, federation, changeFederation: changeTo });
     } catch (err) {
       releaseFailed(ctx, chain, `replacing release ${old.id}: ${err instanceof Error ? err.message : String(err)}`);
       continue;
@@ -330,7 +330,7 @@ export async function addReleaseSignatures(ctx: Context, keeper: PegKeeper, chai
   const member = members[index];
   if (release.signatures.some((s) => Buffer.from(s.pubkey!).equals(Buffer.from(member.pubkey!))))
     throw pegErrors.ErrDuplicateSignature.wrap(`member ${index} (${signerAccount}) has already signed release ${release.id}`);
-  const kind = keeper.kind(chain);
+  const kind = keeper.utxo(chain);
   const built = builtFromRelease(release);
   if (signatures.length !== built.inputs.length)
     throw pegErrors.ErrInvalidSignature.wrap(`release ${release.id} has ${built.inputs.length} inputs, got ${signatures.length} signatures`);

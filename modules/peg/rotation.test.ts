@@ -4,6 +4,7 @@
  * to the new federation (signed by the old one), a withdrawal paid by the new federation afterwards,
  * and genesis export/import of retired federations and a pending proposal.
  */
+import { REGTEST_CHAIN } from "../../test/support/peg";
 import { createHash } from "node:crypto";
 import * as btc from "@scure/btc-signer";
 import { sha256 } from "@noble/hashes/sha2.js";
@@ -13,7 +14,7 @@ import { pegzone } from "../../proto";
 import { REGTEST_NETWORK } from "../../test/support/btc-wallet";
 import { parseTx } from "../../light-client/bitcoin/tx";
 import { toDisplayHex } from "../../light-client/bitcoin/bytes";
-import { bitcoinKind } from "./bitcoin/kind";
+import { bitcoinFlow } from "./bitcoin/kind";
 import { reserveWitnessScript } from "./bitcoin/script";
 import { signReleaseInput } from "./bitcoin/sign";
 import { pegTypeUrls } from "./msgs";
@@ -70,12 +71,12 @@ const releases = async (h: Harness) =>
   (await h.query("Releases", v1.QueryReleasesRequest, { mainchain: MAINCHAIN, status: ReleaseStatus.RELEASE_STATUS_UNSPECIFIED }, v1.QueryReleasesResponse)).releases.map((r) => v1.Release.create(r));
 
 function signaturesOf(member: TestAccount, release: pegzone.peg.v1.Release): Uint8Array[] {
-  return bitcoinKind.releaseDigests(builtFromRelease(release)).map((d) => signReleaseInput(member.privateKey, d));
+  return bitcoinFlow.releaseDigests(builtFromRelease(release)).map((d) => signReleaseInput(member.privateKey, d));
 }
 
 /** The deposit script of `recipient` under `federation`. */
 function depositScriptUnder(federation: typeof newFederation | typeof oldFederation, recipient: string): Uint8Array {
-  return bitcoinKind.depositAddress("regtest", federation, fromBech32(recipient, ADDRESS_PREFIX)).script;
+  return bitcoinFlow.depositAddress(REGTEST_CHAIN, federation, fromBech32(recipient, ADDRESS_PREFIX)).script;
 }
 
 const p2wsh = (witnessScript: Uint8Array) => Uint8Array.from([0x00, 0x20, ...sha256(witnessScript)]);
@@ -251,7 +252,7 @@ describe("federation rotation", () => {
     expect(r).toMatchObject({ total: "800000", supply: (800_000n - 2n * PEG_IN_FEE).toString(), pending: "0" });
     expect(r.utxos.map((u) => Number(u.federationId))).toEqual([1, 1]);
     const oldUtxo = r.utxos.find((u) => u.value === "200000")!;
-    expect(Buffer.from(oldUtxo.witnessScript!).equals(Buffer.from(bitcoinKind.depositAddress("regtest", oldFederation, fromBech32(b.address, ADDRESS_PREFIX)).witnessScript))).toBe(true);
+    expect(Buffer.from(oldUtxo.witnessScript!).equals(Buffer.from(bitcoinFlow.depositAddress(REGTEST_CHAIN, oldFederation, fromBech32(b.address, ADDRESS_PREFIX)).witnessScript))).toBe(true);
 
     // the next batch builds a sweep: both old outputs to the new federation's reserve script
     await untilBatch(h);

@@ -50,17 +50,23 @@ export function checkMemberAccounts(federation: Federation): string | undefined 
   return undefined;
 }
 
+/** Who controls a federation's reserve, whatever the kind: its keys with their weights (in any order), and the threshold. */
+function controlOf(federation: Federation): string {
+  const keys = (federation.members ?? []).map((m) => `${Buffer.from(m.pubkey ?? []).toString("hex")}:${m.weight}`).sort();
+  return `${keys.join(",")}/${federation.threshold}`;
+}
+
 /** Throws ErrInvalidFederation saying what is wrong with a proposed successor of `chain.federation`. */
 export function validateProposedFederation(kind: MainChainKind, chain: MainChain, federation: Federation): void {
   try {
-    kind.validateFederation(chain.network, federation);
+    kind.validateFederation(chain, federation);
   } catch (e) {
     throw pegErrors.ErrInvalidFederation.wrap(e instanceof Error ? e.message : String(e));
   }
   const accounts = checkMemberAccounts(federation);
   if (accounts !== undefined) throw pegErrors.ErrInvalidFederation.wrap(accounts);
   const current = chain.federation!;
-  if (Buffer.from(kind.reserveAddress(chain.network, federation).script).equals(Buffer.from(kind.reserveAddress(chain.network, current).script)))
+  if (controlOf(federation) === controlOf(current))
     throw pegErrors.ErrInvalidFederation.wrap(`the same keys, weights and threshold as the current federation ${current.id}`);
 }
 

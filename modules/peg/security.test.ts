@@ -4,13 +4,14 @@
  * counted twice, an attacker's flood of unpayable withdrawals never stops the others being paid, and
  * no release ever takes more from the reserve than the tokens it burned plus the surplus.
  */
+import { REGTEST_CHAIN } from "../../test/support/peg";
 import { createHash } from "node:crypto";
 import * as btc from "@scure/btc-signer";
 import { ADDRESS_PREFIX, fromBech32, toBech32 } from "../../chain/crypto/address";
 import { publicKeyFromPrivate } from "../../chain/crypto/secp256k1";
 import { pegzone } from "../../proto";
 import { REGTEST_NETWORK } from "../../test/support/btc-wallet";
-import { bitcoinKind } from "./bitcoin/kind";
+import { bitcoinFlow } from "./bitcoin/kind";
 import { signReleaseInput } from "./bitcoin/sign";
 import { pegTypeUrls } from "./msgs";
 import { builtFromRelease, MAX_LIVE_RELEASES } from "./releases";
@@ -47,7 +48,7 @@ const submit = (h: Harness, member: TestAccount, release: pegzone.peg.v1.Release
     signer: member.address,
     mainchain: MAINCHAIN,
     releaseId: release.id,
-    signatures: bitcoinKind.releaseDigests(builtFromRelease(release)).map((d) => signReleaseInput(member.privateKey, d)),
+    signatures: bitcoinFlow.releaseDigests(builtFromRelease(release)).map((d) => signReleaseInput(member.privateKey, d)),
   });
 const releases = async (h: Harness) =>
   (await h.query("Releases", v1.QueryReleasesRequest, { mainchain: MAINCHAIN, status: ReleaseStatus.RELEASE_STATUS_UNSPECIFIED }, v1.QueryReleasesResponse)).releases.map((r) => v1.Release.create(r));
@@ -108,8 +109,8 @@ describe("the federation's own outputs", () => {
   });
 
   it("gives the reserve an address no recipient's deposit address can equal, and refuses it as a withdrawal destination", async () => {
-    const reserveAddress = bitcoinKind.reserveAddress("regtest", federation);
-    const zeroDeposit = bitcoinKind.depositAddress("regtest", federation, new Uint8Array(20));
+    const reserveAddress = bitcoinFlow.reserveAddress(REGTEST_CHAIN, federation);
+    const zeroDeposit = bitcoinFlow.depositAddress(REGTEST_CHAIN, federation, new Uint8Array(20));
     expect(reserveAddress.address).not.toBe(zeroDeposit.address);
     // A deposit script starts with a 20-byte push (the recipient), a reserve script with a 33-byte key.
     expect(zeroDeposit.witnessScript[0]).toBe(20);
@@ -127,7 +128,7 @@ describe("the federation's own outputs", () => {
   it("refuses an output paying the reserve address, whoever claims it for whom", async () => {
     const h = await newHarness();
     const chain = new TestBitcoinChain();
-    const tx = testTx("pays the reserve address", [{ value: 50_000n, scriptPubKey: bitcoinKind.reserveAddress("regtest", federation).script }]);
+    const tx = testTx("pays the reserve address", [{ value: 50_000n, scriptPubKey: bitcoinFlow.reserveAddress(REGTEST_CHAIN, federation).script }]);
     const block = chain.mine([tx]);
     chain.mineEmpty(CONFIRMATIONS - 1);
     await h.block([relay(h, chain.headers(1))]);
@@ -214,7 +215,7 @@ describe("peg-out progress", () => {
     const live = (await releases(h)).filter((r) => r.status === ReleaseStatus.RELEASE_STATUS_SIGNING);
     expect(live.length).toBeLessThanOrEqual(MAX_LIVE_RELEASES);
     const honestRelease = live.find((r) => r.withdrawalIds.map(Number).includes(honestId))!;
-    expect(honestRelease.inputs.length).toBeLessThanOrEqual(bitcoinKind.maxReleaseInputs);
+    expect(honestRelease.inputs.length).toBeLessThanOrEqual(bitcoinFlow.maxReleaseInputs);
     // Many small outputs are merged by a consolidation (current federation to itself), paid from the surplus.
     const consolidation = live.find((r) => r.withdrawalIds.length === 0);
     expect(consolidation).toMatchObject({ federationId: 1, changeFederationId: 1, amount: "0" });
@@ -232,7 +233,7 @@ describe("the surplus rule", () => {
   it("builds no release that would give change below dust to the miner out of the backing when the surplus cannot cover it", async () => {
     // Genesis: one reserve output of 600,000 sat backing exactly 600,000 tokens (no surplus at all).
     const owner = [0, 1, 2, 3].map((i) => account(i))[0];
-    const deposit = bitcoinKind.depositAddress("regtest", federation, fromBech32(owner.address, ADDRESS_PREFIX));
+    const deposit = bitcoinFlow.depositAddress(REGTEST_CHAIN, federation, fromBech32(owner.address, ADDRESS_PREFIX));
     const entry = {
       mainchain: MAINCHAIN,
       txid: "cd".repeat(32),

@@ -1,8 +1,15 @@
+/** The bitcoin settings of a flat test entry moved into its `params` (the genesis form). */
+function bitcoinEntry(flat: Record<string, unknown>): Record<string, unknown> {
+  const { network, confirmations, reorg_limit, prune_window, fee_rate, ...generic } = flat;
+  return { ...generic, params: { "@type": "/pegzone.peg.bitcoin.v1.Params", network, confirmations, reorg_limit, prune_window, fee_rate } };
+}
+
 /**
  * An in-process pegzone app with a btc-regtest main chain (2-of-3 federation) for the peg module's
  * tests and bench/peg.ts: blocks in, tx results out, peg queries, and ready-made deposit scenarios.
  * Nothing here registers jest hooks: test files call `afterAll(closeHarnesses)`.
  */
+import { REGTEST_CHAIN } from "./peg";
 import { QueryBalanceRequest, QueryBalanceResponse } from "cosmjs-types/cosmos/bank/v1beta1/query";
 import type { Any } from "cosmjs-types/google/protobuf/any";
 import { createHash } from "node:crypto";
@@ -17,7 +24,7 @@ import type { BaseApp } from "../../chain/app/baseapp";
 import { openPegzoneApp } from "../../app/pegzone";
 import { genesisCheckpoint } from "../../light-client/bitcoin/checkpoint";
 import { pegzone } from "../../proto";
-import { bitcoinKind } from "../../modules/peg/bitcoin/kind";
+import { bitcoinFlow } from "../../modules/peg/bitcoin/kind";
 import { pegTypeUrls } from "../../modules/peg/msgs";
 import { TestBitcoinChain, testTx } from "./peg";
 
@@ -52,7 +59,7 @@ export const federation = { id: 1, members: memberKeys.map((m) => ({ pubkey: m.p
 export const federationJson = { id: "1", members: memberKeys.map((m) => ({ pubkey: Buffer.from(m.pubkey).toString("base64"), weight: 1, account: m.address })), threshold: 2 };
 
 export function depositScript(recipient: string): Uint8Array {
-  return bitcoinKind.depositAddress("regtest", federation, fromBech32(recipient, ADDRESS_PREFIX)).script;
+  return bitcoinFlow.depositAddress(REGTEST_CHAIN, federation, fromBech32(recipient, ADDRESS_PREFIX)).script;
 }
 
 /** Harnesses not closed yet. */
@@ -112,7 +119,7 @@ export async function newHarness(
       ...pegGenesis,
       authority: accounts[3].address,
       mainchains: [
-        {
+        bitcoinEntry({
           id: MAINCHAIN,
           client_type: "bitcoin",
           network: "regtest",
@@ -130,7 +137,7 @@ export async function newHarness(
           federation: federationJson,
           checkpoint: genesisCheckpoint("regtest"),
           ...overrides,
-        },
+        }),
       ],
     },
   };

@@ -2,6 +2,7 @@
  * A regtest main chain made in memory for peg tests and benchmarks: blocks with real Merkle roots
  * and regtest proof of work, forks, and the bitcoin light client's inclusion proofs. Deterministic.
  */
+import { bitcoinParamsAny } from "../../modules/peg/bitcoin/params";
 import { sha256 } from "@noble/hashes/sha2.js";
 import {
   REGTEST,
@@ -96,3 +97,6 @@ export class TestBitcoinChain {
   }
 }
 
+
+/** A regtest bitcoin main chain as the kind's address functions read it (only its params matter to them). */
+export const REGTEST_CHAIN = { id: "btc-regtest", clientType: "bitcoin", params: bitcoinParamsAny({ network: "regtest" }) };

@@ -12,7 +12,10 @@ import { sha256 } from "@noble/hashes/sha2.js";
 import { Metadata } from "cosmjs-types/cosmos/bank/v1beta1/bank";
 import { isValidCompressedPubkey } from "../../../chain/crypto/secp256k1";
 import { bitcoinLightClient } from "../../../light-client/bitcoin/client";
-import type { DepositAddress, MainChainKind } from "../kinds";
+import type { LightClientConfig } from "../../../light-client/bitcoin/types";
+import { pegzone } from "../../../proto";
+import type { DepositAddress, Federation, MainChainKind, UtxoFlow } from "../kinds";
+import { bitcoinParams, bitcoinParamsCodec } from "./params";
 import { addressNetwork, type BitcoinNetwork, parseWithdrawalAddress } from "./address";
 import { DUST_LIMIT, MAX_WITNESS_SCRIPT_SIZE } from "./policy";
 import { buildRelease, buildSweep } from "./release";
@@ -20,58 +23,81 @@ import { depositWitnessScript, maxSignatures, reserveWitnessScript } from "./scr
 import { assembleSignedRelease, releaseSighashes, verifyReleaseSignature } from "./sign";
 import { MAX_RELEASE_INPUTS } from "./utxo";
 
+type MainChain = pegzone.peg.v1.IMainChain;
+
 function p2wshAddress(network: string, witnessScript: Uint8Array): DepositAddress {
   const hash = sha256(witnessScript);
   return { address: Address(addressNetwork(network)).encode({ type: "wsh", hash }), script: OutScript.encode({ type: "wsh", hash }), witnessScript };
 }
 
-export const bitcoinKind: MainChainKind = {
-  lightClient: bitcoinLightClient,
+/** Throws an Error saying which settings of a registration Bitcoin cannot honour. */
+function validate(chain: MainChain): void {
+  const p = bitcoinParams(chain);
+  addressNetwork(p.network);
+  if (!Number.isInteger(p.confirmations) || p.confirmations < 1) throw new Error("confirmations must be at least 1");
+  // A claimed deposit can only be orphaned by a reorg at least `confirmations` deep, and any reorg deeper
+  // than reorg_limit freezes the peg: so no orphaned deposit can ever stay minted unnoticed.
+  if (!(p.reorgLimit >= 1 && p.reorgLimit < p.confirmations)) throw new Error("reorg_limit must be at least 1 and below confirmations");
+  if (!/^[1-9][0-9]{0,30}$/.test(p.feeRate)) throw new Error(`fee_rate ${JSON.stringify(p.feeRate)} must be an integer of at least 1`);
+  const pegInFee = BigInt(chain.pegInFee ?? "0");
+  if (pegInFee < DUST_LIMIT) throw new Error(`peg_in_fee must be at least the dust limit ${DUST_LIMIT}: the surplus it builds pays change too small to keep`);
+  // A lone withdrawal pays the whole fee and must still leave a spendable output.
+  if (BigInt(chain.minWithdrawal ?? "0") <= BigInt(chain.maxFee ?? "0") + DUST_LIMIT) throw new Error(`min_withdrawal must exceed max_fee + ${DUST_LIMIT}`);
+}
+
+function validateFederation(chain: MainChain, federation: Federation): void {
+  addressNetwork(bitcoinParams(chain).network);
+  const members = federation.members ?? [];
+  if (members.length === 0) throw new Error("federation has no members");
+  const seen = new Set<string>();
+  let total = 0;
+  for (const [i, m] of members.entries()) {
+    const key = m.pubkey ?? new Uint8Array();
+    if (key.length !== 33 || (key[0] !== 2 && key[0] !== 3)) throw new Error(`member ${i}: pubkey must be a 33-byte compressed secp256k1 key`);
+    // A key off the curve can never sign: with it in the threshold the reserve could be unspendable.
+    if (!isValidCompressedPubkey(key)) throw new Error(`member ${i}: pubkey ${Buffer.from(key).toString("hex")} is not a point on secp256k1`);
+    const hex = Buffer.from(key).toString("hex");
+    if (seen.has(hex)) throw new Error(`member ${i}: pubkey ${hex} is listed twice`);
+    seen.add(hex);
+    if (!Number.isInteger(m.weight) || m.weight! < 1 || m.weight! > 1000) throw new Error(`member ${i}: weight must be an integer from 1 to 1000`);
+    total += m.weight!;
+  }
+  const threshold = federation.threshold ?? 0;
+  if (!Number.isInteger(threshold) || threshold < 1 || threshold > total) throw new Error(`threshold ${threshold} must be between 1 and the total weight ${total}`);
+  // Anything reaching the threshold must be more than half the weight, or two disjoint halves could both spend.
+  if (2 * threshold <= total) throw new Error(`threshold ${threshold} must be more than half the total weight ${total}`);
+  const size = depositWitnessScript(federation, new Uint8Array(20)).length; // the longer of the two scripts
+  if (size > MAX_WITNESS_SCRIPT_SIZE) throw new Error(`the federation's witness script would be ${size} bytes, over the ${MAX_WITNESS_SCRIPT_SIZE}-byte standard limit`);
+}
+
+/** The light client's settings of a registered bitcoin chain. */
+function clientConfig(chain: MainChain): LightClientConfig {
+  const p = bitcoinParams(chain);
+  return { network: p.network, reorgLimit: p.reorgLimit, pruneWindow: p.pruneWindow };
+}
+
+export const bitcoinFlow: UtxoFlow = {
   maxReleaseInputs: MAX_RELEASE_INPUTS,
 
-  validateFederation(network, federation) {
-    addressNetwork(network);
-    const members = federation.members ?? [];
-    if (members.length === 0) throw new Error("federation has no members");
-    const seen = new Set<string>();
-    let total = 0;
-    for (const [i, m] of members.entries()) {
-      const key = m.pubkey ?? new Uint8Array();
-      if (key.length !== 33 || (key[0] !== 2 && key[0] !== 3)) throw new Error(`member ${i}: pubkey must be a 33-byte compressed secp256k1 key`);
-      // A key off the curve can never sign: with it in the threshold the reserve could be unspendable.
-      if (!isValidCompressedPubkey(key)) throw new Error(`member ${i}: pubkey ${Buffer.from(key).toString("hex")} is not a point on secp256k1`);
-      const hex = Buffer.from(key).toString("hex");
-      if (seen.has(hex)) throw new Error(`member ${i}: pubkey ${hex} is listed twice`);
-      seen.add(hex);
-      if (!Number.isInteger(m.weight) || m.weight! < 1 || m.weight! > 1000) throw new Error(`member ${i}: weight must be an integer from 1 to 1000`);
-      total += m.weight!;
-    }
-    const threshold = federation.threshold ?? 0;
-    if (!Number.isInteger(threshold) || threshold < 1 || threshold > total)
-      throw new Error(`threshold ${threshold} must be between 1 and the total weight ${total}`);
-    // Anything reaching the threshold must be more than half the weight, or two disjoint halves could both spend.
-    if (2 * threshold <= total) throw new Error(`threshold ${threshold} must be more than half the total weight ${total}`);
-    const size = depositWitnessScript(federation, new Uint8Array(20)).length; // the longer of the two scripts
-    if (size > MAX_WITNESS_SCRIPT_SIZE) throw new Error(`the federation's witness script would be ${size} bytes, over the ${MAX_WITNESS_SCRIPT_SIZE}-byte standard limit`);
+  async proveTransaction(store, chain, proof) {
+    const proven = await bitcoinLightClient.proveTransaction(store, clientConfig(chain), proof);
+    return { ...proven, required: bitcoinParams(chain).confirmations };
   },
 
-  validateAmounts({ pegInFee, minWithdrawal, maxFee }) {
-    if (pegInFee < DUST_LIMIT) throw new Error(`peg_in_fee must be at least the dust limit ${DUST_LIMIT}: the surplus it builds pays change too small to keep`);
-    // A lone withdrawal pays the whole fee and must still leave a spendable output.
-    if (minWithdrawal <= maxFee + DUST_LIMIT) throw new Error(`min_withdrawal must exceed max_fee + ${DUST_LIMIT}`);
+  feeRate: (chain) => BigInt(bitcoinParams(chain).feeRate),
+
+  depositAddress(chain, federation, recipient): DepositAddress {
+    return p2wshAddress(bitcoinParams(chain).network, depositWitnessScript(federation, recipient));
   },
 
-  depositAddress(network, federation, recipient): DepositAddress {
-    return p2wshAddress(network, depositWitnessScript(federation, recipient));
-  },
-
-  withdrawalScript(network, address) {
+  withdrawalScript(chain, address) {
+    const network = bitcoinParams(chain).network;
     addressNetwork(network);
     return parseWithdrawalAddress(network as BitcoinNetwork, address);
   },
 
-  reserveAddress(network, federation): DepositAddress {
-    return p2wshAddress(network, reserveWitnessScript(federation));
+  reserveAddress(chain, federation): DepositAddress {
+    return p2wshAddress(bitcoinParams(chain).network, reserveWitnessScript(federation));
   },
 
   buildRelease({ utxos, payments, feeRate, maxFee, federation, changeFederation }) {
@@ -93,14 +119,25 @@ export const bitcoinKind: MainChainKind = {
   assembleRelease(release, federation, signatures) {
     return assembleSignedRelease(release, (federation.members ?? []).map((m) => m.pubkey!), signatures);
   },
+};
 
-  denomMetadata(mainchainId) {
-    const base = `peg/${mainchainId}`;
+export const bitcoinKind: MainChainKind = {
+  type: "bitcoin",
+  lightClient: bitcoinLightClient as MainChainKind["lightClient"],
+  params: bitcoinParamsCodec,
+  clientConfig,
+  validate,
+  validateFederation,
+  utxo: bitcoinFlow,
+  header: (store, at) => bitcoinLightClient.header(store, at),
+
+  denomMetadata(chain) {
+    const base = `peg/${chain.id}`;
     return Metadata.fromPartial({
-      description: `Bitcoin locked with the pegzone federation on ${mainchainId}, in satoshi`,
+      description: `Bitcoin locked with the pegzone federation on ${chain.id}, in satoshi`,
       base,
       display: `${base}/btc`,
-      name: `Pegged bitcoin (${mainchainId})`,
+      name: `Pegged bitcoin (${chain.id})`,
       symbol: "pBTC",
       denomUnits: [
         { denom: base, exponent: 0, aliases: [`${base}/sat`] },
