@@ -16,7 +16,7 @@ import { publicKeyFromPrivate, signSecp256k1 } from "../chain/crypto/secp256k1";
 import { BLOCK_MAX_GAS, newGenesis } from "./node/home";
 import { signDirect } from "../chain/tx/build";
 import { closeHarnesses, newHarness, relay } from "../test/support/peg-harness";
-import { MAX_HEADERS_PER_MSG } from "../modules/peg/msgs";
+import { MAX_HEADERS_PER_MSG } from "../modules/peg/msgs-client";
 import { TestBitcoinChain } from "../test/support/peg";
 import type { BaseApp } from "../chain/app/baseapp";
 import { openPegzoneApp } from "./pegzone";

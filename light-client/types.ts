@@ -63,4 +63,14 @@ export interface LightClient<Config = unknown, Verified = unknown> {
   summary(store: KVStore, config: Config, now: Now): Promise<ClientSummary>;
   /** The whole state as JSON for genesis export, re-importable with initialize. */
   exportState(store: KVStore): Promise<unknown>;
+  /**
+   * The consensus state stored for the highest verified height at or below `height` (0: the latest),
+   * for clients that keep one per height; undefined when none is stored there.
+   */
+  consensusState?(store: KVStore, height: bigint): Promise<{ readonly height: bigint; readonly details: Readonly<Record<string, string>> } | undefined>;
+  /**
+   * Revives an Expired client from a trusted header (the client's own JSON form), taken on trust:
+   * the caller decides who may. Clients that cannot expire leave it out.
+   */
+  revive?(store: KVStore, config: Config, trusted: unknown, now: Now): Promise<{ readonly height: bigint }>;
 }

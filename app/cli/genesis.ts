@@ -7,6 +7,10 @@ import type { PegGenesis } from "../../modules/peg/module";
 import { genesisCheckpoint } from "../../light-client/bitcoin/checkpoint";
 import { bitcoinKind } from "../../modules/peg/bitcoin/kind";
 import { mainChainFromJson, validateMainChain } from "../../modules/peg/module";
+import type { MainChainKind } from "../../modules/peg/kinds";
+import { tendermintKind } from "../../modules/peg/tendermint/kind";
+import { parseRegistration } from "../../light-client/tendermint/genesis";
+import type { TendermintRegistrationJson } from "../../relayer/tendermint-registration";
 
 /** `pegzone genesis add-account`: a BaseAccount plus its balance, merged into an existing entry. */
 export function addGenesisAccount(doc: GenesisDoc, address: string, coinsText: string): void {
@@ -39,19 +43,59 @@ export const BITCOIN_MAINCHAIN_DEFAULTS = {
   federation_grace: 14400,
 } as const;
 
-type MainChainSettings = { -readonly [K in keyof typeof BITCOIN_MAINCHAIN_DEFAULTS]: (typeof BITCOIN_MAINCHAIN_DEFAULTS)[K] extends string ? string : number };
+/** The generic settings of a tendermint main chain (amounts in its base denom, e.g. uatom). */
+export const TENDERMINT_MAINCHAIN_DEFAULTS = {
+  min_deposit: "1000",
+  peg_in_fee: "100",
+  reserve_cap: "1000000000000000",
+  min_withdrawal: "10000",
+  batch_interval: 10,
+  max_fee: "100000",
+  release_timeout: 600,
+  federation_grace: 14400,
+} as const;
 
-export interface BitcoinMainChainOptions extends Partial<MainChainSettings> {
+/** A trusting period of 14 days, well below the Cosmos Hub's 21-day unbonding period (ibc-go's usual two thirds). */
+export const DEFAULT_TRUSTING_PERIOD_SECONDS = 14 * 86_400;
+export const DEFAULT_MAX_CLOCK_DRIFT_SECONDS = 10;
+
+/** A trust level written "n/d", e.g. "1/3" (the light client checks it lies in [1/3, 1]). */
+export function parseTrustLevel(text: string): { numerator: number; denominator: number } {
+  const m = /^\s*([0-9]+)\s*\/\s*([0-9]+)\s*$/.exec(text);
+  if (!m || Number(m[2]) === 0) throw new Error(`trust level must be a fraction n/d such as 1/3, got ${JSON.stringify(text)}`);
+  return { numerator: Number(m[1]), denominator: Number(m[2]) };
+}
+
+type Settings<T> = { -readonly [K in keyof T]: T[K] extends string ? string : number };
+type MainChainSettings = Settings<typeof BITCOIN_MAINCHAIN_DEFAULTS>;
+/** The settings every kind has: MainChain's own fields. */
+export type GenericSettings = Settings<typeof TENDERMINT_MAINCHAIN_DEFAULTS>;
+
+/** What every main chain registers besides its kind's settings. */
+interface MainChainBase {
   id: string;
-  network: string;
   /** The federation: each member's compressed public key, weight and pegzone account. */
   members: ReadonlyArray<{ pubkey: Uint8Array; weight: number; account: string }>;
   /** Default: a majority of the total weight. */
   threshold?: number;
+  /** The peg authority (may unfreeze the peg); "" for nobody. */
+  authority: string;
+}
+
+export interface BitcoinMainChainOptions extends MainChainBase, Partial<MainChainSettings> {
+  network: string;
   confirmations: number;
   /** Default: confirmations − 1. */
   reorg_limit?: number;
-  authority: string;
+}
+
+export interface TendermintMainChainOptions extends MainChainBase, Partial<GenericSettings> {
+  /** The main chain's token the peg holds, e.g. "uatom", and its display unit, e.g. "atom" with 6 decimals. */
+  denom: string;
+  display_denom?: string;
+  decimals?: number;
+  /** The light client's registration (light-client/tendermint/genesis.ts), e.g. from fetchTendermintRegistration. */
+  registration: TendermintRegistrationJson;
 }
 
 /**
@@ -64,7 +108,7 @@ export function signerAccount(pubkey: Uint8Array): string {
 }
 
 /** Federation members of weight 1 whose accounts are their signer keys' own addresses (`signerAccount`). */
-export function signerMembers(signerPubkeys: readonly Uint8Array[]): BitcoinMainChainOptions["members"] {
+export function signerMembers(signerPubkeys: readonly Uint8Array[]): MainChainBase["members"] {
   return signerPubkeys.map((pubkey) => ({ pubkey, weight: 1, account: signerAccount(pubkey) }));
 }
 
@@ -73,26 +117,54 @@ export function signerMembers(signerPubkeys: readonly Uint8Array[]): BitcoinMain
  * checking it exactly as InitChain will (so a bad setting fails here, not when the chain starts).
  */
 export function addBitcoinMainChain(doc: GenesisDoc, o: BitcoinMainChainOptions): void {
+  const { id, network, members, threshold, confirmations, reorg_limit, authority, ...settings } = o;
+  const { prune_window, fee_rate, ...generic } = { ...BITCOIN_MAINCHAIN_DEFAULTS, ...definedOnly(settings) };
+  const params = { "@type": bitcoinKind.params.typeUrl, network, confirmations, reorg_limit: reorg_limit ?? confirmations - 1, prune_window, fee_rate };
+  addMainChain(doc, bitcoinKind, o, generic, params, genesisCheckpoint(network));
+}
+
+/**
+ * Registers a tendermint main chain in the peg genesis, its light client anchored at the registration's
+ * trusted header, after checking the entry as InitChain will: the settings by the peg's own rules,
+ * the registration by the light client's (well formed, signed by more than 2/3 of its validator set).
+ */
+export function addTendermintMainChain(doc: GenesisDoc, o: TendermintMainChainOptions): void {
+  const { id, members, threshold, authority, denom, display_denom, decimals, registration, ...settings } = o;
+  const generic = { ...TENDERMINT_MAINCHAIN_DEFAULTS, ...definedOnly(settings) };
+  try {
+    parseRegistration(registration);
+  } catch (e) {
+    throw new Error(`main chain ${JSON.stringify(id)}: checkpoint: ${e instanceof Error ? e.message : String(e)}`);
+  }
+  const params = { "@type": tendermintKind.params.typeUrl, denom, display_denom: display_denom ?? "", decimals: decimals ?? 0 };
+  addMainChain(doc, tendermintKind, o, generic, params, registration);
+}
+
+/** Checks the entry as InitChain will (validateMainChain), then adds it to the peg genesis with the authority. */
+function addMainChain(doc: GenesisDoc, kind: MainChainKind, base: MainChainBase, generic: GenericSettings, params: Record<string, unknown>, checkpoint: unknown): void {
   const peg = (doc.app_state.peg ??= { authority: "", mainchains: [] }) as Partial<PegGenesis>;
   peg.mainchains ??= [];
-  if (peg.mainchains.some((m) => m.id === o.id)) throw new Error(`main chain ${o.id} is already in genesis`);
+  if (peg.mainchains.some((m) => m.id === base.id)) throw new Error(`main chain ${base.id} is already in genesis`);
   // No authority ("") leaves nobody able to unfreeze the peg; InitChain accepts that too.
-  if (o.authority !== "") parseAddress(o.authority, "authority");
-  const totalWeight = o.members.reduce((sum, m) => sum + m.weight, 0);
-  const { id, network, members, threshold, confirmations, reorg_limit, authority, ...settings } = o;
-  const { prune_window, fee_rate, ...generic } = { ...BITCOIN_MAINCHAIN_DEFAULTS, ...settings };
+  if (base.authority !== "") parseAddress(base.authority, "authority");
+  const totalWeight = base.members.reduce((sum, m) => sum + m.weight, 0);
   const entry = {
-    id,
-    client_type: "bitcoin",
+    id: base.id,
+    client_type: kind.type,
     ...generic,
     federation: {
       id: "1",
-      members: members.map((m) => ({ pubkey: Buffer.from(m.pubkey).toString("base64"), weight: m.weight, account: m.account })),
-      threshold: threshold ?? Math.floor(totalWeight / 2) + 1,
+      members: base.members.map((m) => ({ pubkey: Buffer.from(m.pubkey).toString("base64"), weight: m.weight, account: m.account })),
+      threshold: base.threshold ?? Math.floor(totalWeight / 2) + 1,
     },
-    params: { "@type": bitcoinKind.params.typeUrl, network, confirmations, reorg_limit: reorg_limit ?? confirmations - 1, prune_window, fee_rate },
+    params,
   };
-  validateMainChain(mainChainFromJson(entry, () => bitcoinKind), bitcoinKind);
-  peg.authority = authority;
-  peg.mainchains.push({ ...entry, checkpoint: genesisCheckpoint(network) });
+  validateMainChain(mainChainFromJson(entry, () => kind), kind);
+  peg.authority = base.authority;
+  peg.mainchains.push({ ...entry, checkpoint });
+}
+
+/** `o` without its undefined fields, so that spreading it over defaults keeps the defaults. */
+function definedOnly<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 }

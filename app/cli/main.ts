@@ -10,7 +10,21 @@ import { Home, defaultPorts, initHome, newGenesis, parseAbciTransport, readComet
 import { startNode, type RunningNode, type StartOptions } from "../node/start";
 import { COINBASE_MATURITY } from "../node/btc-wallet";
 import { createTestnet } from "../node/testnet";
-import { addBitcoinMainChain, addGenesisAccount, BITCOIN_MAINCHAIN_DEFAULTS, signerAccount, signerMembers } from "./genesis";
+import {
+  addBitcoinMainChain,
+  addGenesisAccount,
+  addTendermintMainChain,
+  BITCOIN_MAINCHAIN_DEFAULTS,
+  DEFAULT_MAX_CLOCK_DRIFT_SECONDS,
+  DEFAULT_TRUSTING_PERIOD_SECONDS,
+  parseTrustLevel,
+  signerAccount,
+  signerMembers,
+  TENDERMINT_MAINCHAIN_DEFAULTS,
+  type GenericSettings,
+} from "./genesis";
+import { CometRpcClient } from "../../relayer/cometbft-rpc";
+import { fetchTendermintRegistration } from "../../relayer/tendermint-registration";
 import { parseFederationMembers, registerPegQueryCommands, registerPegTxCommands } from "./peg";
 import { registerClaimCommand, registerRelayerCommand, registerSignerCommand } from "./relayer";
 import {
@@ -69,69 +83,105 @@ genesis
     writeGenesis(home, doc);
   });
 
+const kindDefault = (setting: keyof GenericSettings) => `(default: ${BITCOIN_MAINCHAIN_DEFAULTS[setting]} for bitcoin, ${TENDERMINT_MAINCHAIN_DEFAULTS[setting]} for tendermint)`;
+/** Flags of one kind only, by their option keys: given with the other kind, they are refused. */
+const BITCOIN_ONLY_FLAGS = ["network", "confirmations", "reorgLimit", "pruneWindow", "feeRate"] as const;
+const TENDERMINT_ONLY_FLAGS = ["trustedRpc", "trustedHeight", "denom", "displayDenom", "decimals", "trustLevel", "trustingPeriod", "maxClockDrift"] as const;
+
 genesis
   .command("add-mainchain <id>")
-  .description("register a bitcoin main chain to peg, checked as InitChain will check it, e.g. 'add-mainchain btc-regtest --members 02ab...:1:peg1... --authority peg1...'")
+  .description("register a main chain to peg, checked as InitChain will check it, e.g. 'add-mainchain btc-regtest --members 02ab...:1:peg1... --authority peg1...' or 'add-mainchain cosmoshub --kind tendermint --trusted-rpc http://hub:26657 --denom uatom --members ... --authority ...'")
   .addOption(homeOption())
-  .requiredOption("--members <list>", "the federation: comma-separated PUBKEYHEX:WEIGHT:ACCOUNT (33-byte compressed key, weight, the member's pegzone account)")
+  .addOption(new Option("--kind <kind>", "the main chain's kind").choices(["bitcoin", "tendermint"]).default("bitcoin"))
+  .requiredOption("--members <list>", "the federation: comma-separated PUBKEYHEX:WEIGHT:ACCOUNT (33-byte compressed key, weight, the member's pegzone account; tendermint: weight 1)")
   .requiredOption("--authority <address>", "the peg authority (may unfreeze the peg)")
-  .option("--network <name>", "mainnet, testnet3, testnet4 or regtest", "regtest")
   .option("--threshold <weight>", "signing weight a release needs (default: a majority of the total weight)", intArg)
-  .option("--confirmations <n>", "blocks a deposit must be buried", intArg, 6)
-  .option("--reorg-limit <n>", "the deepest reorg followed without freezing (default: confirmations − 1)", intArg)
-  .option("--min-deposit <sats>", "smallest deposit minted", BITCOIN_MAINCHAIN_DEFAULTS.min_deposit)
-  .option("--peg-in-fee <sats>", "kept from every deposit", BITCOIN_MAINCHAIN_DEFAULTS.peg_in_fee)
-  .option("--reserve-cap <sats>", "the most the reserve may hold", BITCOIN_MAINCHAIN_DEFAULTS.reserve_cap)
-  .option("--prune-window <headers>", "headers the light client keeps below its tip", intArg, BITCOIN_MAINCHAIN_DEFAULTS.prune_window)
-  .option("--min-withdrawal <sats>", "smallest withdrawal", BITCOIN_MAINCHAIN_DEFAULTS.min_withdrawal)
-  .option("--batch-interval <blocks>", "pegzone blocks between releases", intArg, BITCOIN_MAINCHAIN_DEFAULTS.batch_interval)
-  .option("--fee-rate <sat/vB>", "release fee rate", BITCOIN_MAINCHAIN_DEFAULTS.fee_rate)
-  .option("--max-fee <sats>", "the most one release may pay in fees", BITCOIN_MAINCHAIN_DEFAULTS.max_fee)
-  .option("--release-timeout <blocks>", "pegzone blocks before an unconfirmed release is fee-bumped", intArg, BITCOIN_MAINCHAIN_DEFAULTS.release_timeout)
-  .option("--federation-grace <blocks>", "how long a retired federation may still sign", intArg, BITCOIN_MAINCHAIN_DEFAULTS.federation_grace)
-  .action((id: string, o: AddMainChainFlags) => {
+  .option("--min-deposit <amount>", `smallest deposit minted ${kindDefault("min_deposit")}`)
+  .option("--peg-in-fee <amount>", `kept from every deposit ${kindDefault("peg_in_fee")}`)
+  .option("--reserve-cap <amount>", `the most the reserve may hold ${kindDefault("reserve_cap")}`)
+  .option("--min-withdrawal <amount>", `smallest withdrawal ${kindDefault("min_withdrawal")}`)
+  .option("--batch-interval <blocks>", `pegzone blocks between releases ${kindDefault("batch_interval")}`, intArg)
+  .option("--max-fee <amount>", `the most one release may pay in fees ${kindDefault("max_fee")}`)
+  .option("--release-timeout <blocks>", `pegzone blocks before an unconfirmed release is fee-bumped ${kindDefault("release_timeout")}`, intArg)
+  .option("--federation-grace <blocks>", `how long a retired federation may still sign ${kindDefault("federation_grace")}`, intArg)
+  .option("--network <name>", "bitcoin: mainnet, testnet3, testnet4 or regtest (default: regtest)")
+  .option("--confirmations <n>", "bitcoin: blocks a deposit must be buried (default: 6)", intArg)
+  .option("--reorg-limit <n>", "bitcoin: the deepest reorg followed without freezing (default: confirmations − 1)", intArg)
+  .option("--prune-window <headers>", `bitcoin: headers the light client keeps below its tip (default: ${BITCOIN_MAINCHAIN_DEFAULTS.prune_window})`, intArg)
+  .option("--fee-rate <sat/vB>", `bitcoin: release fee rate (default: ${BITCOIN_MAINCHAIN_DEFAULTS.fee_rate})`)
+  .option("--trusted-rpc <url>", "tendermint (required): a CometBFT RPC of the main chain you trust, e.g. http://127.0.0.1:26657; the light client starts from its header")
+  .option("--trusted-height <h>", "tendermint: the height of the header to trust (default: the node's latest)", intArg)
+  .option("--denom <denom>", "tendermint (required): the main chain's token the peg holds, e.g. uatom")
+  .option("--display-denom <denom>", "tendermint: its display unit, e.g. atom")
+  .option("--decimals <n>", "tendermint: decimals of the display unit, e.g. 6", intArg)
+  .option("--trust-level <n/d>", "tendermint: the share of a trusted validator set that must sign a header skipped to (1/3 to 1)", "1/3")
+  .option("--trusting-period <seconds>", "tendermint: how long a verified header is trusted; must be below the chain's unbonding period (default: 14 days)", intArg)
+  .option("--max-clock-drift <seconds>", "tendermint: how far a header's time may be ahead of pegzone's (default: 10)", intArg)
+  .action(async (id: string, o: AddMainChainFlags, cmd: Command) => {
     const home = Home.resolve(o.home);
     const doc = readGenesis(home);
-    addBitcoinMainChain(doc, {
+    const foreign = (o.kind === "bitcoin" ? TENDERMINT_ONLY_FLAGS : BITCOIN_ONLY_FLAGS).filter((k) => cmd.getOptionValueSource(k) === "cli");
+    if (foreign.length > 0) throw new Error(`${foreign.map((k) => `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`).join(", ")} ${foreign.length === 1 ? "is not a setting" : "are not settings"} of a ${o.kind} main chain`);
+    const base = {
       id,
-      network: o.network,
       members: parseFederationMembers(o.members).map((m) => ({ pubkey: m.pubkey as Uint8Array, weight: m.weight as number, account: m.account as string })),
       threshold: o.threshold,
-      confirmations: o.confirmations,
-      reorg_limit: o.reorgLimit,
       authority: o.authority,
       min_deposit: o.minDeposit,
       peg_in_fee: o.pegInFee,
       reserve_cap: o.reserveCap,
-      prune_window: o.pruneWindow,
       min_withdrawal: o.minWithdrawal,
       batch_interval: o.batchInterval,
-      fee_rate: o.feeRate,
       max_fee: o.maxFee,
       release_timeout: o.releaseTimeout,
       federation_grace: o.federationGrace,
+    };
+    if (o.kind === "bitcoin") {
+      const confirmations = o.confirmations ?? 6;
+      addBitcoinMainChain(doc, { ...base, network: o.network ?? "regtest", confirmations, reorg_limit: o.reorgLimit, prune_window: o.pruneWindow, fee_rate: o.feeRate });
+      writeGenesis(home, doc);
+      return;
+    }
+    if (o.trustedRpc === undefined || o.denom === undefined) throw new Error("a tendermint main chain needs --trusted-rpc <url> and --denom <denom>");
+    const fetched = await fetchTendermintRegistration(new CometRpcClient(o.trustedRpc), {
+      height: o.trustedHeight === undefined ? undefined : BigInt(o.trustedHeight),
+      trustLevel: parseTrustLevel(o.trustLevel),
+      trustingPeriodSeconds: o.trustingPeriod ?? DEFAULT_TRUSTING_PERIOD_SECONDS,
+      maxClockDriftSeconds: o.maxClockDrift ?? DEFAULT_MAX_CLOCK_DRIFT_SECONDS,
     });
+    addTendermintMainChain(doc, { ...base, denom: o.denom, display_denom: o.displayDenom, decimals: o.decimals, registration: fetched.registration });
     writeGenesis(home, doc);
+    // The trusted block, to compare with a source the operator trusts (an explorer, another node).
+    printOutput({ mainchain: id, chain_id: fetched.registration.chain_id, trusted_height: String(fetched.height), trusted_hash: fetched.blockHash, unbonding_period_seconds: String(fetched.unbondingPeriodSeconds) }, "json");
   });
 
 interface AddMainChainFlags {
   home?: string;
+  kind: "bitcoin" | "tendermint";
   members: string;
   authority: string;
-  network: string;
   threshold?: number;
-  confirmations: number;
+  minDeposit?: string;
+  pegInFee?: string;
+  reserveCap?: string;
+  minWithdrawal?: string;
+  batchInterval?: number;
+  maxFee?: string;
+  releaseTimeout?: number;
+  federationGrace?: number;
+  network?: string;
+  confirmations?: number;
   reorgLimit?: number;
-  minDeposit: string;
-  pegInFee: string;
-  reserveCap: string;
-  pruneWindow: number;
-  minWithdrawal: string;
-  batchInterval: number;
-  feeRate: string;
-  maxFee: string;
-  releaseTimeout: number;
-  federationGrace: number;
+  pruneWindow?: number;
+  feeRate?: string;
+  trustedRpc?: string;
+  trustedHeight?: number;
+  denom?: string;
+  displayDenom?: string;
+  decimals?: number;
+  trustLevel: string;
+  trustingPeriod?: number;
+  maxClockDrift?: number;
 }
 
 program

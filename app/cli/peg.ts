@@ -1,4 +1,5 @@
 /** `pegzone query peg ...` and `pegzone tx peg ...`: the peg module from the command line. */
+import { readFileSync } from "node:fs";
 import type { Command } from "commander";
 import { TxMsgData } from "cosmjs-types/cosmos/base/abci/v1beta1/abci";
 import { pegzone } from "../../proto";
@@ -154,6 +155,14 @@ export function registerPegTxCommands(tx: Command): Command {
     const signer = await openKeyring(o).signer(o.from);
     await broadcastAndPrint(o, signer, [anyMsg(pegTypeUrls.cancelWithdrawal, v1.MsgCancelWithdrawal, { owner: signer.address, mainchain: o.mainchain, id: Number.parseInt(id, 10) })]);
   });
+
+  withFrom(peg.command("revive-client <trusted_json_file>").description("revive an Expired light client with a trusted header (the peg authority only)")).action(
+    async (file: string, o: TxFlags & MainchainFlag & { from: string }) => {
+      const signer = await openKeyring(o).signer(o.from);
+      const trusted = readFileSync(file);
+      await broadcastAndPrint(o, signer, [anyMsg(pegTypeUrls.reviveClient, v1.MsgReviveClient, { authority: signer.address, mainchain: o.mainchain, trusted })]);
+    },
+  );
 
   withFrom(peg.command("unfreeze").description("lift a freeze of a peg (the peg authority only)")).action(async (o: TxFlags & MainchainFlag & { from: string }) => {
     const signer = await openKeyring(o).signer(o.from);

@@ -119,7 +119,7 @@ export const tendermintLightClient: LightClient<unknown, VerifiedHeader> = {
   async initialize(store, _config, registration) {
     await initialize(store, registration);
   },
-  verifyClientMessage: (store, _config, message, now) => verifyClientMessage(store, oneHeader(message), now),
+  verifyClientMessage: async (store, _config, message, now) => verifyClientMessage(store, oneHeader(message), now),
   checkForMisbehaviour: (store, _config, verified) => checkForMisbehaviour(store, verified),
   async updateState(store, _config, verified, now) {
     const r = await updateState(store, verified, now);
@@ -144,11 +144,33 @@ export const tendermintLightClient: LightClient<unknown, VerifiedHeader> = {
         app_hash: hexUpper(latest.root),
         next_validators_hash: hexUpper(latest.nextValidatorsHash),
         trust_level: `${state.trustLevel.numerator}/${state.trustLevel.denominator}`,
-        trusting_period_seconds: String(state.trustingPeriod / 1_000_000_000n),
+        trusting_period_nanos: String(state.trustingPeriod),
+        max_clock_drift_nanos: String(state.maxClockDrift),
         expires_at: formatTime(latest.time + state.trustingPeriod),
         ...(state.frozenHeight === undefined ? {} : { frozen_height: formatHeight(state.frozenHeight), evidence: (await frozenEvidence(store)) ?? "" }),
       },
     };
   },
   exportState,
+  async consensusState(store, height) {
+    const at = height === 0n ? (await latestHeight(store)).revisionHeight : await storedHeightAtOrBelow(store, height);
+    if (at === undefined) return undefined;
+    const c = await consensusState(store, at);
+    if (c === undefined) return undefined;
+    return {
+      height: at,
+      details: {
+        time: formatTime(c.time),
+        time_nanos: String(c.time),
+        app_hash: hexUpper(c.root),
+        next_validators_hash: hexUpper(c.nextValidatorsHash),
+        header_hash: hexUpper(c.headerHash),
+        data_hash: hexUpper(c.dataHash),
+        last_results_hash: hexUpper(c.lastResultsHash),
+      },
+    };
+  },
+  async revive(store, _config, trusted, now) {
+    return { height: (await revive(store, trusted, now)).height.revisionHeight };
+  },
 };

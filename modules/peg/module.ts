@@ -279,7 +279,8 @@ export class PegModule implements AppModule {
    */
   async endBlock(ctx: Context): Promise<void> {
     for (const chain of await this.keeper.allMainChains(ctx)) {
-      if (!(await this.keeper.getFreeze(ctx, chain.id)).frozen) {
+      // Kinds without a deposit flow yet hold no reserve to release from.
+      if (this.keeper.kind(chain).utxo !== undefined && !(await this.keeper.getFreeze(ctx, chain.id)).frozen) {
         await replaceStaleReleases(ctx, this.keeper, chain);
         await buildSweeps(ctx, this.keeper, chain);
         await buildPendingRelease(ctx, this.keeper, chain);

@@ -1,23 +1,24 @@
-import type { Any } from "cosmjs-types/google/protobuf/any";
 import type { Context } from "../../chain/app/context";
 import type { MsgHandler, ServiceRegistrar } from "../../chain/app/module";
-import { sdkErrors, type RegisteredError } from "../../chain/tx/errors";
+import { sdkErrors } from "../../chain/tx/errors";
 import { pegzone } from "../../proto";
 import { parseAddress } from "../../chain/crypto/address";
 import { pegErrors } from "./errors";
 import { peggedDenom, type MainChain, type PegKeeper } from "./keeper";
 import { addReleaseSignatures, applyConfirmedRelease } from "./releases";
+import { asPegError, requireMainchainId, response } from "./msg-common";
+import { registerClientMsgs, RELAY_HEADERS, REVIVE_CLIENT } from "./msgs-client";
 import { approveFederation, checkMemberAccounts, depositFederations, inGrace, proposeFederation } from "./rotation";
 
 const v1 = pegzone.peg.v1;
-export const MAX_HEADERS_PER_MSG = 2000;
 const HEX64 = /^[0-9a-f]{64}$/;
 
 export const pegTypeUrls = {
-  relayHeaders: "/pegzone.peg.v1.MsgRelayHeaders",
+  relayHeaders: RELAY_HEADERS,
   registerDepositAddress: "/pegzone.peg.v1.MsgRegisterDepositAddress",
   claimDeposit: "/pegzone.peg.v1.MsgClaimDeposit",
   unfreeze: "/pegzone.peg.v1.MsgUnfreeze",
+  reviveClient: REVIVE_CLIENT,
   requestWithdrawal: "/pegzone.peg.v1.MsgRequestWithdrawal",
   cancelWithdrawal: "/pegzone.peg.v1.MsgCancelWithdrawal",
   submitReleaseSignatures: "/pegzone.peg.v1.MsgSubmitReleaseSignatures",
@@ -27,25 +28,6 @@ export const pegTypeUrls = {
 } as const;
 
 const AMOUNT = /^[1-9][0-9]{0,30}$/;
-
-function response(typeUrl: string, value: Uint8Array): Any {
-  return { typeUrl: `${typeUrl}Response`, value };
-}
-
-function requireMainchainId(id: string): void {
-  if (!/^[a-z0-9][a-z0-9-]{0,63}$/.test(id)) throw pegErrors.ErrUnknownMainChain.wrap(`invalid main-chain id ${JSON.stringify(id)}`);
-}
-
-/** Pegzone's block time in unix nanoseconds: the light clients' only "now". */
-export function blockTimeNanos(ctx: Context): bigint {
-  return BigInt(ctx.header.time.seconds) * 1_000_000_000n + BigInt(ctx.header.time.nanos);
-}
-
-/** A light client's refusal (an Error with a `reason`) as a peg error; anything else is rethrown as it is. */
-export function asPegError(err: unknown, as: RegisteredError): never {
-  if (err instanceof Error && typeof (err as { reason?: unknown }).reason === "string") throw as.wrap(err.message, err);
-  throw err;
-}
 
 /** A deposit recipient: a pegzone account address (20 bytes), the only kind a deposit script can name. */
 export function recipientAddress(bech32: string): Uint8Array {
@@ -77,46 +59,7 @@ async function requireNotFrozen(ctx: Context, keeper: PegKeeper, chain: MainChai
 }
 
 export function registerPegMsgs(registrar: ServiceRegistrar, keeper: PegKeeper): void {
-  const relay: MsgHandler<pegzone.peg.v1.MsgRelayHeaders> = {
-    signers: (msg) => [msg.relayer],
-    validate(msg) {
-      parseAddress(msg.relayer, "relayer");
-      requireMainchainId(msg.mainchain);
-      if (msg.headers.length === 0) throw sdkErrors.ErrInvalidRequest.wrap("no headers");
-      if (msg.headers.length > MAX_HEADERS_PER_MSG)
-        throw sdkErrors.ErrInvalidRequest.wrap(`${msg.headers.length} headers; at most ${MAX_HEADERS_PER_MSG} per message`);
-    },
-    async handle(ctx, msg) {
-      const chain = await keeper.mustGetMainChain(ctx, msg.mainchain);
-      const kind = keeper.kind(chain);
-      const client = kind.lightClient;
-      const config = kind.clientConfig(chain);
-      const store = keeper.clientStore(ctx, chain.id);
-      const now = blockTimeNanos(ctx);
-      // ibc-go's MsgUpdateClient: verify (a refusal writes nothing), then misbehaviour or the update.
-      // Relaying goes on while the peg is frozen: the light client must keep following the main chain.
-      const verified = await client.verifyClientMessage(store, config, msg.headers, now).catch((e: unknown) => asPegError(e, pegErrors.ErrInvalidHeaders));
-      const evidence = await client.checkForMisbehaviour(store, config, verified).catch((e: unknown) => asPegError(e, pegErrors.ErrInvalidHeaders));
-      const update =
-        evidence === undefined
-          ? await client.updateState(store, config, verified, now).catch((e: unknown) => asPegError(e, pegErrors.ErrInvalidHeaders))
-          : await client.updateStateOnMisbehaviour(store, config, verified, evidence, now).catch((e: unknown) => asPegError(e, pegErrors.ErrInvalidHeaders));
-      ctx.events.emit("relay_headers", [
-        ["mainchain", chain.id],
-        ["added", String(update.added)],
-        ["tip_height", String(update.latestHeight)],
-        ["tip_hash", update.latestHash],
-        ...update.attributes,
-      ]);
-      // Whatever the kind, misbehaviour means a block something was counted on may be gone (or two
-      // histories were signed): nothing more is minted or released until the authority has checked.
-      if (evidence !== undefined) await keeper.freeze(ctx, chain.id, `misbehaviour of ${chain.id}: ${evidence}`);
-      const reorgDepth = Number(update.attributes.find(([k]) => k === "reorg_depth")?.[1] ?? 0);
-      const out = v1.MsgRelayHeadersResponse.create({ added: update.added, tipHeight: Number(update.latestHeight), tipHash: update.latestHash, reorgDepth });
-      return response(pegTypeUrls.relayHeaders, v1.MsgRelayHeadersResponse.encode(out).finish());
-    },
-  };
-  registrar.msg(pegTypeUrls.relayHeaders, { decode: (b) => v1.MsgRelayHeaders.decode(b) }, relay);
+  registerClientMsgs(registrar, keeper);
 
   const register: MsgHandler<pegzone.peg.v1.MsgRegisterDepositAddress> = {
     signers: (msg) => [msg.sender],

@@ -4,7 +4,8 @@ import { pegzone } from "../../proto";
 import { parseAddress } from "../../chain/crypto/address";
 import { pageFrom, peggedDenom, type PegKeeper } from "./keeper";
 import { pegErrors } from "./errors";
-import { asPegError, blockTimeNanos, recipientAddress } from "./msgs";
+import { asPegError, blockTimeNanos } from "./msg-common";
+import { recipientAddress } from "./msgs";
 import { approvalWeight, depositFederations } from "./rotation";
 
 const v1 = pegzone.peg.v1;
@@ -41,6 +42,18 @@ export function registerPegQueries(registrar: ServiceRegistrar, keeper: PegKeepe
         details: { ...summary.details },
         freeze: await keeper.getFreeze(ctx, chain.id),
       });
+    }),
+  );
+
+  registrar.query(
+    path("ConsensusState"),
+    handler(v1.QueryConsensusStateRequest, v1.QueryConsensusStateResponse, async (ctx, req) => {
+      const chain = await keeper.mustGetMainChain(ctx, req.mainchain);
+      const client = keeper.kind(chain).lightClient;
+      if (client.consensusState === undefined) throw pegErrors.ErrUnsupported.wrap(`a ${chain.clientType} light client keeps no consensus state per height; query its headers`);
+      const found = await client.consensusState(keeper.clientStore(ctx, chain.id), BigInt(req.height));
+      if (found === undefined) throw sdkErrors.ErrNotFound.wrap(`${chain.id}: no consensus state stored at or below height ${req.height}`);
+      return v1.QueryConsensusStateResponse.create({ height: Number(found.height), details: { ...found.details } });
     }),
   );
 

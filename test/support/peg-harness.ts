@@ -86,6 +86,8 @@ function toEvents(events: ReadonlyArray<{ type: string; attributes: ReadonlyArra
 export interface Harness {
   app: BaseApp;
   height: number;
+  /** Seconds added to every later block's time (block n is at start + n + clockSkip). */
+  clockSkip: bigint;
   accounts: TestAccount[];
   /** Runs one block of txs and commits it; returns the tx results. */
   block(txs: Uint8Array[]): Promise<Array<{ code: number; codespace: string; log: string; events: HarnessEvent[] }>>;
@@ -101,13 +103,15 @@ export interface Harness {
 /**
  * A fresh app with the btc-regtest main chain (`overrides` replace its genesis fields), `extraBank`
  * balances, `extraAccounts` (e.g. the members of a later federation) in auth with upeg to spend, and
- * `pegGenesis` (e.g. `reserve`) added to the peg's genesis.
+ * `pegGenesis` (e.g. `reserve`) added to the peg's genesis; `opts` adds main chains after it and sets
+ * the first block's time (unix seconds).
  */
 export async function newHarness(
   overrides: Record<string, unknown> = {},
   extraBank: Array<{ address: string; coins: Array<{ denom: string; amount: string }> }> = [],
   extraAccounts: TestAccount[] = [],
   pegGenesis: Record<string, unknown> = {},
+  opts: { extraMainchains?: Array<Record<string, unknown>>; startTime?: bigint } = {},
 ): Promise<Harness> {
   const accounts = [0, 1, 2, 3].map(account);
   for (const m of [...memberKeys, ...extraAccounts]) m.sequence = 0n;
@@ -138,10 +142,11 @@ export async function newHarness(
           checkpoint: genesisCheckpoint("regtest"),
           ...overrides,
         }),
+        ...(opts.extraMainchains ?? []),
       ],
     },
   };
-  return harnessFromAppState(appState, accounts);
+  return harnessFromAppState(appState, accounts, { startTime: opts.startTime });
 }
 
 type Balance = { address: string; coins: Array<{ denom: string; amount: string }> };
@@ -159,7 +164,7 @@ function balancesWith(base: Balance[], extra: Balance[]): Balance[] {
 }
 
 /** A fresh app started from `appState` (e.g. another app's export); `accounts` are the harness's users. */
-export async function harnessFromAppState(appState: unknown, accounts = [0, 1, 2, 3].map(account)): Promise<Harness> {
+export async function harnessFromAppState(appState: unknown, accounts = [0, 1, 2, 3].map(account), opts: { startTime?: bigint } = {}): Promise<Harness> {
   const dir = mkdtempSync(join(tmpdir(), "pegzone-peg-"));
   let app: BaseApp;
   try {
@@ -169,18 +174,19 @@ export async function harnessFromAppState(appState: unknown, accounts = [0, 1, 2
     throw e;
   }
   // Bitcoin regtest genesis is from 2011; pegzone's clock starts just after the test chain's blocks.
-  const startTime = 1_296_688_602n + 600n * 5000n;
+  const startTime = opts.startTime ?? 1_296_688_602n + 600n * 5000n;
   let closed: Promise<void> | undefined;
   const h: Harness = {
     app,
     height: 0,
+    clockSkip: 0n,
     accounts,
     blockEvents: [],
     async block(txs) {
       h.height++;
       const res = await app.finalizeBlock({
         txs, decidedLastCommit: { round: 0, votes: [] }, misbehavior: [], hash: new Uint8Array(32), height: BigInt(h.height),
-        time: { seconds: startTime + BigInt(h.height), nanos: 0 }, nextValidatorsHash: new Uint8Array(32), proposerAddress: new Uint8Array(20),
+        time: { seconds: startTime + BigInt(h.height) + h.clockSkip, nanos: 0 }, nextValidatorsHash: new Uint8Array(32), proposerAddress: new Uint8Array(20),
       });
       await app.commit({});
       h.blockEvents = toEvents(res.events);
