@@ -71,6 +71,8 @@ export interface PegzoneAppConfig {
   minRetainBlocks: number;
   logger: Logger;
   onPhase?: (phase: BlockPhase) => void;
+  /** The kinds of main chain the peg knows; MAINCHAIN_KINDS unless a test adds its own. */
+  kinds?: Readonly<Record<string, MainChainKind>>;
 }
 
 /** The module set of a pegzone chain, wired together: the one place that knows every module. */
@@ -78,7 +80,7 @@ export function openPegzoneApp(config: PegzoneAppConfig): Promise<BaseApp> {
   const blocked = new Set(moduleAccounts.map((m) => Buffer.from(moduleAddress(m.name)).toString("hex")));
   const auth = new AuthModule(moduleAccounts);
   const bank = new BankModule(auth.keeper, (address) => blocked.has(Buffer.from(address).toString("hex")));
-  const peg = new PegModule(pegBankKeeper(bank.keeper, PEG_REDEMPTION), MAINCHAIN_KINDS, moduleAddress(PEG_REDEMPTION));
+  const peg = new PegModule(pegBankKeeper(bank.keeper, PEG_REDEMPTION), config.kinds ?? MAINCHAIN_KINDS, moduleAddress(PEG_REDEMPTION));
   const minGasPrices = parseDecCoins(config.minimumGasPrices);
   const ante = (registry: MsgRegistry) => newAnteHandler({ accounts: auth.keeper, bank: bank.keeper, feeCollector: FEE_COLLECTOR, minGasPrices, registry });
   return BaseApp.open({

@@ -25,9 +25,12 @@ import { publicKeyFromPrivate } from "../chain/crypto/secp256k1";
 import { parseTx } from "../light-client/bitcoin/tx";
 import { addressNetwork, parseWithdrawalAddress } from "../modules/peg/bitcoin/address";
 import { bitcoinFlow } from "../modules/peg/bitcoin/kind";
-import { reserveWitnessScript } from "../modules/peg/bitcoin/script";
+import { bitcoinDepositProof, utxoEntry } from "../modules/peg/bitcoin/peg-flow";
+import { buildRelease } from "../modules/peg/bitcoin/release";
+import { maxSignatures, p2wsh, reserveWitnessScript } from "../modules/peg/bitcoin/script";
 import { signReleaseInput, verifyReleaseSignature } from "../modules/peg/bitcoin/sign";
-import type { BuiltRelease, ReleasePayment, ReleaseUtxo } from "../modules/peg/kinds";
+import type { ReleaseUtxo } from "../modules/peg/bitcoin/types";
+import type { BuiltRelease, ReleasePayment } from "../modules/peg/kinds";
 import { pegTypeUrls } from "../modules/peg/msgs";
 import { builtFromRelease } from "../modules/peg/releases";
 import { CONFIRMATIONS, depositScript, federation, type Harness, MAINCHAIN, memberKeys as members, newHarness, type TestAccount } from "../test/support/peg-harness";
@@ -153,7 +156,7 @@ async function benchApp(): Promise<{ claims: BenchResult[]; signatures: BenchRes
     const claimTxs = (deposits: Deposit[]) =>
       deposits.map((d, i) => {
         const from = claimers[i % CLAIMERS];
-        return h.tx(from, pegTypeUrls.claimDeposit, v1.MsgClaimDeposit, { claimer: from.address, mainchain: MAINCHAIN, ...d });
+        return h.tx(from, pegTypeUrls.claimDeposit, v1.MsgClaimDeposit, { claimer: from.address, mainchain: MAINCHAIN, recipient: d.recipient, proof: bitcoinDepositProof(d) });
       });
     for (let b = 0; b < WARMUP_CLAIM_BLOCKS; b++) await okBlock(h, `warm-up claims ${b}`, claimTxs(fundDeposits.slice(b * CLAIMS_PER_BLOCK, (b + 1) * CLAIMS_PER_BLOCK)));
     const blocks = Array.from({ length: CLAIM_BLOCKS }, (_, b) => claimTxs(timedDeposits.slice(b * CLAIMS_PER_BLOCK, (b + 1) * CLAIMS_PER_BLOCK)));
@@ -248,6 +251,7 @@ function benchReleaseSize(results: BenchResult[]): void {
     value: 1_000_000n, // 0.01 BTC
     witnessScript: reserveScript,
   }));
+  const entries = utxos.map((u) => utxoEntry(u, p2wsh(reserveScript)));
   const feeRate = 10n;
   for (const n of [1, 10, 100]) {
     const payments: ReleasePayment[] = Array.from({ length: n }, (_, i) => ({
@@ -255,9 +259,11 @@ function benchReleaseSize(results: BenchResult[]): void {
       script: parseWithdrawalAddress("regtest", destination(1000 + i)),
       amount: 250_000n + BigInt(i) * 1_000n,
     }));
-    const built = bitcoinFlow.buildRelease({ utxos, payments, feeRate, maxFee: 100_000_000n, federation });
-    const estimated = (built as BuiltRelease & { vsize?: number }).vsize;
-    if (estimated === undefined) throw new Error("bench peg: the bitcoin kind's release carries no vsize estimate");
+    const built = bitcoinFlow.buildRelease({ entries, payments, feeRate, maxFee: 100_000_000n, federation });
+    // The size estimate is the bitcoin builder's own (the generic release carries none): the same release, built directly.
+    const direct = buildRelease({ utxos, payments, feeRate, maxFee: 100_000_000n, changeWitnessScript: reserveScript, signersPerInput: maxSignatures(reserveScript) });
+    if (!Buffer.from(direct.tx).equals(Buffer.from(built.payload))) throw new Error("bench peg: the flow's release differs from the bitcoin builder's");
+    const estimated = direct.vsize;
     if (built.fee !== feeRate * BigInt(estimated)) throw new Error(`bench peg: fee ${built.fee} is not ${feeRate} x ${estimated} vB (capped?)`);
     const digests = bitcoinFlow.releaseDigests(built);
     const perInput = digests.map((d) => new Map([0, 1].map((j) => [j, signReleaseInput(members[j].privateKey, d)] as const)));

@@ -21,6 +21,7 @@ import { anyMsg } from "../chain/client/query";
 import { signAndBroadcast, type TxOptions } from "../chain/client/tx";
 import { pegQuery } from "../modules/peg/client";
 import { bitcoinParams } from "../modules/peg/bitcoin/params";
+import { bitcoinDepositProof, bitcoinTxProof, outpointDisplayId } from "../modules/peg/bitcoin/peg-flow";
 import { SdkError } from "../chain/tx/errors";
 import { parseBlock } from "../light-client/bitcoin/block";
 import { toDisplayHex } from "../light-client/bitcoin/bytes";
@@ -189,17 +190,14 @@ export class Relayer {
           const recipient = recipients.get(Buffer.from(output.scriptPubKey).toString("hex"));
           if (recipient === undefined) continue;
           const txid = toDisplayHex(tx.txid);
-          const status = await this.query("Deposit", v1.QueryDepositRequest, { mainchain: id, txid, vout }, v1.QueryDepositResponse);
+          const status = await this.query("Deposit", v1.QueryDepositRequest, { mainchain: id, displayId: outpointDisplayId(txid, vout) }, v1.QueryDepositResponse);
           if (status.claimed) continue;
           claims.push(
             anyMsg(pegTypeUrls.claimDeposit, v1.MsgClaimDeposit, {
               claimer: this.o.signer.address,
               mainchain: id,
-              tx: encodeTx(tx),
-              vout,
-              blockHash: hash,
-              merkleProof: buildInclusionProof(raw, txid),
               recipient,
+              proof: bitcoinDepositProof({ tx: encodeTx(tx), vout, blockHash: hash, merkleProof: buildInclusionProof(raw, txid) }),
             }),
           );
         }
@@ -264,7 +262,11 @@ export class Relayer {
       if (!known?.onBestChain || client.tipHeight - Number(known.height) + 1 < confirmations) continue;
       const merkleProof = await fetchInclusionProof(this.o.btc, txid, info.blockhash);
       await this.broadcast([
-        anyMsg(pegTypeUrls.confirmRelease, v1.MsgConfirmRelease, { relayer: this.o.signer.address, mainchain: id, tx: info.raw, blockHash: info.blockhash, merkleProof }),
+        anyMsg(pegTypeUrls.confirmRelease, v1.MsgConfirmRelease, {
+          relayer: this.o.signer.address,
+          mainchain: id,
+          proof: bitcoinTxProof({ tx: info.raw, blockHash: info.blockhash, merkleProof }),
+        }),
       ]);
       confirmed++;
       this.o.logger.info({ mainchain: id, release: Number(r.id), txid }, "proved release confirmed");

@@ -1,15 +1,17 @@
 /**
  * The federation signer in-process, against a real app through an RPC client that answers from it:
  * a release it cannot rebuild is skipped with the reason logged, and every other release is still
- * signed in the same round.
+ * signed in the same round; a release whose change or inputs are not pegzone's records is refused.
  */
 import pino from "pino";
 import { RpcClient, type TxResponse } from "../chain/client/rpc";
 import { SdkError } from "../chain/tx/errors";
 import { txHash } from "../chain/tx/decode";
 import { bitcoinKind } from "../modules/peg/bitcoin/kind";
+import { bitcoinDepositProof } from "../modules/peg/bitcoin/peg-flow";
 import { pegTypeUrls } from "../modules/peg/msgs";
-import { CHAIN_ID, CONFIRMATIONS, MAINCHAIN, claim, closeHarnesses, depositScript, memberKeys, newHarness, relay, type Harness } from "../test/support/peg-harness";
+import { CHAIN_ID, CONFIRMATIONS, MAINCHAIN, closeHarnesses, depositScript, federation, memberKeys, newHarness, relay, type Harness } from "../test/support/peg-harness";
+import { depositWitnessScript } from "../modules/peg/bitcoin/script";
 import { TestBitcoinChain, testTx } from "../test/support/peg";
 import { pegzone } from "../proto";
 import { Signer } from "./signer";
@@ -67,7 +69,15 @@ async function twoReleases(): Promise<Harness> {
   const block = btc.mine([deposit]);
   btc.mineEmpty(CONFIRMATIONS - 1);
   expect((await h.block([relay(h, btc.headers(1))]))[0]).toMatchObject({ code: 0 });
-  const claims = [0, 1].map((vout) => claim(h, { tx: deposit, vout, blockHash: block.hash, merkleProof: btc.proof(block, 1), recipient: holder.address }));
+  const claimer = h.accounts[2];
+  const claims = [0, 1].map((vout) =>
+    h.tx(claimer, pegTypeUrls.claimDeposit, v1.MsgClaimDeposit, {
+      claimer: claimer.address,
+      mainchain: MAINCHAIN,
+      recipient: holder.address,
+      proof: bitcoinDepositProof({ tx: deposit, vout, blockHash: block.hash, merkleProof: btc.proof(block, 1) }),
+    }),
+  );
   expect(await h.block(claims)).toMatchObject([{ code: 0 }, { code: 0 }]);
   for (let i = 0; i < 2; i++) {
     const withdraw = h.tx(holder, pegTypeUrls.requestWithdrawal, v1.MsgRequestWithdrawal, { owner: holder.address, mainchain: MAINCHAIN, amount: "300000", destination: "bcrt1qw508d6qejxtdg4y5r3zarvary0c5xw7kygt080" });
@@ -90,7 +100,7 @@ describe("federation signer", () => {
     const tampered = (path: string, value: Uint8Array) => {
       if (path !== "/pegzone.peg.v1.Query/Releases") return value;
       const res = v1.QueryReleasesResponse.decode(value);
-      for (const r of res.releases) if (Number(r.id) === broken) r.unsignedTx = Uint8Array.from([...r.unsignedTx!.subarray(0, -1), r.unsignedTx!.at(-1)! ^ 1]);
+      for (const r of res.releases) if (Number(r.id) === broken) r.payload = Uint8Array.from([...r.payload!.subarray(0, -1), r.payload!.at(-1)! ^ 1]);
       return v1.QueryReleasesResponse.encode(res).finish();
     };
     const lines: Array<{ level: number; msg: string; release?: number; err?: string }> = [];
@@ -110,5 +120,39 @@ describe("federation signer", () => {
     // Shown the release as pegzone holds it, the next round signs it too.
     expect(await new Signer({ ...options, pegzone: new InProcessRpc(h) }).step()).toBe(1);
     expect((await signingReleases(h)).every(signedBy)).toBe(true);
+  });
+
+  /** What a signer shown `tamper`ed answers does: it signs nothing and logs why for every release. */
+  async function refusals(tamper: (path: string, value: Uint8Array) => Uint8Array): Promise<string[]> {
+    const h = await twoReleases();
+    const member = memberKeys[1];
+    const lines: Array<{ msg: string; err?: string }> = [];
+    const logger = pino({ level: "info", base: undefined }, { write: (line: string) => void lines.push(JSON.parse(line)) });
+    const options = { mainchain: MAINCHAIN, key: { privateKey: member.privateKey, publicKey: member.pubkey }, kind: bitcoinKind, tx: { gasAdjustment: "1.5", gasPrices: "0upeg", chainId: CHAIN_ID }, logger };
+    expect(await new Signer({ ...options, pegzone: new InProcessRpc(h, tamper) }).step()).toBe(0);
+    return lines.filter((l) => l.msg === "skipped a release; signing the others").map((l) => l.err!);
+  }
+
+  it("refuses a release whose recorded change is not the rebuilt change to its federation's reserve", async () => {
+    const elsewhere = pegzone.peg.bitcoin.v1.ReserveOutput.encode({ script: Uint8Array.of(0x51), witnessScript: depositWitnessScript(federation, new Uint8Array(20)) }).finish();
+    const errors = await refusals((path, value) => {
+      if (path !== "/pegzone.peg.v1.Query/Releases") return value;
+      const res = v1.QueryReleasesResponse.decode(value);
+      for (const r of res.releases) r.change!.data!.value = elsewhere;
+      return v1.QueryReleasesResponse.encode(res).finish();
+    });
+    expect(errors).toHaveLength(2);
+    for (const err of errors) expect(err).toMatch(/^refusing to sign release \d+: its change [0-9a-f]{64}:\d+ does not go to federation 1 as rebuilt$/);
+  });
+
+  it("refuses a release whose inputs are not the reserve's entries locked for it, as recorded", async () => {
+    const errors = await refusals((path, value) => {
+      if (path !== "/pegzone.peg.v1.Query/Reserve") return value;
+      const res = v1.QueryReserveResponse.decode(value);
+      for (const e of res.entries) e.value = (BigInt(e.value!) + 1n).toString();
+      return v1.QueryReserveResponse.encode(res).finish();
+    });
+    expect(errors).toHaveLength(2);
+    for (const err of errors) expect(err).toMatch(/^refusing to sign release \d+: input [0-9a-f]{64}:\d+ is not locked for this release as recorded$/);
   });
 });

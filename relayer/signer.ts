@@ -2,7 +2,7 @@
  * `pegzone signer`: one federation member's signing daemon. It watches pegzone for releases that
  * await signatures, rebuilds each one from pegzone's own state with the same deterministic builder
  * the chain uses, and signs only if the bytes are identical and the release pays exactly the
- * withdrawals pegzone recorded, from reserve outputs locked for it, with the fee within the cap and
+ * withdrawals pegzone recorded, from reserve entries locked for it, with the fee within the cap and
  * the change to the federation. A signer never trusts the release it is shown.
  *
  * It signs for every federation its key belongs to, current or retired: after a rotation the
@@ -17,10 +17,11 @@ import { anyMsg } from "../chain/client/query";
 import { signAndBroadcast, type TxOptions } from "../chain/client/tx";
 import { pegQuery } from "../modules/peg/client";
 import type { SignerKey } from "../chain/keys/key-files";
-import type { Federation, MainChainKind, ReleasePayment } from "../modules/peg/kinds";
-import { builtFromRelease, changeFederationId, isSweep } from "../modules/peg/releases";
+import type { BuiltRelease, Federation, MainChainKind, PegFlow, ReleasePayment, ReserveEntryView } from "../modules/peg/kinds";
+import { changeFederationId, isSweep } from "../modules/peg/releases";
 import { pegTypeUrls } from "../modules/peg/msgs";
 import { DUST_LIMIT } from "../modules/peg/bitcoin/policy";
+import { decodeReserveOutput } from "../modules/peg/bitcoin/peg-flow";
 import { signReleaseInput } from "../modules/peg/bitcoin/sign";
 import { pegzone } from "../proto";
 import { runRounds } from "./poll";
@@ -106,29 +107,73 @@ export class Signer {
       if (w.status !== v1.WithdrawalStatus.WITHDRAWAL_STATUS_IN_RELEASE || Number(w.releaseId) !== Number(release.id)) refuse(`withdrawal ${id} is not in this release`);
       return { id: Number(id), script: w.script!, amount: BigInt(w.amount!) };
     });
-    const { utxos } = await pegQuery(rpc, "Reserve", v1.QueryReserveRequest, { mainchain: chain.id! }, v1.QueryReserveResponse);
-    const reserved = new Map(utxos.map((u) => [`${u.txid}:${u.vout}`, u]));
-    const stored = builtFromRelease(release);
-    for (const input of stored.inputs) {
-      const utxo = reserved.get(`${input.txid}:${input.vout}`) ?? refuse(`input ${input.txid}:${input.vout} is not a reserve output`);
-      if (Number(utxo.releaseId) !== Number(release.id) || BigInt(utxo.value!) !== input.value || !Buffer.from(utxo.witnessScript!).equals(Buffer.from(input.witnessScript)))
-        refuse(`input ${input.txid}:${input.vout} is not locked for this release as recorded`);
-      if (Number(utxo.federationId) !== Number(federation.id)) refuse(`input ${input.txid}:${input.vout} belongs to federation ${utxo.federationId}, not ${federation.id}`);
-    }
+    const flow = this.o.kind.flow ?? refuse(`${chain.id} is a main chain without deposits and releases`);
+    const hex = (b: Uint8Array | null | undefined) => Buffer.from(b ?? []).toString("hex");
+    // The inputs as pegzone's reserve holds them (value, spending data), each locked for this release.
+    const { entries } = await pegQuery(rpc, "Reserve", v1.QueryReserveRequest, { mainchain: chain.id! }, v1.QueryReserveResponse);
+    const reserved = new Map(entries.map((e) => [hex(e.id), e]));
+    const inputs: ReserveEntryView[] = release.inputs.map((input, i) => {
+      const name = input.displayId || `${i} (${hex(input.id)})`;
+      const entry = reserved.get(hex(input.id)) ?? refuse(`input ${name} is not a reserve entry`);
+      if (
+        Number(entry.releaseId) !== Number(release.id) ||
+        entry.displayId !== input.displayId ||
+        entry.value !== input.value ||
+        entry.data?.type_url !== input.data?.type_url ||
+        hex(entry.data?.value) !== hex(input.data?.value)
+      )
+        refuse(`input ${name} is not locked for this release as recorded`);
+      if (Number(entry.federationId) !== Number(federation.id)) refuse(`input ${name} belongs to federation ${entry.federationId}, not ${federation.id}`);
+      if (entry.data?.type_url !== flow.reserveDataType) refuse(`input ${name} holds ${JSON.stringify(entry.data?.type_url ?? "")} data, not ${flow.reserveDataType}`);
+      return { id: entry.id!, displayId: entry.displayId!, value: BigInt(entry.value!), data: entry.data!.value! };
+    });
     // A release's change returns to its own federation; a sweep's output goes to a newer one, or to its own (a consolidation).
     const changeTo = federations.get(changeFederationId(release)) ?? refuse(`its change goes to federation ${changeFederationId(release)}, which pegzone does not know`);
     if (isSweep(release) ? Number(changeTo.id) < Number(federation.id) : Number(changeTo.id) !== Number(federation.id))
       refuse(`its ${isSweep(release) ? "sweep output" : "change"} goes to federation ${changeTo.id}, not ${isSweep(release) ? "its own or a newer one than" : "its own"} ${federation.id}`);
     const maxFee = BigInt(chain.maxFee!);
-    const flow = this.o.kind.utxo ?? refuse(`${chain.id} is not a main chain of the UTXO flow`);
-    const rebuilt = flow.buildRelease({ utxos: stored.inputs, payments, feeRate: BigInt(release.feeRate), maxFee, federation, changeFederation: changeTo });
-    if (!Buffer.from(rebuilt.tx).equals(Buffer.from(release.unsignedTx))) refuse("it differs from the release rebuilt from pegzone's withdrawals and reserve");
+    const rebuilt = flow.buildRelease({ entries: inputs, payments, feeRate: BigInt(release.feeRate), maxFee, federation, changeFederation: changeTo });
+    if (!Buffer.from(rebuilt.payload).equals(Buffer.from(release.payload))) refuse("it differs from the release rebuilt from pegzone's withdrawals and reserve");
+    if (rebuilt.txid !== release.txid) refuse(`its txid ${release.txid} is not the rebuilt release's ${rebuilt.txid}`);
     if (rebuilt.fee > maxFee + DUST_LIMIT) refuse(`fee ${rebuilt.fee} is over the cap ${maxFee}`);
-    if (rebuilt.change) {
-      const changeScript = flow.reserveAddress(chain, changeTo).witnessScript;
-      if (!Buffer.from(changeScript).equals(Buffer.from(release.changeWitnessScript))) refuse(`its change does not go to federation ${changeTo.id}`);
-    }
+    this.checkChange(flow, chain, release, rebuilt, changeTo, refuse);
     return flow.releaseDigests(rebuilt);
+  }
+
+  /**
+   * The entry the reserve gains when the release confirms must be the rebuilt one (same id, value
+   * and data), held by `changeTo`, and its data must be `changeTo`'s reserve script.
+   */
+  private checkChange(
+    flow: PegFlow,
+    chain: pegzone.peg.v1.IMainChain,
+    release: pegzone.peg.v1.Release,
+    rebuilt: BuiltRelease,
+    changeTo: Federation,
+    refuse: (why: string) => never,
+  ): void {
+    const recorded = release.change ?? undefined;
+    if (rebuilt.change === undefined) {
+      if (recorded !== undefined) refuse(`it records change ${recorded.displayId} that the rebuilt release does not have`);
+      return;
+    }
+    if (recorded === undefined) return refuse(`it records no change, the rebuilt release has ${rebuilt.change.displayId}`);
+    const goesTo = `its change ${recorded.displayId} does not go to federation ${changeTo.id}`;
+    if (
+      !Buffer.from(recorded.id ?? []).equals(Buffer.from(rebuilt.change.id)) ||
+      recorded.displayId !== rebuilt.change.displayId ||
+      recorded.value !== rebuilt.change.value.toString() ||
+      recorded.data?.type_url !== flow.reserveDataType ||
+      !Buffer.from(recorded.data.value ?? []).equals(Buffer.from(rebuilt.change.data))
+    )
+      refuse(`${goesTo} as rebuilt`);
+    // Its spending data is the change federation's reserve script (a bitcoin ReserveOutput).
+    const reserve = flow.reserveAddress(chain, changeTo);
+    const data = decodeReserveOutput(recorded.data!.value!);
+    if (!Buffer.from(data.script).equals(Buffer.from(reserve.script)) || !Buffer.from(data.witnessScript).equals(Buffer.from(reserve.witnessScript)))
+      refuse(`${goesTo}'s reserve script`);
+    if (Number(recorded.federationId ?? 0) !== 0 && Number(recorded.federationId) !== Number(changeTo.id))
+      refuse(`its change is recorded for federation ${recorded.federationId}, not ${changeTo.id}`);
   }
 
   /** Runs `step` every `pollMs` until aborted; failures are logged and retried. */

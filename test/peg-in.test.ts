@@ -122,9 +122,9 @@ describe("peg-in against real btcd, CometBFT and CosmJS", () => {
     console.log(`peg-in latency from the confirming block to the minted balance: ${latencyMs} ms`);
     expect(minted).toBe(amount - 1000n);
 
-    const status = (await cli(["query", "peg", "deposit", `${paid.txid}:0`, "--mainchain", "btc-regtest"])) as { claimed: boolean; deposit: { amount: string } };
+    const status = (await cli(["query", "peg", "deposit", `${paid.txid}:0`, "--mainchain", "btc-regtest"])) as { claimed: boolean; deposit: { amount: string; display_id: string } };
     expect(status.claimed).toBe(true);
-    expect(status.deposit.amount).toBe(amount.toString());
+    expect(status.deposit).toMatchObject({ amount: amount.toString(), display_id: `${paid.txid}:0` });
     const reserve = (await cli(["query", "peg", "reserve", "--mainchain", "btc-regtest"])) as { total: string; supply: string };
     expect(reserve).toMatchObject({ total: amount.toString(), supply: (amount - 1000n).toString() });
 
@@ -165,8 +165,9 @@ describe("peg-in against real btcd, CometBFT and CosmJS", () => {
     await waitForHeight(url, 1, 60_000);
     const btcTip = await btcd.rpc.getBlockCount();
     await until("the light client to follow btcd after the restarts", async () => ((await clientTip()) === btcTip ? true : undefined), 90_000);
-    const reserve = (await cli(["query", "peg", "reserve", "--mainchain", "btc-regtest"])) as { total: string; utxos: unknown[] };
+    const reserve = (await cli(["query", "peg", "reserve", "--mainchain", "btc-regtest"])) as { total: string; entries: Array<{ display_id: string; value: string }> };
     expect(reserve.total).toBe((100_000_000n + 25_000_000n).toString());
-    expect(reserve.utxos).toHaveLength(2);
+    expect(reserve.entries.map((e) => e.value).sort()).toEqual(["100000000", "25000000"]);
+    for (const e of reserve.entries) expect(e.display_id).toMatch(/^[0-9a-f]{64}:[0-9]+$/);
   });
 });

@@ -17,6 +17,7 @@ import { DEV_MNEMONIC } from "../app/cli/devnet";
 import { ADDRESS_PREFIX, addressFromPubkey, toBech32 } from "../chain/crypto/address";
 import { publicKeyFromPrivate } from "../chain/crypto/secp256k1";
 import { signerKeyJson } from "../chain/keys/key-files";
+import { parseOutpointDisplayId, RESERVE_OUTPUT_TYPE } from "../modules/peg/bitcoin/peg-flow";
 import { pegzone } from "../proto";
 import { COINBASE_MATURITY, REGTEST_NETWORK, spendCoinbase } from "./support/btc-wallet";
 import { type BtcdNode, BTCD_RPC_PASS, BTCD_RPC_USER, startBtcd } from "./support/btcd";
@@ -29,6 +30,23 @@ const BATCH_INTERVAL = 5;
 const RELAYER_MNEMONIC = "test test test test test test test test test test test junk";
 const USER_B_MNEMONIC = "zoo zoo zoo zoo zoo zoo zoo zoo zoo zoo zoo wrong";
 const gasPrice = GasPrice.fromString("0.0025upeg");
+
+/** A reserve entry as `query peg reserve --output json` prints it. */
+interface ReserveEntryJson {
+  id: string;
+  display_id: string;
+  value: string;
+  federation_id: string;
+  release_id: string;
+  data: { type_url: string; value: string };
+}
+
+/** The bitcoin output a reserve entry is: its outpoint (the display id "txid:vout"), value and output script (hex, from its ReserveOutput data). */
+function reserveOutput(e: ReserveEntryJson): { txid: string; vout: number; value: bigint; script: string } {
+  expect(e.data.type_url).toBe(RESERVE_OUTPUT_TYPE);
+  const { script } = pegzone.peg.bitcoin.v1.ReserveOutput.decode(Buffer.from(e.data.value, "base64"));
+  return { ...parseOutpointDisplayId(e.display_id), value: BigInt(e.value), script: Buffer.from(script).toString("hex") };
+}
 
 jest.setTimeout(300_000);
 
@@ -48,7 +66,7 @@ describe("peg-out against real btcd, three validators, their signers and CosmJS"
 
   const cli = async (args: string[]) => JSON.parse(await runCliAsync([...args, "--node", url, "--output", "json"])) as Record<string, unknown>;
   const balanceOf = async (address: string) => BigInt((await reader.getBalance(address, DENOM)).amount);
-  const reserve = async () => (await cli(["query", "peg", "reserve", "--mainchain", "btc-regtest"])) as { total: string; supply: string; pending: string; utxos: Array<{ txid: string; vout: number; value: string; script: string; federation_id: string }>; freeze?: { frozen?: boolean } };
+  const reserve = async () => (await cli(["query", "peg", "reserve", "--mainchain", "btc-regtest"])) as { total: string; supply: string; pending: string; entries: ReserveEntryJson[]; freeze?: { frozen?: boolean } };
   const release = async (id: number) => (await cli(["query", "peg", "release", String(id), "--mainchain", "btc-regtest"])) as { release: { status: string; txid: string; signatures: unknown[]; fee: string; outputs: Array<{ withdrawal_id: string; value: string }> }; signed_weight: number };
 
   const startSigner = (i: number, home = net.nodes[i].home, node = net.nodes[i].rpc) => {
@@ -163,12 +181,12 @@ describe("peg-out against real btcd, three validators, their signers and CosmJS"
     expect(after.pending).toBe("0");
     expect(after.freeze?.frozen ?? false).toBe(false);
     let onBtcd = 0n;
-    for (const u of after.utxos) {
+    for (const u of after.entries.map(reserveOutput)) {
       const txout = await btcd.rpc.getTxOut(u.txid, u.vout, false);
       expect(txout).not.toBeNull();
-      expect(txout!.scriptPubKey.hex).toBe(Buffer.from(u.script, "base64").toString("hex"));
-      expect(BigInt(Math.round(txout!.value * 1e8))).toBe(BigInt(u.value));
-      onBtcd += BigInt(u.value);
+      expect(txout!.scriptPubKey.hex).toBe(u.script);
+      expect(BigInt(Math.round(txout!.value * 1e8))).toBe(u.value);
+      onBtcd += u.value;
     }
     expect(onBtcd).toBe(BigInt(after.total));
     expect(BigInt(after.total)).toBe(100_000_000n - 50_000_000n);
@@ -236,7 +254,7 @@ describe("peg-out against real btcd, three validators, their signers and CosmJS"
     // a deposit to A's address under the new federation (the relayer watches it without a new
     // registration) adds its peg-in fee to the surplus that pays the sweep's miner fee
     const before = await reserve();
-    expect(before.utxos).toHaveLength(1);
+    expect(before.entries).toHaveLength(1);
     const address = (await cli(["query", "peg", "deposit-address", userA, "--mainchain", "btc-regtest"])) as { script: string; federation_id: string };
     expect(address.federation_id).toBe("2");
     const balanceA = await balanceOf(userA);
@@ -257,13 +275,13 @@ describe("peg-out against real btcd, three validators, their signers and CosmJS"
     await until("the sweep confirmed on pegzone", async () => ((await release(sweepId)).release.status === "RELEASE_STATUS_CONFIRMED" ? true : undefined));
     const fee = BigInt(sweep.release.fee);
     const swept = await reserve();
-    expect(swept.utxos.map((u) => u.federation_id)).toEqual(["2", "2"]);
+    expect(swept.entries.map((u) => u.federation_id)).toEqual(["2", "2"]);
     expect(BigInt(swept.total)).toBe(BigInt(before.total) + 10_000_000n - fee);
     expect(BigInt(swept.supply) + BigInt(swept.pending)).toBeLessThanOrEqual(BigInt(swept.total));
     let onBtcd = 0n;
-    for (const u of swept.utxos) {
+    for (const u of swept.entries.map(reserveOutput)) {
       const txout = await btcd.rpc.getTxOut(u.txid, u.vout, false);
-      expect(txout!.scriptPubKey.hex).toBe(Buffer.from(u.script, "base64").toString("hex"));
+      expect(txout!.scriptPubKey.hex).toBe(u.script);
       onBtcd += BigInt(Math.round(txout!.value * 1e8));
     }
     expect(onBtcd).toBe(BigInt(swept.total));

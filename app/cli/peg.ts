@@ -78,10 +78,8 @@ export function registerPegQueryCommands(query: Command): void {
     show(v1.QueryRegisteredAddressesResponse, await pegQuery(rpcOf(o), "RegisteredAddresses", v1.QueryRegisteredAddressesRequest, { mainchain: o.mainchain, page: pageOf(o) }, v1.QueryRegisteredAddressesResponse, Number(o.height)), o);
   });
 
-  withMainchain(peg.command("deposit <txid:vout>").description("whether a main-chain outpoint has been claimed")).action(async (outpoint: string, o: QueryFlags & MainchainFlag) => {
-    const m = /^([0-9a-f]{64}):([0-9]+)$/.exec(outpoint);
-    if (!m) throw new Error(`outpoint must be TXID:VOUT, got ${JSON.stringify(outpoint)}`);
-    show(v1.QueryDepositResponse, await pegQuery(rpcOf(o), "Deposit", v1.QueryDepositRequest, { mainchain: o.mainchain, txid: m[1], vout: Number(m[2]) }, v1.QueryDepositResponse, Number(o.height)), o);
+  withMainchain(peg.command("deposit <id>").description("whether a main-chain deposit has been claimed, by its id as the main chain writes it (bitcoin: txid:vout)")).action(async (displayId: string, o: QueryFlags & MainchainFlag) => {
+    show(v1.QueryDepositResponse, await pegQuery(rpcOf(o), "Deposit", v1.QueryDepositRequest, { mainchain: o.mainchain, displayId }, v1.QueryDepositResponse, Number(o.height)), o);
   });
 
   withPage(withMainchain(peg.command("withdrawals <owner>").description("an account's withdrawals and their status"))).action(async (owner: string, o: QueryFlags & MainchainFlag & PageFlags) => {
@@ -98,7 +96,7 @@ export function registerPegQueryCommands(query: Command): void {
     show(v1.QueryReleaseResponse, await pegQuery(rpcOf(o), "Release", v1.QueryReleaseRequest, { mainchain: o.mainchain, id: Number.parseInt(id, 10) }, v1.QueryReleaseResponse, Number(o.height)), o);
   });
 
-  withMainchain(peg.command("reserve").description("the federation's reserve: total, outputs, pegged supply and freeze state")).action(async (o: QueryFlags & MainchainFlag) => {
+  withMainchain(peg.command("reserve").description("the federation's reserve: total, entries (bitcoin: outputs), pegged supply and freeze state")).action(async (o: QueryFlags & MainchainFlag) => {
     show(v1.QueryReserveResponse, await pegQuery(rpcOf(o), "Reserve", v1.QueryReserveRequest, { mainchain: o.mainchain }, v1.QueryReserveResponse, Number(o.height)), o);
   });
 
@@ -126,6 +124,14 @@ export function parseFederationMembers(text: string): pegzone.peg.v1.IFederation
   });
 }
 
+/** A header argument of `relay-headers`: hex (an optional 0x), or @FILE for the file's raw bytes. */
+function headerBytes(arg: string, i: number): Uint8Array {
+  if (arg.startsWith("@")) return readFileSync(arg.slice(1));
+  const hex = arg.replace(/^0x/i, "");
+  if (hex.length === 0 || !/^([0-9a-fA-F]{2})+$/.test(hex)) throw new Error(`header ${i}: expected hex bytes or @FILE, got ${JSON.stringify(arg.length > 40 ? `${arg.slice(0, 40)}...` : arg)}`);
+  return Buffer.from(hex, "hex");
+}
+
 /** Registers `tx peg ...`; returns `tx peg` for commands that live elsewhere (claim). */
 export function registerPegTxCommands(tx: Command): Command {
   const peg = tx.command("peg").description("peg transactions");
@@ -139,6 +145,17 @@ export function registerPegTxCommands(tx: Command): Command {
       const msg = anyMsg(pegTypeUrls.registerDepositAddress, v1.MsgRegisterDepositAddress, { sender: signer.address, mainchain: o.mainchain, recipient: o.recipient ?? "" });
       await broadcastAndPrint(o, signer, [msg]);
     });
+
+  // What the relayers send, by hand: to replay a header, or to see how pegzone answers a doubtful one.
+  withFrom(
+    peg
+      .command("relay-headers <header...>")
+      .description("relay raw main-chain headers in one MsgRelayHeaders, each as hex or @FILE (its raw bytes): bitcoin 80-byte headers oldest first, or one tendermint ibc.lightclients.tendermint.v1.Header"),
+  ).action(async (headers: string[], o: TxFlags & MainchainFlag & { from: string }) => {
+    const signer = await openKeyring(o).signer(o.from);
+    const msg = anyMsg(pegTypeUrls.relayHeaders, v1.MsgRelayHeaders, { relayer: signer.address, mainchain: o.mainchain, headers: headers.map(headerBytes) });
+    await broadcastAndPrint(o, signer, [msg]);
+  });
 
   withFrom(peg.command("withdraw <amount> <address>").description("redeem AMOUNT of peg/<mainchain> (smallest unit) to a main-chain ADDRESS")).action(
     async (amount: string, address: string, o: TxFlags & MainchainFlag & { from: string }) => {

@@ -1,16 +1,24 @@
-/** `pegzone relayer` (the daemon) and `pegzone tx peg claim` (one deposit, no relayer needed). */
+/**
+ * `pegzone relayer` (the daemon, for a bitcoin or a tendermint main chain: the kind is read from
+ * pegzone's registered main chains) and `pegzone tx peg claim` (one deposit, no relayer needed).
+ */
 import { join } from "node:path";
-import { Bar, Presets } from "cli-progress";
 import type { Command } from "commander";
 import { pegzone } from "../../proto";
 import { pegTypeUrls } from "../../modules/peg/msgs";
 import { BitcoinRpcClient } from "../../relayer/bitcoin-rpc";
 import { Relayer } from "../../relayer/relayer";
+import { CometRpcClient } from "../../relayer/cometbft-rpc";
+import { TendermintRelayer } from "../../relayer/tendermint-relayer";
+import { terminalProgress } from "../../relayer/tendermint-follower";
 import { fetchInclusionProof } from "../../relayer/tx-proof";
 import { parseTx } from "../../light-client/bitcoin/tx";
-import { createLogger } from "../../chain/log";
+import { createLogger, type Logger } from "../../chain/log";
+import { SdkError } from "../../chain/tx/errors";
+import { sleep } from "../../relayer/poll";
 import { Home, readSignerKey } from "../node/home";
 import { bitcoinKind } from "../../modules/peg/bitcoin/kind";
+import { bitcoinDepositProof } from "../../modules/peg/bitcoin/peg-flow";
 import { Signer } from "../../relayer/signer";
 import { asFormat, openKeyring } from "./keys";
 import { printOutput } from "./output";
@@ -28,9 +36,9 @@ interface BtcRpcFlags {
   btcRpcPassword?: string;
 }
 
-function addBtcRpcOptions(cmd: Command): Command {
-  return cmd
-    .requiredOption("--btc-rpc <url>", "the Bitcoin node's JSON-RPC URL (btcd with --notls, or bitcoind), e.g. http://user:pass@127.0.0.1:18334")
+function addBtcRpcOptions(cmd: Command, required = true): Command {
+  const url = "the Bitcoin node's JSON-RPC URL (btcd with --notls, or bitcoind), e.g. http://user:pass@127.0.0.1:18334";
+  return (required ? cmd.requiredOption("--btc-rpc <url>", url) : cmd.option("--btc-rpc <url>", `${url} (a bitcoin main chain)`))
     .option("--btc-rpc-user <user>", "RPC user (default: from the URL)")
     .option("--btc-rpc-password <password>", "RPC password (default: from the URL or PEGZONE_BTC_RPC_PASSWORD)");
 }
@@ -52,41 +60,69 @@ export function bitcoinRpc(o: BtcRpcFlags): BitcoinRpcClient {
   return new BitcoinRpcClient({ url: url.toString().replace(/\/$/, ""), user, password });
 }
 
+/**
+ * The client type pegzone registered `mainchain` with. A daemon may start before its node: while
+ * pegzone cannot be reached, it asks again every `retry.ms` until `retry.signal` aborts (without `retry`: once).
+ */
+async function mainChainKind(pegzoneRpc: RpcClient, mainchain: string, logger: Logger, retry?: { ms: number; signal: AbortSignal }): Promise<string> {
+  for (;;) {
+    const answer = await pegQuery(pegzoneRpc, "MainChains", v1.QueryMainChainsRequest, {}, v1.QueryMainChainsResponse).catch((err: unknown) => {
+      if (retry === undefined || retry.signal.aborted || err instanceof SdkError) throw err;
+      logger.warn({ node: pegzoneRpc.url, err: err instanceof Error ? err.message : String(err) }, "cannot ask pegzone for its main chains yet; retrying");
+      return undefined;
+    });
+    if (answer !== undefined) {
+      const chain = answer.mainchains.find((c) => c.id === mainchain);
+      if (chain === undefined) throw new Error(`pegzone has no main chain ${JSON.stringify(mainchain)} (registered: ${answer.mainchains.map((c) => c.id).join(", ") || "none"})`);
+      return chain.clientType ?? "";
+    }
+    await sleep(retry!.ms, retry!.signal);
+  }
+}
+
+type RelayerFlags = TxFlags & Partial<BtcRpcFlags> & { from: string; mainchain: string; cometbftRpc?: string; pollInterval: number; once?: boolean };
+
 export function registerRelayerCommand(program: Command): void {
-  addBtcRpcOptions(addTxOptions(program.command("relayer").description("relay a Bitcoin node's headers to pegzone and claim deposits to registered addresses")))
+  addBtcRpcOptions(addTxOptions(program.command("relayer").description("relay a main chain's headers to pegzone: a Bitcoin node's (and claim deposits to registered addresses), or a CometBFT chain's")), false)
+    .option("--cometbft-rpc <url>", "the CometBFT RPC of a tendermint main chain, e.g. http://127.0.0.1:26657 (a tendermint main chain)")
     .requiredOption("--from <key>", "key that signs and pays for the relayer's transactions")
     .option("--mainchain <id>", "main chain id", "btc-regtest")
     .option("--poll-interval <ms>", "milliseconds between rounds", (v) => Number.parseInt(v, 10), 2000)
     .option("--once", "run one round and exit")
-    .action(async (o: TxFlags & BtcRpcFlags & { from: string; mainchain: string; pollInterval: number; once?: boolean }) => {
+    .action(async (o: RelayerFlags) => {
       const logger = createLogger("relayer");
+      const pegzoneRpc = new RpcClient(o.node);
+      const signal = o.once ? undefined : abortOnSignal();
+      const kind = await mainChainKind(pegzoneRpc, o.mainchain, logger, signal && { ms: o.pollInterval, signal });
       const signer = await openKeyring(o).signer(o.from);
-      // A progress bar on a terminal; otherwise the relayer logs a line per batch.
-      const bar = process.stderr.isTTY ? new Bar({ format: "headers [{bar}] {value}/{total} {percentage}%", stream: process.stderr }, Presets.shades_classic) : undefined;
-      let barActive = false;
-      const relayer = new Relayer({
-        mainchain: o.mainchain,
-        btc: bitcoinRpc(o),
-        pegzone: new RpcClient(o.node),
-        signer,
-        tx: o,
-        stateFile: join(Home.resolve(o.home).dir, "relayer", `${o.mainchain}.json`),
-        logger,
-        onProgress: bar
-          ? (done, total) => {
-              if (!barActive) bar.start(total, 0);
-              barActive = done < total;
-              bar.update(done);
-              if (!barActive) bar.stop();
-            }
-          : undefined,
-      });
-      logger.info({ mainchain: o.mainchain, relayer: signer.address, node: o.node, btc: o.btcRpc.replace(/\/\/[^@]*@/, "//") }, "relayer started");
-      if (o.once) {
+      let relayer: { step(): Promise<object>; run(pollMs: number, signal: AbortSignal): Promise<void> };
+      let source: string;
+      if (kind === "bitcoin") {
+        if (o.btcRpc === undefined) throw new Error(`${o.mainchain} is a bitcoin main chain: give --btc-rpc <url>`);
+        source = o.btcRpc.replace(/\/\/[^@]*@/, "//");
+        relayer = new Relayer({
+          mainchain: o.mainchain,
+          btc: bitcoinRpc({ ...o, btcRpc: o.btcRpc }),
+          pegzone: pegzoneRpc,
+          signer,
+          tx: o,
+          stateFile: join(Home.resolve(o.home).dir, "relayer", `${o.mainchain}.json`),
+          logger,
+          onProgress: terminalProgress("headers"),
+        });
+      } else if (kind === "tendermint") {
+        if (o.cometbftRpc === undefined) throw new Error(`${o.mainchain} is a tendermint main chain: give --cometbft-rpc <url>`);
+        source = o.cometbftRpc;
+        relayer = new TendermintRelayer({ mainchain: o.mainchain, comet: new CometRpcClient(o.cometbftRpc), pegzone: pegzoneRpc, signer, tx: o, logger, onProgress: terminalProgress("tendermint headers") });
+      } else {
+        throw new Error(`${o.mainchain} is a ${kind} main chain, which no relayer follows`);
+      }
+      logger.info({ mainchain: o.mainchain, kind, relayer: signer.address, node: o.node, source }, "relayer started");
+      if (signal === undefined) {
         printOutput(await relayer.step(), asFormat(o.output));
         return;
       }
-      await relayer.run(o.pollInterval, abortOnSignal());
+      await relayer.run(o.pollInterval, signal);
       logger.info("relayer stopped");
     });
 }
@@ -112,7 +148,8 @@ export function registerClaimCommand(pegTx: Command): void {
         if (vout < 0) throw new Error(`${o.btcTxid} pays nothing to ${recipient}'s deposit address`);
       }
       const merkleProof = await fetchInclusionProof(btc, o.btcTxid, tx.blockhash);
-      const msg = anyMsg(pegTypeUrls.claimDeposit, v1.MsgClaimDeposit, { claimer: signer.address, mainchain: o.mainchain, tx: tx.raw, vout, blockHash: tx.blockhash, merkleProof, recipient });
+      const proof = bitcoinDepositProof({ tx: tx.raw, vout, blockHash: tx.blockhash, merkleProof });
+      const msg = anyMsg(pegTypeUrls.claimDeposit, v1.MsgClaimDeposit, { claimer: signer.address, mainchain: o.mainchain, recipient, proof });
       await broadcastAndPrint(o, signer, [msg]);
     });
 }

@@ -5,8 +5,8 @@
  *   0x01 | id                      → MainChain (registration and parameters)
  *   0x02 | id                      → FreezeState
  *   0x03 | id | ...                → that main chain's light-client store (layout owned by the client)
- *   0x04 | id | txid | vout(u32be) → Deposit (every claimed outpoint, kept forever)
- *   0x05 | id | txid | vout(u32be) → ReserveUtxo (outputs the federation holds)
+ *   0x04 | id | deposit id         → Deposit (every claimed deposit, kept forever)
+ *   0x05 | id | entry id           → ReserveEntry (what the federations hold)
  *   0x06 | id                      → reserve total, decimal string
  *   0x07 | id | recipient          → RegisteredAddress
  *   0x08                           → authority (bech32), the account that may unfreeze
@@ -15,25 +15,27 @@
  *   0x0b | id | owner | wid        → 0x01 (withdrawals by owner)
  *   0x0c | id                      → last release id (u64be)
  *   0x0d | id | rid(u64be)         → Release
- *   0x0e | id | txid               → rid (releases by main-chain txid, for confirmations)
+ *   0x0e | id | utf8(txid)         → rid (releases by main-chain txid, for confirmations)
  *   0x0f | id                      → in flight: amount burned for releases not yet confirmed, decimal
  *   0x10 | id | fid(u64be)         → RetiredFederation (federations a rotation replaced, by id)
  *   0x11 | id                      → FederationProposal (the pending one, at most one per main chain)
  *   0x12 | id | wid(u64be)         → 0x01 (pending withdrawals: what the next release pays)
  *   0x13 | id | rid(u64be)         → 0x01 (live releases: signing or signed, not yet confirmed or replaced)
- *   0x14 | id | fid(u64be) | ~value(u128be) | txid | vout(u32be) → 0x01 (free reserve outputs of a
+ *   0x14 | id | fid(u64be) | ~value(u128be) | entry id → 0x01 (free reserve entries of a
  *                                    federation, largest first: what a release may spend)
+ *   0x15 | id | entry id           → rid (the release whose change becomes this entry once it confirms)
  *
  * The indexes keep each block's peg-out work proportional to what is outstanding and bounded, not
  * to history or to the size of the reserve.
- * `id` = len(u8) | utf8; txid = its 32 bytes in display order.
+ * `id` = len(u8) | utf8. Deposit and entry ids are the kind's opaque bytes (bitcoin: the outpoint,
+ * txid in display order ‖ vout u32be), always the last part of their keys.
  */
 import type { Context } from "../../chain/app/context";
 import { concatBytes, readU64 } from "../../chain/store/bytes";
 import { PrefixStore, prefixEnd } from "../../chain/store/prefix";
 import type { KVStore } from "../../chain/store/types";
 import { pegzone } from "../../proto";
-import type { Federation, MainChainKind, UtxoFlow } from "./kinds";
+import type { Federation, MainChainKind, PegFlow } from "./kinds";
 import { pegErrors } from "./errors";
 import type { PegBankKeeper } from "./expected-keepers";
 
@@ -43,7 +45,7 @@ export const PEG_STORE = "peg";
 const v1 = pegzone.peg.v1;
 export type MainChain = pegzone.peg.v1.MainChain;
 export type Deposit = pegzone.peg.v1.Deposit;
-export type ReserveUtxo = pegzone.peg.v1.ReserveUtxo;
+export type ReserveEntry = pegzone.peg.v1.ReserveEntry;
 export type FreezeState = pegzone.peg.v1.FreezeState;
 export type RegisteredAddress = pegzone.peg.v1.RegisteredAddress;
 export type Withdrawal = pegzone.peg.v1.Withdrawal;
@@ -71,6 +73,7 @@ const FEDERATION_PROPOSAL = 0x11;
 const PENDING_WITHDRAWAL = 0x12;
 const LIVE_RELEASE = 0x13;
 const FREE_RESERVE = 0x14;
+const RELEASE_BY_CHANGE = 0x15;
 const PRESENT = Uint8Array.of(1);
 
 const utf8 = new TextEncoder();
@@ -121,13 +124,6 @@ function invertedU128(value: bigint): Uint8Array {
   return out;
 }
 
-export function outpointKey(txid: string, vout: number): Uint8Array {
-  const out = new Uint8Array(36);
-  out.set(Buffer.from(txid, "hex"));
-  new DataView(out.buffer).setUint32(32, vout);
-  return out;
-}
-
 export class PegKeeper {
   constructor(
     readonly bank: PegBankKeeper,
@@ -151,8 +147,8 @@ export class PegKeeper {
   }
 
   /** The kind's deposits and releases, or ErrUnsupported for a kind that has none yet. */
-  utxo(chain: MainChain): UtxoFlow {
-    const flow = this.kind(chain).utxo;
+  flow(chain: MainChain): PegFlow {
+    const flow = this.kind(chain).flow;
     if (flow === undefined) throw pegErrors.ErrUnsupported.wrap(`${chain.id} (${chain.clientType}): deposits and withdrawals of this kind are not built yet; its light client follows the chain`);
     return flow;
   }
@@ -211,13 +207,13 @@ export class PegKeeper {
     ctx.logger.warn({ mainchain: id, reason }, "peg frozen");
   }
 
-  async getDeposit(ctx: Context, id: string, txid: string, vout: number): Promise<Deposit | undefined> {
-    const raw = await this.store(ctx).get(idKey(DEPOSIT, id, outpointKey(txid, vout)));
+  async getDeposit(ctx: Context, mainchain: string, depositId: Uint8Array): Promise<Deposit | undefined> {
+    const raw = await this.store(ctx).get(idKey(DEPOSIT, mainchain, depositId));
     return raw ? v1.Deposit.decode(raw) : undefined;
   }
 
   setDeposit(ctx: Context, deposit: Deposit): void {
-    this.store(ctx).set(idKey(DEPOSIT, deposit.mainchain, outpointKey(deposit.txid, deposit.vout)), v1.Deposit.encode(deposit).finish());
+    this.store(ctx).set(idKey(DEPOSIT, deposit.mainchain, deposit.id), v1.Deposit.encode(deposit).finish());
   }
 
   async allDeposits(ctx: Context, id: string): Promise<Deposit[]> {
@@ -229,60 +225,60 @@ export class PegKeeper {
     return raw ? BigInt(utf8d.decode(raw)) : 0n;
   }
 
-  /** Adds an output to the reserve set and its value to the reserve total; an output already there is refused, never counted twice. */
-  async addReserveUtxo(ctx: Context, mainchain: string, utxo: ReserveUtxo): Promise<void> {
-    if (await this.getReserveUtxo(ctx, mainchain, utxo.txid, utxo.vout))
-      throw pegErrors.ErrReserveConflict.wrap(`${utxo.txid}:${utxo.vout} is already in the reserve of ${mainchain}`);
-    this.writeReserveUtxo(ctx, mainchain, utxo);
-    const total = (await this.reserveTotal(ctx, mainchain)) + BigInt(utxo.value);
+  /** Adds an entry to the reserve and its value to the reserve total; an entry already there is refused, never counted twice. */
+  async addReserveEntry(ctx: Context, mainchain: string, entry: ReserveEntry): Promise<void> {
+    if (await this.getReserveEntry(ctx, mainchain, entry.id)) throw pegErrors.ErrReserveConflict.wrap(`${entry.displayId} is already in the reserve of ${mainchain}`);
+    this.writeReserveEntry(ctx, mainchain, entry);
+    const total = (await this.reserveTotal(ctx, mainchain)) + BigInt(entry.value);
     this.store(ctx).set(idKey(RESERVE_TOTAL, mainchain), utf8.encode(total.toString()));
   }
 
-  /** Rewrites an output already in the reserve set (e.g. to lock it for a release); the total is unchanged. */
-  async updateReserveUtxo(ctx: Context, mainchain: string, utxo: ReserveUtxo): Promise<void> {
-    const old = await this.getReserveUtxo(ctx, mainchain, utxo.txid, utxo.vout);
-    if (old === undefined || old.value !== utxo.value) throw new Error(`internal: reserve output ${utxo.txid}:${utxo.vout} is not in the reserve as updated`);
+  /** Rewrites an entry already in the reserve (e.g. to lock it for a release); the total is unchanged. */
+  async updateReserveEntry(ctx: Context, mainchain: string, entry: ReserveEntry): Promise<void> {
+    const old = await this.getReserveEntry(ctx, mainchain, entry.id);
+    if (old === undefined || old.value !== entry.value) throw new Error(`internal: reserve entry ${entry.displayId} is not in the reserve as updated`);
     this.store(ctx).delete(this.freeKey(mainchain, old));
-    this.writeReserveUtxo(ctx, mainchain, utxo);
+    this.writeReserveEntry(ctx, mainchain, entry);
   }
 
-  /** Removes a spent output from the reserve set and its value from the total. */
-  async removeReserveUtxo(ctx: Context, mainchain: string, utxo: ReserveUtxo): Promise<void> {
-    this.store(ctx).delete(idKey(RESERVE, mainchain, outpointKey(utxo.txid, utxo.vout)));
-    this.store(ctx).delete(this.freeKey(mainchain, utxo));
-    const total = (await this.reserveTotal(ctx, mainchain)) - BigInt(utxo.value);
+  /** Removes a spent entry from the reserve and its value from the total. */
+  async removeReserveEntry(ctx: Context, mainchain: string, entry: ReserveEntry): Promise<void> {
+    this.store(ctx).delete(idKey(RESERVE, mainchain, entry.id));
+    this.store(ctx).delete(this.freeKey(mainchain, entry));
+    const total = (await this.reserveTotal(ctx, mainchain)) - BigInt(entry.value);
     this.store(ctx).set(idKey(RESERVE_TOTAL, mainchain), utf8.encode(total.toString()));
   }
 
-  private writeReserveUtxo(ctx: Context, mainchain: string, utxo: ReserveUtxo): void {
-    this.store(ctx).set(idKey(RESERVE, mainchain, outpointKey(utxo.txid, utxo.vout)), v1.ReserveUtxo.encode(utxo).finish());
-    if (Number(utxo.releaseId) === 0) this.store(ctx).set(this.freeKey(mainchain, utxo), PRESENT);
+  private writeReserveEntry(ctx: Context, mainchain: string, entry: ReserveEntry): void {
+    if (entry.id.length === 0) throw new Error(`internal: a reserve entry of ${mainchain} without an id`);
+    this.store(ctx).set(idKey(RESERVE, mainchain, entry.id), v1.ReserveEntry.encode(entry).finish());
+    if (Number(entry.releaseId) === 0) this.store(ctx).set(this.freeKey(mainchain, entry), PRESENT);
   }
 
-  private freeKey(mainchain: string, utxo: ReserveUtxo): Uint8Array {
-    return idKey(FREE_RESERVE, mainchain, u64(Number(utxo.federationId)), invertedU128(BigInt(utxo.value)), outpointKey(utxo.txid, utxo.vout));
+  private freePrefix(mainchain: string, federationId: number): Uint8Array {
+    return idKey(FREE_RESERVE, mainchain, u64(federationId));
   }
 
-  /** Up to `limit` free (unlocked) reserve outputs of a federation: the largest first, or with `smallest` the smallest first. */
-  async freeReserveUtxos(ctx: Context, mainchain: string, federationId: number, limit: number, smallest = false): Promise<ReserveUtxo[]> {
-    const prefix = idKey(FREE_RESERVE, mainchain, u64(federationId));
-    const out: ReserveUtxo[] = [];
-    for await (const [key] of this.store(ctx).iterate({ start: prefix, end: prefixEnd(prefix), limit, reverse: smallest })) {
-      const outpoint = key.subarray(key.length - 36);
-      const txid = Buffer.from(outpoint.subarray(0, 32)).toString("hex");
-      const vout = new DataView(outpoint.buffer, outpoint.byteOffset + 32, 4).getUint32(0);
-      out.push((await this.getReserveUtxo(ctx, mainchain, txid, vout))!);
-    }
+  private freeKey(mainchain: string, entry: ReserveEntry): Uint8Array {
+    return concatBytes(this.freePrefix(mainchain, Number(entry.federationId)), invertedU128(BigInt(entry.value)), entry.id);
+  }
+
+  /** Up to `limit` free (unlocked) reserve entries of a federation: the largest first, or with `smallest` the smallest first. */
+  async freeReserveEntries(ctx: Context, mainchain: string, federationId: number, limit: number, smallest = false): Promise<ReserveEntry[]> {
+    const prefix = this.freePrefix(mainchain, federationId);
+    const out: ReserveEntry[] = [];
+    for await (const [key] of this.store(ctx).iterate({ start: prefix, end: prefixEnd(prefix), limit, reverse: smallest }))
+      out.push((await this.getReserveEntry(ctx, mainchain, key.subarray(prefix.length + 16)))!);
     return out;
   }
 
-  async getReserveUtxo(ctx: Context, mainchain: string, txid: string, vout: number): Promise<ReserveUtxo | undefined> {
-    const raw = await this.store(ctx).get(idKey(RESERVE, mainchain, outpointKey(txid, vout)));
-    return raw ? v1.ReserveUtxo.decode(raw) : undefined;
+  async getReserveEntry(ctx: Context, mainchain: string, entryId: Uint8Array): Promise<ReserveEntry | undefined> {
+    const raw = await this.store(ctx).get(idKey(RESERVE, mainchain, entryId));
+    return raw ? v1.ReserveEntry.decode(raw) : undefined;
   }
 
-  async reserveUtxos(ctx: Context, id: string): Promise<ReserveUtxo[]> {
-    return this.collect(ctx, idKey(RESERVE, id), (v) => v1.ReserveUtxo.decode(v));
+  async reserveEntries(ctx: Context, id: string): Promise<ReserveEntry[]> {
+    return this.collect(ctx, idKey(RESERVE, id), (v) => v1.ReserveEntry.decode(v));
   }
 
   setRegisteredAddress(ctx: Context, entry: RegisteredAddress, recipient: Uint8Array): void {
@@ -375,7 +371,8 @@ export class PegKeeper {
 
   setRelease(ctx: Context, release: Release): void {
     this.store(ctx).set(idKey(RELEASE, release.mainchain, u64(release.id)), v1.Release.encode(release).finish());
-    this.store(ctx).set(idKey(RELEASE_BY_TXID, release.mainchain, Buffer.from(release.txid, "hex")), u64(release.id));
+    this.store(ctx).set(idKey(RELEASE_BY_TXID, release.mainchain, utf8.encode(release.txid)), u64(release.id));
+    if (release.change?.id) this.store(ctx).set(idKey(RELEASE_BY_CHANGE, release.mainchain, release.change.id), u64(release.id));
     const live = idKey(LIVE_RELEASE, release.mainchain, u64(release.id));
     const { RELEASE_STATUS_SIGNING, RELEASE_STATUS_SIGNED } = v1.ReleaseStatus;
     if (release.status === RELEASE_STATUS_SIGNING || release.status === RELEASE_STATUS_SIGNED) this.store(ctx).set(live, PRESENT);
@@ -398,7 +395,13 @@ export class PegKeeper {
   }
 
   async releaseByTxid(ctx: Context, mainchain: string, txid: string): Promise<Release | undefined> {
-    const raw = await this.store(ctx).get(idKey(RELEASE_BY_TXID, mainchain, Buffer.from(txid, "hex")));
+    const raw = await this.store(ctx).get(idKey(RELEASE_BY_TXID, mainchain, utf8.encode(txid)));
+    return raw ? this.getRelease(ctx, mainchain, readU64(raw, 0)) : undefined;
+  }
+
+  /** The release whose change (once confirmed) is this entry id, if any: such an entry is the federation's, never a deposit. */
+  async releaseByChange(ctx: Context, mainchain: string, entryId: Uint8Array): Promise<Release | undefined> {
+    const raw = await this.store(ctx).get(idKey(RELEASE_BY_CHANGE, mainchain, entryId));
     return raw ? this.getRelease(ctx, mainchain, readU64(raw, 0)) : undefined;
   }
 

@@ -4,15 +4,14 @@
  * google.protobuf.Any of its own package, and the bank metadata of its pegged denom. Adding a kind
  * means a folder under light-client/ and modules/peg/ and one line in app/pegzone.ts.
  *
- * How deposits are proven and releases built is still one model, the UTXO flow (`utxo`): deposits
- * are transaction outputs paying a per-recipient address, the reserve is a set of outputs, releases
- * are transactions spending them with one signature per input. Bitcoin is that flow; a kind without
- * it (tendermint, until its account-model flow exists) follows its main chain but refuses claims
- * and withdrawals with ErrUnsupported.
+ * Deposits and releases are the kind's `flow` (PegFlow): the peg keys deposits and reserve entries
+ * by the kind's opaque ids and keeps the kind's proofs and spending data as typed bytes. A kind
+ * without a flow yet (tendermint, until its account-model deposits exist) follows its main chain
+ * but refuses claims and withdrawals with ErrUnsupported.
  */
 import type { Metadata } from "cosmjs-types/cosmos/bank/v1beta1/bank";
 import type { KVStore } from "../../chain/store/types";
-import type { InclusionProof, ProvenTransaction, StoredHeaderInfo } from "../../light-client/bitcoin/types";
+import type { StoredHeaderInfo } from "../../light-client/bitcoin/types";
 import type { LightClient } from "../../light-client/types";
 import type { pegzone } from "../../proto";
 
@@ -35,19 +34,20 @@ export interface DepositAddress {
   readonly witnessScript: Uint8Array;
 }
 
-/** A reserve output a release may spend. */
-export interface ReleaseUtxo {
-  /** As the main chain's RPCs print it (bitcoin: display hex, lowercase). */
-  readonly txid: string;
-  readonly vout: number;
+/** A reserve entry as the peg hands it to its kind: the kind's id, value and spending data. */
+export interface ReserveEntryView {
+  readonly id: Uint8Array;
+  readonly displayId: string;
   readonly value: bigint;
-  readonly witnessScript: Uint8Array;
+  /** ReserveEntry.data's value, in the kind's reserveDataType. */
+  readonly data: Uint8Array;
 }
 
 /** A withdrawal a release pays: `amount` less its share of the fee. */
 export interface ReleasePayment {
   /** Withdrawal id. */
   readonly id: number;
+  /** Where it pays, as the kind encodes it (withdrawalScript). */
   readonly script: Uint8Array;
   readonly amount: bigint;
 }
@@ -61,38 +61,58 @@ export interface BuiltOutput {
 
 /** An unsigned release as built by a kind; the same inputs always build the same bytes. */
 export interface BuiltRelease {
-  /** Unsigned, without witness. */
-  readonly tx: Uint8Array;
-  /** As the main chain's RPCs print it. */
+  /** What the federation signs (Release.payload). */
+  readonly payload: Uint8Array;
+  /** The main-chain transaction's id, as the main chain displays it. */
   readonly txid: string;
-  /** The UTXOs spent, in input order. */
-  readonly inputs: readonly ReleaseUtxo[];
+  /** The entries spent, in the kind's order. */
+  readonly inputs: readonly ReserveEntryView[];
   readonly outputs: readonly BuiltOutput[];
   readonly fee: bigint;
-  /** Per payment, in the order of the payments. */
-  readonly feeShares: readonly bigint[];
-  readonly change?: { readonly vout: number; readonly value: bigint };
+  /** The entry the reserve gains when the release confirms (its change), if any. */
+  readonly change?: ReserveEntryView;
 }
 
 /**
  * What a release is built from. With payments, a release pays as many of them as fit in one
  * main-chain transaction, greedily in the order given (the rest wait for a later release: one
- * unpayable request never blocks the others), from some of `utxos` (coin selection), and returns the
- * change to `changeFederation`; `outputs[].paymentId` says which were paid. Given exactly a
- * release's inputs and the payments it pays, it rebuilds the same release. With no payments it is a
- * sweep: it spends `utxos` (up to the kind's per-transaction cap, in a deterministic order) into a
- * single output to `changeFederation`'s reserve address, worth their sum less the fee (moving a
- * retired federation's reserve, or consolidating the current one's small outputs).
+ * unpayable request never blocks the others), from some of `entries`, and returns the change to
+ * `changeFederation`; `outputs[].paymentId` says which were paid. Given exactly a release's inputs
+ * and the payments it pays, it rebuilds the same release. With no payments it is a sweep: it spends
+ * `entries` (up to the kind's cap, in a deterministic order) into a single entry of
+ * `changeFederation`, worth their sum less the fee (moving a retired federation's reserve, or
+ * consolidating the current one's small entries).
  */
 export interface ReleaseParams {
-  readonly utxos: readonly ReleaseUtxo[];
+  readonly entries: readonly ReserveEntryView[];
   readonly payments: readonly ReleasePayment[];
   readonly feeRate: bigint;
   readonly maxFee: bigint;
-  /** The federation that holds `utxos` and signs the release. */
+  /** The federation that holds `entries` and signs the release. */
   readonly federation: Federation;
   /** The federation the change (or a sweep's output) goes to; `federation` when absent. */
   readonly changeFederation?: Federation;
+}
+
+/** What a kind proved about a deposit, for the peg's own checks (claimed, reserve, grace, minimum, cap). */
+export interface ProvenDeposit {
+  /** Deposit.id: unique per main chain; equal to the reserve entry it becomes. */
+  readonly id: Uint8Array;
+  readonly displayId: string;
+  readonly value: bigint;
+  readonly blockHash: string;
+  readonly blockHeight: number;
+  readonly confirmations: number;
+  /** Confirmations the chain requires (1 for a chain with final blocks). */
+  readonly required: number;
+  /** Index in the federations given of the one whose deposit address for the recipient it pays; −1: none. */
+  readonly federationIndex: number;
+  /** Index in the federations given of one whose own reserve address it pays (never a deposit); −1: none. */
+  readonly reserveIndex: number;
+  /** What it pays, for messages (bitcoin: "script <hex>"). */
+  readonly pays: string;
+  /** ReserveEntry.data of the entry it becomes. */
+  readonly data: Uint8Array;
 }
 
 export interface MainChainKind {
@@ -111,17 +131,34 @@ export interface MainChainKind {
   /** A stored header by best-chain height or hash, for kinds whose client keeps a header store (bitcoin). */
   header?(store: KVStore, at: { height: number } | { hash: string }): Promise<StoredHeaderInfo | undefined>;
   /** Deposits and releases, for kinds that have them yet. */
-  readonly utxo?: UtxoFlow;
+  readonly flow?: PegFlow;
 }
 
-/** The UTXO flow: deposits are outputs, the reserve is outputs, a release is one transaction. */
-export interface UtxoFlow {
-  /** Proves a transaction against the light client, with its confirmations and how many the chain requires. */
-  proveTransaction(store: KVStore, chain: MainChain, proof: InclusionProof): Promise<ProvenTransaction & { readonly required: number }>;
-  /** The fee rate a new release pays (a replacement doubles its predecessor's). */
-  feeRate(chain: MainChain): bigint;
+/**
+ * Deposits and releases of a kind: proofs of deposits and of confirmed releases (each checked by
+ * the kind's light client), addresses, and building and signing releases. The peg module does the
+ * rest the same for every kind: claimed ids, the reserve, minimum and cap, minting and burning,
+ * withdrawals, the release lifecycle, signatures' weights, rotations and the reserve invariant.
+ */
+export interface PegFlow {
   /** The most reserve entries one release spends: the peg hands a builder at most this many. */
   readonly maxReleaseInputs: number;
+  /** The Any type URL of MsgClaimDeposit.proof, MsgConfirmRelease.proof and ReserveEntry.data. */
+  readonly depositProofType: string;
+  readonly releaseProofType: string;
+  readonly reserveDataType: string;
+  /**
+   * Checks a deposit's proof against the light client and says what it pays: which of `federations`
+   * (current first, then retired) has the deposit address of `recipient` it pays, or whose reserve
+   * address. Throws an Error with a `reason` for a proof the client refuses.
+   */
+  proveDeposit(store: KVStore, chain: MainChain, proof: Uint8Array, recipient: Uint8Array, federations: readonly Federation[]): Promise<ProvenDeposit>;
+  /** Checks a release's proof: the main-chain txid it shows confirmed, with its confirmations. */
+  proveRelease(store: KVStore, chain: MainChain, proof: Uint8Array): Promise<{ readonly txid: string; readonly confirmations: number; readonly required: number }>;
+  /** A deposit id from how users write it (bitcoin: "txid:vout"); throws an Error for a malformed one. */
+  parseDepositId(displayId: string): Uint8Array;
+  /** The fee rate a new release pays (a replacement doubles its predecessor's). */
+  feeRate(chain: MainChain): bigint;
   /** The deposit address of `recipient` (a 20-byte pegzone account address) under `federation`. Deterministic. */
   depositAddress(chain: MainChain, federation: Federation, recipient: Uint8Array): DepositAddress;
   /** The output script a withdrawal to `address` pays; throws for a malformed address or one of another network. */
@@ -132,12 +169,12 @@ export interface UtxoFlow {
    * can ever be claimed as a deposit.
    */
   reserveAddress(chain: MainChain, federation: Federation): DepositAddress;
-  /** Builds the unsigned release spending reserve outputs to pay what fits of `payments` (none: a sweep); throws if not even one fits. */
+  /** Builds the unsigned release spending reserve entries to pay what fits of `payments` (none: a sweep); throws if not even one fits. */
   buildRelease(params: ReleaseParams): BuiltRelease;
-  /** What each member signs, one digest per input. */
+  /** What each member signs: the release's digests (bitcoin: one per input). */
   releaseDigests(release: BuiltRelease): Uint8Array[];
   /** Checks one member's signature of one digest (64-byte r||s, low-S). */
   verifySignature(pubkey: Uint8Array, digest: Uint8Array, signature: Uint8Array): boolean;
-  /** The fully signed release: `signatures[input]` maps member index → signature. */
+  /** The fully signed release: `signatures[digest]` maps member index → signature. */
   assembleRelease(release: BuiltRelease, federation: Federation, signatures: ReadonlyArray<ReadonlyMap<number, Uint8Array>>): Uint8Array;
 }

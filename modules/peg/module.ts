@@ -51,9 +51,18 @@ export interface PegGenesis {
 
 const AMOUNT = /^(0|[1-9][0-9]{0,30})$/;
 
+/** protobufjs names an Any's fields as in the .proto (`type_url`), not in camelCase: undo camelKeys for them. */
+function anyFieldNames(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(anyFieldNames);
+  if (value === null || typeof value !== "object") return value;
+  const entries = Object.entries(value).map(([k, v]) => [k, anyFieldNames(v)] as const);
+  const isAny = entries.some(([k]) => k === "typeUrl") && entries.every(([k]) => k === "typeUrl" || k === "value");
+  return Object.fromEntries(isAny ? entries.map(([k, v]) => [k === "typeUrl" ? "type_url" : k, v]) : entries);
+}
+
 function fromJson<T>(type: { fromObject(o: Record<string, unknown>): T }, json: unknown, what: string): T {
   try {
-    return type.fromObject(camelKeys(json) as Record<string, unknown>);
+    return type.fromObject(anyFieldNames(camelKeys(json)) as Record<string, unknown>);
   } catch (e) {
     throw pegErrors.ErrInvalidGenesis.wrap(`${what}: ${e instanceof Error ? e.message : String(e)}`);
   }
@@ -179,8 +188,15 @@ export class PegModule implements AppModule {
     }
     for (const r of g.reserve) {
       const { mainchain, ...fields } = r as { mainchain: string };
-      known(mainchain, "reserve output");
-      await this.keeper.addReserveUtxo(ctx, mainchain, fromJson(v1.ReserveUtxo, fields, "reserve output"));
+      known(mainchain, "reserve entry");
+      const entry = fromJson(v1.ReserveEntry, fields, "reserve entry");
+      const flow = this.keeper.kind((await this.keeper.getMainChain(ctx, mainchain))!).flow;
+      const bad = (why: string) => pegErrors.ErrInvalidGenesis.wrap(`reserve entry ${JSON.stringify(entry.displayId)} of ${mainchain}: ${why}`);
+      if (flow === undefined) throw bad("this kind of main chain holds no reserve yet");
+      if (entry.id.length === 0) throw bad("no id");
+      if (!AMOUNT.test(entry.value)) throw bad(`value ${JSON.stringify(entry.value)} is not a non-negative integer`);
+      if (entry.data?.type_url !== flow.reserveDataType) throw bad(`data must be a ${flow.reserveDataType}`);
+      await this.keeper.addReserveEntry(ctx, mainchain, entry);
     }
     for (const a of g.registered_addresses) {
       const entry = fromJson(v1.RegisteredAddress, a, "registered address");
@@ -254,7 +270,7 @@ export class PegModule implements AppModule {
       const freeze = await this.keeper.getFreeze(ctx, chain.id);
       if (freeze.frozen) out.freezes.push({ mainchain: chain.id, ...toJson(v1.FreezeState, freeze) });
       for (const d of await this.keeper.allDeposits(ctx, chain.id)) out.deposits.push(toJson(v1.Deposit, d));
-      for (const u of await this.keeper.reserveUtxos(ctx, chain.id)) out.reserve.push({ mainchain: chain.id, ...toJson(v1.ReserveUtxo, u) });
+      for (const e of await this.keeper.reserveEntries(ctx, chain.id)) out.reserve.push({ mainchain: chain.id, ...toJson(v1.ReserveEntry, e) });
       for (const a of await this.keeper.registeredAddresses(ctx, chain.id)) out.registered_addresses.push(toJson(v1.RegisteredAddress, a));
       for (const w of await this.keeper.allWithdrawals(ctx, chain.id)) out.withdrawals.push(toJson(v1.Withdrawal, w));
       for (const r of await this.keeper.allReleases(ctx, chain.id)) out.releases.push(toJson(v1.Release, r));
@@ -280,7 +296,7 @@ export class PegModule implements AppModule {
   async endBlock(ctx: Context): Promise<void> {
     for (const chain of await this.keeper.allMainChains(ctx)) {
       // Kinds without a deposit flow yet hold no reserve to release from.
-      if (this.keeper.kind(chain).utxo !== undefined && !(await this.keeper.getFreeze(ctx, chain.id)).frozen) {
+      if (this.keeper.kind(chain).flow !== undefined && !(await this.keeper.getFreeze(ctx, chain.id)).frozen) {
         await replaceStaleReleases(ctx, this.keeper, chain);
         await buildSweeps(ctx, this.keeper, chain);
         await buildPendingRelease(ctx, this.keeper, chain);

@@ -2,6 +2,8 @@
  * Peg-out in-process: withdrawals, the release the chain builds, federation signatures (2 of 3),
  * confirmation through the light client, and every forged input each step must refuse.
  */
+import { changeVoutOf } from "../../test/support/peg";
+import { bitcoinTxProof } from "./bitcoin/peg-flow";
 import { createHash } from "node:crypto";
 import * as btc from "@scure/btc-signer";
 import { publicKeyFromPrivate } from "../../chain/crypto/secp256k1";
@@ -89,13 +91,13 @@ describe("peg-out", () => {
     const block = chain.mine([signed.signedTx]);
     chain.mineEmpty(CONFIRMATIONS - 1);
     await h.block([relay(h, chain.headers(block.height))]);
-    const confirm = h.tx(h.accounts[2], pegTypeUrls.confirmRelease, v1.MsgConfirmRelease, { relayer: h.accounts[2].address, mainchain: MAINCHAIN, tx: signed.signedTx, blockHash: block.hash, merkleProof: chain.proof(block, 1) });
+    const confirm = h.tx(h.accounts[2], pegTypeUrls.confirmRelease, v1.MsgConfirmRelease, { relayer: h.accounts[2].address, mainchain: MAINCHAIN, proof: bitcoinTxProof({ tx: signed.signedTx, blockHash: block.hash, merkleProof: chain.proof(block, 1) }) });
     expect((await h.block([confirm]))[0]).toMatchObject({ code: 0 });
 
     const reserve = await h.query("Reserve", v1.QueryReserveRequest, { mainchain: MAINCHAIN }, v1.QueryReserveResponse);
     expect(reserve).toMatchObject({ total: "300000", supply: "299000", pending: "0" });
-    expect(reserve.utxos).toHaveLength(1);
-    expect(reserve.utxos[0]).toMatchObject({ txid: release.txid, vout: signed.changeVout, value: "300000" });
+    expect(reserve.entries).toHaveLength(1);
+    expect(reserve.entries[0]).toMatchObject({ displayId: `${release.txid}:${changeVoutOf(signed)}`, value: "300000" });
     const [w] = (await h.query("Withdrawals", v1.QueryWithdrawalsRequest, { mainchain: MAINCHAIN, owner: h.accounts[0].address }, v1.QueryWithdrawalsResponse)).withdrawals;
     expect(w).toMatchObject({ status: WithdrawalStatus.WITHDRAWAL_STATUS_COMPLETED, paid: (300_000n - BigInt(signed.fee)).toString() });
     const byId = await h.query("Withdrawals", v1.QueryWithdrawalsRequest, { mainchain: MAINCHAIN, ids: [1] }, v1.QueryWithdrawalsResponse);
@@ -154,7 +156,7 @@ describe("peg-out", () => {
     const before = await pegOutState(h);
     const first = chain.blocks[1];
     const [res] = await h.block([
-      h.tx(h.accounts[2], pegTypeUrls.confirmRelease, v1.MsgConfirmRelease, { relayer: h.accounts[2].address, mainchain: MAINCHAIN, tx: depositTx, blockHash: first.hash, merkleProof: chain.proof(first, 1) }),
+      h.tx(h.accounts[2], pegTypeUrls.confirmRelease, v1.MsgConfirmRelease, { relayer: h.accounts[2].address, mainchain: MAINCHAIN, proof: bitcoinTxProof({ tx: depositTx, blockHash: first.hash, merkleProof: chain.proof(first, 1) }) }),
     ]);
     expect([res.codespace, res.code]).toEqual(["peg", 15]);
     expect(await pegOutState(h)).toBe(before);
@@ -193,7 +195,7 @@ describe("peg-out", () => {
   it("two apps fed the same blocks build byte-identical releases", async () => {
     const a = await releaseScenario();
     const b = await releaseScenario();
-    expect(Buffer.from(b.release.unsignedTx).equals(Buffer.from(a.release.unsignedTx))).toBe(true);
+    expect(Buffer.from(b.release.payload).equals(Buffer.from(a.release.payload))).toBe(true);
     expect(b.release.txid).toBe(a.release.txid);
     const [infoA, infoB] = await Promise.all([a.h.app.info({ version: "", blockVersion: 0n, p2pVersion: 0n, abciVersion: "" }), b.h.app.info({ version: "", blockVersion: 0n, p2pVersion: 0n, abciVersion: "" })]);
     expect(Buffer.from(infoB.lastBlockAppHash).equals(Buffer.from(infoA.lastBlockAppHash))).toBe(true);

@@ -34,9 +34,9 @@ describe("peg-in", () => {
     const reserve = await h.query("Reserve", v1.QueryReserveRequest, { mainchain: MAINCHAIN }, v1.QueryReserveResponse);
     expect(reserve.total).toBe("50000");
     expect(reserve.supply).toBe("49000");
-    expect(reserve.utxos).toHaveLength(1);
+    expect(reserve.entries).toHaveLength(1);
     const txidHex = Buffer.from(createHash("sha256").update(createHash("sha256").update(depositTx).digest()).digest()).reverse().toString("hex");
-    const status = await h.query("Deposit", v1.QueryDepositRequest, { mainchain: MAINCHAIN, txid: txidHex, vout: 1 }, v1.QueryDepositResponse);
+    const status = await h.query("Deposit", v1.QueryDepositRequest, { mainchain: MAINCHAIN, displayId: `${txidHex}:1` }, v1.QueryDepositResponse);
     expect(status.claimed).toBe(true);
     expect(status.deposit!.minted).toBe("49000");
   });

@@ -4,8 +4,7 @@ import { pegzone } from "../../proto";
 import { parseAddress } from "../../chain/crypto/address";
 import { pageFrom, peggedDenom, type PegKeeper } from "./keeper";
 import { pegErrors } from "./errors";
-import { asPegError, blockTimeNanos } from "./msg-common";
-import { recipientAddress } from "./msgs";
+import { asPegError, blockTimeNanos, recipientAddress } from "./msg-common";
 import { approvalWeight, depositFederations } from "./rotation";
 
 const v1 = pegzone.peg.v1;
@@ -81,7 +80,7 @@ export function registerPegQueries(registrar: ServiceRegistrar, keeper: PegKeepe
     path("DepositAddress"),
     handler(v1.QueryDepositAddressRequest, v1.QueryDepositAddressResponse, async (ctx, req) => {
       const chain = await keeper.mustGetMainChain(ctx, req.mainchain);
-      const deposit = keeper.utxo(chain).depositAddress(chain, chain.federation!, recipientAddress(req.recipient));
+      const deposit = keeper.flow(chain).depositAddress(chain, chain.federation!, recipientAddress(req.recipient));
       return v1.QueryDepositAddressResponse.create({ ...deposit, federationId: chain.federation!.id });
     }),
   );
@@ -92,7 +91,7 @@ export function registerPegQueries(registrar: ServiceRegistrar, keeper: PegKeepe
       const chain = await keeper.mustGetMainChain(ctx, req.mainchain);
       // Each registered recipient under every federation whose deposits a claim would accept now
       // (current first, then retired ones in their grace window), so relayers watch all of them.
-      const kind = keeper.utxo(chain);
+      const kind = keeper.flow(chain);
       // A claim sent now lands in the next block: the grace window is judged at that height.
       const federations = await depositFederations(ctx, keeper, chain, Number(ctx.header.height) + 1);
       const addresses: pegzone.peg.v1.RegisteredAddress[] = [];
@@ -112,8 +111,14 @@ export function registerPegQueries(registrar: ServiceRegistrar, keeper: PegKeepe
     path("Deposit"),
     handler(v1.QueryDepositRequest, v1.QueryDepositResponse, async (ctx, req) => {
       const chain = await keeper.mustGetMainChain(ctx, req.mainchain);
-      if (!/^[0-9a-f]{64}$/.test(req.txid)) throw sdkErrors.ErrInvalidRequest.wrap(`txid must be 64 lowercase hex digits`);
-      const deposit = await keeper.getDeposit(ctx, chain.id, req.txid, req.vout);
+      const flow = keeper.flow(chain);
+      let id: Uint8Array;
+      try {
+        id = flow.parseDepositId(req.displayId);
+      } catch (e) {
+        throw sdkErrors.ErrInvalidRequest.wrap(`deposit id ${JSON.stringify(req.displayId)}: ${e instanceof Error ? e.message : String(e)}`);
+      }
+      const deposit = await keeper.getDeposit(ctx, chain.id, id);
       return v1.QueryDepositResponse.create({ claimed: deposit !== undefined, deposit });
     }),
   );
@@ -126,7 +131,7 @@ export function registerPegQueries(registrar: ServiceRegistrar, keeper: PegKeepe
         total: (await keeper.reserveTotal(ctx, chain.id)).toString(),
         supply: (await keeper.bank.supplyOf(ctx, peggedDenom(chain.id))).toString(),
         pending: (await keeper.inFlight(ctx, chain.id)).toString(),
-        utxos: await keeper.reserveUtxos(ctx, chain.id),
+        entries: await keeper.reserveEntries(ctx, chain.id),
         freeze: await keeper.getFreeze(ctx, chain.id),
       });
     }),

@@ -32,17 +32,23 @@ import type { Context } from "../../chain/app/context";
 import { sdkErrors } from "../../chain/tx/errors";
 import { pegzone } from "../../proto";
 import { pegErrors } from "./errors";
-import { peggedDenom, type MainChain, type PegKeeper, type Release, type ReserveUtxo } from "./keeper";
+import { peggedDenom, type MainChain, type PegKeeper, type Release, type ReserveEntry } from "./keeper";
 import { parseAddress } from "../../chain/crypto/address";
-import type { BuiltRelease, Federation, ReleasePayment, ReleaseUtxo } from "./kinds";
+import type { BuiltRelease, Federation, ReleasePayment, ReserveEntryView } from "./kinds";
 
 const v1 = pegzone.peg.v1;
 const { ReleaseStatus, WithdrawalStatus } = v1;
 /** Withdrawals paid by one release at most, which bounds its size. */
 export const MAX_RELEASE_PAYMENTS = 100;
 
-function toUtxo(u: { txid: string; vout: number; value: string; witnessScript: Uint8Array }): ReleaseUtxo {
-  return { txid: u.txid, vout: u.vout, value: BigInt(u.value), witnessScript: u.witnessScript };
+/** A stored reserve entry as its kind sees it. */
+export function entryView(e: pegzone.peg.v1.IReserveEntry): ReserveEntryView {
+  return { id: e.id ?? new Uint8Array(), displayId: e.displayId ?? "", value: BigInt(e.value ?? "0"), data: e.data?.value ?? new Uint8Array() };
+}
+
+/** A kind's entry as stored, typed by the kind's reserveDataType. */
+function storedEntry(e: ReserveEntryView, dataType: string, federationId: number, releaseId: number): ReserveEntry {
+  return v1.ReserveEntry.create({ id: e.id, displayId: e.displayId, value: e.value.toString(), federationId, releaseId, data: { type_url: dataType, value: e.data } });
 }
 
 /** A release that pays no withdrawals: it moves a retired federation's outputs to a newer federation, or consolidates the current one's. */
@@ -58,13 +64,12 @@ export function changeFederationId(release: Release): number {
 /** The kind's view of a stored release. */
 export function builtFromRelease(r: Release): BuiltRelease {
   return {
-    tx: r.unsignedTx,
+    payload: r.payload,
     txid: r.txid,
-    inputs: r.inputs.map((i) => toUtxo({ txid: i.txid!, vout: i.vout!, value: i.value!, witnessScript: i.witnessScript! })),
+    inputs: r.inputs.map(entryView),
     outputs: r.outputs.map((o) => ({ paymentId: Number(o.withdrawalId) || undefined, script: o.script!, value: BigInt(o.value!) })),
     fee: BigInt(r.fee),
-    feeShares: [],
-    change: r.changeVout >= 0 ? { vout: r.changeVout, value: BigInt(r.outputs[r.changeVout].value!) } : undefined,
+    change: r.change ? entryView(r.change) : undefined,
   };
 }
 
@@ -90,9 +95,9 @@ export const MAX_LIVE_RELEASES = 16;
  * withdrawal release that is the change below dust left to the miner (usually 0: the payments pay
  * the fee); for a sweep or a consolidation, its fee.
  */
-export function releaseCost(release: Pick<Release, "inputs" | "outputs" | "changeVout" | "amount">): bigint {
+export function releaseCost(release: Pick<Release, "inputs" | "change" | "amount">): bigint {
   const inputs = release.inputs.reduce((sum, i) => sum + BigInt(i.value!), 0n);
-  const change = release.changeVout >= 0 ? BigInt(release.outputs[release.changeVout].value!) : 0n;
+  const change = release.change ? BigInt(release.change.value!) : 0n;
   return inputs - change - BigInt(release.amount);
 }
 
@@ -133,30 +138,29 @@ async function recordRelease(
   changeTo: Federation,
 ): Promise<Release> {
   const id = await keeper.nextReleaseId(ctx, chain.id);
-  const kind = keeper.utxo(chain);
+  const dataType = keeper.flow(chain).reserveDataType;
   const release = v1.Release.create({
     id,
     mainchain: chain.id,
     federationId: federation.id,
     changeFederationId: changeTo.id,
     status: ReleaseStatus.RELEASE_STATUS_SIGNING,
-    unsignedTx: built.tx,
+    payload: built.payload,
     txid: built.txid,
-    inputs: built.inputs.map((i) => ({ txid: i.txid, vout: i.vout, value: i.value.toString(), witnessScript: i.witnessScript })),
+    inputs: built.inputs.map((i) => storedEntry(i, dataType, Number(federation.id), 0)),
     outputs: built.outputs.map((o) => ({ withdrawalId: o.paymentId ?? 0, script: o.script, value: o.value.toString() })),
     withdrawalIds: payments.map((p) => p.id),
     fee: built.fee.toString(),
     feeRate: feeRate.toString(),
-    changeVout: built.change?.vout ?? -1,
-    changeWitnessScript: built.change ? kind.reserveAddress(chain, changeTo).witnessScript : new Uint8Array(),
+    change: built.change ? storedEntry(built.change, dataType, Number(changeTo.id), 0) : undefined,
     builtAt: Number(ctx.header.height),
     replaces,
     amount: payments.reduce((sum, p) => sum + p.amount, 0n).toString(),
   });
   keeper.setRelease(ctx, release);
   for (const input of built.inputs) {
-    const utxo = (await keeper.getReserveUtxo(ctx, chain.id, input.txid, input.vout))!;
-    await keeper.updateReserveUtxo(ctx, chain.id, v1.ReserveUtxo.create({ ...utxo, releaseId: id }));
+    const entry = (await keeper.getReserveEntry(ctx, chain.id, input.id))!;
+    await keeper.updateReserveEntry(ctx, chain.id, v1.ReserveEntry.create({ ...entry, releaseId: id }));
   }
   for (const p of payments) {
     const w = (await keeper.getWithdrawal(ctx, chain.id, p.id))!;
@@ -200,12 +204,12 @@ export async function buildPendingRelease(ctx: Context, keeper: PegKeeper, chain
   const candidates: ReleasePayment[] = pending.map((w) => ({ id: Number(w.id), script: w.script, amount: BigInt(w.amount) }));
   // Only the current federation's outputs: a retired federation's are swept to it first.
   const current = chain.federation!;
-  const kind = keeper.utxo(chain);
-  const free = await keeper.freeReserveUtxos(ctx, chain.id, Number(current.id), kind.maxReleaseInputs);
-  const feeRate = keeper.utxo(chain).feeRate(chain);
+  const kind = keeper.flow(chain);
+  const free = await keeper.freeReserveEntries(ctx, chain.id, Number(current.id), kind.maxReleaseInputs);
+  const feeRate = keeper.flow(chain).feeRate(chain);
   let built: BuiltRelease;
   try {
-    built = kind.buildRelease({ utxos: free.map(fromReserve), payments: candidates, feeRate, maxFee: BigInt(chain.maxFee), federation: current });
+    built = kind.buildRelease({ entries: free.map(entryView), payments: candidates, feeRate, maxFee: BigInt(chain.maxFee), federation: current });
   } catch (err) {
     return releaseFailed(ctx, chain, err instanceof Error ? err.message : String(err));
   }
@@ -222,11 +226,11 @@ export async function buildPendingRelease(ctx: Context, keeper: PegKeeper, chain
 }
 
 /** A sweep or consolidation built from `utxos` of `federation` into one output of `changeTo`, if the surplus pays its fee. Never throws. */
-async function buildSweep(ctx: Context, keeper: PegKeeper, chain: MainChain, live: Release[], utxos: readonly ReserveUtxo[], federation: Federation, changeTo: Federation, what: string): Promise<void> {
-  const feeRate = keeper.utxo(chain).feeRate(chain);
+async function buildSweep(ctx: Context, keeper: PegKeeper, chain: MainChain, live: Release[], entries: readonly ReserveEntry[], federation: Federation, changeTo: Federation, what: string): Promise<void> {
+  const feeRate = keeper.flow(chain).feeRate(chain);
   let built: BuiltRelease;
   try {
-    built = keeper.utxo(chain).buildRelease({ utxos: utxos.map(fromReserve), payments: [], feeRate, maxFee: BigInt(chain.maxFee), federation, changeFederation: changeTo });
+    built = keeper.flow(chain).buildRelease({ entries: entries.map(entryView), payments: [], feeRate, maxFee: BigInt(chain.maxFee), federation, changeFederation: changeTo });
   } catch (err) {
     return releaseFailed(ctx, chain, `${what}: ${err instanceof Error ? err.message : String(err)}`);
   }
@@ -247,23 +251,19 @@ export async function buildSweeps(ctx: Context, keeper: PegKeeper, chain: MainCh
   if (!isBatchHeight(ctx, chain)) return;
   const live = await keeper.liveReleases(ctx, chain.id);
   const current = chain.federation!;
-  const limit = keeper.utxo(chain).maxReleaseInputs;
+  const limit = keeper.flow(chain).maxReleaseInputs;
   for (const { federation } of await keeper.retiredFederations(ctx, chain.id)) {
     const id = Number(federation!.id);
     if (live.some((r) => isSweep(r) && Number(r.federationId) === id)) continue;
-    const free = await keeper.freeReserveUtxos(ctx, chain.id, id, limit);
+    const free = await keeper.freeReserveEntries(ctx, chain.id, id, limit);
     if (free.length === 0) continue;
     if (live.length >= MAX_LIVE_RELEASES) return releaseFailed(ctx, chain, `sweep of retired federation ${id}: ${live.length} releases are live; waiting`);
     await buildSweep(ctx, keeper, chain, live, free, federation!, current, `sweep of retired federation ${id}`);
   }
   if (live.some((r) => isSweep(r) && Number(r.federationId) === Number(current.id))) return;
-  const smallest = await keeper.freeReserveUtxos(ctx, chain.id, Number(current.id), limit, true);
+  const smallest = await keeper.freeReserveEntries(ctx, chain.id, Number(current.id), limit, true);
   if (smallest.length <= limit / 2 || live.length >= MAX_LIVE_RELEASES) return;
   await buildSweep(ctx, keeper, chain, live, smallest, current, current, `consolidation of federation ${current.id}'s ${smallest.length} smallest outputs`);
-}
-
-function fromReserve(u: ReserveUtxo): ReleaseUtxo {
-  return toUtxo({ txid: u.txid, vout: u.vout, value: u.value, witnessScript: u.witnessScript });
 }
 
 /**
@@ -291,7 +291,7 @@ export async function replaceStaleReleases(ctx: Context, keeper: PegKeeper, chai
     try {
       federation = await releaseFederation(ctx, keeper, chain, old);
       changeTo = await changeFederation(ctx, keeper, chain, old);
-      built = keeper.utxo(chain).buildRelease({ utxos: builtFromRelease(old).inputs, payments, feeRate, maxFee, federation, changeFederation: changeTo });
+      built = keeper.flow(chain).buildRelease({ entries: builtFromRelease(old).inputs, payments, feeRate, maxFee, federation, changeFederation: changeTo });
     } catch (err) {
       releaseFailed(ctx, chain, `replacing release ${old.id}: ${err instanceof Error ? err.message : String(err)}`);
       continue;
@@ -330,14 +330,14 @@ export async function addReleaseSignatures(ctx: Context, keeper: PegKeeper, chai
   const member = members[index];
   if (release.signatures.some((s) => Buffer.from(s.pubkey!).equals(Buffer.from(member.pubkey!))))
     throw pegErrors.ErrDuplicateSignature.wrap(`member ${index} (${signerAccount}) has already signed release ${release.id}`);
-  const kind = keeper.utxo(chain);
+  const kind = keeper.flow(chain);
   const built = builtFromRelease(release);
-  if (signatures.length !== built.inputs.length)
-    throw pegErrors.ErrInvalidSignature.wrap(`release ${release.id} has ${built.inputs.length} inputs, got ${signatures.length} signatures`);
   const digests = kind.releaseDigests(built);
+  if (signatures.length !== digests.length)
+    throw pegErrors.ErrInvalidSignature.wrap(`release ${release.id} has ${digests.length} digests to sign (one per input), got ${signatures.length} signatures`);
   for (const [i, sig] of signatures.entries())
     if (!kind.verifySignature(member.pubkey!, digests[i], sig))
-      throw pegErrors.ErrInvalidSignature.wrap(`signature ${i} is not member ${index}'s signature of input ${i} of release ${release.id}`);
+      throw pegErrors.ErrInvalidSignature.wrap(`signature ${i} is not member ${index}'s signature of digest ${i} (input ${i}) of release ${release.id}`);
 
   const all = [...release.signatures, { pubkey: member.pubkey!, signatures: [...signatures] }];
   const signerIndexes = all.map((s) => members.findIndex((m) => Buffer.from(m.pubkey!).equals(Buffer.from(s.pubkey!))));
@@ -345,7 +345,7 @@ export async function addReleaseSignatures(ctx: Context, keeper: PegKeeper, chai
   const complete = weight >= federation.threshold!;
   const updated = v1.Release.create({ ...release, signatures: all });
   if (complete) {
-    const perInput = built.inputs.map((_, input) => new Map(all.map((s, k) => [signerIndexes[k], s.signatures![input]] as const)));
+    const perInput = digests.map((_, d) => new Map(all.map((s, k) => [signerIndexes[k], s.signatures![d]] as const)));
     updated.signedTx = kind.assembleRelease(built, federation, perInput);
     updated.status = ReleaseStatus.RELEASE_STATUS_SIGNED;
   }
@@ -361,27 +361,13 @@ export async function addReleaseSignatures(ctx: Context, keeper: PegKeeper, chai
  * withdrawals and burned nothing: the reserve drops by exactly its fee.
  */
 export async function applyConfirmedRelease(ctx: Context, keeper: PegKeeper, chain: MainChain, release: Release): Promise<void> {
-  const spent = new Set(release.inputs.map((i) => `${i.txid}:${i.vout}`));
+  const key = (id: Uint8Array | null | undefined) => Buffer.from(id ?? []).toString("hex");
+  const spent = new Set(release.inputs.map((i) => key(i.id)));
   for (const input of release.inputs) {
-    const utxo = await keeper.getReserveUtxo(ctx, chain.id, input.txid!, input.vout!);
-    if (utxo) await keeper.removeReserveUtxo(ctx, chain.id, utxo);
+    const entry = await keeper.getReserveEntry(ctx, chain.id, input.id!);
+    if (entry) await keeper.removeReserveEntry(ctx, chain.id, entry);
   }
-  if (release.changeVout >= 0) {
-    const out = release.outputs[release.changeVout];
-    await keeper.addReserveUtxo(
-      ctx,
-      chain.id,
-      v1.ReserveUtxo.create({
-        txid: release.txid,
-        vout: release.changeVout,
-        value: out.value!,
-        script: out.script!,
-        witnessScript: release.changeWitnessScript,
-        federationId: changeFederationId(release),
-        releaseId: 0,
-      }),
-    );
-  }
+  if (release.change) await keeper.addReserveEntry(ctx, chain.id, v1.ReserveEntry.create({ ...release.change, federationId: changeFederationId(release), releaseId: 0 }));
   for (const id of release.withdrawalIds) {
     const w = (await keeper.getWithdrawal(ctx, chain.id, Number(id)))!;
     const paid = release.outputs.find((o) => Number(o.withdrawalId) === Number(id))!.value!;
@@ -392,7 +378,7 @@ export async function applyConfirmedRelease(ctx: Context, keeper: PegKeeper, cha
   // Every other version of this release spends the same inputs: it can never confirm now.
   for (const other of await keeper.liveReleases(ctx, chain.id)) {
     if (Number(other.id) === Number(release.id)) continue;
-    if (other.inputs.some((i) => spent.has(`${i.txid}:${i.vout}`))) keeper.setRelease(ctx, v1.Release.create({ ...other, status: ReleaseStatus.RELEASE_STATUS_REPLACED }));
+    if (other.inputs.some((i) => spent.has(key(i.id)))) keeper.setRelease(ctx, v1.Release.create({ ...other, status: ReleaseStatus.RELEASE_STATUS_REPLACED }));
   }
   ctx.events.emit("release_confirmed", [
     ["mainchain", chain.id],

@@ -4,6 +4,8 @@
  * to the new federation (signed by the old one), a withdrawal paid by the new federation afterwards,
  * and genesis export/import of retired federations and a pending proposal.
  */
+import { bitcoinTxProof } from "./bitcoin/peg-flow";
+import { changeVoutOf, outpointOf, witnessScriptOf } from "../../test/support/peg";
 import { REGTEST_CHAIN } from "../../test/support/peg";
 import { createHash } from "node:crypto";
 import * as btc from "@scure/btc-signer";
@@ -103,7 +105,7 @@ async function confirmOnMainChain(h: Harness, chain: TestBitcoinChain, tx: Uint8
   const block = chain.mine([tx]);
   chain.mineEmpty(CONFIRMATIONS - 1);
   expect((await h.block([relay(h, chain.headers(block.height))]))[0]).toMatchObject({ code: 0 });
-  const confirm = h.tx(h.accounts[2], pegTypeUrls.confirmRelease, v1.MsgConfirmRelease, { relayer: h.accounts[2].address, mainchain: MAINCHAIN, tx, blockHash: block.hash, merkleProof: chain.proof(block, 1) });
+  const confirm = h.tx(h.accounts[2], pegTypeUrls.confirmRelease, v1.MsgConfirmRelease, { relayer: h.accounts[2].address, mainchain: MAINCHAIN, proof: bitcoinTxProof({ tx, blockHash: block.hash, merkleProof: chain.proof(block, 1) }) });
   return (await h.block([confirm]))[0];
 }
 
@@ -250,15 +252,16 @@ describe("federation rotation", () => {
     expect(await h.balance(b.address)).toBe(200_000n - PEG_IN_FEE);
     let r = await reserve(h);
     expect(r).toMatchObject({ total: "800000", supply: (800_000n - 2n * PEG_IN_FEE).toString(), pending: "0" });
-    expect(r.utxos.map((u) => Number(u.federationId))).toEqual([1, 1]);
-    const oldUtxo = r.utxos.find((u) => u.value === "200000")!;
-    expect(Buffer.from(oldUtxo.witnessScript!).equals(Buffer.from(bitcoinFlow.depositAddress(REGTEST_CHAIN, oldFederation, fromBech32(b.address, ADDRESS_PREFIX)).witnessScript))).toBe(true);
+    expect(r.entries.map((u) => Number(u.federationId))).toEqual([1, 1]);
+    const oldUtxo = r.entries.find((u) => u.value === "200000")!;
+    expect(Buffer.from(witnessScriptOf(oldUtxo)).equals(Buffer.from(bitcoinFlow.depositAddress(REGTEST_CHAIN, oldFederation, fromBech32(b.address, ADDRESS_PREFIX)).witnessScript))).toBe(true);
 
     // the next batch builds a sweep: both old outputs to the new federation's reserve script
     await untilBatch(h);
     expect(h.blockEvents.find((e) => e.type === "release_built")?.attributes).toMatchObject({ sweep: "true", federation_id: "1", change_federation_id: "2" });
     const [sweep] = await releases(h);
-    expect(sweep).toMatchObject({ id: 1, federationId: 1, changeFederationId: 2, withdrawalIds: [], amount: "0", status: ReleaseStatus.RELEASE_STATUS_SIGNING, changeVout: 0 });
+    expect(sweep).toMatchObject({ id: 1, federationId: 1, changeFederationId: 2, withdrawalIds: [], amount: "0", status: ReleaseStatus.RELEASE_STATUS_SIGNING });
+    expect(changeVoutOf(sweep)).toBe(0);
     expect(sweep.inputs.map((i) => i.value)).toEqual(["600000", "200000"]);
     const fee = BigInt(sweep.fee);
     expect(fee).toBeGreaterThan(0n);
@@ -267,7 +270,7 @@ describe("federation rotation", () => {
     const newReserveScript = reserveWitnessScript(newFederation);
     expect(Buffer.from(sweep.outputs[0].script!).equals(Buffer.from(p2wsh(newReserveScript)))).toBe(true);
     expect(BigInt(sweep.outputs[0].value!)).toBe(800_000n - fee);
-    expect(Buffer.from(sweep.changeWitnessScript).equals(Buffer.from(newReserveScript))).toBe(true);
+    expect(Buffer.from(witnessScriptOf(sweep.change!)).equals(Buffer.from(newReserveScript))).toBe(true);
     // withdrawals wait for the sweep: the new federation holds nothing yet
     expect((await h.block([withdraw(h, a, "300000")]))[0]).toMatchObject({ code: 0 });
 
@@ -300,10 +303,10 @@ describe("federation rotation", () => {
     expect(r.total).toBe((800_000n - fee).toString());
     expect(r.supply).toBe((800_000n - 2n * PEG_IN_FEE).toString());
     expect(r.freeze?.frozen ?? false).toBe(false);
-    expect(r.utxos).toHaveLength(1);
-    const [u] = r.utxos;
-    expect([u.txid, u.vout, u.value, Number(u.federationId), Number(u.releaseId)]).toEqual([sweep.txid, 0, (800_000n - fee).toString(), 2, 0]);
-    expect(Buffer.from(r.utxos[0].witnessScript!).equals(Buffer.from(newReserveScript))).toBe(true);
+    expect(r.entries).toHaveLength(1);
+    const [u] = r.entries;
+    expect([outpointOf(u).txid, outpointOf(u).vout, u.value, Number(u.federationId), Number(u.releaseId)]).toEqual([sweep.txid, 0, (800_000n - fee).toString(), 2, 0]);
+    expect(Buffer.from(witnessScriptOf(r.entries[0])).equals(Buffer.from(newReserveScript))).toBe(true);
     expect(BigInt(r.supply) + BigInt(r.pending)).toBeLessThanOrEqual(BigInt(r.total));
     expect((await releases(h))[0].status).toBe(ReleaseStatus.RELEASE_STATUS_CONFIRMED);
 
@@ -311,8 +314,8 @@ describe("federation rotation", () => {
     await untilBatch(h);
     const payout = (await releases(h)).find((x) => x.withdrawalIds.length > 0)!;
     expect(payout).toMatchObject({ federationId: 2, changeFederationId: 2, amount: "300000", status: ReleaseStatus.RELEASE_STATUS_SIGNING });
-    expect(payout.inputs.map((i) => [i.txid, i.vout])).toEqual([[sweep.txid, 0]]);
-    expect(Buffer.from(payout.changeWitnessScript).equals(Buffer.from(newReserveScript))).toBe(true);
+    expect(payout.inputs.map((i) => [outpointOf(i).txid, outpointOf(i).vout])).toEqual([[sweep.txid, 0]]);
+    expect(Buffer.from(witnessScriptOf(payout.change!)).equals(Buffer.from(newReserveScript))).toBe(true);
     const id = Number(payout.id);
     const [byOld] = await h.block([submit(h, memberKeys[1], id, signaturesOf(memberKeys[1], payout))]);
     expect([byOld.codespace, byOld.code]).toEqual(["sdk", 4]);
@@ -326,7 +329,7 @@ describe("federation rotation", () => {
     expect(await confirmOnMainChain(h, chain, paid.signedTx!)).toMatchObject({ code: 0 });
     r = await reserve(h);
     expect(r.total).toBe((800_000n - fee - 300_000n).toString());
-    expect(r.utxos.map((u) => [u.txid, Number(u.federationId)])).toEqual([[paid.txid, 2]]);
+    expect(r.entries.map((u) => [outpointOf(u).txid, Number(u.federationId)])).toEqual([[paid.txid, 2]]);
     expect(BigInt(r.supply) + BigInt(r.pending)).toBeLessThanOrEqual(BigInt(r.total));
   });
 
@@ -335,7 +338,8 @@ describe("federation rotation", () => {
     await rotate(h);
     await untilBatch(h);
     const [sweep] = await releases(h);
-    expect(sweep).toMatchObject({ federationId: 1, changeFederationId: 2, changeVout: 0 });
+    expect(sweep).toMatchObject({ federationId: 1, changeFederationId: 2 });
+    expect(changeVoutOf(sweep)).toBe(0);
     for (const m of [memberKeys[0], memberKeys[2]]) expect((await h.block([submit(h, m, 1, signaturesOf(m, sweep))]))[0]).toMatchObject({ code: 0 });
     const signed = (await releases(h))[0];
     const block = chain.mine([signed.signedTx]);
@@ -347,7 +351,7 @@ describe("federation rotation", () => {
     const [early] = await h.block([claimSweep()]);
     expect([early.codespace, early.code]).toEqual(["peg", 24]);
     expect(await rotationState(h)).toBe(inFlight);
-    const confirm = h.tx(h.accounts[2], pegTypeUrls.confirmRelease, v1.MsgConfirmRelease, { relayer: h.accounts[2].address, mainchain: MAINCHAIN, tx: signed.signedTx, blockHash: block.hash, merkleProof: chain.proof(block, 1) });
+    const confirm = h.tx(h.accounts[2], pegTypeUrls.confirmRelease, v1.MsgConfirmRelease, { relayer: h.accounts[2].address, mainchain: MAINCHAIN, proof: bitcoinTxProof({ tx: signed.signedTx, blockHash: block.hash, merkleProof: chain.proof(block, 1) }) });
     expect((await h.block([confirm]))[0]).toMatchObject({ code: 0 });
     const settled = await rotationState(h);
     const [late] = await h.block([claimSweep()]);

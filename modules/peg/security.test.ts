@@ -4,6 +4,8 @@
  * counted twice, an attacker's flood of unpayable withdrawals never stops the others being paid, and
  * no release ever takes more from the reserve than the tokens it burned plus the surplus.
  */
+import { changeVoutOf, reserveEntryJson } from "../../test/support/peg";
+import { bitcoinTxProof } from "./bitcoin/peg-flow";
 import { REGTEST_CHAIN } from "../../test/support/peg";
 import { createHash } from "node:crypto";
 import * as btc from "@scure/btc-signer";
@@ -83,12 +85,12 @@ describe("the federation's own outputs", () => {
     await h.block([submit(h, memberKeys[1], release)]);
     const signed = (await releases(h))[0];
     expect(signed.status).toBe(ReleaseStatus.RELEASE_STATUS_SIGNED);
-    expect(signed.changeVout).toBeGreaterThanOrEqual(0);
+    expect(changeVoutOf(signed)).toBeGreaterThanOrEqual(0);
 
     const block = chain.mine([signed.signedTx]);
     chain.mineEmpty(CONFIRMATIONS - 1);
     expect((await h.block([relay(h, chain.headers(block.height))]))[0]).toMatchObject({ code: 0 });
-    const claimChange = () => claim(h, { tx: signed.signedTx, vout: signed.changeVout, blockHash: block.hash, merkleProof: chain.proof(block, 1), recipient: ZERO_RECIPIENT });
+    const claimChange = () => claim(h, { tx: signed.signedTx, vout: changeVoutOf(signed), blockHash: block.hash, merkleProof: chain.proof(block, 1), recipient: ZERO_RECIPIENT });
 
     // While the release is in flight its change is not in the reserve yet: still not a deposit.
     const inFlight = await fullState(h);
@@ -97,7 +99,7 @@ describe("the federation's own outputs", () => {
     expect(early.log).toMatch(/change of release 1/);
     expect(await fullState(h)).toBe(inFlight);
 
-    const confirm = h.tx(h.accounts[2], pegTypeUrls.confirmRelease, v1.MsgConfirmRelease, { relayer: h.accounts[2].address, mainchain: MAINCHAIN, tx: signed.signedTx, blockHash: block.hash, merkleProof: chain.proof(block, 1) });
+    const confirm = h.tx(h.accounts[2], pegTypeUrls.confirmRelease, v1.MsgConfirmRelease, { relayer: h.accounts[2].address, mainchain: MAINCHAIN, proof: bitcoinTxProof({ tx: signed.signedTx, blockHash: block.hash, merkleProof: chain.proof(block, 1) }) });
     expect((await h.block([confirm]))[0]).toMatchObject({ code: 0 });
     const settled = await fullState(h);
     const [late] = await h.block([claimChange()]);
@@ -139,15 +141,15 @@ describe("the federation's own outputs", () => {
   });
 
   it("refuses a genesis that lists a reserve entry twice", async () => {
-    const entry = {
+    const entry = reserveEntryJson({
       mainchain: MAINCHAIN,
       txid: "ab".repeat(32),
       vout: 0,
       value: "50000",
-      script: Buffer.from(depositScript(toBech32(ADDRESS_PREFIX, new Uint8Array(20).fill(1)))).toString("base64"),
-      witness_script: "",
-      federation_id: "1",
-    };
+      script: depositScript(toBech32(ADDRESS_PREFIX, new Uint8Array(20).fill(1))),
+      witnessScript: new Uint8Array(),
+      federationId: 1,
+    });
     await expect(newHarness({}, [], [], { reserve: [entry, { ...entry, value: "70000" }] })).rejects.toThrow(/peg.*25|already in the reserve/s);
   });
 });
@@ -234,15 +236,7 @@ describe("the surplus rule", () => {
     // Genesis: one reserve output of 600,000 sat backing exactly 600,000 tokens (no surplus at all).
     const owner = [0, 1, 2, 3].map((i) => account(i))[0];
     const deposit = bitcoinFlow.depositAddress(REGTEST_CHAIN, federation, fromBech32(owner.address, ADDRESS_PREFIX));
-    const entry = {
-      mainchain: MAINCHAIN,
-      txid: "cd".repeat(32),
-      vout: 0,
-      value: "600000",
-      script: Buffer.from(deposit.script).toString("base64"),
-      witness_script: Buffer.from(deposit.witnessScript).toString("base64"),
-      federation_id: "1",
-    };
+    const entry = reserveEntryJson({ mainchain: MAINCHAIN, txid: "cd".repeat(32), vout: 0, value: "600000", script: deposit.script, witnessScript: deposit.witnessScript, federationId: 1 });
     const h = await newHarness({}, [{ address: owner.address, coins: [{ denom: DENOM, amount: "600000" }] }], [], { reserve: [entry] });
     await h.block([]);
     expect((await reserve(h)).freeze?.frozen ?? false).toBe(false);

@@ -24,6 +24,8 @@ import type { BaseApp } from "../../chain/app/baseapp";
 import { openPegzoneApp } from "../../app/pegzone";
 import { genesisCheckpoint } from "../../light-client/bitcoin/checkpoint";
 import { pegzone } from "../../proto";
+import type { MainChainKind } from "../../modules/peg/kinds";
+import { bitcoinDepositProof } from "../../modules/peg/bitcoin/peg-flow";
 import { bitcoinFlow } from "../../modules/peg/bitcoin/kind";
 import { pegTypeUrls } from "../../modules/peg/msgs";
 import { TestBitcoinChain, testTx } from "./peg";
@@ -111,7 +113,7 @@ export async function newHarness(
   extraBank: Array<{ address: string; coins: Array<{ denom: string; amount: string }> }> = [],
   extraAccounts: TestAccount[] = [],
   pegGenesis: Record<string, unknown> = {},
-  opts: { extraMainchains?: Array<Record<string, unknown>>; startTime?: bigint } = {},
+  opts: { extraMainchains?: Array<Record<string, unknown>>; startTime?: bigint; kinds?: Readonly<Record<string, MainChainKind>> } = {},
 ): Promise<Harness> {
   const accounts = [0, 1, 2, 3].map(account);
   for (const m of [...memberKeys, ...extraAccounts]) m.sequence = 0n;
@@ -146,7 +148,7 @@ export async function newHarness(
       ],
     },
   };
-  return harnessFromAppState(appState, accounts, { startTime: opts.startTime });
+  return harnessFromAppState(appState, accounts, { startTime: opts.startTime, kinds: opts.kinds });
 }
 
 type Balance = { address: string; coins: Array<{ denom: string; amount: string }> };
@@ -164,11 +166,11 @@ function balancesWith(base: Balance[], extra: Balance[]): Balance[] {
 }
 
 /** A fresh app started from `appState` (e.g. another app's export); `accounts` are the harness's users. */
-export async function harnessFromAppState(appState: unknown, accounts = [0, 1, 2, 3].map(account), opts: { startTime?: bigint } = {}): Promise<Harness> {
+export async function harnessFromAppState(appState: unknown, accounts = [0, 1, 2, 3].map(account), opts: { startTime?: bigint; kinds?: Readonly<Record<string, MainChainKind>> } = {}): Promise<Harness> {
   const dir = mkdtempSync(join(tmpdir(), "pegzone-peg-"));
   let app: BaseApp;
   try {
-    app = await openPegzoneApp({ dbDir: dir, chainId: CHAIN_ID, minimumGasPrices: "0upeg", pruningKeepRecent: 10, minRetainBlocks: 0, logger });
+    app = await openPegzoneApp({ dbDir: dir, chainId: CHAIN_ID, minimumGasPrices: "0upeg", pruningKeepRecent: 10, minRetainBlocks: 0, logger, kinds: opts.kinds });
   } catch (e) {
     rmSync(dir, { recursive: true, force: true });
     throw e;
@@ -245,8 +247,8 @@ export interface ClaimFields {
   recipient: string;
 }
 
-export const claim = (h: Harness, fields: ClaimFields, from = h.accounts[2]) =>
-  h.tx(from, pegTypeUrls.claimDeposit, v1.MsgClaimDeposit, { claimer: from.address, mainchain: MAINCHAIN, ...fields });
+export const claim = (h: Harness, { recipient, ...proof }: ClaimFields, from = h.accounts[2]) =>
+  h.tx(from, pegTypeUrls.claimDeposit, v1.MsgClaimDeposit, { claimer: from.address, mainchain: MAINCHAIN, recipient, proof: bitcoinDepositProof(proof) });
 
 /** Everything the peg-in may change, to compare before and after a refused claim. */
 export async function pegState(h: Harness) {

@@ -2,6 +2,8 @@
  * A regtest main chain made in memory for peg tests and benchmarks: blocks with real Merkle roots
  * and regtest proof of work, forks, and the bitcoin light client's inclusion proofs. Deterministic.
  */
+import { outpointId, parseOutpointId } from "../../modules/peg/bitcoin/peg-flow";
+import { pegzone } from "../../proto";
 import { bitcoinParamsAny } from "../../modules/peg/bitcoin/params";
 import { sha256 } from "@noble/hashes/sha2.js";
 import {
@@ -100,3 +102,32 @@ export class TestBitcoinChain {
 
 /** A regtest bitcoin main chain as the kind's address functions read it (only its params matter to them). */
 export const REGTEST_CHAIN = { id: "btc-regtest", clientType: "bitcoin", params: bitcoinParamsAny({ network: "regtest" }) };
+
+/** A bitcoin reserve entry's (or release input's) outpoint. */
+export function outpointOf(entry: pegzone.peg.v1.IReserveEntry): { txid: string; vout: number } {
+  return parseOutpointId(entry.id!);
+}
+
+/** The witness script a bitcoin reserve entry's data says spends it. */
+export function witnessScriptOf(entry: pegzone.peg.v1.IReserveEntry): Uint8Array {
+  return pegzone.peg.bitcoin.v1.ReserveOutput.decode(entry.data!.value!).witnessScript;
+}
+
+/** The output index of a bitcoin release's change, −1 when it has none. */
+export function changeVoutOf(release: pegzone.peg.v1.IRelease): number {
+  return release.change ? parseOutpointId(release.change.id!).vout : -1;
+}
+
+/** A bitcoin reserve entry as genesis JSON lists it. */
+export function reserveEntryJson(o: { mainchain: string; txid: string; vout: number; value: string; script: Uint8Array; witnessScript: Uint8Array; federationId: number }): Record<string, unknown> {
+  const data = pegzone.peg.bitcoin.v1.ReserveOutput.encode({ script: o.script, witnessScript: o.witnessScript }).finish();
+  return {
+    mainchain: o.mainchain,
+    id: Buffer.from(outpointId(o.txid, o.vout)).toString("base64"),
+    display_id: `${o.txid}:${o.vout}`,
+    value: o.value,
+    federation_id: String(o.federationId),
+    release_id: "0",
+    data: { type_url: "/pegzone.peg.bitcoin.v1.ReserveOutput", value: Buffer.from(data).toString("base64") },
+  };
+}

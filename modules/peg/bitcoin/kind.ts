@@ -3,21 +3,41 @@
  * the release protocol, none of which imports this file. Deposits pay the P2WSH of a federation
  * witness script (script.ts); withdrawals pay a standard address (address.ts); a release selects
  * reserve outputs and sizes its fee (utxo.ts), is built as an unsigned transaction (release.ts) and
- * signed by the federation (sign.ts), within Bitcoin Core's relay policy (policy.ts). All of it is
- * pure: no clock, no randomness, no floats, no iteration over unordered collections; amounts are
- * BigInt; every bad input throws a `ReleaseError` (errors.ts) saying what is wrong.
+ * signed by the federation (sign.ts), within Bitcoin Core's relay policy (policy.ts). The peg's flow
+ * (`bitcoinFlow`, a `PegFlow`) keys deposits and reserve entries by outpoint and carries proofs and
+ * reserve data as this kind's protobufs (peg-flow.ts); deposits and releases are proven by the light
+ * client. All of it is pure: no clock, no randomness, no floats, no iteration over unordered
+ * collections; amounts are BigInt; every bad release input throws a `ReleaseError` (errors.ts), and
+ * every refused proof an error with a `reason` (BitcoinProofError, or the light client's), saying
+ * what is wrong.
  */
 import { Address, OutScript } from "@scure/btc-signer";
 import { sha256 } from "@noble/hashes/sha2.js";
 import { Metadata } from "cosmjs-types/cosmos/bank/v1beta1/bank";
 import { isValidCompressedPubkey } from "../../../chain/crypto/secp256k1";
+import { bytesEqual } from "../../../chain/store/bytes";
 import { bitcoinLightClient } from "../../../light-client/bitcoin/client";
 import type { LightClientConfig } from "../../../light-client/bitcoin/types";
 import { pegzone } from "../../../proto";
-import type { DepositAddress, Federation, MainChainKind, UtxoFlow } from "../kinds";
+import type { BuiltRelease, DepositAddress, Federation, MainChainKind, PegFlow, ProvenDeposit, ReserveEntryView } from "../kinds";
 import { bitcoinParams, bitcoinParamsCodec } from "./params";
 import { addressNetwork, type BitcoinNetwork, parseWithdrawalAddress } from "./address";
 import { DUST_LIMIT, MAX_WITNESS_SCRIPT_SIZE } from "./policy";
+import {
+  BitcoinProofError,
+  decodeDepositProof,
+  decodeTxProof,
+  DEPOSIT_PROOF_TYPE,
+  entryUtxo,
+  outpointDisplayId,
+  outpointId,
+  parseDepositId,
+  releaseTxOf,
+  RESERVE_OUTPUT_TYPE,
+  reserveOutputData,
+  TX_PROOF_TYPE,
+  utxoEntry,
+} from "./peg-flow";
 import { buildRelease, buildSweep } from "./release";
 import { depositWitnessScript, maxSignatures, reserveWitnessScript } from "./script";
 import { assembleSignedRelease, releaseSighashes, verifyReleaseSignature } from "./sign";
@@ -76,13 +96,46 @@ function clientConfig(chain: MainChain): LightClientConfig {
   return { network: p.network, reorgLimit: p.reorgLimit, pruneWindow: p.pruneWindow };
 }
 
-export const bitcoinFlow: UtxoFlow = {
-  maxReleaseInputs: MAX_RELEASE_INPUTS,
+/** Index in `federations` of the first whose address (by `address`) has output script `script`; −1: none. */
+function federationPaying(federations: readonly Federation[], script: Uint8Array, address: (f: Federation) => DepositAddress): number {
+  return federations.findIndex((f) => bytesEqual(address(f).script, script));
+}
 
-  async proveTransaction(store, chain, proof) {
-    const proven = await bitcoinLightClient.proveTransaction(store, clientConfig(chain), proof);
-    return { ...proven, required: bitcoinParams(chain).confirmations };
+export const bitcoinFlow: PegFlow = {
+  maxReleaseInputs: MAX_RELEASE_INPUTS,
+  depositProofType: DEPOSIT_PROOF_TYPE,
+  releaseProofType: TX_PROOF_TYPE,
+  reserveDataType: RESERVE_OUTPUT_TYPE,
+
+  async proveDeposit(store, chain, proof, recipient, federations): Promise<ProvenDeposit> {
+    const { vout, ...inclusion } = decodeDepositProof(proof);
+    const proven = await bitcoinLightClient.proveTransaction(store, clientConfig(chain), inclusion);
+    const output = proven.outputs[vout];
+    if (output === undefined) throw new BitcoinProofError("no-such-output", `transaction ${proven.txid} has no output ${vout}`);
+    const federationIndex = federationPaying(federations, output.script, (f) => bitcoinFlow.depositAddress(chain, f, recipient));
+    const reserveIndex = federationPaying(federations, output.script, (f) => bitcoinFlow.reserveAddress(chain, f));
+    const witnessScript = federationIndex >= 0 ? depositWitnessScript(federations[federationIndex], recipient) : new Uint8Array(0);
+    return {
+      id: outpointId(proven.txid, vout),
+      displayId: outpointDisplayId(proven.txid, vout),
+      value: output.value,
+      blockHash: proven.blockHash,
+      blockHeight: proven.height,
+      confirmations: proven.confirmations,
+      required: bitcoinParams(chain).confirmations,
+      federationIndex,
+      reserveIndex,
+      pays: `script ${Buffer.from(output.script).toString("hex")}`,
+      data: reserveOutputData(output.script, witnessScript),
+    };
   },
+
+  async proveRelease(store, chain, proof) {
+    const proven = await bitcoinLightClient.proveTransaction(store, clientConfig(chain), decodeTxProof(proof));
+    return { txid: proven.txid, confirmations: proven.confirmations, required: bitcoinParams(chain).confirmations };
+  },
+
+  parseDepositId,
 
   feeRate: (chain) => BigInt(bitcoinParams(chain).feeRate),
 
@@ -100,16 +153,35 @@ export const bitcoinFlow: UtxoFlow = {
     return p2wshAddress(bitcoinParams(chain).network, reserveWitnessScript(federation));
   },
 
-  buildRelease({ utxos, payments, feeRate, maxFee, federation, changeFederation }) {
+  buildRelease({ entries, payments, feeRate, maxFee, federation, changeFederation }): BuiltRelease {
     const changeWitnessScript = reserveWitnessScript(changeFederation ?? federation);
     // The inputs are the signing federation's: its members and threshold size their witnesses.
     const signersPerInput = maxSignatures(reserveWitnessScript(federation));
-    if (payments.length === 0) return buildSweep({ utxos, feeRate, maxFee, changeWitnessScript, signersPerInput });
-    return buildRelease({ utxos, payments, feeRate, maxFee, changeWitnessScript, signersPerInput });
+    const byOutpoint = new Map<string, ReserveEntryView>();
+    const utxos = entries.map((e) => {
+      const u = entryUtxo(e);
+      byOutpoint.set(outpointDisplayId(u.txid, u.vout), e);
+      return u;
+    });
+    const built =
+      payments.length === 0
+        ? buildSweep({ utxos, feeRate, maxFee, changeWitnessScript, signersPerInput })
+        : buildRelease({ utxos, payments, feeRate, maxFee, changeWitnessScript, signersPerInput });
+    const change = built.change;
+    return {
+      payload: built.tx,
+      txid: built.txid,
+      inputs: built.inputs.map((u) => byOutpoint.get(outpointDisplayId(u.txid, u.vout))!),
+      outputs: built.outputs,
+      fee: built.fee,
+      ...(change
+        ? { change: utxoEntry({ txid: built.txid, vout: change.vout, value: change.value, witnessScript: changeWitnessScript }, built.outputs[change.vout].script) }
+        : {}),
+    };
   },
 
   releaseDigests(release) {
-    return releaseSighashes(release);
+    return releaseSighashes(releaseTxOf(release));
   },
 
   verifySignature(pubkey, digest, signature) {
@@ -117,7 +189,7 @@ export const bitcoinFlow: UtxoFlow = {
   },
 
   assembleRelease(release, federation, signatures) {
-    return assembleSignedRelease(release, (federation.members ?? []).map((m) => m.pubkey!), signatures);
+    return assembleSignedRelease(releaseTxOf(release), (federation.members ?? []).map((m) => m.pubkey!), signatures);
   },
 };
 
@@ -128,7 +200,7 @@ export const bitcoinKind: MainChainKind = {
   clientConfig,
   validate,
   validateFederation,
-  utxo: bitcoinFlow,
+  flow: bitcoinFlow,
   header: (store, at) => bitcoinLightClient.header(store, at),
 
   denomMetadata(chain) {

@@ -10,7 +10,7 @@ import { fromHex, toHex } from "../../../light-client/bitcoin/bytes";
 import { encodeTx, parseTx } from "../../../light-client/bitcoin/tx";
 import { REGTEST_NETWORK, spendCoinbase, TEST_ADDRESS, testKey } from "../../../test/support/btc-wallet";
 import { type BtcdNode, startBtcd } from "../../../test/support/btcd";
-import type { ReleaseUtxo } from "../kinds";
+import type { ReleaseUtxo } from "./types";
 import { parseWithdrawalAddress } from "./address";
 import { type BitcoinRelease, buildRelease, buildSweep } from "./release";
 import { depositWitnessScript, maxSignatures } from "./script";

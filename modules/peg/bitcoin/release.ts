@@ -25,7 +25,8 @@
 import { fromDisplayHex, toDisplayHex } from "../../../light-client/bitcoin/bytes";
 import { sha256d } from "../../../light-client/bitcoin/hash";
 import { encodeTx, MAX_MONEY, type Transaction } from "../../../light-client/bitcoin/tx";
-import type { BuiltOutput, BuiltRelease, ReleasePayment, ReleaseUtxo } from "../kinds";
+import type { BuiltOutput, ReleasePayment } from "../kinds";
+import type { BitcoinBuiltRelease, ReleaseUtxo } from "./types";
 import { fail } from "./errors";
 import { DUST_LIMIT, MAX_STANDARD_TX_WEIGHT } from "./policy";
 import { p2wsh, parseDepositWitnessScript } from "./script";
@@ -68,10 +69,10 @@ export interface BitcoinSweepParams {
 }
 
 /**
- * A release as the bitcoin kind builds it: a `BuiltRelease` (txid in display hex; `fee` is feeRate ×
+ * A release as the bitcoin kind builds it: a `BitcoinBuiltRelease` (txid in display hex; `fee` is feeRate ×
  * the estimated vsize, capped at maxFee, and the miner also gets any sub-dust change) with its size estimate.
  */
-export interface BitcoinRelease extends BuiltRelease {
+export interface BitcoinRelease extends BitcoinBuiltRelease {
   /** Estimated virtual size of the fully signed transaction. */
   readonly vsize: number;
 }

@@ -13,14 +13,14 @@ import { bytesEqual, concatBytes } from "../../../chain/store/bytes";
 import { toDisplayHex, Writer } from "../../../light-client/bitcoin/bytes";
 import { sha256d } from "../../../light-client/bitcoin/hash";
 import { encodeTx, parseTx } from "../../../light-client/bitcoin/tx";
-import type { BuiltRelease } from "../kinds";
+import type { BitcoinBuiltRelease } from "./types";
 import { fail } from "./errors";
 import { parseDepositWitnessScript } from "./script";
 
 export const SIGHASH_ALL = 1;
 
-/** What signing needs of a release (a `BuiltRelease` or anything with these fields). */
-export type ReleaseTx = Pick<BuiltRelease, "tx" | "txid" | "inputs">;
+/** What signing needs of a release (a `BitcoinBuiltRelease` or anything with these fields). */
+export type ReleaseTx = Pick<BitcoinBuiltRelease, "tx" | "txid" | "inputs">;
 /** The release's transaction, checked against its inputs (same outpoints, in order). */
 function releaseTx(release: ReleaseTx) {
   let tx: ReturnType<typeof parseTx>;

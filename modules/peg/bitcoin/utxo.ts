@@ -29,7 +29,8 @@
  *   DUST_LIMIT − 1.
  */
 import { MAX_MONEY } from "../../../light-client/bitcoin/tx";
-import type { BuiltOutput, ReleasePayment, ReleaseUtxo } from "../kinds";
+import type { BuiltOutput, ReleasePayment } from "../kinds";
+import type { ReleaseUtxo } from "./types";
 import { fail } from "./errors";
 import { DUST_LIMIT, MAX_STANDARD_TX_WEIGHT } from "./policy";
 import { parseDepositWitnessScript } from "./script";

@@ -106,7 +106,7 @@ describe("a tendermint main chain in the peg", () => {
     const h = await harness();
     const a = h.accounts[0];
     const [claim] = await h.block([
-      h.tx(a, pegTypeUrls.claimDeposit, v1.MsgClaimDeposit, { claimer: a.address, mainchain: HUB, tx: Uint8Array.of(1), vout: 0, blockHash: "00".repeat(32), merkleProof: Uint8Array.of(1), recipient: a.address }),
+      h.tx(a, pegTypeUrls.claimDeposit, v1.MsgClaimDeposit, { claimer: a.address, mainchain: HUB, recipient: a.address, proof: { type_url: "/pegzone.peg.tendermint.v1.DepositProof", value: Uint8Array.of(1) } }),
     ]);
     expect({ code: claim.code, codespace: claim.codespace }).toEqual({ code: 26, codespace: "peg" });
     const [withdraw] = await h.block([h.tx(a, pegTypeUrls.requestWithdrawal, v1.MsgRequestWithdrawal, { owner: a.address, mainchain: HUB, amount: "5000", destination: "cosmos1xyz" })]);
