@@ -21,7 +21,7 @@ import { RpcClient } from "../chain/client/rpc";
 import { encodeHeaderMessage, TendermintFollower, type HeaderUpdate } from "../relayer/tendermint-follower";
 import { pegzoneTendermintClient } from "../relayer/tendermint-pegzone-client";
 import { GAIAD_MISSING, haveGaiad, LocalHub } from "./support/gaiad";
-import { CLI, freePortBlock, Proc, runCliAsync, runCliStatusAsync, Testnet, until, waitForHeight } from "./support/harness";
+import { CLI, freePortBlock, latestHeight, Proc, runCliAsync, runCliStatusAsync, Testnet, until, waitForHeight } from "./support/harness";
 
 jest.setTimeout(150_000);
 
@@ -145,6 +145,8 @@ if (!haveGaiad()) {
 
   test("forged headers relayed by hand are refused with the peg's code 4 and change nothing; the real one is accepted", async () => {
     await stopRelayer();
+    // A header the killed relayer had broadcast may still be in the mempool: two blocks flush it.
+    await waitForHeight(url, (await latestHeight(url)) + 2, 30_000);
     const before = await tip();
     await hub.waitForHeight(BigInt(before + 2));
     const follower = new TendermintFollower({ rpc: hub.rpc, client: pegzoneTendermintClient(new RpcClient(url), MAINCHAIN), submit: async () => undefined });

@@ -83,7 +83,10 @@ genesis
     writeGenesis(home, doc);
   });
 
-const kindDefault = (setting: keyof GenericSettings) => `(default: ${BITCOIN_MAINCHAIN_DEFAULTS[setting]} for bitcoin, ${TENDERMINT_MAINCHAIN_DEFAULTS[setting]} for tendermint)`;
+const kindDefault = (setting: keyof GenericSettings) => {
+  const [bitcoin, tendermint] = [BITCOIN_MAINCHAIN_DEFAULTS[setting], TENDERMINT_MAINCHAIN_DEFAULTS[setting]];
+  return bitcoin === tendermint ? `(default: ${bitcoin})` : `(default: ${bitcoin} for bitcoin, ${tendermint} for tendermint)`;
+};
 /** Flags of one kind only, by their option keys: given with the other kind, they are refused. */
 const BITCOIN_ONLY_FLAGS = ["network", "confirmations", "reorgLimit", "pruneWindow", "feeRate"] as const;
 const TENDERMINT_ONLY_FLAGS = ["trustedRpc", "trustedHeight", "denom", "displayDenom", "decimals", "trustLevel", "trustingPeriod", "maxClockDrift"] as const;

@@ -1,3 +1,8 @@
+/**
+ * The peg module's user messages: deposit addresses, unfreezing, withdrawals (request, cancel),
+ * release signatures and federation rotation. The light-client messages are in msgs-client.ts and
+ * the main-chain proofs (claims, release confirmations) in msgs-proofs.ts; all are registered here.
+ */
 import type { MsgHandler, ServiceRegistrar } from "../../chain/app/module";
 import { sdkErrors } from "../../chain/tx/errors";
 import { pegzone } from "../../proto";
