@@ -216,7 +216,7 @@ describe("peg-out against real btcd, three validators, their signers and CosmJS"
     const before = await balanceOf(userA);
     const mainnet = btc.p2wpkh(publicKeyFromPrivate(createHash("sha256").update("a mainnet key").digest()), btc.NETWORK).address!;
     const wrongNetwork = await withdraw(walletA, userA, "20000000", mainnet).catch((e: Error) => e);
-    expect(String(wrongNetwork instanceof Error ? wrongNetwork.message : wrongNetwork.rawLog)).toMatch(/not a regtest address/);
+    expect(String(wrongNetwork instanceof Error ? wrongNetwork.message : wrongNetwork.rawLog)).toMatch(/is a mainnet address, not regtest/);
     const tooMuch = await withdraw(walletA, userA, (before + 1n).toString(), destination.address!).catch((e: Error) => e);
     expect(String(tooMuch instanceof Error ? tooMuch.message : tooMuch.rawLog)).toMatch(/insufficient funds/);
     expect(await balanceOf(userA)).toBe(before);

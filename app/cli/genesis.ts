@@ -1,3 +1,8 @@
+/**
+ * `pegzone genesis add-account` and `add-mainchain` (and the devnet and testnet genesis built from
+ * them): entries written into genesis.json after being checked as InitChain will check them, so that
+ * a bad setting fails when it is written, not when the chain starts.
+ */
 import { addressFromPubkey, fromBech32, parseAddress, toBech32, ADDRESS_PREFIX } from "../../chain/crypto/address";
 import type { GenesisDoc } from "../node/home";
 import { addCoins, parseCoins, toProtoCoins, fromProtoCoins } from "../../chain/types/coins";

@@ -15,6 +15,7 @@ import { openKeyring } from "./keys";
 import { printOutput } from "./output";
 import { addQueryOptions, type QueryFlags } from "./query";
 import { RpcClient } from "../../chain/client/rpc";
+import { CometRpcClient } from "../../relayer/cometbft-rpc";
 import { addTxOptions, broadcastAndPrint, type TxFlags } from "./tx";
 
 const v1 = pegzone.peg.v1;
@@ -173,13 +174,25 @@ export function registerPegTxCommands(tx: Command): Command {
     await broadcastAndPrint(o, signer, [anyMsg(pegTypeUrls.cancelWithdrawal, v1.MsgCancelWithdrawal, { owner: signer.address, mainchain: o.mainchain, id: Number.parseInt(id, 10) })]);
   });
 
-  withFrom(peg.command("revive-client <trusted_json_file>").description("revive an Expired light client with a trusted header (the peg authority only)")).action(
-    async (file: string, o: TxFlags & MainchainFlag & { from: string }) => {
-      const signer = await openKeyring(o).signer(o.from);
-      const trusted = readFileSync(file);
-      await broadcastAndPrint(o, signer, [anyMsg(pegTypeUrls.reviveClient, v1.MsgReviveClient, { authority: signer.address, mainchain: o.mainchain, trusted })]);
-    },
-  );
+  withFrom(
+    peg
+      .command("revive-client [trusted_json_file]")
+      .description("revive an Expired light client with a trusted header (the peg authority only): from a file, or fetched from a node with --trusted-rpc")
+      .option("--trusted-rpc <url>", "a CometBFT RPC of the main chain to fetch the trusted header from (check its hash against a source you trust)")
+      .option("--trusted-height <n>", "the height of the trusted header (default: the node's latest)"),
+  ).action(async (file: string | undefined, o: TxFlags & MainchainFlag & { from: string; trustedRpc?: string; trustedHeight?: string }) => {
+    if ((file === undefined) === (o.trustedRpc === undefined)) throw new Error("give either a trusted header file or --trusted-rpc");
+    const signer = await openKeyring(o).signer(o.from);
+    let trusted: Uint8Array;
+    if (file !== undefined) trusted = readFileSync(file);
+    else {
+      const rpc = new CometRpcClient(o.trustedRpc!);
+      const height = o.trustedHeight === undefined ? (await rpc.status()).latestHeight : BigInt(o.trustedHeight);
+      trusted = Buffer.from(JSON.stringify(await rpc.lightBlockJson(height)));
+      process.stderr.write(`trusted header: height ${height} of ${o.trustedRpc}\n`);
+    }
+    await broadcastAndPrint(o, signer, [anyMsg(pegTypeUrls.reviveClient, v1.MsgReviveClient, { authority: signer.address, mainchain: o.mainchain, trusted })]);
+  });
 
   withFrom(peg.command("unfreeze").description("lift a freeze of a peg (the peg authority only)")).action(async (o: TxFlags & MainchainFlag & { from: string }) => {
     const signer = await openKeyring(o).signer(o.from);
