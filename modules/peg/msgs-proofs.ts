@@ -3,7 +3,7 @@
  * checks the proof with its light client (PegFlow.proveDeposit / proveRelease) and says what it
  * shows; the peg decides.
  *
- * MsgClaimDeposit, in this order:
+ * Both need the kind's light client Active (peg 27 otherwise). MsgClaimDeposit, in this order:
  *  1. the proof (the kind's Any, of its depositProofType) is valid against a stored block;
  *  2. the deposit id was never claimed;
  *  3. it is not the federation's own: an entry already in the reserve, the change of any release
@@ -24,7 +24,7 @@ import { pegzone } from "../../proto";
 import { pegErrors } from "./errors";
 import { peggedDenom, type MainChain, type PegKeeper } from "./keeper";
 import type { Federation, ProvenDeposit } from "./kinds";
-import { asPegError, recipientAddress, requireMainchainId, requireNotFrozen, response } from "./msg-common";
+import { asPegError, blockTimeNanos, recipientAddress, requireMainchainId, requireNotFrozen, response } from "./msg-common";
 import { applyConfirmedRelease } from "./releases";
 import { inGrace } from "./rotation";
 
@@ -45,6 +45,13 @@ function validateProof(proof: pegzone.peg.v1.MsgClaimDeposit["proof"]): void {
   const size = proof?.value?.length ?? 0;
   if (proof == null || proof.type_url === "" || size === 0) throw pegErrors.ErrInvalidProof.wrap("no proof");
   if (size > MAX_PROOF_BYTES) throw pegErrors.ErrInvalidProof.wrap(`a proof of ${size} bytes; at most ${MAX_PROOF_BYTES}`);
+}
+
+/** Proofs are checked only against an Active client: never a Frozen (misbehaving) or Expired one. */
+async function requireActiveClient(ctx: Context, keeper: PegKeeper, chain: MainChain): Promise<void> {
+  const kind = keeper.kind(chain);
+  const status = await kind.lightClient.status(keeper.clientStore(ctx, chain.id), kind.clientConfig(chain), blockTimeNanos(ctx));
+  if (status !== "Active") throw pegErrors.ErrClientNotActive.wrap(`the light client of ${chain.id} is ${status}`);
 }
 
 /** Step 3: what the federation created is the reserve's and never a deposit, whatever the kind. */
@@ -88,6 +95,7 @@ export function registerProofMsgs(registrar: ServiceRegistrar, keeper: PegKeeper
       const chain = await keeper.mustGetMainChain(ctx, msg.mainchain);
       await requireNotFrozen(ctx, keeper, chain);
       const flow = keeper.flow(chain);
+      await requireActiveClient(ctx, keeper, chain);
       const recipient = recipientAddress(msg.recipient);
       const federations = [chain.federation!, ...(await keeper.retiredFederations(ctx, chain.id)).map((r) => r.federation!)];
       let proven: ProvenDeposit;
@@ -160,6 +168,7 @@ export function registerProofMsgs(registrar: ServiceRegistrar, keeper: PegKeeper
     async handle(ctx, msg) {
       const chain = await keeper.mustGetMainChain(ctx, msg.mainchain);
       const flow = keeper.flow(chain);
+      await requireActiveClient(ctx, keeper, chain);
       let proven: Awaited<ReturnType<typeof flow.proveRelease>>;
       try {
         proven = await flow.proveRelease(keeper.clientStore(ctx, chain.id), chain, proofOf(msg.proof, flow.releaseProofType, "a release confirmation"));

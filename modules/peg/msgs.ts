@@ -99,9 +99,12 @@ export function registerPegMsgs(registrar: ServiceRegistrar, keeper: PegKeeper):
         if (e instanceof Error && "codespace" in e) throw e;
         throw pegErrors.ErrInvalidAddress.wrap(`${JSON.stringify(msg.destination)} is not an address of ${chain.id}: ${e instanceof Error ? e.message : String(e)}`);
       }
-      // Paid to the federation's own reserve address, the coins would stay locked and count nowhere.
-      if (Buffer.from(script).equals(Buffer.from(keeper.flow(chain).reserveAddress(chain, chain.federation!).script)))
-        throw pegErrors.ErrInvalidAddress.wrap(`${msg.destination} is the federation's reserve address`);
+      // Paid to a federation's own reserve address, current or retired, the coins would stay locked and
+      // count nowhere (such an output is never claimable as a deposit).
+      const federations = [chain.federation!, ...(await keeper.retiredFederations(ctx, chain.id)).map((r) => r.federation!)];
+      for (const federation of federations)
+        if (Buffer.from(script).equals(Buffer.from(keeper.flow(chain).reserveAddress(chain, federation).script)))
+          throw pegErrors.ErrInvalidAddress.wrap(`${msg.destination} is the reserve address of federation ${federation.id}`);
       const amount = BigInt(msg.amount);
       if (amount < BigInt(chain.minWithdrawal)) throw pegErrors.ErrBelowMinimum.wrap(`withdrawal of ${amount}, the minimum is ${chain.minWithdrawal}`);
       const owner = parseAddress(msg.owner, "owner");

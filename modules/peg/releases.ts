@@ -120,6 +120,24 @@ async function surplus(ctx: Context, keeper: PegKeeper, chain: MainChain, live: 
   return reserve - supply - inFlight - pending;
 }
 
+/**
+ * What the peg checks of any kind's release before recording it: the inputs cover outputs + fee,
+ * the change (if any) is an output of its value, and every payment output names a withdrawal
+ * that was offered. A kind that got this wrong would move value the reserve does not account for.
+ */
+function checkBuilt(built: BuiltRelease, payments: readonly ReleasePayment[]): BuiltRelease {
+  const inputs = built.inputs.reduce((sum, i) => sum + i.value, 0n);
+  const outputs = built.outputs.reduce((sum, o) => sum + o.value, 0n);
+  // More than outputs + fee is change too small to keep, left to the miner (bitcoin's dust): the surplus rule prices it.
+  if (built.fee < 0n || inputs < outputs + built.fee) throw new Error(`internal: the kind built a release whose inputs ${inputs} do not cover its outputs ${outputs} + fee ${built.fee}`);
+  const changeOutputs = built.outputs.filter((o) => o.paymentId === undefined);
+  if (changeOutputs.length > 1 || (built.change?.value ?? 0n) !== (changeOutputs[0]?.value ?? 0n))
+    throw new Error("internal: the kind built a release whose change entry is not its one change output");
+  const offered = new Set(payments.map((p) => p.id));
+  if (built.outputs.some((o) => o.paymentId !== undefined && !offered.has(o.paymentId))) throw new Error("internal: the kind built a release paying a withdrawal it was not given");
+  return built;
+}
+
 function releaseFailed(ctx: Context, chain: MainChain, reason: string): void {
   ctx.events.emit("release_failed", [["mainchain", chain.id], ["reason", reason]]);
   ctx.logger.warn({ mainchain: chain.id, reason }, "could not build a release");
@@ -209,7 +227,7 @@ export async function buildPendingRelease(ctx: Context, keeper: PegKeeper, chain
   const feeRate = keeper.flow(chain).feeRate(chain);
   let built: BuiltRelease;
   try {
-    built = kind.buildRelease({ entries: free.map(entryView), payments: candidates, feeRate, maxFee: BigInt(chain.maxFee), federation: current });
+    built = checkBuilt(kind.buildRelease({ entries: free.map(entryView), payments: candidates, feeRate, maxFee: BigInt(chain.maxFee), federation: current }), candidates);
   } catch (err) {
     return releaseFailed(ctx, chain, err instanceof Error ? err.message : String(err));
   }
@@ -230,7 +248,7 @@ async function buildSweep(ctx: Context, keeper: PegKeeper, chain: MainChain, liv
   const feeRate = keeper.flow(chain).feeRate(chain);
   let built: BuiltRelease;
   try {
-    built = keeper.flow(chain).buildRelease({ entries: entries.map(entryView), payments: [], feeRate, maxFee: BigInt(chain.maxFee), federation, changeFederation: changeTo });
+    built = checkBuilt(keeper.flow(chain).buildRelease({ entries: entries.map(entryView), payments: [], feeRate, maxFee: BigInt(chain.maxFee), federation, changeFederation: changeTo }), []);
   } catch (err) {
     return releaseFailed(ctx, chain, `${what}: ${err instanceof Error ? err.message : String(err)}`);
   }
@@ -291,7 +309,7 @@ export async function replaceStaleReleases(ctx: Context, keeper: PegKeeper, chai
     try {
       federation = await releaseFederation(ctx, keeper, chain, old);
       changeTo = await changeFederation(ctx, keeper, chain, old);
-      built = keeper.flow(chain).buildRelease({ entries: builtFromRelease(old).inputs, payments, feeRate, maxFee, federation, changeFederation: changeTo });
+      built = checkBuilt(keeper.flow(chain).buildRelease({ entries: builtFromRelease(old).inputs, payments, feeRate, maxFee, federation, changeFederation: changeTo }), payments);
     } catch (err) {
       releaseFailed(ctx, chain, `replacing release ${old.id}: ${err instanceof Error ? err.message : String(err)}`);
       continue;
