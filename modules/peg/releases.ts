@@ -125,7 +125,7 @@ async function surplus(ctx: Context, keeper: PegKeeper, chain: MainChain, live: 
  * the change (if any) is an output of its value, and every payment output names a withdrawal
  * that was offered. A kind that got this wrong would move value the reserve does not account for.
  */
-function checkBuilt(built: BuiltRelease, payments: readonly ReleasePayment[]): BuiltRelease {
+export function checkBuilt(built: BuiltRelease, payments: readonly ReleasePayment[]): BuiltRelease {
   const inputs = built.inputs.reduce((sum, i) => sum + i.value, 0n);
   const outputs = built.outputs.reduce((sum, o) => sum + o.value, 0n);
   // More than outputs + fee is change too small to keep, left to the miner (bitcoin's dust): the surplus rule prices it.
