@@ -17,7 +17,7 @@ import { anyMsg } from "../chain/client/query";
 import { signAndBroadcast, type TxOptions } from "../chain/client/tx";
 import { pegQuery } from "../modules/peg/client";
 import type { SignerKey } from "../chain/keys/key-files";
-import type { BuiltRelease, Federation, MainChainKind, PegFlow, ReleasePayment, ReserveEntryView } from "../modules/peg/kinds";
+import type { BuiltRelease, Federation, MainChainKind, ReleaseFlow, ReleasePayment, ReserveEntryView } from "../modules/peg/kinds";
 import { changeFederationId, isSweep } from "../modules/peg/releases";
 import { pegTypeUrls } from "../modules/peg/msgs";
 import { DUST_LIMIT } from "../modules/peg/bitcoin/policy";
@@ -107,7 +107,8 @@ export class Signer {
       if (w.status !== v1.WithdrawalStatus.WITHDRAWAL_STATUS_IN_RELEASE || Number(w.releaseId) !== Number(release.id)) refuse(`withdrawal ${id} is not in this release`);
       return { id: Number(id), script: w.script!, amount: BigInt(w.amount!) };
     });
-    const flow = this.o.kind.flow ?? refuse(`${chain.id} is a main chain without deposits and releases`);
+    const flow = this.o.kind.releases ?? refuse(`${chain.id} is a main chain without releases`);
+    const reserveDataType = this.o.kind.deposits?.reserveDataType ?? refuse(`${chain.id} is a main chain without deposits`);
     const hex = (b: Uint8Array | null | undefined) => Buffer.from(b ?? []).toString("hex");
     // The inputs as pegzone's reserve holds them (value, spending data), each locked for this release.
     const { entries } = await pegQuery(rpc, "Reserve", v1.QueryReserveRequest, { mainchain: chain.id! }, v1.QueryReserveResponse);
@@ -124,7 +125,7 @@ export class Signer {
       )
         refuse(`input ${name} is not locked for this release as recorded`);
       if (Number(entry.federationId) !== Number(federation.id)) refuse(`input ${name} belongs to federation ${entry.federationId}, not ${federation.id}`);
-      if (entry.data?.type_url !== flow.reserveDataType) refuse(`input ${name} holds ${JSON.stringify(entry.data?.type_url ?? "")} data, not ${flow.reserveDataType}`);
+      if (entry.data?.type_url !== reserveDataType) refuse(`input ${name} holds ${JSON.stringify(entry.data?.type_url ?? "")} data, not ${reserveDataType}`);
       return { id: entry.id!, displayId: entry.displayId!, value: BigInt(entry.value!), data: entry.data!.value! };
     });
     // A release's change returns to its own federation; a sweep's output goes to a newer one, or to its own (a consolidation).
@@ -145,7 +146,7 @@ export class Signer {
    * and data), held by `changeTo`, and its data must be `changeTo`'s reserve script.
    */
   private checkChange(
-    flow: PegFlow,
+    flow: ReleaseFlow,
     chain: pegzone.peg.v1.IMainChain,
     release: pegzone.peg.v1.Release,
     rebuilt: BuiltRelease,
@@ -163,8 +164,8 @@ export class Signer {
       !Buffer.from(recorded.id ?? []).equals(Buffer.from(rebuilt.change.id)) ||
       recorded.displayId !== rebuilt.change.displayId ||
       recorded.value !== rebuilt.change.value.toString() ||
-      recorded.data?.type_url !== flow.reserveDataType ||
-      !Buffer.from(recorded.data.value ?? []).equals(Buffer.from(rebuilt.change.data))
+      recorded.data?.type_url !== this.o.kind.deposits?.reserveDataType ||
+      !Buffer.from(recorded.data?.value ?? []).equals(Buffer.from(rebuilt.change.data))
     )
       refuse(`${goesTo} as rebuilt`);
     // Its spending data is the change federation's reserve script (a bitcoin ReserveOutput).

@@ -35,7 +35,7 @@ import { concatBytes, readU64 } from "../../chain/store/bytes";
 import { PrefixStore, prefixEnd } from "../../chain/store/prefix";
 import type { KVStore } from "../../chain/store/types";
 import { pegzone } from "../../proto";
-import type { Federation, MainChainKind, PegFlow } from "./kinds";
+import type { DepositFlow, Federation, MainChainKind, ReleaseFlow } from "./kinds";
 import { pegErrors } from "./errors";
 import type { PegBankKeeper } from "./expected-keepers";
 
@@ -146,11 +146,19 @@ export class PegKeeper {
     return kind;
   }
 
-  /** The kind's deposits and releases, or ErrUnsupported for a kind that has none yet. */
-  flow(chain: MainChain): PegFlow {
-    const flow = this.kind(chain).flow;
-    if (flow === undefined) throw pegErrors.ErrUnsupported.wrap(`${chain.id} (${chain.clientType}): deposits and withdrawals of this kind are not built yet; its light client follows the chain`);
+  /** The kind's deposits, or ErrUnsupported for a kind that has none yet. */
+  deposits(chain: MainChain): DepositFlow {
+    const flow = this.kind(chain).deposits;
+    if (flow === undefined) throw pegErrors.ErrUnsupported.wrap(`${chain.id} (${chain.clientType}): deposits of this kind are not built yet; its light client follows the chain`);
     return flow;
+  }
+
+  /** The kind's releases (withdrawals), or ErrUnsupported for a kind that has none yet. */
+  releases(chain: MainChain): ReleaseFlow {
+    const kind = this.kind(chain);
+    if (kind.releases === undefined || kind.deposits === undefined)
+      throw pegErrors.ErrUnsupported.wrap(`${chain.id} (${chain.clientType}): withdrawals of this kind are not built yet`);
+    return kind.releases;
   }
 
   knownKinds(): string[] {

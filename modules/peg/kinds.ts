@@ -4,10 +4,10 @@
  * google.protobuf.Any of its own package, and the bank metadata of its pegged denom. Adding a kind
  * means a folder under light-client/ and modules/peg/ and one line in app/pegzone.ts.
  *
- * Deposits and releases are the kind's `flow` (PegFlow): the peg keys deposits and reserve entries
- * by the kind's opaque ids and keeps the kind's proofs and spending data as typed bytes. A kind
- * without a flow yet (tendermint, until its account-model deposits exist) follows its main chain
- * but refuses claims and withdrawals with ErrUnsupported.
+ * Deposits and releases are the kind's `deposits` and `releases` flows: the peg keys deposits and
+ * reserve entries by the kind's opaque ids and keeps the kind's proofs and spending data as typed
+ * bytes. A kind without a flow yet follows its main chain but refuses claims (or withdrawals) with
+ * ErrUnsupported.
  */
 import type { Metadata } from "cosmjs-types/cosmos/bank/v1beta1/bank";
 import type { KVStore } from "../../chain/store/types";
@@ -130,43 +130,51 @@ export interface MainChainKind {
   denomMetadata(chain: MainChain): Metadata;
   /** A stored header by best-chain height or hash, for kinds whose client keeps a header store (bitcoin). */
   header?(store: KVStore, at: { height: number } | { hash: string }): Promise<StoredHeaderInfo | undefined>;
-  /** Deposits and releases, for kinds that have them yet. */
-  readonly flow?: PegFlow;
+  /** Deposits and releases, for kinds that have them yet (a kind with releases has deposits). */
+  readonly deposits?: DepositFlow;
+  readonly releases?: ReleaseFlow;
 }
 
 /**
- * Deposits and releases of a kind: proofs of deposits and of confirmed releases (each checked by
- * the kind's light client), addresses, and building and signing releases. The peg module does the
- * rest the same for every kind: claimed ids, the reserve, minimum and cap, minting and burning,
- * withdrawals, the release lifecycle, signatures' weights, rotations and the reserve invariant.
+ * A kind's deposits: proving one (checked by the kind's light client) and saying what it pays, and
+ * the deposit address a user pays. The peg does the rest the same for every kind: claimed ids, the
+ * reserve, federation-owned entries, grace windows, minimum and cap, minting.
  */
-export interface PegFlow {
-  /** The most reserve entries one release spends: the peg hands a builder at most this many. */
-  readonly maxReleaseInputs: number;
-  /** The Any type URL of MsgClaimDeposit.proof, MsgConfirmRelease.proof and ReserveEntry.data. */
+export interface DepositFlow {
+  /** The Any type URLs of MsgClaimDeposit.proof and of ReserveEntry.data. */
   readonly depositProofType: string;
-  readonly releaseProofType: string;
   readonly reserveDataType: string;
   /**
    * Checks a deposit's proof against the light client and says what it pays: which of `federations`
-   * (current first, then retired) has the deposit address of `recipient` it pays, or whose reserve
-   * address. Throws an Error with a `reason` for a proof the client refuses.
+   * (current first, then retired) it pays as a deposit for `recipient`, or whether it is the
+   * federation's own (reserveIndex). Throws an Error with a `reason` for a proof the client refuses.
    */
   proveDeposit(store: KVStore, chain: MainChain, proof: Uint8Array, recipient: Uint8Array, federations: readonly Federation[]): Promise<ProvenDeposit>;
-  /** Checks a release's proof: the main-chain txid it shows confirmed, with its confirmations. */
-  proveRelease(store: KVStore, chain: MainChain, proof: Uint8Array): Promise<{ readonly txid: string; readonly confirmations: number; readonly required: number }>;
   /** A deposit id from how users write it (bitcoin: "txid:vout"); throws an Error for a malformed one. */
   parseDepositId(displayId: string): Uint8Array;
+  /** Where `recipient` (a 20-byte pegzone account address) deposits under `federation`. Deterministic. */
+  depositAddress(chain: MainChain, federation: Federation, recipient: Uint8Array): DepositAddress;
+}
+
+/**
+ * A kind's releases: building them from reserve entries, what members sign, assembling the signed
+ * transaction and proving its confirmation. The peg runs the release lifecycle the same for every
+ * kind: batches, the surplus rule, signatures' weights, replacement, sweeps after a rotation.
+ */
+export interface ReleaseFlow {
+  /** The most reserve entries one release spends: the peg hands a builder at most this many. */
+  readonly maxReleaseInputs: number;
+  /** The Any type URL of MsgConfirmRelease.proof. */
+  readonly releaseProofType: string;
+  /** Checks a release's proof: the main-chain txid it shows confirmed, with its confirmations. */
+  proveRelease(store: KVStore, chain: MainChain, proof: Uint8Array): Promise<{ readonly txid: string; readonly confirmations: number; readonly required: number }>;
   /** The fee rate a new release pays (a replacement doubles its predecessor's). */
   feeRate(chain: MainChain): bigint;
-  /** The deposit address of `recipient` (a 20-byte pegzone account address) under `federation`. Deterministic. */
-  depositAddress(chain: MainChain, federation: Federation, recipient: Uint8Array): DepositAddress;
-  /** The output script a withdrawal to `address` pays; throws for a malformed address or one of another network. */
+  /** What a withdrawal to `address` pays, in the kind's encoding; throws for a malformed address or one of another network. */
   withdrawalScript(chain: MainChain, address: string): Uint8Array;
   /**
-   * The federation's own reserve address (release change, sweeps). It must differ from every
-   * recipient's deposit address under every federation, so that no output the federation created
-   * can ever be claimed as a deposit.
+   * The federation's own reserve address (release change, sweeps), in withdrawalScript's encoding:
+   * no withdrawal may pay it (the coins would count nowhere).
    */
   reserveAddress(chain: MainChain, federation: Federation): DepositAddress;
   /** Builds the unsigned release spending reserve entries to pay what fits of `payments` (none: a sweep); throws if not even one fits. */
@@ -178,3 +186,6 @@ export interface PegFlow {
   /** The fully signed release: `signatures[digest]` maps member index → signature. */
   assembleRelease(release: BuiltRelease, federation: Federation, signatures: ReadonlyArray<ReadonlyMap<number, Uint8Array>>): Uint8Array;
 }
+
+/** Both flows, as a kind with the whole peg (bitcoin) implements them in one object. */
+export type PegFlow = DepositFlow & ReleaseFlow;

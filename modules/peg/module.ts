@@ -190,7 +190,7 @@ export class PegModule implements AppModule {
       const { mainchain, ...fields } = r as { mainchain: string };
       known(mainchain, "reserve entry");
       const entry = fromJson(v1.ReserveEntry, fields, "reserve entry");
-      const flow = this.keeper.kind((await this.keeper.getMainChain(ctx, mainchain))!).flow;
+      const flow = this.keeper.kind((await this.keeper.getMainChain(ctx, mainchain))!).deposits;
       const bad = (why: string) => pegErrors.ErrInvalidGenesis.wrap(`reserve entry ${JSON.stringify(entry.displayId)} of ${mainchain}: ${why}`);
       if (flow === undefined) throw bad("this kind of main chain holds no reserve yet");
       if (entry.id.length === 0) throw bad("no id");
@@ -295,8 +295,8 @@ export class PegModule implements AppModule {
    */
   async endBlock(ctx: Context): Promise<void> {
     for (const chain of await this.keeper.allMainChains(ctx)) {
-      // Kinds without a deposit flow yet hold no reserve to release from.
-      if (this.keeper.kind(chain).flow !== undefined && !(await this.keeper.getFreeze(ctx, chain.id)).frozen) {
+      // Kinds without releases yet have no peg-out work.
+      if (this.keeper.kind(chain).releases !== undefined && !(await this.keeper.getFreeze(ctx, chain.id)).frozen) {
         await replaceStaleReleases(ctx, this.keeper, chain);
         await buildSweeps(ctx, this.keeper, chain);
         await buildPendingRelease(ctx, this.keeper, chain);

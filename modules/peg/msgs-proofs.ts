@@ -67,7 +67,7 @@ async function refuseFederationOwned(ctx: Context, keeper: PegKeeper, chain: Mai
 async function acceptingFederation(ctx: Context, keeper: PegKeeper, chain: MainChain, proven: ProvenDeposit, recipientText: string, recipient: Uint8Array, height: number): Promise<Federation> {
   const retired = await keeper.retiredFederations(ctx, chain.id);
   if (proven.federationIndex === 0) return chain.federation!;
-  const flow = keeper.flow(chain);
+  const flow = keeper.deposits(chain);
   if (proven.federationIndex > 0) {
     const r = retired[proven.federationIndex - 1];
     if (inGrace(chain, Number(r.retiredAt), height)) return r.federation!;
@@ -94,7 +94,7 @@ export function registerProofMsgs(registrar: ServiceRegistrar, keeper: PegKeeper
     async handle(ctx, msg) {
       const chain = await keeper.mustGetMainChain(ctx, msg.mainchain);
       await requireNotFrozen(ctx, keeper, chain);
-      const flow = keeper.flow(chain);
+      const flow = keeper.deposits(chain);
       await requireActiveClient(ctx, keeper, chain);
       const recipient = recipientAddress(msg.recipient);
       const federations = [chain.federation!, ...(await keeper.retiredFederations(ctx, chain.id)).map((r) => r.federation!)];
@@ -167,7 +167,7 @@ export function registerProofMsgs(registrar: ServiceRegistrar, keeper: PegKeeper
     },
     async handle(ctx, msg) {
       const chain = await keeper.mustGetMainChain(ctx, msg.mainchain);
-      const flow = keeper.flow(chain);
+      const flow = keeper.releases(chain);
       await requireActiveClient(ctx, keeper, chain);
       let proven: Awaited<ReturnType<typeof flow.proveRelease>>;
       try {

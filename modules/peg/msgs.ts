@@ -48,7 +48,7 @@ export function registerPegMsgs(registrar: ServiceRegistrar, keeper: PegKeeper):
       const chain = await keeper.mustGetMainChain(ctx, msg.mainchain);
       const recipientText = msg.recipient === "" ? msg.sender : msg.recipient;
       const recipient = recipientAddress(recipientText);
-      const deposit = keeper.flow(chain).depositAddress(chain, chain.federation!, recipient);
+      const deposit = keeper.deposits(chain).depositAddress(chain, chain.federation!, recipient);
       keeper.setRegisteredAddress(
         ctx,
         v1.RegisteredAddress.create({ mainchain: chain.id, recipient: recipientText, address: deposit.address, script: deposit.script, federationId: chain.federation!.id }),
@@ -94,7 +94,7 @@ export function registerPegMsgs(registrar: ServiceRegistrar, keeper: PegKeeper):
       await requireNotFrozen(ctx, keeper, chain);
       let script: Uint8Array;
       try {
-        script = keeper.flow(chain).withdrawalScript(chain, msg.destination);
+        script = keeper.releases(chain).withdrawalScript(chain, msg.destination);
       } catch (e) {
         if (e instanceof Error && "codespace" in e) throw e;
         throw pegErrors.ErrInvalidAddress.wrap(`${JSON.stringify(msg.destination)} is not an address of ${chain.id}: ${e instanceof Error ? e.message : String(e)}`);
@@ -103,7 +103,7 @@ export function registerPegMsgs(registrar: ServiceRegistrar, keeper: PegKeeper):
       // count nowhere (such an output is never claimable as a deposit).
       const federations = [chain.federation!, ...(await keeper.retiredFederations(ctx, chain.id)).map((r) => r.federation!)];
       for (const federation of federations)
-        if (Buffer.from(script).equals(Buffer.from(keeper.flow(chain).reserveAddress(chain, federation).script)))
+        if (Buffer.from(script).equals(Buffer.from(keeper.releases(chain).reserveAddress(chain, federation).script)))
           throw pegErrors.ErrInvalidAddress.wrap(`${msg.destination} is the reserve address of federation ${federation.id}`);
       const amount = BigInt(msg.amount);
       if (amount < BigInt(chain.minWithdrawal)) throw pegErrors.ErrBelowMinimum.wrap(`withdrawal of ${amount}, the minimum is ${chain.minWithdrawal}`);

@@ -80,7 +80,7 @@ export function registerPegQueries(registrar: ServiceRegistrar, keeper: PegKeepe
     path("DepositAddress"),
     handler(v1.QueryDepositAddressRequest, v1.QueryDepositAddressResponse, async (ctx, req) => {
       const chain = await keeper.mustGetMainChain(ctx, req.mainchain);
-      const deposit = keeper.flow(chain).depositAddress(chain, chain.federation!, recipientAddress(req.recipient));
+      const deposit = keeper.deposits(chain).depositAddress(chain, chain.federation!, recipientAddress(req.recipient));
       return v1.QueryDepositAddressResponse.create({ ...deposit, federationId: chain.federation!.id });
     }),
   );
@@ -91,7 +91,7 @@ export function registerPegQueries(registrar: ServiceRegistrar, keeper: PegKeepe
       const chain = await keeper.mustGetMainChain(ctx, req.mainchain);
       // Each registered recipient under every federation whose deposits a claim would accept now
       // (current first, then retired ones in their grace window), so relayers watch all of them.
-      const kind = keeper.flow(chain);
+      const kind = keeper.deposits(chain);
       // A claim sent now lands in the next block: the grace window is judged at that height.
       const federations = await depositFederations(ctx, keeper, chain, Number(ctx.header.height) + 1);
       const addresses: pegzone.peg.v1.RegisteredAddress[] = [];
@@ -111,7 +111,7 @@ export function registerPegQueries(registrar: ServiceRegistrar, keeper: PegKeepe
     path("Deposit"),
     handler(v1.QueryDepositRequest, v1.QueryDepositResponse, async (ctx, req) => {
       const chain = await keeper.mustGetMainChain(ctx, req.mainchain);
-      const flow = keeper.flow(chain);
+      const flow = keeper.deposits(chain);
       let id: Uint8Array;
       try {
         id = flow.parseDepositId(req.displayId);

@@ -156,7 +156,7 @@ async function recordRelease(
   changeTo: Federation,
 ): Promise<Release> {
   const id = await keeper.nextReleaseId(ctx, chain.id);
-  const dataType = keeper.flow(chain).reserveDataType;
+  const dataType = keeper.deposits(chain).reserveDataType;
   const release = v1.Release.create({
     id,
     mainchain: chain.id,
@@ -222,9 +222,9 @@ export async function buildPendingRelease(ctx: Context, keeper: PegKeeper, chain
   const candidates: ReleasePayment[] = pending.map((w) => ({ id: Number(w.id), script: w.script, amount: BigInt(w.amount) }));
   // Only the current federation's outputs: a retired federation's are swept to it first.
   const current = chain.federation!;
-  const kind = keeper.flow(chain);
+  const kind = keeper.releases(chain);
   const free = await keeper.freeReserveEntries(ctx, chain.id, Number(current.id), kind.maxReleaseInputs);
-  const feeRate = keeper.flow(chain).feeRate(chain);
+  const feeRate = keeper.releases(chain).feeRate(chain);
   let built: BuiltRelease;
   try {
     built = checkBuilt(kind.buildRelease({ entries: free.map(entryView), payments: candidates, feeRate, maxFee: BigInt(chain.maxFee), federation: current }), candidates);
@@ -243,12 +243,12 @@ export async function buildPendingRelease(ctx: Context, keeper: PegKeeper, chain
   await recordRelease(ctx, keeper, chain, built, payments, feeRate, 0, current, current);
 }
 
-/** A sweep or consolidation built from `utxos` of `federation` into one output of `changeTo`, if the surplus pays its fee. Never throws. */
+/** A sweep or consolidation built from `entries` of `federation` into one output of `changeTo`, if the surplus pays its fee. Never throws. */
 async function buildSweep(ctx: Context, keeper: PegKeeper, chain: MainChain, live: Release[], entries: readonly ReserveEntry[], federation: Federation, changeTo: Federation, what: string): Promise<void> {
-  const feeRate = keeper.flow(chain).feeRate(chain);
+  const feeRate = keeper.releases(chain).feeRate(chain);
   let built: BuiltRelease;
   try {
-    built = checkBuilt(keeper.flow(chain).buildRelease({ entries: entries.map(entryView), payments: [], feeRate, maxFee: BigInt(chain.maxFee), federation, changeFederation: changeTo }), []);
+    built = checkBuilt(keeper.releases(chain).buildRelease({ entries: entries.map(entryView), payments: [], feeRate, maxFee: BigInt(chain.maxFee), federation, changeFederation: changeTo }), []);
   } catch (err) {
     return releaseFailed(ctx, chain, `${what}: ${err instanceof Error ? err.message : String(err)}`);
   }
@@ -269,7 +269,7 @@ export async function buildSweeps(ctx: Context, keeper: PegKeeper, chain: MainCh
   if (!isBatchHeight(ctx, chain)) return;
   const live = await keeper.liveReleases(ctx, chain.id);
   const current = chain.federation!;
-  const limit = keeper.flow(chain).maxReleaseInputs;
+  const limit = keeper.releases(chain).maxReleaseInputs;
   for (const { federation } of await keeper.retiredFederations(ctx, chain.id)) {
     const id = Number(federation!.id);
     if (live.some((r) => isSweep(r) && Number(r.federationId) === id)) continue;
@@ -309,7 +309,7 @@ export async function replaceStaleReleases(ctx: Context, keeper: PegKeeper, chai
     try {
       federation = await releaseFederation(ctx, keeper, chain, old);
       changeTo = await changeFederation(ctx, keeper, chain, old);
-      built = checkBuilt(keeper.flow(chain).buildRelease({ entries: builtFromRelease(old).inputs, payments, feeRate, maxFee, federation, changeFederation: changeTo }), payments);
+      built = checkBuilt(keeper.releases(chain).buildRelease({ entries: builtFromRelease(old).inputs, payments, feeRate, maxFee, federation, changeFederation: changeTo }), payments);
     } catch (err) {
       releaseFailed(ctx, chain, `replacing release ${old.id}: ${err instanceof Error ? err.message : String(err)}`);
       continue;
@@ -348,7 +348,7 @@ export async function addReleaseSignatures(ctx: Context, keeper: PegKeeper, chai
   const member = members[index];
   if (release.signatures.some((s) => Buffer.from(s.pubkey!).equals(Buffer.from(member.pubkey!))))
     throw pegErrors.ErrDuplicateSignature.wrap(`member ${index} (${signerAccount}) has already signed release ${release.id}`);
-  const kind = keeper.flow(chain);
+  const kind = keeper.releases(chain);
   const built = builtFromRelease(release);
   const digests = kind.releaseDigests(built);
   if (signatures.length !== digests.length)

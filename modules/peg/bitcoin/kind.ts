@@ -200,7 +200,8 @@ export const bitcoinKind: MainChainKind = {
   clientConfig,
   validate,
   validateFederation,
-  flow: bitcoinFlow,
+  deposits: bitcoinFlow,
+  releases: bitcoinFlow,
   header: (store, at) => bitcoinLightClient.header(store, at),
 
   denomMetadata(chain) {

@@ -5,8 +5,8 @@
  * main chain's `checkpoint` in genesis; `params` names the token the peg will hold.
  *
  * Deposits and withdrawals of this kind (a federation multisig account on the Hub, MsgSend with a
- * memo, releases as multisig txs) are not built yet: it has no `utxo` flow, so claims and
- * withdrawals are refused with ErrUnsupported while its light client follows the chain.
+ * memo, releases as multisig txs) are not built yet: it has no `deposits` or `releases` flow, so
+ * claims and withdrawals are refused with ErrUnsupported while its light client follows the chain.
  */
 import { Metadata } from "cosmjs-types/cosmos/bank/v1beta1/bank";
 import { isValidCompressedPubkey } from "../../../chain/crypto/secp256k1";

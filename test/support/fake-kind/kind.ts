@@ -15,7 +15,8 @@ export const fakeKind: MainChainKind = {
   lightClient: fakeLightClient as MainChainKind["lightClient"],
   params: fakeParamsCodec,
   clientConfig: () => undefined,
-  flow: fakeFlow,
+  deposits: fakeFlow,
+  releases: fakeFlow,
 
   validate(chain) {
     fakeParams(chain);
