@@ -99,6 +99,8 @@ export interface TendermintMainChainOptions extends MainChainBase, Partial<Gener
   denom: string;
   display_denom?: string;
   decimals?: number;
+  /** The chain's account address prefix, e.g. "cosmos" (the default). */
+  bech32_prefix?: string;
   /** The light client's registration (light-client/tendermint/genesis.ts), e.g. from fetchTendermintRegistration. */
   registration: TendermintRegistrationJson;
 }
@@ -134,14 +136,14 @@ export function addBitcoinMainChain(doc: GenesisDoc, o: BitcoinMainChainOptions)
  * the registration by the light client's (well formed, signed by more than 2/3 of its validator set).
  */
 export function addTendermintMainChain(doc: GenesisDoc, o: TendermintMainChainOptions): void {
-  const { id, members, threshold, authority, denom, display_denom, decimals, registration, ...settings } = o;
+  const { id, members, threshold, authority, denom, display_denom, decimals, bech32_prefix, registration, ...settings } = o;
   const generic = { ...TENDERMINT_MAINCHAIN_DEFAULTS, ...definedOnly(settings) };
   try {
     parseRegistration(registration);
   } catch (e) {
     throw new Error(`main chain ${JSON.stringify(id)}: checkpoint: ${e instanceof Error ? e.message : String(e)}`);
   }
-  const params = { "@type": tendermintKind.params.typeUrl, denom, display_denom: display_denom ?? "", decimals: decimals ?? 0 };
+  const params = { "@type": tendermintKind.params.typeUrl, denom, display_denom: display_denom ?? "", decimals: decimals ?? 0, bech32_prefix: bech32_prefix ?? "cosmos" };
   addMainChain(doc, tendermintKind, o, generic, params, registration);
 }
 

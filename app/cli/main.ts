@@ -89,7 +89,7 @@ const kindDefault = (setting: keyof GenericSettings) => {
 };
 /** Flags of one kind only, by their option keys: given with the other kind, they are refused. */
 const BITCOIN_ONLY_FLAGS = ["network", "confirmations", "reorgLimit", "pruneWindow", "feeRate"] as const;
-const TENDERMINT_ONLY_FLAGS = ["trustedRpc", "trustedHeight", "denom", "displayDenom", "decimals", "trustLevel", "trustingPeriod", "maxClockDrift"] as const;
+const TENDERMINT_ONLY_FLAGS = ["trustedRpc", "trustedHeight", "denom", "displayDenom", "decimals", "bech32Prefix", "trustLevel", "trustingPeriod", "maxClockDrift"] as const;
 
 genesis
   .command("add-mainchain <id>")
@@ -117,6 +117,7 @@ genesis
   .option("--denom <denom>", "tendermint (required): the main chain's token the peg holds, e.g. uatom")
   .option("--display-denom <denom>", "tendermint: its display unit, e.g. atom")
   .option("--decimals <n>", "tendermint: decimals of the display unit, e.g. 6", intArg)
+  .option("--bech32-prefix <prefix>", "tendermint: the chain's account address prefix (the federation's multisig account, withdrawal addresses)", "cosmos")
   .option("--trust-level <n/d>", "tendermint: the share of a trusted validator set that must sign a header skipped to (1/3 to 1)", "1/3")
   .option("--trusting-period <seconds>", "tendermint: how long a verified header is trusted; must be below the chain's unbonding period (default: 14 days)", intArg)
   .option("--max-clock-drift <seconds>", "tendermint: how far a header's time may be ahead of pegzone's (default: 10)", intArg)
@@ -152,7 +153,7 @@ genesis
       trustingPeriodSeconds: o.trustingPeriod ?? DEFAULT_TRUSTING_PERIOD_SECONDS,
       maxClockDriftSeconds: o.maxClockDrift ?? DEFAULT_MAX_CLOCK_DRIFT_SECONDS,
     });
-    addTendermintMainChain(doc, { ...base, denom: o.denom, display_denom: o.displayDenom, decimals: o.decimals, registration: fetched.registration });
+    addTendermintMainChain(doc, { ...base, denom: o.denom, display_denom: o.displayDenom, decimals: o.decimals, bech32_prefix: o.bech32Prefix, registration: fetched.registration });
     writeGenesis(home, doc);
     // The trusted block, to compare with a source the operator trusts (an explorer, another node).
     printOutput({ mainchain: id, chain_id: fetched.registration.chain_id, trusted_height: String(fetched.height), trusted_hash: fetched.blockHash, unbonding_period_seconds: String(fetched.unbondingPeriodSeconds) }, "json");
@@ -182,6 +183,7 @@ interface AddMainChainFlags {
   denom?: string;
   displayDenom?: string;
   decimals?: number;
+  bech32Prefix?: string;
   trustLevel: string;
   trustingPeriod?: number;
   maxClockDrift?: number;

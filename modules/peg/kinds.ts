@@ -32,6 +32,11 @@ export interface DepositAddress {
   readonly address: string;
   readonly script: Uint8Array;
   readonly witnessScript: Uint8Array;
+  /**
+   * For a kind whose deposits share one account (tendermint: the federation's multisig), what tells
+   * them apart: the memo a deposit must carry (the recipient's pegzone address). Absent: none needed.
+   */
+  readonly memo?: string;
 }
 
 /** A reserve entry as the peg hands it to its kind: the kind's id, value and spending data. */
@@ -148,8 +153,10 @@ export interface DepositFlow {
    * Checks a deposit's proof against the light client and says what it pays: which of `federations`
    * (current first, then retired) it pays as a deposit for `recipient`, or whether it is the
    * federation's own (reserveIndex). Throws an Error with a `reason` for a proof the client refuses.
+   * `now` is pegzone's block time (unix ns), for light clients whose proofs depend on time
+   * (tendermint: an expired client proves nothing); the peg always passes it.
    */
-  proveDeposit(store: KVStore, chain: MainChain, proof: Uint8Array, recipient: Uint8Array, federations: readonly Federation[]): Promise<ProvenDeposit>;
+  proveDeposit(store: KVStore, chain: MainChain, proof: Uint8Array, recipient: Uint8Array, federations: readonly Federation[], now: bigint): Promise<ProvenDeposit>;
   /** A deposit id from how users write it (bitcoin: "txid:vout"); throws an Error for a malformed one. */
   parseDepositId(displayId: string): Uint8Array;
   /** Where `recipient` (a 20-byte pegzone account address) deposits under `federation`. Deterministic. */

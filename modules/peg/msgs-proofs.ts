@@ -100,7 +100,7 @@ export function registerProofMsgs(registrar: ServiceRegistrar, keeper: PegKeeper
       const federations = [chain.federation!, ...(await keeper.retiredFederations(ctx, chain.id)).map((r) => r.federation!)];
       let proven: ProvenDeposit;
       try {
-        proven = await flow.proveDeposit(keeper.clientStore(ctx, chain.id), chain, proofOf(msg.proof, flow.depositProofType, "a deposit claim"), recipient, federations);
+        proven = await flow.proveDeposit(keeper.clientStore(ctx, chain.id), chain, proofOf(msg.proof, flow.depositProofType, "a deposit claim"), recipient, federations, blockTimeNanos(ctx));
       } catch (e) {
         return asPegError(e, pegErrors.ErrInvalidProof);
       }

@@ -96,7 +96,7 @@ describe("proofs", () => {
     const { store, block, proof } = await provenChain(tx);
     const anyProof = bitcoinDepositProof({ ...proof, vout: 1 });
     expect(anyProof.type_url).toBe(bitcoinFlow.depositProofType);
-    const proven = await bitcoinFlow.proveDeposit(store, CHAIN, anyProof.value!, RECIPIENT, [fedA, fedB]);
+    const proven = await bitcoinFlow.proveDeposit(store, CHAIN, anyProof.value!, RECIPIENT, [fedA, fedB], 0n);
     const txid = txidOf(tx);
     expect(proven).toMatchObject({
       displayId: `${txid}:1`,
@@ -115,7 +115,7 @@ describe("proofs", () => {
     expect(bytesEqual(data.witnessScript, depositWitnessScript(fedB, RECIPIENT))).toBe(true);
 
     // the other output pays no federation: no deposit, no reserve, and no witness script in its data
-    const other = await bitcoinFlow.proveDeposit(store, CHAIN, bitcoinDepositProof({ ...proof, vout: 0 }).value!, RECIPIENT, [fedA, fedB]);
+    const other = await bitcoinFlow.proveDeposit(store, CHAIN, bitcoinDepositProof({ ...proof, vout: 0 }).value!, RECIPIENT, [fedA, fedB], 0n);
     expect(other).toMatchObject({ displayId: `${txid}:0`, value: 1234n, federationIndex: -1, reserveIndex: -1, pays: "script 51" });
     expect(decodeReserveOutput(other.data).witnessScript).toHaveLength(0);
   });
@@ -123,7 +123,7 @@ describe("proofs", () => {
   test("an output to a federation's reserve address is reported as such", async () => {
     const tx = testTx("to the reserve", [{ value: 70_000n, scriptPubKey: bitcoinFlow.reserveAddress(CHAIN, fedA).script }]);
     const { store, proof } = await provenChain(tx, 0);
-    const proven = await bitcoinFlow.proveDeposit(store, CHAIN, bitcoinDepositProof({ ...proof, vout: 0 }).value!, RECIPIENT, [fedB, fedA]);
+    const proven = await bitcoinFlow.proveDeposit(store, CHAIN, bitcoinDepositProof({ ...proof, vout: 0 }).value!, RECIPIENT, [fedB, fedA], 0n);
     expect(proven).toMatchObject({ federationIndex: -1, reserveIndex: 1, confirmations: 1, required: CONFIRMATIONS });
   });
 
@@ -139,7 +139,7 @@ describe("proofs", () => {
       expect(typeof err!.reason).toBe("string");
       return err!;
     };
-    const prove = (value: Uint8Array) => bitcoinFlow.proveDeposit(store, CHAIN, value, RECIPIENT, [fedA]);
+    const prove = (value: Uint8Array) => bitcoinFlow.proveDeposit(store, CHAIN, value, RECIPIENT, [fedA], 0n);
     expect((await reason(prove(Uint8Array.of(0xff, 0xff)))).message).toMatch(/malformed-proof: DepositProof does not decode/);
     expect((await reason(prove(new Uint8Array()))).message).toMatch(/malformed-proof: DepositProof has no transaction proof/);
     expect((await reason(prove(bitcoinDepositProof({ ...proof, tx: new Uint8Array(), vout: 0 }).value!))).message).toMatch(/empty transaction/);

@@ -33,7 +33,7 @@ function hubEntry(): Record<string, unknown> {
     release_timeout: 0,
     federation_grace: 0,
     federation: federationJson,
-    params: { "@type": "/pegzone.peg.tendermint.v1.Params", denom: "uatom", display_denom: "atom", decimals: 6 },
+    params: { "@type": "/pegzone.peg.tendermint.v1.Params", denom: "uatom", display_denom: "atom", decimals: 6, bech32_prefix: "cosmos" },
     checkpoint: registrationJson(spec.chainId, lightBlock(spec, 1n), { trustingPeriodSeconds: TRUSTING_PERIOD }),
   };
 }
@@ -102,13 +102,14 @@ describe("a tendermint main chain in the peg", () => {
     expect((await relay(h, [header(21n, 20n)])).log).toMatch(/frozen/);
   });
 
-  it("refuses claims and withdrawals with ErrUnsupported until the kind has its deposit flow", async () => {
+  it("takes claims through its deposit flow (deposit-flow.test.ts) but refuses withdrawals with ErrUnsupported until it has releases", async () => {
     const h = await harness();
     const a = h.accounts[0];
     const [claim] = await h.block([
       h.tx(a, pegTypeUrls.claimDeposit, v1.MsgClaimDeposit, { claimer: a.address, mainchain: HUB, recipient: a.address, proof: { type_url: "/pegzone.peg.tendermint.v1.DepositProof", value: Uint8Array.of(1) } }),
     ]);
-    expect({ code: claim.code, codespace: claim.codespace }).toEqual({ code: 26, codespace: "peg" });
+    expect({ code: claim.code, codespace: claim.codespace }).toEqual({ code: 5, codespace: "peg" });
+    expect(claim.log).toMatch(/malformed-proof/);
     const [withdraw] = await h.block([h.tx(a, pegTypeUrls.requestWithdrawal, v1.MsgRequestWithdrawal, { owner: a.address, mainchain: HUB, amount: "5000", destination: "cosmos1xyz" })]);
     expect({ code: withdraw.code, codespace: withdraw.codespace }).toEqual({ code: 26, codespace: "peg" });
   });
@@ -155,7 +156,7 @@ describe("a tendermint main chain in the peg", () => {
     const exported = await h.app.exportGenesis();
     const peg = (exported as { peg: { mainchains: Array<Record<string, unknown>> } }).peg;
     const hub = peg.mainchains.find((m) => m.id === HUB)!;
-    expect(hub.params).toEqual({ "@type": "/pegzone.peg.tendermint.v1.Params", denom: "uatom", display_denom: "atom", decimals: 6 });
+    expect(hub.params).toEqual({ "@type": "/pegzone.peg.tendermint.v1.Params", denom: "uatom", display_denom: "atom", decimals: 6, bech32_prefix: "cosmos" });
     expect(hub.checkpoint).toMatchObject({ chain_id: spec.chainId });
   });
 });

@@ -2,32 +2,39 @@
  * The Tendermint (CometBFT) main-chain kind, e.g. the Cosmos Hub: its light client
  * (light-client/tendermint, ibc-go 07-tendermint's rules) and its settings. The client's own
  * parameters (chain id, trust level, trusting period, clock drift) are in its registration, the
- * main chain's `checkpoint` in genesis; `params` names the token the peg will hold.
+ * main chain's `checkpoint` in genesis; `params` names the token the peg holds and the chain's
+ * bech32 prefix.
  *
- * Deposits and withdrawals of this kind (a federation multisig account on the Hub, MsgSend with a
- * memo, releases as multisig txs) are not built yet: it has no `deposits` or `releases` flow, so
- * claims and withdrawals are refused with ErrUnsupported while its light client follows the chain.
+ * Deposits (deposit-flow.ts): a MsgSend to the federation's multisig account (multisig.ts) with the
+ * recipient's pegzone address as memo, proven by the light client (tx against header H, result
+ * against H+1). Withdrawals (releases as multisig txs) are not built yet: the kind has no `releases`
+ * flow, so withdrawals are refused with ErrUnsupported.
  */
 import { Metadata } from "cosmjs-types/cosmos/bank/v1beta1/bank";
 import { isValidCompressedPubkey } from "../../../chain/crypto/secp256k1";
 import { tendermintLightClient } from "../../../light-client/tendermint/client";
 import type { MainChainKind } from "../kinds";
+import { tendermintDeposits } from "./deposit-flow";
 import { tendermintParams, tendermintParamsCodec } from "./params";
 
 /** A Cosmos SDK base denom: 3 to 128 characters, a letter first. */
 const DENOM = /^[a-zA-Z][a-zA-Z0-9/:._-]{2,127}$/;
+/** A Cosmos account address prefix ("cosmos", "osmo"): lowercase letters and digits, a letter first. */
+const BECH32_PREFIX = /^[a-z][a-z0-9]{0,31}$/;
 
 export const tendermintKind: MainChainKind = {
   type: "tendermint",
   lightClient: tendermintLightClient as MainChainKind["lightClient"],
   params: tendermintParamsCodec,
   clientConfig: () => undefined,
+  deposits: tendermintDeposits,
 
   validate(chain) {
     const p = tendermintParams(chain);
     if (!DENOM.test(p.denom)) throw new Error(`denom ${JSON.stringify(p.denom)} is not a Cosmos SDK denom`);
     if (p.displayDenom !== "" && !DENOM.test(p.displayDenom)) throw new Error(`display_denom ${JSON.stringify(p.displayDenom)} is not a Cosmos SDK denom`);
     if (!Number.isInteger(p.decimals) || p.decimals > 18) throw new Error(`decimals must be an integer from 0 to 18, got ${p.decimals}`);
+    if (!BECH32_PREFIX.test(p.bech32Prefix)) throw new Error(`bech32_prefix ${JSON.stringify(p.bech32Prefix)} must be the chain's account address prefix, e.g. "cosmos" (lowercase letters and digits)`);
   },
 
   validateFederation(_chain, federation) {
