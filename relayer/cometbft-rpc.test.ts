@@ -180,6 +180,40 @@ describe("validators: every page", () => {
   });
 });
 
+describe("tx_search: every page, each tx checked", () => {
+  // The fixture's tx as tx_search lists it (its hash and proof included), repeated over pages.
+  const entry = { ...FIXTURES.tx, hash: FIXTURES.tx.hash };
+  const searched = (total: number, tamper?: (page: number, r: { txs: unknown[]; total_count: string }) => void): Handler => (_m, args) => {
+    const page = Number(args.get("page"));
+    const per = Number(args.get("per_page"));
+    const n = Math.max(0, Math.min(per, total - (page - 1) * per));
+    const result = { txs: Array.from({ length: n }, () => entry), total_count: String(total) };
+    tamper?.(page, result);
+    return { result };
+  };
+
+  test("a query in CometBFT's URI form, with proofs, oldest first; three pages for 250 txs", async () => {
+    const calls: string[] = [];
+    const txs = await client(searched(250), calls).txSearchAll("transfer.recipient='cosmos1abc' AND tx.height>3");
+    expect(txs).toHaveLength(250);
+    expect(calls).toHaveLength(3);
+    const args = new URLSearchParams(calls[0].split("?")[1]);
+    expect(Object.fromEntries(args)).toEqual({ query: `"transfer.recipient='cosmos1abc' AND tx.height>3"`, prove: "true", page: "1", per_page: "100", order_by: '"asc"' });
+    expect(calls.map((c) => new URLSearchParams(c.split("?")[1]).get("page"))).toEqual(["1", "2", "3"]);
+    expect([txs[0].hash, txs[0].height, txs[0].proof?.proof.total]).toEqual([FIXTURES.tx.hash, 4n, 1]);
+    expect(await client(searched(0)).txSearchAll("tx.height>1")).toEqual([]);
+  });
+
+  test("a tx whose listed hash is not its own, or whose proof is for another tx, is refused", async () => {
+    const wrongHash = searched(1, (_p, r) => (r.txs = [{ ...entry, hash: "AB".repeat(32) }]));
+    expect((await failure(client(wrongHash).txSearch("tx.height>1"))).message).toMatch(/tx_search .*txs\[0\]: hash ABAB.*, the tx hashes to 6570/);
+    const otherProof = searched(1, (_p, r) => (r.txs = [{ ...entry, proof: { ...entry.proof, data: Buffer.from("other").toString("base64") } }]));
+    expect((await failure(client(otherProof).txSearch("tx.height>1"))).message).toMatch(/the proof is for another tx/);
+    const noProof = await client(searched(1, (_p, r) => (r.txs = [{ ...entry, proof: undefined }]))).txSearch("tx.height>1", { prove: false });
+    expect(noProof.txs[0].proof).toBeUndefined();
+  });
+});
+
 describe("failures name the method", () => {
   test("a JSON-RPC error", async () => {
     const e = await failure(client(() => ({ error: { code: -32603, message: "Internal error", data: "height 100000 must be less than or equal to the current blockchain height 5" } })).commit(100000));

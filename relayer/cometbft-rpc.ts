@@ -1,7 +1,8 @@
 /**
  * A small checked client for a CometBFT v0.38 node's JSON-RPC over HTTP (URI form: GET /method?args,
  * the node's own `fetch`): what a Tendermint relayer reads — status, signed headers, validator sets
- * (all pages), block results, txs with their proofs, and ABCI queries with their proofs.
+ * (all pages), block results, txs with their proofs (by hash, or every page of a `tx_search`), and
+ * ABCI queries with their proofs.
  *
  * Answers are untrusted: each is decoded at the edge into the light client's domain types by
  * light-client/tendermint's decoders (decode.ts, proof-*.ts), and checked against what was asked
@@ -91,6 +92,29 @@ export interface LightBlockJson {
 
 /** CometBFT's largest page of /validators. */
 export const VALIDATORS_PER_PAGE = 100;
+/** CometBFT's largest page of /tx_search. */
+export const TX_SEARCH_PER_PAGE = 100;
+
+export interface TxSearchPage {
+  readonly txs: TxAnswer[];
+  /** All the txs the query matches, over every page. */
+  readonly totalCount: number;
+}
+
+/** A tx of `/tx` or `tx_search`: its bytes hashed, its proof (with `prove`) checked to be for it. */
+function decodeTxAnswer(r: unknown, prove: boolean): TxAnswer {
+  const tx = base64Bytes(field(r, "tx", "tx"), "tx");
+  const proof = prove ? decodeTxProofJson(field(r, "proof", "tx")) : undefined;
+  if (proof !== undefined && Buffer.compare(proof.data, tx) !== 0) throw new Error("the proof is for another tx");
+  return {
+    hash: toHexUpper(sha256(tx)),
+    height: int64(field(r, "height", "tx"), "height"),
+    index: safeInt(field(r, "index", "tx"), "index"),
+    tx,
+    result: decodeExecResultJson(field(r, "tx_result", "tx")),
+    ...(proof === undefined ? {} : { proof }),
+  };
+}
 
 type Height = bigint | number;
 
@@ -189,20 +213,48 @@ export class CometRpcClient {
     const h = hash.replace(/^0x/i, "");
     if (!/^[0-9a-fA-F]{64}$/.test(h)) throw new TypeError(`tx: hash must be 64 hex characters, got ${hash}`);
     return this.decoded("tx", { hash: `0x${h}`, prove: String(prove) }, (r) => {
-      const tx = base64Bytes(field(r, "tx", "tx"), "tx");
-      const txHash = toHexUpper(sha256(tx));
-      if (txHash !== h.toUpperCase()) throw new Error(`a tx hashing to ${txHash}, asked for ${h.toUpperCase()}`);
-      const proof = prove ? decodeTxProofJson(field(r, "proof", "tx")) : undefined;
-      if (proof !== undefined && Buffer.compare(proof.data, tx) !== 0) throw new Error("the proof is for another tx");
-      return {
-        hash: txHash,
-        height: int64(field(r, "height", "tx"), "height"),
-        index: safeInt(field(r, "index", "tx"), "index"),
-        tx,
-        result: decodeExecResultJson(field(r, "tx_result", "tx")),
-        ...(proof === undefined ? {} : { proof }),
-      };
+      const answer = decodeTxAnswer(r, prove);
+      if (answer.hash !== h.toUpperCase()) throw new Error(`a tx hashing to ${answer.hash}, asked for ${h.toUpperCase()}`);
+      return answer;
     });
+  }
+
+  /**
+   * One page of `tx_search` (CometBFT's event query language, e.g. `transfer.recipient='cosmos1...'`),
+   * txs with their proofs when `prove`; pages count from 1, `perPage` at most TX_SEARCH_PER_PAGE.
+   * Each tx is checked as `tx` checks one (its hash, its proof's data). A page past the last is an
+   * "rpc" error from the node; `txSearchAll` reads every page.
+   */
+  async txSearch(query: string, o: { page?: number; perPage?: number; prove?: boolean; orderBy?: "asc" | "desc" } = {}): Promise<TxSearchPage> {
+    const prove = o.prove ?? true;
+    const args = {
+      query: JSON.stringify(query),
+      prove: String(prove),
+      page: String(o.page ?? 1),
+      per_page: String(Math.min(o.perPage ?? TX_SEARCH_PER_PAGE, TX_SEARCH_PER_PAGE)),
+      order_by: JSON.stringify(o.orderBy ?? "asc"),
+    };
+    return this.decoded("tx_search", args, (r) => {
+      const list = field(r, "txs", "tx_search");
+      if (!Array.isArray(list)) throw new Error("txs is not an array");
+      const txs = list.map((t, i) => {
+        const answer = decodeTxAnswer(t, prove);
+        const claimed = field(t, "hash", "tx_search");
+        if (typeof claimed !== "string" || claimed.toUpperCase() !== answer.hash) throw new Error(`txs[${i}]: hash ${String(claimed)}, the tx hashes to ${answer.hash}`);
+        return answer;
+      });
+      return { txs, totalCount: safeInt(field(r, "total_count", "tx_search"), "total_count") };
+    });
+  }
+
+  /** Every tx `query` matches, page by page, oldest first (a tx added while paging may be seen on a later call). */
+  async txSearchAll(query: string, prove = true): Promise<TxAnswer[]> {
+    const all: TxAnswer[] = [];
+    for (let page = 1; ; page++) {
+      const { txs, totalCount } = await this.txSearch(query, { page, prove, orderBy: "asc" });
+      all.push(...txs);
+      if (txs.length === 0 || all.length >= totalCount) return all;
+    }
   }
 
   /**

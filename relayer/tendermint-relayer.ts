@@ -1,11 +1,14 @@
 /**
  * The relayer of a Tendermint main chain (`pegzone relayer` for a main chain of client_type
- * tendermint): each round brings pegzone's light client level with a CometBFT node's latest height.
+ * tendermint): each round brings pegzone's light client level with a CometBFT node's latest height,
+ * then claims the deposits to the federation's account (hub-deposits.ts).
  * The follower (tendermint-follower.ts) picks the headers, skipping as the trust rule allows and
  * bisecting when it does not, and checks each locally against pegzone's client state before it is
  * sent; each goes to pegzone as one MsgRelayHeaders in a tx of its own, and the next is picked once
- * pegzone has stored it. pegzone's client state is the only state: the relayer may be stopped at any
- * moment and restarted, or run beside another, and it carries on from wherever the client stands.
+ * pegzone has stored it. A claim needs the headers of its tx's block H and of H+1, which the
+ * skipping passed over: the same follower relays them (targets H, then H+1, below the client's
+ * latest). pegzone's client state and its claimed deposits are the only state: the relayer may be
+ * stopped at any moment and restarted, or run beside another, and it carries on from wherever they stand.
  */
 import type { Logger } from "../chain/log";
 import type { KeySigner } from "../chain/keys/keyring";
@@ -18,6 +21,7 @@ import type { CometRpcClient } from "./cometbft-rpc";
 import { runRounds } from "./poll";
 import { pegzoneTendermintClient } from "./tendermint-pegzone-client";
 import { TendermintFollower, type FollowerOptions, type HeaderUpdate, type SyncResult } from "./tendermint-follower";
+import { HubDeposits, type DepositRound } from "./hub-deposits";
 
 const v1 = pegzone.peg.v1;
 
@@ -32,20 +36,41 @@ export interface TendermintRelayerOptions {
   readonly logger: Logger;
   /** Called after each header pegzone stored: `done` of `total` heights caught up (for a progress bar). */
   readonly onProgress?: FollowerOptions["onProgress"];
+  /** Relay headers only, claim no deposits (default: claim them). */
+  readonly noDeposits?: boolean;
+}
+
+/** What one round did: the headers to the node's latest height, then the deposits. */
+export interface TendermintRound extends SyncResult {
+  readonly deposits: DepositRound;
 }
 
 export class TendermintRelayer {
-  constructor(private readonly o: TendermintRelayerOptions) {}
+  private readonly deposits: HubDeposits;
 
-  /** One round: pegzone's client brought to the node's latest height. */
-  step(): Promise<SyncResult> {
+  constructor(private readonly o: TendermintRelayerOptions) {
+    const client = pegzoneTendermintClient(o.pegzone, o.mainchain);
+    this.deposits = new HubDeposits({ ...o, ensureHeight: (height) => this.ensureHeight(height), heldAtOrBelow: (height) => client.trustedHeightAtOrBelow(height) });
+  }
+
+  /** One round: pegzone's client brought to the node's latest height, then the deposits claimed. */
+  async step(): Promise<TendermintRound> {
     const follower = new TendermintFollower({
       rpc: this.o.comet,
       client: pegzoneTendermintClient(this.o.pegzone, this.o.mainchain),
       submit: (update) => this.submit(update),
       onProgress: this.o.onProgress,
     });
-    return follower.sync();
+    const sync = await follower.sync();
+    const deposits = this.o.noDeposits ? { claimed: 0, skipped: 0, pending: 0 } : await this.deposits.step();
+    return { ...sync, deposits };
+  }
+
+  /** Gives pegzone's client a consensus state at `height`, relaying it (and what the trust rule needs below it) if missing. */
+  async ensureHeight(height: bigint): Promise<void> {
+    const follower = new TendermintFollower({ rpc: this.o.comet, client: pegzoneTendermintClient(this.o.pegzone, this.o.mainchain), submit: (update) => this.submit(update) });
+    const r = await follower.sync(height);
+    if (r.sent > 0) this.o.logger.info({ mainchain: this.o.mainchain, height: String(height), from: String(r.from), sent: r.sent }, "relayed a header a deposit claim needs");
   }
 
   /** Runs rounds every `pollMs` until `signal` aborts; a failed round is logged and retried. */
@@ -53,7 +78,9 @@ export class TendermintRelayer {
     return runRounds(
       async () => {
         const r = await this.step();
-        if (r.sent > 0) this.o.logger.info({ mainchain: this.o.mainchain, from: String(r.from), to: String(r.to), sent: r.sent, bisections: r.bisections }, "relayer round");
+        const d = r.deposits;
+        if (r.sent > 0 || d.claimed > 0 || d.skipped > 0)
+          this.o.logger.info({ mainchain: this.o.mainchain, from: String(r.from), to: String(r.to), sent: r.sent, bisections: r.bisections, ...d }, "relayer round");
       },
       { pollMs, signal, logger: this.o.logger, name: "relayer" },
     );

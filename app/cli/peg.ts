@@ -69,9 +69,12 @@ export function registerPegQueryCommands(query: Command): void {
     },
   );
 
-  withMainchain(peg.command("deposit-address <recipient>").description("the main-chain address that pays RECIPIENT on pegzone")).action(
+  withMainchain(peg.command("deposit-address <recipient>").description("the main-chain address that pays RECIPIENT on pegzone (tendermint: the federation's account, and the memo a send to it must carry)")).action(
     async (recipient: string, o: QueryFlags & MainchainFlag) => {
-      show(v1.QueryDepositAddressResponse, await pegQuery(rpcOf(o), "DepositAddress", v1.QueryDepositAddressRequest, { mainchain: o.mainchain, recipient }, v1.QueryDepositAddressResponse, Number(o.height)), o);
+      const res = await pegQuery(rpcOf(o), "DepositAddress", v1.QueryDepositAddressRequest, { mainchain: o.mainchain, recipient }, v1.QueryDepositAddressResponse, Number(o.height));
+      // The memo a deposit must carry (tendermint: send to the federation's account with this memo); none for bitcoin.
+      const { memo, ...rest } = snakeKeys(v1.QueryDepositAddressResponse.toObject(res, JSON_OPTIONS)) as Record<string, unknown>;
+      printOutput(memo ? { ...rest, memo } : rest, o.output === "json" ? "json" : "text");
     },
   );
 

@@ -4,12 +4,16 @@
  */
 import { join } from "node:path";
 import type { Command } from "commander";
+import pino from "pino";
 import { pegzone } from "../../proto";
 import { pegTypeUrls } from "../../modules/peg/msgs";
 import { BitcoinRpcClient } from "../../relayer/bitcoin-rpc";
 import { Relayer } from "../../relayer/relayer";
 import { CometRpcClient } from "../../relayer/cometbft-rpc";
 import { TendermintRelayer } from "../../relayer/tendermint-relayer";
+import { claimDepositMsg, depositAccounts, depositsInTx, hubDepositProof } from "../../relayer/hub-deposits";
+import { tendermintParams } from "../../modules/peg/tendermint/params";
+import { tendermintDepositDisplayId } from "../../modules/peg/tendermint/deposits";
 import { terminalProgress } from "../../relayer/tendermint-follower";
 import { fetchInclusionProof } from "../../relayer/tx-proof";
 import { parseTx } from "../../light-client/bitcoin/tx";
@@ -25,7 +29,7 @@ import { printOutput } from "./output";
 import { anyMsg } from "../../chain/client/query";
 import { pegQuery } from "../../modules/peg/client";
 import { RpcClient } from "../../chain/client/rpc";
-import { addTxOptions, broadcastAndPrint, type TxFlags } from "./tx";
+import { addTxOptions, broadcastAndPrint, txOptions, type TxFlags } from "./tx";
 import { DEFAULT_GAS_PRICES } from "../pegzone";
 
 const v1 = pegzone.peg.v1;
@@ -127,17 +131,28 @@ export function registerRelayerCommand(program: Command): void {
     });
 }
 
+type ClaimFlags = TxFlags & Partial<BtcRpcFlags> & { from: string; mainchain: string; recipient?: string; btcTxid?: string; vout?: string; txHash?: string; rpc?: string; msgIndex?: string };
+
 export function registerClaimCommand(pegTx: Command): void {
-  addBtcRpcOptions(addTxOptions(pegTx.command("claim").description("claim one deposit: fetches the tx and its proof from a Bitcoin node")))
+  addBtcRpcOptions(addTxOptions(pegTx.command("claim").description("claim one deposit: fetches the tx and its proof from a Bitcoin node (--btc-txid), or from a tendermint main chain's CometBFT RPC (--tx-hash, --rpc)")), false)
     .requiredOption("--from <key>", "key that signs and pays the fee")
-    .requiredOption("--btc-txid <txid>", "the deposit transaction")
+    .option("--btc-txid <txid>", "bitcoin: the deposit transaction")
     .option("--mainchain <id>", "main chain id", "btc-regtest")
-    .option("--recipient <address>", "the pegzone account the deposit address belongs to (default: --from)")
-    .option("--vout <n>", "output index (default: the first output paying the recipient's deposit address)")
-    .action(async (o: TxFlags & BtcRpcFlags & { from: string; btcTxid: string; mainchain: string; recipient?: string; vout?: string }) => {
-      const signer = await openKeyring(o).signer(o.from);
+    .option("--recipient <address>", "bitcoin: the pegzone account the deposit address belongs to (default: --from); tendermint: default the tx's memo")
+    .option("--vout <n>", "bitcoin: output index (default: the first output paying the recipient's deposit address)")
+    .option("--tx-hash <hash>", "tendermint: the deposit tx (a MsgSend to the federation's account, the recipient in its memo)")
+    .option("--rpc <url>", "tendermint: the main chain's CometBFT RPC, e.g. http://127.0.0.1:26657")
+    .option("--msg-index <n>", "tendermint: which message of the tx (default: the first MsgSend or MsgMultiSend paying a federation account)")
+    .action(async (o: ClaimFlags) => {
       const rpc = new RpcClient(o.node);
-      const btc = bitcoinRpc(o);
+      // Log lines to stderr: stdout is the tx result (JSON with --output json).
+      const logger = pino({ name: "claim", level: process.env.PEGZONE_LOG_LEVEL ?? "info", base: undefined }, pino.destination({ dest: 2, sync: true }));
+      const kind = await mainChainKind(rpc, o.mainchain, logger);
+      if (kind === "tendermint") return claimHubDeposit(o, rpc, logger);
+      if (kind !== "bitcoin") throw new Error(`${o.mainchain} is a ${kind} main chain: no claim command for it`);
+      if (o.btcRpc === undefined || o.btcTxid === undefined) throw new Error(`${o.mainchain} is a bitcoin main chain: give --btc-rpc <url> and --btc-txid <txid>`);
+      const signer = await openKeyring(o).signer(o.from);
+      const btc = bitcoinRpc({ ...o, btcRpc: o.btcRpc });
       const recipient = o.recipient ?? signer.address;
       const tx = await btc.getRawTransactionVerbose(o.btcTxid);
       if (!tx.blockhash) throw new Error(`${o.btcTxid} is not in a block yet`);
@@ -152,6 +167,37 @@ export function registerClaimCommand(pegTx: Command): void {
       const msg = anyMsg(pegTypeUrls.claimDeposit, v1.MsgClaimDeposit, { claimer: signer.address, mainchain: o.mainchain, recipient, proof });
       await broadcastAndPrint(o, signer, [msg]);
     });
+}
+
+/**
+ * `tx peg claim` of a tendermint main chain: the tx with its proof from the chain's node, the MsgSend
+ * paying a federation account pegzone honours, the headers H and H+1 relayed first if pegzone's
+ * client lacks them (paid by --from), then MsgClaimDeposit. pegzone decides: a failed tx, a memo that
+ * is not the recipient or a deposit claimed already are refused with its code.
+ */
+async function claimHubDeposit(o: ClaimFlags, rpc: RpcClient, logger: Logger): Promise<void> {
+  if (o.txHash === undefined || o.rpc === undefined) throw new Error(`${o.mainchain} is a tendermint main chain: give --tx-hash <hash> and --rpc <url>`);
+  const signer = await openKeyring(o).signer(o.from);
+  const comet = new CometRpcClient(o.rpc);
+  const tx = await comet.tx(o.txHash, true);
+  const { mainchains } = await pegQuery(rpc, "MainChains", v1.QueryMainChainsRequest, {}, v1.QueryMainChainsResponse);
+  const chain = mainchains.find((m) => m.id === o.mainchain)!;
+  const denom = tendermintParams(chain).denom;
+  const accounts = await depositAccounts(rpc, chain);
+  const deposits = accounts.flatMap((a) => depositsInTx(tx, a.address, denom));
+  const wanted = o.msgIndex === undefined ? undefined : Number.parseInt(o.msgIndex, 10);
+  const deposit = wanted === undefined ? deposits[0] : deposits.find((d) => d.msgIndex === wanted);
+  if (deposit === undefined)
+    throw new Error(`tx ${tx.hash} has no MsgSend or MsgMultiSend${wanted === undefined ? "" : ` at index ${wanted}`} to a federation account of ${o.mainchain} (${accounts.map((a) => a.address).join(", ")})`);
+  if (tx.result.code !== 0) process.stderr.write(`warning: tx ${tx.hash} failed on ${o.mainchain} (code ${tx.result.code}); pegzone will refuse it\n`);
+  const recipient = o.recipient ?? deposit.memo;
+  // The headers of the tx's block and of the next (its result), if pegzone's client lacks them.
+  const relayer = new TendermintRelayer({ mainchain: o.mainchain, comet, pegzone: rpc, signer, tx: txOptions(o), logger, noDeposits: true });
+  await relayer.ensureHeight(tx.height);
+  await relayer.ensureHeight(tx.height + 1n);
+  const proof = await hubDepositProof(comet, tx, deposit.msgIndex);
+  process.stderr.write(`deposit ${tendermintDepositDisplayId(tx.hash, deposit.msgIndex)}: ${deposit.amount}${denom} at height ${tx.height}, recipient ${recipient}\n`);
+  await broadcastAndPrint(o, signer, [claimDepositMsg(signer.address, o.mainchain, recipient, proof)]);
 }
 
 export function registerSignerCommand(program: Command): void {

@@ -217,6 +217,37 @@ export class LocalHub {
     }
   }
 
+  /** The Hub's keyring flags for a gaiad command. */
+  private get clientFlags(): string[] {
+    return ["--keyring-backend", "test", "--home", this.home];
+  }
+
+  /** A new key in the Hub's keyring (not funded). */
+  async addKey(name: string): Promise<HubAccount> {
+    return LocalHub.addKey(name, this.clientFlags);
+  }
+
+  /**
+   * A public key alone in the keyring, as a multisig member: `gaiad keys add NAME --pubkey
+   * '{"@type":"/cosmos.crypto.secp256k1.PubKey","key":"<base64>"}'`; returns its address.
+   */
+  async importPubkey(name: string, compressed: Uint8Array): Promise<string> {
+    const pubkey = JSON.stringify({ "@type": "/cosmos.crypto.secp256k1.PubKey", key: Buffer.from(compressed).toString("base64") });
+    return (JSON.parse(await gaiad(["keys", "add", name, "--pubkey", pubkey, "--output", "json", ...this.clientFlags])) as { address: string }).address;
+  }
+
+  /** `gaiad keys add NAME --multisig m1,m2,... --multisig-threshold T` (members sorted by address, gaiad's default); returns its address. */
+  async addMultisig(name: string, members: readonly string[], threshold: number): Promise<string> {
+    const out = await gaiad(["keys", "add", name, "--multisig", members.join(","), "--multisig-threshold", String(threshold), "--output", "json", ...this.clientFlags]);
+    return (JSON.parse(out) as { address: string }).address;
+  }
+
+  /** `gaiad query bank balances ADDRESS`: the amount of `denom` (0 for an account the chain does not know). */
+  async balance(address: string, denom = DENOM): Promise<bigint> {
+    const out = JSON.parse(await gaiad(["query", "bank", "balances", address, "--output", "json", "--node", this.node, "--home", this.home])) as { balances?: Array<{ denom: string; amount: string }> };
+    return BigInt(out.balances?.find((c) => c.denom === denom)?.amount ?? "0");
+  }
+
   /**
    * `gaiad tx bank send FROM TO AMOUNT --note MEMO --gas-prices 1stake --yes --output json`, then
    * waits until it is in a block. A refusal at CheckTx (non-zero code) throws; a failure in the block is
@@ -246,4 +277,57 @@ export function bech32Data(address: string): Uint8Array {
 /** The bank balance key of the notes: 0x02 ‖ len(addr) ‖ addr ‖ denom. */
 export function bankBalanceKey(address: Uint8Array, denom = DENOM): Uint8Array {
   return Uint8Array.from([0x02, address.length, ...address, ...Buffer.from(denom, "utf8")]);
+}
+
+// ---- multisigned releases (modules/peg/tendermint/release-gaiad.test.ts)
+
+/** An account as `gaiad query auth account` shows it. */
+export interface HubAccountState {
+  readonly accountNumber: bigint;
+  readonly sequence: bigint;
+}
+
+/** The first value of `key` anywhere in a JSON tree (the CLI nests accounts by type). */
+function findJsonField(v: unknown, key: string): unknown {
+  if (typeof v !== "object" || v === null) return undefined;
+  if (key in v) return (v as Record<string, unknown>)[key];
+  for (const child of Object.values(v)) {
+    const found = findJsonField(child, key);
+    if (found !== undefined) return found;
+  }
+  return undefined;
+}
+
+/** `gaiad query auth account ADDRESS --output json`: its account number and sequence (an absent sequence is 0). */
+export async function hubAccountState(hub: LocalHub, address: string): Promise<HubAccountState> {
+  const out = JSON.parse(await gaiad(["query", "auth", "account", address, "--output", "json", "--node", `tcp://127.0.0.1:${hub.basePort + 1}`, "--home", hub.home])) as unknown;
+  const number = findJsonField(out, "account_number");
+  const sequence = findJsonField(out, "sequence");
+  return { accountNumber: BigInt(String(number ?? "0")), sequence: BigInt(String(sequence ?? "0")) };
+}
+
+/** The answer of CometBFT's `broadcast_tx_sync` (CheckTx's result). */
+export interface BroadcastAnswer {
+  readonly code: number;
+  readonly log: string;
+  readonly codespace: string;
+  /** sha256(tx), uppercase hex. */
+  readonly hash: string;
+}
+
+/** `broadcast_tx_sync` of raw tx bytes over the Hub's CometBFT RPC. */
+export async function broadcastTxSync(hub: LocalHub, tx: Uint8Array): Promise<BroadcastAnswer> {
+  const r = (await hub.rpc.call("broadcast_tx_sync", { tx: `0x${Buffer.from(tx).toString("hex")}` })) as { code?: number; log?: string; codespace?: string; hash?: string };
+  return { code: Number(r.code ?? 0), log: String(r.log ?? ""), codespace: String(r.codespace ?? ""), hash: String(r.hash ?? "").toUpperCase() };
+}
+
+/** Polls `/tx` until the tx hashing to `hash` is in a block; its height and deterministic result. */
+export async function waitForTx(hub: LocalHub, hash: string, timeoutMs = 30_000): Promise<{ height: bigint; code: number; gasWanted: bigint; gasUsed: bigint; tx: Uint8Array }> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const found = await hub.rpc.tx(hash, false).catch(() => undefined);
+    if (found !== undefined) return { height: found.height, code: found.result.code, gasWanted: found.result.gasWanted, gasUsed: found.result.gasUsed, tx: found.tx };
+    if (Date.now() > deadline) throw new Error(`tx ${hash} not in a block after ${timeoutMs} ms`);
+    await sleep(200);
+  }
 }
