@@ -157,6 +157,7 @@ genesis
     writeGenesis(home, doc);
     // The trusted block, to compare with a source the operator trusts (an explorer, another node).
     printOutput({ mainchain: id, chain_id: fetched.registration.chain_id, trusted_height: String(fetched.height), trusted_hash: fetched.blockHash, unbonding_period_seconds: String(fetched.unbondingPeriodSeconds) }, "json");
+    process.stderr.write(`warning: withdrawals from a tendermint main chain are not wired in yet; deposits to ${id} cannot be redeemed: use it on test networks only\n`);
   });
 
 interface AddMainChainFlags {
