@@ -13,6 +13,7 @@
  * (5), a transfer from the federation's account (24), below the minimum (8), a message that is no
  * bank transfer or out of range, malformed proof bytes (5).
  */
+import { hubMainchainEntry } from "../../../test/support/tendermint-peg";
 import { afterAll, describe, expect, it } from "@jest/globals";
 import { createMultisigThresholdPubkey, encodeSecp256k1Pubkey, pubkeyToAddress } from "@cosmjs/amino";
 import { sha256 } from "@noble/hashes/sha2.js";
@@ -28,8 +29,8 @@ import { buildMerkleProof } from "../../../light-client/tendermint/merkle";
 import type { ExecResult } from "../../../light-client/tendermint/proof-results";
 import { buildResultProof } from "../../../light-client/tendermint/proof-results-build";
 import { google, pegzone } from "../../../proto";
-import { closeHarnesses, federationJson, memberKeys, newHarness, type Harness } from "../../../test/support/peg-harness";
-import { BLOCK_INTERVAL, headerBytes, heightAt, lightBlock, registrationJson, SECOND, T0, testChain } from "../../../test/support/tendermint";
+import { closeHarnesses, memberKeys, newHarness, type Harness } from "../../../test/support/peg-harness";
+import { BLOCK_INTERVAL, headerBytes, heightAt, lightBlock, SECOND, T0, testChain } from "../../../test/support/tendermint";
 import { pegTypeUrls } from "../msgs";
 import { tendermintDepositDisplayId, tendermintDepositProof } from "./deposit-flow";
 
@@ -109,23 +110,7 @@ const spec = testChain({ txsAt: (h) => (h === H ? txs : []), resultsAt: (h) => (
 const REV = revisionOf(spec.chainId);
 const START = (T0 + 40n * BLOCK_INTERVAL) / SECOND + 5n;
 
-function hubEntry(): Record<string, unknown> {
-  return {
-    id: HUB,
-    client_type: "tendermint",
-    min_deposit: "1000",
-    peg_in_fee: "100",
-    reserve_cap: "1000000000",
-    min_withdrawal: "1000",
-    batch_interval: 5,
-    max_fee: "500",
-    release_timeout: 0,
-    federation_grace: 0,
-    federation: federationJson,
-    params: { "@type": "/pegzone.peg.tendermint.v1.Params", denom: "uatom", display_denom: "atom", decimals: 6, bech32_prefix: "cosmos" },
-    checkpoint: registrationJson(spec.chainId, lightBlock(spec, 1n), { trustingPeriodSeconds: 3600 }),
-  };
-}
+const hubEntry = () => hubMainchainEntry(HUB, spec, 3600);
 
 afterAll(closeHarnesses);
 

@@ -5,10 +5,11 @@
  * Headers come from a synthetic four-validator chain (test/support/tendermint.ts) signed with real
  * ed25519 keys; pegzone's block time is set just after them.
  */
+import { hubMainchainEntry } from "../../../test/support/tendermint-peg";
 import { afterAll, describe, expect, it } from "@jest/globals";
 import { pegzone } from "../../../proto";
-import { closeHarnesses, federationJson, newHarness, type Harness } from "../../../test/support/peg-harness";
-import { BLOCK_INTERVAL, headerBytes, heightAt, lightBlock, registrationJson, SECOND, T0, testChain, trustedJson } from "../../../test/support/tendermint";
+import { closeHarnesses, newHarness, type Harness } from "../../../test/support/peg-harness";
+import { BLOCK_INTERVAL, headerBytes, heightAt, lightBlock, SECOND, T0, testChain, trustedJson } from "../../../test/support/tendermint";
 import { revisionOf } from "../../../light-client/tendermint/client-state";
 import { pegTypeUrls } from "../msgs";
 
@@ -20,23 +21,7 @@ const REV = revisionOf(spec.chainId);
 const START = (T0 + 40n * BLOCK_INTERVAL) / SECOND + 5n;
 const TRUSTING_PERIOD = 3600;
 
-function hubEntry(): Record<string, unknown> {
-  return {
-    id: HUB,
-    client_type: "tendermint",
-    min_deposit: "1000",
-    peg_in_fee: "100",
-    reserve_cap: "1000000000",
-    min_withdrawal: "1000",
-    batch_interval: 5,
-    max_fee: "500",
-    release_timeout: 0,
-    federation_grace: 0,
-    federation: federationJson,
-    params: { "@type": "/pegzone.peg.tendermint.v1.Params", denom: "uatom", display_denom: "atom", decimals: 6, bech32_prefix: "cosmos" },
-    checkpoint: registrationJson(spec.chainId, lightBlock(spec, 1n), { trustingPeriodSeconds: TRUSTING_PERIOD }),
-  };
-}
+const hubEntry = () => hubMainchainEntry(HUB, spec, TRUSTING_PERIOD);
 
 const harness = () => newHarness({}, [], [], {}, { extraMainchains: [hubEntry()], startTime: START });
 afterAll(closeHarnesses);
