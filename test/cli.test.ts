@@ -1,8 +1,14 @@
 import { createHash } from "node:crypto";
-import { readFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { publicKeyFromPrivate } from "../chain/crypto/secp256k1";
+import { fromBech32 } from "../chain/crypto/address";
 import { freePortBlock, runCli, runCliStatus, Testnet, waitForHeight } from "./support/harness";
+import { BTCCTL, BTCD_RPC_PASS, BTCD_RPC_USER, startBtcd, type BtcdNode } from "./support/btcd";
 import { DEV_MNEMONIC } from "../app/cli/devnet";
+import { depositAddressAnswer } from "../app/cli/peg";
+import { btcctlArgs, btcctlConfig, writeBtcctlConfig } from "../app/node/btcd";
 
 const FAUCET = "peg1m2wwszp0kq4480hl45lrtjdrt3ew4hn6rrqn7e";
 
@@ -63,6 +69,121 @@ describe("the pegzone CLI against a real node", () => {
     expect(BigInt(upeg.amount.amount)).toBeGreaterThan(0n);
     expect(total.supply.find((c) => c.denom === "upeg")).toEqual(upeg.amount);
   }, 90_000);
+
+  test("query peg deposit-address: scripts in hex, whether relayers watch it, the register and claim commands; registered once the printed command runs", async () => {
+    const keyring = ["--home", home, "--keyring-backend", "test", "--output", "json"];
+    const keys = JSON.parse(runCli(["keys", "list", ...keyring])) as Array<{ name: string }>;
+    if (!keys.some((k) => k.name === "faucet")) runCli(["keys", "add", "faucet", "--recover", ...keyring], { PEGZONE_MNEMONIC: DEV_MNEMONIC });
+    const carol = (JSON.parse(runCli(["keys", "add", "carol", ...keyring])) as { address: string }).address;
+    const carolBytes = Buffer.from(fromBech32(carol)).toString("hex");
+    const query = (args: string[]) => JSON.parse(runCli(["query", "peg", ...args, "--node", node, "--output", "json"])) as Record<string, string | boolean>;
+
+    const before = query(["deposit-address", carol]);
+    // P2WSH: OP_0 <sha256(witness script)>; the witness script starts with the recipient's 20 bytes and OP_DROP.
+    expect(before.address).toMatch(/^bcrt1q[0-9a-z]{58}$/);
+    expect(before.script).toMatch(/^0020[0-9a-f]{64}$/);
+    expect(before.witness_script).toMatch(/^([0-9a-f]{2})+$/);
+    expect(String(before.witness_script).startsWith(`14${carolBytes}75`)).toBe(true);
+    expect(String(before.script).slice(4)).toBe(createHash("sha256").update(Buffer.from(String(before.witness_script), "hex")).digest("hex"));
+    expect(before).toMatchObject({ federation_id: "1", registered: false, watched: false });
+    expect(before.memo).toBeUndefined();
+    expect(before.note).toMatch(/NOT registered/);
+    expect(before.register_command).toBe(`pegzone tx peg register-address --from KEY --recipient ${carol} --mainchain btc-regtest --node ${node}`);
+    expect(before.claim_command).toBe(`pegzone tx peg claim --from KEY --recipient ${carol} --btc-txid TXID --btc-rpc BITCOIN_RPC_URL --mainchain btc-regtest --node ${node}`);
+    // The text output says the same (indented), scripts in hex too.
+    const text = runCli(["query", "peg", "deposit-address", carol, "--node", node]);
+    expect(text).toContain(`"script": "${before.script}"`);
+    expect(text).toContain(`"registered": false`);
+
+    // The printed command, as a user would run it (KEY: a key that pays the fee; carol has no upeg).
+    const register = String(before.register_command).split(" ").slice(1).map((w) => (w === "KEY" ? "faucet" : w));
+    expect(JSON.parse(runCli([...register, ...keyring])).code).toBe(0);
+
+    const after = query(["deposit-address", carol]);
+    expect(after).toMatchObject({ address: before.address, script: before.script, witness_script: before.witness_script, registered: true, watched: true });
+    expect(after.register_command).toBeUndefined();
+    expect(after.claim_command).toBeUndefined();
+    // Another account is still unregistered (the check looks up this recipient, not any registration).
+    expect(query(["deposit-address", FAUCET])).toMatchObject({ registered: false, watched: false });
+
+    const listed = JSON.parse(runCli(["query", "peg", "registered-addresses", "--node", node, "--output", "json"])) as { addresses: Array<{ recipient: string; script: string; address: string }> };
+    expect(listed.addresses.filter((a) => a.recipient === carol)).toEqual([expect.objectContaining({ address: before.address, script: before.script })]);
+  }, 90_000);
+});
+
+describe("depositAddressAnswer (query peg deposit-address) for each kind", () => {
+  const recipient = FAUCET;
+  const node = "http://127.0.0.1:26657";
+
+  test("tendermint: the federation's account and the memo; relayers watch it, no registration needed", () => {
+    const answer = depositAddressAnswer(
+      { address: "cosmos1fed", script: Uint8Array.of(0xab, 0x01), witnessScript: Uint8Array.of(0x22, 0xc1), federationId: 3, memo: recipient },
+      { kind: "tendermint", registered: false, mainchain: "cosmoshub", recipient, node },
+    );
+    expect(answer).toMatchObject({ address: "cosmos1fed", script: "ab01", witness_script: "22c1", federation_id: "3", memo: recipient, registered: false, watched: true });
+    expect(answer.note).toMatch(/no registration needed/);
+    expect(answer.register_command).toBeUndefined();
+    // the default --node is left out of the printed command
+    expect(answer.claim_command).toBe("pegzone tx peg claim --from KEY --tx-hash HASH --rpc MAINCHAIN_RPC --mainchain cosmoshub");
+  });
+
+  test("another kind: registration needed, no bitcoin claim command", () => {
+    const answer = depositAddressAnswer({ address: "x", script: new Uint8Array(), witnessScript: new Uint8Array(), federationId: 1 }, { kind: "other", registered: false, mainchain: "m", recipient, node });
+    expect(answer).toMatchObject({ script: "", witness_script: "", registered: false, watched: false, register_command: `pegzone tx peg register-address --from KEY --recipient ${recipient} --mainchain m` });
+    expect(answer.claim_command).toBeUndefined();
+  });
+});
+
+describe("btcctl always gets --configfile (never the passwd home's ~/.btcctl/btcctl.conf)", () => {
+  let btcd: BtcdNode | undefined;
+  let dir: string;
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), "pegzone-btcctl-test-"));
+  });
+  afterAll(async () => {
+    await btcd?.remove();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  test("btcctlArgs puts --configfile first and refuses a missing file (btcctl would write one from ~/.btcd/btcd.conf)", () => {
+    const file = join(dir, "btcctl.conf");
+    expect(() => btcctlArgs(file, ["getblockcount"])).toThrow(/does not exist/);
+    writeBtcctlConfig(file, { rpcServer: "127.0.0.1:1", rpcUser: "u", rpcPassword: "p" });
+    expect(btcctlArgs(file, ["getblockcount"])).toEqual([`--configfile=${file}`, "getblockcount"]);
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    expect(() => btcctlConfig({ rpcServer: "127.0.0.1:1", rpcUser: "u", rpcPassword: "p\nrpcserver=evil:1" })).toThrow(/one line/);
+  });
+
+  test("`pegzone dev btcctl` spawns btcctl with --configfile holding --btc-rpc's server and credentials, then deletes it", () => {
+    // A stand-in btcctl that prints its argv and the config file it was given.
+    const fake = join(dir, "fake-btcctl");
+    writeFileSync(fake, '#!/bin/sh\nfor a in "$@"; do echo "ARG $a"; done\ncat "${1#--configfile=}"\nexit 7\n', { mode: 0o755 });
+    const res = runCliStatus(["dev", "btcctl", "--btc-rpc", "http://alice:s%40cret@127.0.0.1:19999", "getblockhash", "5", "--wallet"], { BTCCTL_BIN: fake });
+    expect(res.status).toBe(7); // btcctl's own exit status
+    const lines = res.stdout.split("\n");
+    const configFile = /^ARG --configfile=(.+)$/.exec(lines[0])?.[1];
+    expect(configFile).toBeDefined();
+    expect(lines.slice(1, 4)).toEqual(["ARG getblockhash", "ARG 5", "ARG --wallet"]);
+    expect(res.stdout).toContain("[Application Options]\nregtest=1\nnotls=1\nrpcserver=127.0.0.1:19999\nrpcuser=alice\nrpcpass=s@cret\n");
+    expect(existsSync(configFile!)).toBe(false);
+  });
+
+  test("real btcctl reaches a test btcd through the config file alone, whatever $HOME holds", async () => {
+    btcd = await startBtcd();
+    await btcd.mine(3);
+    expect(readFileSync(btcd.btcctlConfigFile, "utf8")).toContain(`rpcserver=127.0.0.1:${btcd.rpcPort}`);
+    expect(btcd.btcctl(["getblockcount"])).toBe("3");
+    // A HOME with a btcctl.conf that would send btcctl elsewhere (btcctl reads the passwd home's anyway; --configfile wins over both).
+    const badHome = join(dir, "home");
+    mkdirSync(join(badHome, ".btcctl"), { recursive: true });
+    writeFileSync(join(badHome, ".btcctl", "btcctl.conf"), "rpcserver=127.0.0.1:1\nrpcuser=wrong\nnot-an-option=1\n");
+    const url = `http://${BTCD_RPC_USER}:${BTCD_RPC_PASS}@127.0.0.1:${btcd.rpcPort}`;
+    const res = runCliStatus(["dev", "btcctl", "--btc-rpc", url, "getblockcount"], { HOME: badHome, BTCCTL_BIN: BTCCTL });
+    expect(res.stderr).toBe("");
+    expect(res.status).toBe(0);
+    expect(res.stdout.trim()).toBe("3");
+    expect(JSON.parse(runCli(["dev", "btcctl", "--btc-rpc", url, "getblockchaininfo"], { HOME: badHome, BTCCTL_BIN: BTCCTL }))).toMatchObject({ chain: "regtest", blocks: 3 });
+  }, 60_000);
 });
 
 describe("`pegzone genesis add-mainchain`", () => {

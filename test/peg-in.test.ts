@@ -111,7 +111,7 @@ describe("peg-in against real btcd, CometBFT and CosmJS", () => {
     expect(deposit.address).toMatch(/^bcrt1q[0-9a-z]{58}$/);
 
     const amount = 100_000_000n; // 1 BTC
-    const paid = await spendCoinbase({ rpc: btcd.rpc, toScript: Buffer.from(deposit.script, "base64"), amount, feeSats: 10_000n });
+    const paid = await spendCoinbase({ rpc: btcd.rpc, toScript: Buffer.from(deposit.script, "hex"), amount, feeSats: 10_000n });
     await btcd.mine(CONFIRMATIONS - 1);
     await sleep(1500);
     expect(await balanceOf(userA)).toBe(0n); // one confirmation short: nothing minted yet
@@ -138,7 +138,7 @@ describe("peg-in against real btcd, CometBFT and CosmJS", () => {
     await relayer?.kill("SIGKILL");
     relayer = undefined;
     const deposit = (await cli(["query", "peg", "deposit-address", userB, "--mainchain", "btc-regtest"])) as { script: string };
-    const paid = await spendCoinbase({ rpc: btcd.rpc, toScript: Buffer.from(deposit.script, "base64"), amount: 25_000_000n, feeSats: 10_000n });
+    const paid = await spendCoinbase({ rpc: btcd.rpc, toScript: Buffer.from(deposit.script, "hex"), amount: 25_000_000n, feeSats: 10_000n });
     await btcd.mine(CONFIRMATIONS);
     // headers still have to reach pegzone: relay one round with --once
     runCli(["relayer", "--once", "--mainchain", "btc-regtest", "--btc-rpc", btcRpcUrl, "--from", "relayer", "--keyring-backend", "test", "--home", relayerHome, "--node", url, "--output", "json"]);

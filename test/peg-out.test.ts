@@ -137,7 +137,7 @@ describe("peg-out against real btcd, three validators, their signers and CosmJS"
     const registered = await walletA.signAndBroadcast(userA, [{ typeUrl: "/pegzone.peg.v1.MsgRegisterDepositAddress", value: { sender: userA, mainchain: "btc-regtest", recipient: "" } }], "auto");
     expect(registered.code).toBe(0);
     const deposit = (await cli(["query", "peg", "deposit-address", userA, "--mainchain", "btc-regtest"])) as { script: string };
-    await spendCoinbase({ rpc: btcd.rpc, toScript: Buffer.from(deposit.script, "base64"), amount: 100_000_000n, feeSats: 10_000n });
+    await spendCoinbase({ rpc: btcd.rpc, toScript: Buffer.from(deposit.script, "hex"), amount: 100_000_000n, feeSats: 10_000n });
     await btcd.mine(CONFIRMATIONS);
     await until("the deposit to be minted", async () => ((await balanceOf(userA)) === 100_000_000n - 1000n ? true : undefined));
 
@@ -258,7 +258,7 @@ describe("peg-out against real btcd, three validators, their signers and CosmJS"
     const address = (await cli(["query", "peg", "deposit-address", userA, "--mainchain", "btc-regtest"])) as { script: string; federation_id: string };
     expect(address.federation_id).toBe("2");
     const balanceA = await balanceOf(userA);
-    await spendCoinbase({ rpc: btcd.rpc, toScript: Buffer.from(address.script, "base64"), amount: 10_000_000n, feeSats: 10_000n });
+    await spendCoinbase({ rpc: btcd.rpc, toScript: Buffer.from(address.script, "hex"), amount: 10_000_000n, feeSats: 10_000n });
     await btcd.mine(CONFIRMATIONS);
     await until("the deposit to the new federation to be minted", async () => ((await balanceOf(userA)) === balanceA + 10_000_000n - 1000n ? true : undefined));
 

@@ -5,15 +5,20 @@
  *   btc-send ADDRESS AMOUNT   pay a regtest address (or a pegzone account's deposit address) from the
  *                             dev key's matured coinbases, then mine a block
  *   btc-mine [N]              mine N blocks now (coinbases to the dev key)
+ *   btcctl [ARGS...]          btcd's RPC client against the devnet btcd, with a config file of its own
  *
  * The coins are found and spent by app/node/btc-wallet.ts (as the tests' wallet spends its own).
  */
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import * as btc from "@scure/btc-signer";
 import type { Command } from "commander";
 import { pegzone } from "../../proto";
 import type { DisplayHash } from "../../relayer/bitcoin-rpc";
 import { REGTEST_NETWORK, spendMaturedCoinbases } from "../node/btc-wallet";
-import { BTCD_REGTEST_RPC_PORT } from "../node/btcd";
+import { BTCD_REGTEST_RPC_PORT, btcctlArgs, btcctlBinary, writeBtcctlConfig, type BtcctlTarget } from "../node/btcd";
 import { DEV_BTC, DEVNET_MAINCHAIN, devnetBtcRpcUrl, mineBlocks } from "./devnet";
 import { printOutput } from "./output";
 import { pegQuery } from "../../modules/peg/client";
@@ -56,6 +61,17 @@ function addBtcFlags(cmd: Command): Command {
     .option("--btc-rpc-user <user>", "RPC user (default: from the URL)")
     .option("--btc-rpc-password <password>", "RPC password (default: from the URL)")
     .option("--output <format>", "text or json", "text");
+}
+
+/** btcctl's server and credentials from --btc-rpc (and the user and password flags), as `bitcoinRpc` reads them. */
+export function btcctlTarget(o: Omit<BtcFlags, "output">): BtcctlTarget {
+  const url = new URL(o.btcRpc);
+  if (url.protocol !== "http:") throw new Error(`btcctl here speaks plain HTTP to a local btcd (--notls), as the devnet runs it; got ${url.protocol}//`);
+  return {
+    rpcServer: `${url.hostname}:${url.port || "80"}`,
+    rpcUser: o.btcRpcUser ?? decodeURIComponent(url.username),
+    rpcPassword: o.btcRpcPassword ?? process.env.PEGZONE_BTC_RPC_PASSWORD ?? decodeURIComponent(url.password),
+  };
 }
 
 const format = (o: { output: string }) => (o.output === "json" ? "json" : "text");
@@ -117,6 +133,30 @@ export function registerDevCommands(program: Command): void {
     const hashes = await mineBlocks(rpc, count);
     printOutput({ mined: hashes.length, height: await rpc.getBlockCount(), tip: hashes[hashes.length - 1] }, format(o));
   });
+
+  // btcctl, btcd's own RPC client, with a config file written from --btc-rpc: never the user's
+  // ~/.btcctl/btcctl.conf (btcctl reads the passwd home's, whatever $HOME says; see btcctlArgs).
+  dev.enablePositionalOptions();
+  dev
+    .command("btcctl [args...]")
+    .description("run btcctl (built into .bin/ by 'npm run deps') against the devnet btcd, e.g. 'pegzone dev btcctl getblockchaininfo': its RPC server and credentials come from --btc-rpc in a config file passed with --configfile, so no btcctl.conf of yours is read")
+    .option("--btc-rpc <url>", "the devnet btcd's JSON-RPC URL, credentials included (plain http)", devnetBtcRpcUrl(BTCD_REGTEST_RPC_PORT))
+    .option("--btc-rpc-user <user>", "RPC user (default: from the URL)")
+    .option("--btc-rpc-password <password>", "RPC password (default: from the URL or PEGZONE_BTC_RPC_PASSWORD)")
+    .passThroughOptions()
+    .allowUnknownOption()
+    .action((args: string[], o: Omit<BtcFlags, "output">) => {
+      const dir = mkdtempSync(join(tmpdir(), "pegzone-btcctl-"));
+      try {
+        const configFile = join(dir, "btcctl.conf");
+        writeBtcctlConfig(configFile, btcctlTarget(o));
+        const res = spawnSync(btcctlBinary(), btcctlArgs(configFile, args), { stdio: "inherit" });
+        if (res.error) throw res.error;
+        process.exitCode = res.status ?? 1;
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    });
 
   dev
     .command("btc-key")

@@ -7,6 +7,7 @@ import { pegTypeUrls } from "../../modules/peg/msgs";
 import { mainChainToJson } from "../../modules/peg/module";
 import { MAINCHAIN_KINDS } from "../pegzone";
 import { snakeKeys } from "../../chain/app/json-case";
+import { ADDRESS_PREFIX, fromBech32 } from "../../chain/crypto/address";
 import { anyMsg } from "../../chain/client/query";
 import { rawKeySigner } from "../../chain/keys/keyring";
 import { pegQuery } from "../../modules/peg/client";
@@ -43,6 +44,8 @@ function pageOf(o: PageFlags): { key: Uint8Array; limit: number } {
   return { key: Buffer.from(o.pageKey ?? "", "base64"), limit: Number.parseInt(o.limit, 10) };
 }
 
+const DEFAULT_NODE = "http://127.0.0.1:26657";
+
 export function registerPegQueryCommands(query: Command): void {
   const peg = query.command("peg").description("the peg module: main chains, light clients, deposits, reserves");
   const withMainchain = (cmd: Command) => addQueryOptions(cmd).option("--mainchain <id>", "main chain id", "btc-regtest");
@@ -69,17 +72,27 @@ export function registerPegQueryCommands(query: Command): void {
     },
   );
 
-  withMainchain(peg.command("deposit-address <recipient>").description("the main-chain address that pays RECIPIENT on pegzone (tendermint: the federation's account, and the memo a send to it must carry)")).action(
-    async (recipient: string, o: QueryFlags & MainchainFlag) => {
-      const res = await pegQuery(rpcOf(o), "DepositAddress", v1.QueryDepositAddressRequest, { mainchain: o.mainchain, recipient }, v1.QueryDepositAddressResponse, Number(o.height));
-      // The memo a deposit must carry (tendermint: send to the federation's account with this memo); none for bitcoin.
-      const { memo, ...rest } = snakeKeys(v1.QueryDepositAddressResponse.toObject(res, JSON_OPTIONS)) as Record<string, unknown>;
-      printOutput(memo ? { ...rest, memo } : rest, o.output === "json" ? "json" : "text");
-    },
-  );
+  withMainchain(
+    peg
+      .command("deposit-address <recipient>")
+      .description(
+        "the main-chain address that pays RECIPIENT on pegzone (script and witness_script in hex; tendermint: the federation's account, and the memo a send to it must carry), whether relayers watch it, and if not the commands that register it or claim a deposit by hand",
+      ),
+  ).action(async (recipient: string, o: QueryFlags & MainchainFlag) => {
+    const rpc = rpcOf(o);
+    const height = Number(o.height);
+    // First the address: a bad recipient or main chain is refused with its own error, whatever the other two queries say.
+    const res = await pegQuery(rpc, "DepositAddress", v1.QueryDepositAddressRequest, { mainchain: o.mainchain, recipient }, v1.QueryDepositAddressResponse, height);
+    const [registered, kind] = await Promise.all([isRegistered(rpc, o.mainchain, recipient, height), mainChainKind(rpc, o.mainchain, height)]);
+    printOutput(depositAddressAnswer(res, { kind, registered, mainchain: o.mainchain, recipient, node: o.node }), o.output === "json" ? "json" : "text");
+  });
 
-  withPage(withMainchain(peg.command("registered-addresses").description("deposit addresses relayers are asked to watch"))).action(async (o: QueryFlags & MainchainFlag & PageFlags) => {
-    show(v1.QueryRegisteredAddressesResponse, await pegQuery(rpcOf(o), "RegisteredAddresses", v1.QueryRegisteredAddressesRequest, { mainchain: o.mainchain, page: pageOf(o) }, v1.QueryRegisteredAddressesResponse, Number(o.height)), o);
+  withPage(withMainchain(peg.command("registered-addresses").description("deposit addresses relayers are asked to watch (script in hex)"))).action(async (o: QueryFlags & MainchainFlag & PageFlags) => {
+    const res = await pegQuery(rpcOf(o), "RegisteredAddresses", v1.QueryRegisteredAddressesRequest, { mainchain: o.mainchain, page: pageOf(o) }, v1.QueryRegisteredAddressesResponse, Number(o.height));
+    const json = snakeKeys(v1.QueryRegisteredAddressesResponse.toObject(res, JSON_OPTIONS)) as { addresses: Array<Record<string, unknown>>; page?: unknown };
+    // Scripts as Bitcoin users read them; page.next_key stays base64, as --page-key takes it.
+    json.addresses = json.addresses.map((a, i) => ({ ...a, script: hex(res.addresses[i].script) }));
+    printOutput(json, o.output === "json" ? "json" : "text");
   });
 
   withMainchain(peg.command("deposit <id>").description("whether a main-chain deposit has been claimed, by its id as the main chain writes it (bitcoin: txid:vout)")).action(async (displayId: string, o: QueryFlags & MainchainFlag) => {
@@ -117,6 +130,87 @@ export function registerPegQueryCommands(query: Command): void {
       o,
     );
   });
+}
+
+/** Bytes as lowercase hex, as Bitcoin users read scripts (protobuf JSON would print base64). */
+function hex(bytes: Uint8Array | null | undefined): string {
+  return Buffer.from(bytes ?? new Uint8Array()).toString("hex");
+}
+
+/**
+ * Whether RECIPIENT has registered its deposit address on MAINCHAIN. Registrations are keyed by the
+ * recipient's 20 bytes, so the page starting at that key holds its registration first, if any.
+ */
+async function isRegistered(rpc: RpcClient, mainchain: string, recipient: string, height: number): Promise<boolean> {
+  let key: Uint8Array;
+  try {
+    key = fromBech32(recipient, ADDRESS_PREFIX);
+  } catch {
+    return false; // not an address (the DepositAddress query asked first refuses it)
+  }
+  const { addresses } = await pegQuery(rpc, "RegisteredAddresses", v1.QueryRegisteredAddressesRequest, { mainchain, page: { key, limit: 1 } }, v1.QueryRegisteredAddressesResponse, height);
+  return addresses.some((a) => {
+    try {
+      return Buffer.from(fromBech32(a.recipient ?? "", ADDRESS_PREFIX)).equals(Buffer.from(key));
+    } catch {
+      return false;
+    }
+  });
+}
+
+/** The client type (kind) MAINCHAIN is registered with: "" when there is no such main chain (the DepositAddress query says so). */
+async function mainChainKind(rpc: RpcClient, mainchain: string, height: number): Promise<string> {
+  const { mainchains } = await pegQuery(rpc, "MainChains", v1.QueryMainChainsRequest, {}, v1.QueryMainChainsResponse, height);
+  return mainchains.find((c) => c.id === mainchain)?.clientType ?? "";
+}
+
+/**
+ * `query peg deposit-address`'s answer. Scripts are hex. It also says whether a deposit to the
+ * address is minted without anything more from the recipient:
+ *
+ * - bitcoin: every recipient has an address of its own (a P2WSH committing to it), which relayers
+ *   cannot guess, so they watch only registered ones (`registered-addresses`). Unregistered, the
+ *   answer says so and prints the `tx peg register-address` command; once it lands, relayers also
+ *   claim deposits made before it (from blocks pegzone's light client holds). A deposit can always
+ *   be claimed by hand with `tx peg claim`, registered or not.
+ * - tendermint: one federation account for all, the recipient in the memo; relayers watch that
+ *   account (`tx_search`), so no registration is needed.
+ */
+export function depositAddressAnswer(
+  res: pegzone.peg.v1.IQueryDepositAddressResponse,
+  o: { kind: string; registered: boolean; mainchain: string; recipient: string; node: string },
+): Record<string, unknown> {
+  const answer: Record<string, unknown> = {
+    address: res.address ?? "",
+    script: hex(res.script),
+    witness_script: hex(res.witnessScript),
+    federation_id: String(res.federationId ?? 0),
+  };
+  if (res.memo) answer.memo = res.memo;
+  const nodeFlag = o.node === DEFAULT_NODE ? "" : ` --node ${o.node}`;
+  const chainFlags = `--mainchain ${o.mainchain}${nodeFlag}`;
+  if (o.kind === "tendermint") {
+    answer.registered = o.registered;
+    answer.watched = true;
+    answer.note = `relayers watch the federation's account and mint every send to it whose memo is exactly ${o.recipient}: no registration needed. Without a running relayer, claim a send yourself with the claim command.`;
+    answer.claim_command = `pegzone tx peg claim --from KEY --tx-hash HASH --rpc MAINCHAIN_RPC ${chainFlags}`;
+    return answer;
+  }
+  answer.registered = o.registered;
+  answer.watched = o.registered;
+  if (o.registered) {
+    answer.note = "registered: relayers watch this address and mint what is paid to it once confirmed";
+    return answer;
+  }
+  answer.register_command = `pegzone tx peg register-address --from KEY --recipient ${o.recipient} ${chainFlags}`;
+  if (o.kind !== "bitcoin") {
+    answer.note = "NOT registered: relayers do not watch this address, so nothing paid to it is minted until you register it (register_command). KEY is any key of yours that pays the fee.";
+    return answer;
+  }
+  answer.note =
+    "NOT registered: relayers do not watch this address, so nothing paid to it is minted until you either register it (register_command; relayers then also claim deposits made before, from the blocks pegzone's light client still holds) or claim a deposit yourself (claim_command). KEY is any key of yours that pays the fee.";
+  answer.claim_command = `pegzone tx peg claim --from KEY --recipient ${o.recipient} --btc-txid TXID --btc-rpc BITCOIN_RPC_URL ${chainFlags}`;
+  return answer;
 }
 
 /** `PUBKEYHEX:WEIGHT:ACCOUNT,...` as federation members. */

@@ -25,6 +25,7 @@ import { TEST_ADDRESS } from "./btc-wallet";
 import { freePortBlock, ROOT } from "./harness";
 
 export const BTCD = join(ROOT, ".bin", "btcd");
+export const BTCCTL = join(ROOT, ".bin", "btcctl");
 export const BTCD_RPC_USER = "pegzone";
 export const BTCD_RPC_PASS = "pegzone-regtest";
 
@@ -141,6 +142,16 @@ export class BtcdNode {
   /** The last lines of btcd's output (stdout and stderr). */
   logTail(lines = 30): string {
     return this.btcd.logTail(lines);
+  }
+
+  /** <dataDir>/btcctl.conf, written by `start()`: this node's RPC server and credentials for btcctl. */
+  get btcctlConfigFile(): string {
+    return this.btcd.btcctlConfigFile;
+  }
+
+  /** Runs .bin/btcctl against this node, always with `--configfile` (app/node/btcd.ts btcctlArgs): never the user's btcctl.conf. */
+  btcctl(args: readonly string[]): string {
+    return this.btcd.btcctl(args, { binary: BTCCTL });
   }
 
   /** Stop btcd and delete the data folder if this node made it. */
