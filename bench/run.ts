@@ -2,6 +2,7 @@
 import { cpus } from "node:os";
 import { benchAbci } from "./abci";
 import { benchHeaders } from "./headers";
+import { benchHubClaims } from "./hub-claims";
 import { benchLoad } from "./load";
 import { benchPeg } from "./peg";
 import { printResults } from "./result";
@@ -16,6 +17,7 @@ async function main(): Promise<void> {
   printResults("Bitcoin light client", await benchHeaders());
   printResults("Tendermint light client (one core)", await benchTendermint());
   printResults("Peg (in-process app)", await benchPeg());
+  printResults("Cosmos Hub claims (in process)", await benchHubClaims());
   printResults("ABCI through real CometBFT", await benchAbci());
   printResults("Load through one validator", await benchLoad());
 }
