@@ -8,7 +8,7 @@ import { freePortBlock, runCli, runCliStatus, Testnet, waitForHeight } from "./s
 import { BTCCTL, BTCD_RPC_PASS, BTCD_RPC_USER, startBtcd, type BtcdNode } from "./support/btcd";
 import { DEV_MNEMONIC } from "../app/cli/devnet";
 import { depositAddressAnswer } from "../app/cli/peg";
-import { btcctlArgs, btcctlConfig, writeBtcctlConfig } from "../app/node/btcd";
+import { btcctlArgs, btcctlConfig, writeBtcctlConfig } from "../app/node/btcctl";
 
 const FAUCET = "peg1m2wwszp0kq4480hl45lrtjdrt3ew4hn6rrqn7e";
 

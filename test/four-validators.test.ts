@@ -27,7 +27,8 @@ describe("four real validators from `pegzone testnet`", () => {
 
     net.start(3);
     const target = (await latestHeight(net.nodes[0].rpc)) + 2;
-    await waitForHeight(net.nodes[3].rpc, target, 120_000);
+    // Node 3 may see a block committed before node 0's RPC reports it: wait for both.
+    await Promise.all([waitForHeight(net.nodes[0].rpc, target, 120_000), waitForHeight(net.nodes[3].rpc, target, 120_000)]);
     const [a, b] = await Promise.all([header(net.nodes[0].rpc, target), header(net.nodes[3].rpc, target)]);
     expect(b.app_hash).toBe(a.app_hash);
   }, 400_000);
