@@ -206,7 +206,7 @@ async function benchAlone(roundMs: number): Promise<BenchResult[]> {
       const decode = await asyncRate(claims.length, async (i) => void decodeTransfer(claims[i].tx, 0, "uatom"), roundMs);
       const account = await asyncRate(1, async () => void federationAccount(CHAIN, federation), roundMs);
       results.push({ name: `  of which decodeTransfer alone (block of ${fmt(n)})`, value: Math.round(decode.best), unit: "txs/s", note: "TxRaw, TxBody and MsgSend decoded canonically, the denom's amount summed" });
-      results.push({ name: "  of which federationAccount alone", value: Math.round(account.best), unit: "accounts/s", note: "2-of-3 amino multisig key, sorted by address, hashed into the Hub account: derived again by every claim" });
+      results.push({ name: "  of which federationAccount alone", value: Math.round(account.best), unit: "accounts/s", note: "2-of-3 amino multisig key, sorted by address, hashed into the Hub account: remembered after the first claim" });
     }
   }
   return results;

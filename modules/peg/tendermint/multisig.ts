@@ -40,10 +40,22 @@ export function federationMultisigPubkey(federation: Federation): MultisigThresh
 
 /** The federation's multisig account on `chain` (its address in the chain's bech32 prefix). */
 export function federationAccount(chain: MainChain, federation: Federation): FederationAccount {
+  const prefix = tendermintParams(chain).bech32Prefix;
+  // A pure function of the keys, threshold and prefix, asked for on every claim (~100 µs to derive):
+  // remembered, as the answer can never differ. Few federations exist, so the memo stays small.
+  const key = `${prefix}|${federation.threshold}|${(federation.members ?? []).map((m) => Buffer.from(m.pubkey ?? []).toString("hex")).join(",")}`;
+  const known = accounts.get(key);
+  if (known !== undefined) return known;
   const pubkey = federationMultisigPubkey(federation);
   const rawAddress = pubkeyToRawAddress(pubkey);
-  return { address: toBech32(tendermintParams(chain).bech32Prefix, rawAddress), rawAddress, aminoPubkey: encodeAminoPubkey(pubkey), pubkey };
+  const account = Object.freeze({ address: toBech32(prefix, rawAddress), rawAddress, aminoPubkey: encodeAminoPubkey(pubkey), pubkey });
+  if (accounts.size >= MAX_REMEMBERED) accounts.clear();
+  accounts.set(key, account);
+  return account;
 }
+
+const MAX_REMEMBERED = 64;
+const accounts = new Map<string, FederationAccount>();
 
 /** The bech32 address of the federation's multisig account on `chain`, e.g. "cosmos1…". */
 export function federationAccountAddress(chain: MainChain, federation: Federation): string {
