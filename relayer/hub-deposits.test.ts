@@ -18,7 +18,7 @@ import { sha256 } from "../chain/store/sha256";
 import { leafHash } from "../light-client/tendermint/merkle";
 import { resultsHash, verifyResultProof } from "../light-client/tendermint/proof-results";
 import { decodeTxProofProto, verifyTxProof } from "../light-client/tendermint/proof-tx";
-import { federationAccountAddress, tendermintDepositDisplayId } from "../modules/peg/tendermint/deposits";
+import { federationAccountAddress, tendermintDepositDisplayId } from "../modules/peg/tendermint/deposit-flow";
 import { decodeTendermintDepositProof } from "../modules/peg/tendermint/deposit-proof";
 import { tendermintParamsAny } from "../modules/peg/tendermint/params";
 import { pegzone } from "../proto";

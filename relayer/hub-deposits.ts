@@ -37,7 +37,7 @@ import { txProofToBytes } from "../light-client/tendermint/proof-tx";
 import { pegQuery } from "../modules/peg/client";
 import { pegTypeUrls } from "../modules/peg/msgs";
 import { tendermintParams } from "../modules/peg/tendermint/params";
-import { federationAccountAddress, TendermintDepositError, tendermintDepositDisplayId, tendermintDepositProof } from "../modules/peg/tendermint/deposits";
+import { federationAccountAddress, TendermintDepositError, tendermintDepositDisplayId, tendermintDepositProof } from "../modules/peg/tendermint/deposit-flow";
 import { accountBytes, decodeTransfer, type Transfer } from "../modules/peg/tendermint/transfer";
 import { google, pegzone } from "../proto";
 import type { CometRpcClient, TxAnswer } from "./cometbft-rpc";

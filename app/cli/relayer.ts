@@ -13,7 +13,7 @@ import { CometRpcClient } from "../../relayer/cometbft-rpc";
 import { TendermintRelayer } from "../../relayer/tendermint-relayer";
 import { claimDepositMsg, depositAccounts, depositsInTx, hubDepositProof } from "../../relayer/hub-deposits";
 import { tendermintParams } from "../../modules/peg/tendermint/params";
-import { tendermintDepositDisplayId } from "../../modules/peg/tendermint/deposits";
+import { tendermintDepositDisplayId } from "../../modules/peg/tendermint/deposit-flow";
 import { terminalProgress } from "../../relayer/tendermint-follower";
 import { fetchInclusionProof } from "../../relayer/tx-proof";
 import { parseTx } from "../../light-client/bitcoin/tx";

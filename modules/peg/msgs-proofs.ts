@@ -22,7 +22,7 @@ import type { MsgHandler, ServiceRegistrar } from "../../chain/app/module";
 import { parseAddress } from "../../chain/crypto/address";
 import { pegzone } from "../../proto";
 import { pegErrors } from "./errors";
-import { peggedDenom, type MainChain, type PegKeeper } from "./keeper";
+import { peggedDenom, type MainChain, type PegKeeper, type RetiredFederation } from "./keeper";
 import type { Federation, ProvenDeposit } from "./kinds";
 import { asPegError, blockTimeNanos, recipientAddress, requireMainchainId, requireNotFrozen, response } from "./msg-common";
 import { applyConfirmedRelease } from "./releases";
@@ -64,8 +64,7 @@ async function refuseFederationOwned(ctx: Context, keeper: PegKeeper, chain: Mai
 }
 
 /** Step 5: the federation whose deposit address it pays, if deposits to it are accepted at `height`; else why not. */
-async function acceptingFederation(ctx: Context, keeper: PegKeeper, chain: MainChain, proven: ProvenDeposit, recipientText: string, recipient: Uint8Array, height: number): Promise<Federation> {
-  const retired = await keeper.retiredFederations(ctx, chain.id);
+function acceptingFederation(keeper: PegKeeper, chain: MainChain, retired: readonly RetiredFederation[], proven: ProvenDeposit, recipientText: string, recipient: Uint8Array, height: number): Federation {
   if (proven.federationIndex === 0) return chain.federation!;
   const flow = keeper.deposits(chain);
   if (proven.federationIndex > 0) {
@@ -97,7 +96,8 @@ export function registerProofMsgs(registrar: ServiceRegistrar, keeper: PegKeeper
       const flow = keeper.deposits(chain);
       await requireActiveClient(ctx, keeper, chain);
       const recipient = recipientAddress(msg.recipient);
-      const federations = [chain.federation!, ...(await keeper.retiredFederations(ctx, chain.id)).map((r) => r.federation!)];
+      const retired = await keeper.retiredFederations(ctx, chain.id);
+      const federations = [chain.federation!, ...retired.map((r) => r.federation!)];
       let proven: ProvenDeposit;
       try {
         proven = await flow.proveDeposit(keeper.clientStore(ctx, chain.id), chain, proofOf(msg.proof, flow.depositProofType, "a deposit claim"), recipient, federations, blockTimeNanos(ctx));
@@ -108,7 +108,7 @@ export function registerProofMsgs(registrar: ServiceRegistrar, keeper: PegKeeper
       await refuseFederationOwned(ctx, keeper, chain, proven, federations);
       if (proven.confirmations < proven.required)
         throw pegErrors.ErrNotEnoughConfirmations.wrap(`${proven.displayId} has ${proven.confirmations} of the ${proven.required} confirmations ${chain.id} requires`);
-      const federation = await acceptingFederation(ctx, keeper, chain, proven, msg.recipient, recipient, Number(ctx.header.height));
+      const federation = acceptingFederation(keeper, chain, retired, proven, msg.recipient, recipient, Number(ctx.header.height));
       const minDeposit = BigInt(chain.minDeposit);
       if (proven.value < minDeposit) throw pegErrors.ErrBelowMinimum.wrap(`${proven.displayId} pays ${proven.value}, the minimum deposit is ${minDeposit}`);
       const reserve = await keeper.reserveTotal(ctx, chain.id);
