@@ -40,10 +40,12 @@ export interface FetchedRegistration {
   readonly unbondingPeriodSeconds: bigint;
 }
 
-/** The chain's staking unbonding period in whole seconds, from its state at the node's latest height. */
+/** The chain's staking unbonding period in whole seconds, from the node's latest committed state. */
 export async function unbondingPeriodSeconds(rpc: Pick<CometRpcClient, "url" | "status" | "abciQuery">): Promise<bigint> {
   const { latestHeight } = await rpc.status();
-  const answer = await rpc.abciQuery("/cosmos.staking.v1beta1.Query/Params", QueryParamsRequest.encode({}).finish(), latestHeight, false);
+  // CometBFT stores block H before the app commits it, so the state the app surely has is H − 1's.
+  const committed = latestHeight > 1n ? latestHeight - 1n : latestHeight;
+  const answer = await rpc.abciQuery("/cosmos.staking.v1beta1.Query/Params", QueryParamsRequest.encode({}).finish(), committed, false);
   const unbonding = QueryParamsResponse.decode(answer.value ?? new Uint8Array()).params?.unbondingTime;
   if (unbonding === undefined || unbonding.seconds <= 0n) throw new Error(`the node at ${rpc.url} reports no staking unbonding period`);
   return unbonding.seconds;

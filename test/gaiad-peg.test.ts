@@ -103,7 +103,7 @@ if (!haveGaiad()) {
     expect(readFileSync(genesisFile, "utf8")).toBe(before);
 
     const added = await add(["--display-denom", "atom", "--decimals", "6"]);
-    expect(added.status).toBe(0);
+    expect({ status: added.status, stderr: added.stderr }).toMatchObject({ status: 0 });
     const out = JSON.parse(added.stdout) as { chain_id: string; trusted_height: string; trusted_hash: string };
     trustedHeight = Number(out.trusted_height);
     expect(out.chain_id).toBe(hub.chainId);
