@@ -47,7 +47,8 @@ export function pegBankKeeper(bank: BankKeeper, moduleName: string): PegBankKeep
   return {
     async mint(ctx, to, coins) {
       await bank.mintCoins(ctx, moduleName, coins);
-      await bank.sendCoinsFromModuleToAccount(ctx, moduleName, to, coins);
+      // Minted into the module account itself (a failed release's withdrawals, queued again): nothing to pay.
+      if (!isModule(to)) await bank.sendCoinsFromModuleToAccount(ctx, moduleName, to, coins);
     },
     async burn(ctx, from, coins) {
       if (!isModule(from)) throw sdkErrors.ErrUnauthorized.wrap(`the ${moduleName} module burns only from its module account, not from ${bech32(from)}`);

@@ -34,7 +34,7 @@ import type { BuiltRelease, ReleasePayment } from "../modules/peg/kinds";
 import { pegTypeUrls } from "../modules/peg/msgs";
 import { builtFromRelease } from "../modules/peg/releases";
 import { CONFIRMATIONS, depositScript, federation, type Harness, MAINCHAIN, memberKeys as members, newHarness, type TestAccount } from "../test/support/peg-harness";
-import { TestBitcoinChain, testTx } from "../test/support/peg";
+import { REGTEST_CHAIN, TestBitcoinChain, testTx } from "../test/support/peg";
 import { pegzone } from "../proto";
 import { type BenchResult, printResults } from "./result";
 
@@ -259,7 +259,7 @@ function benchReleaseSize(results: BenchResult[]): void {
       script: parseWithdrawalAddress("regtest", destination(1000 + i)),
       amount: 250_000n + BigInt(i) * 1_000n,
     }));
-    const built = bitcoinFlow.buildRelease({ entries, payments, feeRate, maxFee: 100_000_000n, federation });
+    const built = bitcoinFlow.buildRelease({ chain: REGTEST_CHAIN, entries, payments, feeRate, maxFee: 100_000_000n, federation });
     // The size estimate is the bitcoin builder's own (the generic release carries none): the same release, built directly.
     const direct = buildRelease({ utxos, payments, feeRate, maxFee: 100_000_000n, changeWitnessScript: reserveScript, signersPerInput: maxSignatures(reserveScript) });
     if (!Buffer.from(direct.tx).equals(Buffer.from(built.payload))) throw new Error("bench peg: the flow's release differs from the bitcoin builder's");

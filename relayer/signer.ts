@@ -133,7 +133,7 @@ export class Signer {
     if (isSweep(release) ? Number(changeTo.id) < Number(federation.id) : Number(changeTo.id) !== Number(federation.id))
       refuse(`its ${isSweep(release) ? "sweep output" : "change"} goes to federation ${changeTo.id}, not ${isSweep(release) ? "its own or a newer one than" : "its own"} ${federation.id}`);
     const maxFee = BigInt(chain.maxFee!);
-    const rebuilt = flow.buildRelease({ entries: inputs, payments, feeRate: BigInt(release.feeRate), maxFee, federation, changeFederation: changeTo });
+    const rebuilt = flow.buildRelease({ chain, context: release.context, entries: inputs, payments, feeRate: BigInt(release.feeRate), maxFee, federation, changeFederation: changeTo });
     if (!Buffer.from(rebuilt.payload).equals(Buffer.from(release.payload))) refuse("it differs from the release rebuilt from pegzone's withdrawals and reserve");
     if (rebuilt.txid !== release.txid) refuse(`its txid ${release.txid} is not the rebuilt release's ${rebuilt.txid}`);
     if (rebuilt.fee > maxFee + DUST_LIMIT) refuse(`fee ${rebuilt.fee} is over the cap ${maxFee}`);

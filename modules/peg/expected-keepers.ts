@@ -9,7 +9,7 @@ import type { Coin } from "../../chain/types/coins";
  * else or destroy anyone else's.
  */
 export interface PegBankKeeper {
-  /** Mints `coins` in the peg's module account and pays them to `to`. */
+  /** Mints `coins` in the peg's module account and pays them to `to` (unless `to` is that account). */
   mint(ctx: Context, to: Uint8Array, coins: readonly Coin[]): Promise<void>;
   /** Burns `coins` held by the peg's module account; `from` must be that account. */
   burn(ctx: Context, from: Uint8Array, coins: readonly Coin[]): Promise<void>;

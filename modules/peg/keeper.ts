@@ -24,6 +24,8 @@
  *   0x14 | id | fid(u64be) | ~value(u128be) | entry id → 0x01 (free reserve entries of a
  *                                    federation, largest first: what a release may spend)
  *   0x15 | id | entry id           → rid (the release whose change becomes this entry once it confirms)
+ *   0x16 | id | ...                → that main chain's kind store (layout owned by the kind: tendermint
+ *                                    keeps its federation accounts' number and sequence there)
  *
  * The indexes keep each block's peg-out work proportional to what is outstanding and bounded, not
  * to history or to the size of the reserve.
@@ -35,7 +37,7 @@ import { concatBytes, readU64 } from "../../chain/store/bytes";
 import { PrefixStore, prefixEnd } from "../../chain/store/prefix";
 import type { KVStore } from "../../chain/store/types";
 import { pegzone } from "../../proto";
-import type { DepositFlow, Federation, MainChainKind, ReleaseFlow } from "./kinds";
+import type { DepositFlow, Federation, KindStores, MainChainKind, ReleaseFlow } from "./kinds";
 import { pegErrors } from "./errors";
 import type { PegBankKeeper } from "./expected-keepers";
 
@@ -74,6 +76,7 @@ const PENDING_WITHDRAWAL = 0x12;
 const LIVE_RELEASE = 0x13;
 const FREE_RESERVE = 0x14;
 const RELEASE_BY_CHANGE = 0x15;
+const KIND = 0x16;
 const PRESENT = Uint8Array.of(1);
 
 const utf8 = new TextEncoder();
@@ -168,6 +171,16 @@ export class PegKeeper {
   /** The light client's own store for a main chain. */
   clientStore(ctx: Context, id: string): KVStore {
     return new PrefixStore(this.store(ctx), idKey(CLIENT, id));
+  }
+
+  /** The kind's own store for a main chain (kinds.ts KindStores.state). */
+  kindStore(ctx: Context, id: string): KVStore {
+    return new PrefixStore(this.store(ctx), idKey(KIND, id));
+  }
+
+  /** What a kind's flows read and write: its light client's store and its own. */
+  kindStores(ctx: Context, id: string): KindStores {
+    return { client: this.clientStore(ctx, id), state: this.kindStore(ctx, id) };
   }
 
   async getMainChain(ctx: Context, id: string): Promise<MainChain | undefined> {

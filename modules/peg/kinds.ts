@@ -89,6 +89,9 @@ export interface BuiltRelease {
  * consolidating the current one's small entries).
  */
 export interface ReleaseParams {
+  readonly chain: MainChain;
+  /** The kind's release context (ReleaseFlow.releaseContext; Release.context once stored); absent for kinds without one. */
+  readonly context?: Uint8Array;
   readonly entries: readonly ReserveEntryView[];
   readonly payments: readonly ReleasePayment[];
   readonly feeRate: bigint;
@@ -119,6 +122,32 @@ export interface ProvenDeposit {
   /** ReserveEntry.data of the entry it becomes. */
   readonly data: Uint8Array;
 }
+
+/** What a kind's flows read and write: its light client's store and its own (the peg's kind store). */
+export interface KindStores {
+  readonly client: KVStore;
+  readonly state: KVStore;
+}
+
+/** A live release (signing or signed) as a kind's release proof may decide it. */
+export interface LiveReleaseView {
+  readonly id: number;
+  readonly txid: string;
+  readonly federationId: number;
+  readonly context: Uint8Array;
+  readonly fee: bigint;
+  readonly inputs: readonly ReserveEntryView[];
+}
+
+/**
+ * What a release proof decided about a release (by its txid): confirmed as built (with its
+ * confirmations, checked by the peg), or failed: proven never to pay. A failed release frees its
+ * inputs and queues its withdrawals again; when the main chain charged a fee for it anyway
+ * (`charged` > 0), its inputs leave the reserve and `remainder` (worth their sum − charged) joins it.
+ */
+export type ReleaseOutcome =
+  | { readonly txid: string; readonly outcome: "confirmed"; readonly confirmations: number; readonly required: number }
+  | { readonly txid: string; readonly outcome: "failed"; readonly reason: string; readonly charged: bigint; readonly remainder?: ReserveEntryView };
 
 export interface MainChainKind {
   /** The client type registered in genesis: the light client's type. */
@@ -171,10 +200,29 @@ export interface DepositFlow {
 export interface ReleaseFlow {
   /** The most reserve entries one release spends: the peg hands a builder at most this many. */
   readonly maxReleaseInputs: number;
+  /**
+   * Releases of one federation are ordered (an account chain's sequence): at most one is live per
+   * signing federation, none is replaced on a timer (a proof fails it: ReleaseOutcome), and each is
+   * built with the kind's `releaseContext`. Otherwise (bitcoin) releases spend distinct entries and
+   * a stale one is replaced at a doubled fee rate.
+   */
+  readonly sequential: boolean;
+  /** Whether many small entries of a federation are worth a consolidation release (bitcoin: yes; an account: no). */
+  readonly consolidates: boolean;
+  /**
+   * The context of the next release signed by `federation` (tendermint: account number, sequence,
+   * timeout height, gas price), for ReleaseParams.context; throws an Error saying what is missing
+   * (e.g. the account's number is not proven yet). Only for sequential kinds.
+   */
+  releaseContext?(stores: KindStores, chain: MainChain, federation: Federation): Promise<Uint8Array>;
   /** The Any type URL of MsgConfirmRelease.proof. */
   readonly releaseProofType: string;
-  /** Checks a release's proof: the main-chain txid it shows confirmed, with its confirmations. */
-  proveRelease(store: KVStore, chain: MainChain, proof: Uint8Array): Promise<{ readonly txid: string; readonly confirmations: number; readonly required: number }>;
+  /**
+   * Checks a release proof with the light client and says what it decided about `live` releases
+   * (none: the kind only learned something, e.g. an account's number). May update the kind's state.
+   * `federations`: the current, then the retired. Throws an Error with a `reason` for a bad proof.
+   */
+  proveRelease(stores: KindStores, chain: MainChain, proof: Uint8Array, now: bigint, live: readonly LiveReleaseView[], federations: readonly Federation[]): Promise<ReleaseOutcome[]>;
   /** The fee rate a new release pays (a replacement doubles its predecessor's). */
   feeRate(chain: MainChain): bigint;
   /** What a withdrawal to `address` pays, in the kind's encoding; throws for a malformed address or one of another network. */

@@ -14,8 +14,11 @@
  *  6. amount ≥ min_deposit and reserve + amount ≤ reserve_cap.
  * Then amount − peg_in_fee is minted to the recipient and the deposit joins the reserve.
  *
- * MsgConfirmRelease: the proof shows a release's transaction with the required confirmations, none
- * of its inputs has left the reserve (no other version of it confirmed), and it is applied.
+ * MsgConfirmRelease: the kind decides live releases from the proof (ReleaseOutcome). Confirmed: the
+ * release's transaction has the required confirmations and none of its inputs has left the reserve
+ * (no other version of it confirmed); it is applied. Failed (sequential kinds: proven never to pay):
+ * its withdrawals are queued again (releases.ts applyFailedRelease). A proof may decide nothing and
+ * only teach the kind (tendermint: the federation account's number and sequence).
  */
 import type { Context } from "../../chain/app/context";
 import type { MsgHandler, ServiceRegistrar } from "../../chain/app/module";
@@ -23,9 +26,9 @@ import { parseAddress } from "../../chain/crypto/address";
 import { pegzone } from "../../proto";
 import { pegErrors } from "./errors";
 import { peggedDenom, type MainChain, type PegKeeper, type RetiredFederation } from "./keeper";
-import type { Federation, ProvenDeposit } from "./kinds";
+import type { Federation, ProvenDeposit, ReleaseOutcome } from "./kinds";
 import { asPegError, blockTimeNanos, recipientAddress, requireMainchainId, requireNotFrozen, response } from "./msg-common";
-import { applyConfirmedRelease } from "./releases";
+import { applyConfirmedRelease, applyFailedRelease, entryView } from "./releases";
 import { inGrace } from "./rotation";
 
 const v1 = pegzone.peg.v1;
@@ -169,23 +172,36 @@ export function registerProofMsgs(registrar: ServiceRegistrar, keeper: PegKeeper
       const chain = await keeper.mustGetMainChain(ctx, msg.mainchain);
       const flow = keeper.releases(chain);
       await requireActiveClient(ctx, keeper, chain);
-      let proven: Awaited<ReturnType<typeof flow.proveRelease>>;
+      const live = await keeper.liveReleases(ctx, chain.id);
+      const federations = [chain.federation!, ...(await keeper.retiredFederations(ctx, chain.id)).map((r) => r.federation!)];
+      let outcomes: ReleaseOutcome[];
       try {
-        proven = await flow.proveRelease(keeper.clientStore(ctx, chain.id), chain, proofOf(msg.proof, flow.releaseProofType, "a release confirmation"));
+        const views = live.map((r) => ({ id: Number(r.id), txid: r.txid, federationId: Number(r.federationId), context: r.context, fee: BigInt(r.fee), inputs: r.inputs.map(entryView) }));
+        outcomes = await flow.proveRelease(keeper.kindStores(ctx, chain.id), chain, proofOf(msg.proof, flow.releaseProofType, "a release confirmation"), blockTimeNanos(ctx), views, federations);
       } catch (e) {
         return asPegError(e, pegErrors.ErrInvalidProof);
       }
-      const release = await keeper.releaseByTxid(ctx, chain.id, proven.txid);
-      if (!release) throw pegErrors.ErrUnknownRelease.wrap(`transaction ${proven.txid} is not a release of ${chain.id}`);
-      if (release.status === v1.ReleaseStatus.RELEASE_STATUS_CONFIRMED) throw pegErrors.ErrInvalidRelease.wrap(`release ${release.id} is already confirmed`);
-      // Every version of a release spends the same inputs; one missing means another version was confirmed.
-      for (const input of release.inputs)
-        if (!(await keeper.getReserveEntry(ctx, chain.id, input.id ?? new Uint8Array())))
-          throw pegErrors.ErrInvalidRelease.wrap(`input ${input.displayId} of release ${release.id} is no longer in the reserve: another confirmed release spent it`);
-      if (proven.confirmations < proven.required)
-        throw pegErrors.ErrNotEnoughConfirmations.wrap(`release ${release.id} (${proven.txid}) has ${proven.confirmations} of the ${proven.required} confirmations ${chain.id} requires`);
-      await applyConfirmedRelease(ctx, keeper, chain, release);
-      return response(CONFIRM_RELEASE, v1.MsgConfirmReleaseResponse.encode({ releaseId: release.id }).finish());
+      let decided = 0;
+      for (const outcome of outcomes) {
+        const release = await keeper.releaseByTxid(ctx, chain.id, outcome.txid);
+        if (!release) throw pegErrors.ErrUnknownRelease.wrap(`transaction ${outcome.txid} is not a release of ${chain.id}`);
+        if (release.status === v1.ReleaseStatus.RELEASE_STATUS_CONFIRMED) throw pegErrors.ErrInvalidRelease.wrap(`release ${release.id} is already confirmed`);
+        if (outcome.outcome === "failed") {
+          if (release.status !== v1.ReleaseStatus.RELEASE_STATUS_SIGNING && release.status !== v1.ReleaseStatus.RELEASE_STATUS_SIGNED)
+            throw pegErrors.ErrInvalidRelease.wrap(`release ${release.id} is ${v1.ReleaseStatus[release.status]}, not live`);
+          await applyFailedRelease(ctx, keeper, chain, release, outcome.reason, outcome.charged, outcome.remainder);
+        } else {
+          // Every version of a release spends the same inputs; one missing means another version was confirmed.
+          for (const input of release.inputs)
+            if (!(await keeper.getReserveEntry(ctx, chain.id, input.id ?? new Uint8Array())))
+              throw pegErrors.ErrInvalidRelease.wrap(`input ${input.displayId} of release ${release.id} is no longer in the reserve: another confirmed release spent it`);
+          if (outcome.confirmations < outcome.required)
+            throw pegErrors.ErrNotEnoughConfirmations.wrap(`release ${release.id} (${outcome.txid}) has ${outcome.confirmations} of the ${outcome.required} confirmations ${chain.id} requires`);
+          await applyConfirmedRelease(ctx, keeper, chain, release);
+        }
+        decided = Number(release.id);
+      }
+      return response(CONFIRM_RELEASE, v1.MsgConfirmReleaseResponse.encode({ releaseId: decided }).finish());
     },
   };
   registrar.msg(CONFIRM_RELEASE, { decode: (b) => v1.MsgConfirmRelease.decode(b) }, confirm);

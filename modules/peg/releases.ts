@@ -154,6 +154,7 @@ async function recordRelease(
   replaces: number,
   federation: Federation,
   changeTo: Federation,
+  context: Uint8Array,
 ): Promise<Release> {
   const id = await keeper.nextReleaseId(ctx, chain.id);
   const dataType = keeper.deposits(chain).reserveDataType;
@@ -174,6 +175,7 @@ async function recordRelease(
     builtAt: Number(ctx.header.height),
     replaces,
     amount: payments.reduce((sum, p) => sum + p.amount, 0n).toString(),
+    context,
   });
   keeper.setRelease(ctx, release);
   for (const input of built.inputs) {
@@ -223,11 +225,14 @@ export async function buildPendingRelease(ctx: Context, keeper: PegKeeper, chain
   // Only the current federation's outputs: a retired federation's are swept to it first.
   const current = chain.federation!;
   const kind = keeper.releases(chain);
+  if (kind.sequential && live.some((r) => Number(r.federationId) === Number(current.id))) return; // the next waits for the live one's sequence to settle
   const free = await keeper.freeReserveEntries(ctx, chain.id, Number(current.id), kind.maxReleaseInputs);
-  const feeRate = keeper.releases(chain).feeRate(chain);
+  const feeRate = kind.feeRate(chain);
   let built: BuiltRelease;
+  let context: Uint8Array;
   try {
-    built = checkBuilt(kind.buildRelease({ entries: free.map(entryView), payments: candidates, feeRate, maxFee: BigInt(chain.maxFee), federation: current }), candidates);
+    context = await releaseContext(ctx, keeper, chain, current);
+    built = checkBuilt(kind.buildRelease({ chain, context, entries: free.map(entryView), payments: candidates, feeRate, maxFee: BigInt(chain.maxFee), federation: current }), candidates);
   } catch (err) {
     return releaseFailed(ctx, chain, err instanceof Error ? err.message : String(err));
   }
@@ -240,22 +245,30 @@ export async function buildPendingRelease(ctx: Context, keeper: PegKeeper, chain
     return releaseFailed(ctx, chain, `the release would take ${cost} from the reserve beyond the ${amount} it burns (change below dust), more than the surplus ${available}; waiting`);
   await keeper.bank.burn(ctx, keeper.redemptionAccount, [{ denom: peggedDenom(chain.id), amount }]);
   keeper.setInFlight(ctx, chain.id, (await keeper.inFlight(ctx, chain.id)) + amount);
-  await recordRelease(ctx, keeper, chain, built, payments, feeRate, 0, current, current);
+  await recordRelease(ctx, keeper, chain, built, payments, feeRate, 0, current, current, context);
+}
+
+/** The kind's context for the next release `federation` signs (sequential kinds); empty otherwise. Throws saying what is missing. */
+async function releaseContext(ctx: Context, keeper: PegKeeper, chain: MainChain, federation: Federation): Promise<Uint8Array> {
+  const kind = keeper.releases(chain);
+  return kind.releaseContext ? kind.releaseContext(keeper.kindStores(ctx, chain.id), chain, federation) : new Uint8Array();
 }
 
 /** A sweep or consolidation built from `entries` of `federation` into one output of `changeTo`, if the surplus pays its fee. Never throws. */
 async function buildSweep(ctx: Context, keeper: PegKeeper, chain: MainChain, live: Release[], entries: readonly ReserveEntry[], federation: Federation, changeTo: Federation, what: string): Promise<void> {
   const feeRate = keeper.releases(chain).feeRate(chain);
   let built: BuiltRelease;
+  let context: Uint8Array;
   try {
-    built = checkBuilt(keeper.releases(chain).buildRelease({ entries: entries.map(entryView), payments: [], feeRate, maxFee: BigInt(chain.maxFee), federation, changeFederation: changeTo }), []);
+    context = await releaseContext(ctx, keeper, chain, federation);
+    built = checkBuilt(keeper.releases(chain).buildRelease({ chain, context, entries: entries.map(entryView), payments: [], feeRate, maxFee: BigInt(chain.maxFee), federation, changeFederation: changeTo }), []);
   } catch (err) {
     return releaseFailed(ctx, chain, `${what}: ${err instanceof Error ? err.message : String(err)}`);
   }
   const available = await surplus(ctx, keeper, chain, live, 0);
   if (builtCost(built, 0n) > available)
     return releaseFailed(ctx, chain, `${what}: its fee ${built.fee} is more than the reserve's surplus ${available} (reserve − supply − in flight − live releases' costs); waiting for peg-in fees to cover it`);
-  live.push(await recordRelease(ctx, keeper, chain, built, [], feeRate, 0, federation, changeTo));
+  live.push(await recordRelease(ctx, keeper, chain, built, [], feeRate, 0, federation, changeTo, context));
 }
 
 /**
@@ -269,16 +282,17 @@ export async function buildSweeps(ctx: Context, keeper: PegKeeper, chain: MainCh
   if (!isBatchHeight(ctx, chain)) return;
   const live = await keeper.liveReleases(ctx, chain.id);
   const current = chain.federation!;
-  const limit = keeper.releases(chain).maxReleaseInputs;
+  const kind = keeper.releases(chain);
+  const limit = kind.maxReleaseInputs;
   for (const { federation } of await keeper.retiredFederations(ctx, chain.id)) {
     const id = Number(federation!.id);
-    if (live.some((r) => isSweep(r) && Number(r.federationId) === id)) continue;
+    if (live.some((r) => (kind.sequential || isSweep(r)) && Number(r.federationId) === id)) continue;
     const free = await keeper.freeReserveEntries(ctx, chain.id, id, limit);
     if (free.length === 0) continue;
     if (live.length >= MAX_LIVE_RELEASES) return releaseFailed(ctx, chain, `sweep of retired federation ${id}: ${live.length} releases are live; waiting`);
     await buildSweep(ctx, keeper, chain, live, free, federation!, current, `sweep of retired federation ${id}`);
   }
-  if (live.some((r) => isSweep(r) && Number(r.federationId) === Number(current.id))) return;
+  if (!kind.consolidates || live.some((r) => isSweep(r) && Number(r.federationId) === Number(current.id))) return;
   const smallest = await keeper.freeReserveEntries(ctx, chain.id, Number(current.id), limit, true);
   if (smallest.length <= limit / 2 || live.length >= MAX_LIVE_RELEASES) return;
   await buildSweep(ctx, keeper, chain, live, smallest, current, current, `consolidation of federation ${current.id}'s ${smallest.length} smallest outputs`);
@@ -290,7 +304,8 @@ export async function buildSweeps(ctx: Context, keeper: PegKeeper, chain: MainCh
  * cost and it still pays every one of those withdrawals.
  */
 export async function replaceStaleReleases(ctx: Context, keeper: PegKeeper, chain: MainChain): Promise<void> {
-  if (chain.releaseTimeout === 0) return;
+  // A sequential kind's release is never replaced on a timer: a proof of the main chain fails it.
+  if (chain.releaseTimeout === 0 || keeper.releases(chain).sequential) return;
   const height = Number(ctx.header.height);
   const live = await keeper.liveReleases(ctx, chain.id);
   for (const old of [...live]) {
@@ -309,7 +324,7 @@ export async function replaceStaleReleases(ctx: Context, keeper: PegKeeper, chai
     try {
       federation = await releaseFederation(ctx, keeper, chain, old);
       changeTo = await changeFederation(ctx, keeper, chain, old);
-      built = checkBuilt(keeper.releases(chain).buildRelease({ entries: builtFromRelease(old).inputs, payments, feeRate, maxFee, federation, changeFederation: changeTo }), payments);
+      built = checkBuilt(keeper.releases(chain).buildRelease({ chain, context: old.context, entries: builtFromRelease(old).inputs, payments, feeRate, maxFee, federation, changeFederation: changeTo }), payments);
     } catch (err) {
       releaseFailed(ctx, chain, `replacing release ${old.id}: ${err instanceof Error ? err.message : String(err)}`);
       continue;
@@ -332,7 +347,7 @@ export async function replaceStaleReleases(ctx: Context, keeper: PegKeeper, chai
       continue;
     }
     keeper.setRelease(ctx, v1.Release.create({ ...old, status: ReleaseStatus.RELEASE_STATUS_REPLACED }));
-    const replacement = await recordRelease(ctx, keeper, chain, built, payments, feeRate, Number(old.id), federation, changeTo);
+    const replacement = await recordRelease(ctx, keeper, chain, built, payments, feeRate, Number(old.id), federation, changeTo, old.context);
     live.splice(live.indexOf(old), 1, replacement);
   }
 }
@@ -405,5 +420,57 @@ export async function applyConfirmedRelease(ctx: Context, keeper: PegKeeper, cha
     ["amount", release.amount],
     ["fee", release.fee],
     ["sweep", String(isSweep(release))],
+  ]);
+}
+
+/**
+ * A release proven never to pay (a sequential kind's ReleaseOutcome "failed": not included by its
+ * timeout height, or included with a non-zero code). Its withdrawals wait for the next release again
+ * (their tokens minted back into the redemption account, out of flight), and its inputs are free
+ * again; if the main chain charged a fee for it anyway, the inputs leave the reserve and the kind's
+ * `remainder` (their sum − charged) joins it. The charged fee comes out of the surplus as far as it
+ * goes; any shortfall is shared by the release's withdrawals as a release's fee is (the first
+ * `shortfall mod n` one unit more), so supply + in flight ≤ reserve still holds. No withdrawal is
+ * lost (each is pending again) or paid twice (the release can never execute now).
+ */
+export async function applyFailedRelease(ctx: Context, keeper: PegKeeper, chain: MainChain, release: Release, reason: string, charged: bigint, remainder: ReserveEntryView | undefined): Promise<void> {
+  const inputs = release.inputs.reduce((sum, i) => sum + BigInt(i.value!), 0n);
+  if (charged < 0n || charged > inputs) throw pegErrors.ErrInvalidRelease.wrap(`release ${release.id}: a charged fee of ${charged} is not between 0 and its inputs' ${inputs}`);
+  if (charged > 0n && (remainder?.value ?? 0n) !== inputs - charged)
+    throw pegErrors.ErrInvalidRelease.wrap(`release ${release.id}: its remainder must be its inputs' ${inputs} less the ${charged} charged`);
+  for (const input of release.inputs) {
+    const entry = await keeper.getReserveEntry(ctx, chain.id, input.id!);
+    if (entry === undefined) continue;
+    if (charged > 0n) await keeper.removeReserveEntry(ctx, chain.id, entry);
+    else await keeper.updateReserveEntry(ctx, chain.id, v1.ReserveEntry.create({ ...entry, releaseId: 0 }));
+  }
+  if (charged > 0n && remainder !== undefined && remainder.value > 0n)
+    await keeper.addReserveEntry(ctx, chain.id, storedEntry(remainder, keeper.deposits(chain).reserveDataType, Number(release.federationId), 0));
+
+  // What the surplus cannot absorb of the charge, the release's withdrawals bear.
+  const live = await keeper.liveReleases(ctx, chain.id);
+  const available = await surplus(ctx, keeper, chain, live, Number(release.id));
+  const shortfall = available >= 0n ? 0n : -available < charged ? -available : charged;
+  const n = BigInt(release.withdrawalIds.length);
+  let requeued = 0n;
+  for (const [i, id] of release.withdrawalIds.entries()) {
+    const w = (await keeper.getWithdrawal(ctx, chain.id, Number(id)))!;
+    const share = n === 0n ? 0n : shortfall / n + (BigInt(i) < shortfall % n ? 1n : 0n);
+    const amount = BigInt(w.amount) > share ? BigInt(w.amount) - share : 0n;
+    requeued += amount;
+    const status = amount > 0n ? WithdrawalStatus.WITHDRAWAL_STATUS_PENDING : WithdrawalStatus.WITHDRAWAL_STATUS_COMPLETED;
+    keeper.setWithdrawal(ctx, v1.Withdrawal.create({ ...w, status, amount: amount.toString(), releaseId: 0, paid: amount > 0n ? "" : "0" }), owner(w.owner));
+  }
+  if (requeued > 0n) await keeper.bank.mint(ctx, keeper.redemptionAccount, [{ denom: peggedDenom(chain.id), amount: requeued }]);
+  keeper.setInFlight(ctx, chain.id, (await keeper.inFlight(ctx, chain.id)) - BigInt(release.amount));
+  keeper.setRelease(ctx, v1.Release.create({ ...release, status: ReleaseStatus.RELEASE_STATUS_FAILED, failure: reason, charged: charged.toString() }));
+  ctx.events.emit("release_voided", [
+    ["mainchain", chain.id],
+    ["release_id", String(release.id)],
+    ["txid", release.txid],
+    ["reason", reason],
+    ["charged", charged.toString()],
+    ["charged_to_withdrawals", shortfall.toString()],
+    ["withdrawals", release.withdrawalIds.join(",")],
   ]);
 }

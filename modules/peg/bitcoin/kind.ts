@@ -103,6 +103,8 @@ function federationPaying(federations: readonly Federation[], script: Uint8Array
 
 export const bitcoinFlow: PegFlow = {
   maxReleaseInputs: MAX_RELEASE_INPUTS,
+  sequential: false,
+  consolidates: true,
   depositProofType: DEPOSIT_PROOF_TYPE,
   releaseProofType: TX_PROOF_TYPE,
   reserveDataType: RESERVE_OUTPUT_TYPE,
@@ -130,9 +132,9 @@ export const bitcoinFlow: PegFlow = {
     };
   },
 
-  async proveRelease(store, chain, proof) {
-    const proven = await bitcoinLightClient.proveTransaction(store, clientConfig(chain), decodeTxProof(proof));
-    return { txid: proven.txid, confirmations: proven.confirmations, required: bitcoinParams(chain).confirmations };
+  async proveRelease(stores, chain, proof) {
+    const proven = await bitcoinLightClient.proveTransaction(stores.client, clientConfig(chain), decodeTxProof(proof));
+    return [{ txid: proven.txid, outcome: "confirmed", confirmations: proven.confirmations, required: bitcoinParams(chain).confirmations }];
   },
 
   parseDepositId,

@@ -148,7 +148,7 @@ describe("proofs", () => {
     expect((await reason(prove(bitcoinDepositProof({ ...proof, vout: 1 }).value!))).message).toMatch(/no-such-output: transaction [0-9a-f]{64} has no output 1/);
     expect((await reason(prove(bitcoinDepositProof({ ...proof, blockHash: "00".repeat(32), vout: 0 }).value!))).reason).toBe("unknown-block");
 
-    expect((await reason(bitcoinFlow.proveRelease(store, CHAIN, Uint8Array.of(0x0a, 0x05)))).message).toMatch(/malformed-proof: TxProof does not decode/);
+    expect((await reason(bitcoinFlow.proveRelease({ client: store, state: store }, CHAIN, Uint8Array.of(0x0a, 0x05), 0n, [], []))).message).toMatch(/malformed-proof: TxProof does not decode/);
   });
 
   test("a release's proof: its txid and confirmations", async () => {
@@ -156,7 +156,7 @@ describe("proofs", () => {
     const { store, proof } = await provenChain(tx, 1);
     const anyProof = bitcoinTxProof(proof);
     expect(anyProof.type_url).toBe(bitcoinFlow.releaseProofType);
-    expect(await bitcoinFlow.proveRelease(store, CHAIN, anyProof.value!)).toEqual({ txid: txidOf(tx), confirmations: 2, required: CONFIRMATIONS });
+    expect(await bitcoinFlow.proveRelease({ client: store, state: store }, CHAIN, anyProof.value!, 0n, [], [])).toEqual([{ txid: txidOf(tx), outcome: "confirmed", confirmations: 2, required: CONFIRMATIONS }]);
   });
 });
 
@@ -171,7 +171,7 @@ describe("releases through the generic shapes", () => {
   const common = { feeRate: 10n, maxFee: 50_000n, changeWitnessScript: reserveA, signersPerInput: maxSignatures(reserveA) };
 
   test("a release: the bitcoin builder's transaction, its inputs as the entries given, its change an entry of the federation", () => {
-    const built = bitcoinFlow.buildRelease({ entries, payments, feeRate: 10n, maxFee: 50_000n, federation: fedA });
+    const built = bitcoinFlow.buildRelease({ chain: CHAIN, entries, payments, feeRate: 10n, maxFee: 50_000n, federation: fedA });
     const direct = buildRelease({ utxos, payments, ...common });
     expect(Buffer.from(built.payload).toString("hex")).toBe(Buffer.from(direct.tx).toString("hex"));
     expect(built).toMatchObject({ txid: direct.txid, fee: direct.fee, outputs: direct.outputs });
@@ -187,7 +187,7 @@ describe("releases through the generic shapes", () => {
     expect(bytesEqual(data.witnessScript, reserveA)).toBe(true);
 
     // rebuilt from exactly its inputs and the payments it pays: the same release
-    const again = bitcoinFlow.buildRelease({ entries: [...built.inputs].reverse(), payments, feeRate: 10n, maxFee: 50_000n, federation: fedA });
+    const again = bitcoinFlow.buildRelease({ chain: CHAIN, entries: [...built.inputs].reverse(), payments, feeRate: 10n, maxFee: 50_000n, federation: fedA });
     expect(Buffer.from(again.payload).equals(Buffer.from(built.payload))).toBe(true);
 
     // digests and the signed transaction are the bitcoin signing code's
@@ -201,7 +201,7 @@ describe("releases through the generic shapes", () => {
   });
 
   test("a sweep to another federation: one output, the change entry holds the new federation's reserve script", () => {
-    const built = bitcoinFlow.buildRelease({ entries, payments: [], feeRate: 10n, maxFee: 50_000n, federation: fedA, changeFederation: fedB });
+    const built = bitcoinFlow.buildRelease({ chain: CHAIN, entries, payments: [], feeRate: 10n, maxFee: 50_000n, federation: fedA, changeFederation: fedB });
     const direct = buildSweep({ utxos, ...common, changeWitnessScript: reserveWitnessScript(fedB) });
     expect(Buffer.from(built.payload).equals(Buffer.from(direct.tx))).toBe(true);
     expect(built.outputs).toHaveLength(1);
@@ -212,7 +212,7 @@ describe("releases through the generic shapes", () => {
   });
 
   test("entries whose id, display id or data do not match are refused", () => {
-    const build = (e: ReserveEntryView[]) => () => bitcoinFlow.buildRelease({ entries: e, payments, feeRate: 10n, maxFee: 50_000n, federation: fedA });
+    const build = (e: ReserveEntryView[]) => () => bitcoinFlow.buildRelease({ chain: CHAIN, entries: e, payments, feeRate: 10n, maxFee: 50_000n, federation: fedA });
     expect(build([{ ...entries[0], displayId: `${utxos[1].txid}:1` }, ...entries.slice(1)])).toThrow(/its id is the outpoint/);
     expect(build([{ ...entries[0], id: new Uint8Array(3) }, ...entries.slice(1)])).toThrow(/36 bytes/);
     expect(build([{ ...entries[0], data: Uint8Array.of(0xff) }, ...entries.slice(1)])).toThrow(/not a ReserveOutput/);
@@ -220,7 +220,7 @@ describe("releases through the generic shapes", () => {
   });
 
   test("a tampered payload or input is refused by the digests", () => {
-    const built = bitcoinFlow.buildRelease({ entries, payments, feeRate: 10n, maxFee: 50_000n, federation: fedA });
+    const built = bitcoinFlow.buildRelease({ chain: CHAIN, entries, payments, feeRate: 10n, maxFee: 50_000n, federation: fedA });
     expect(() => bitcoinFlow.releaseDigests({ ...built, inputs: [...built.inputs].reverse() })).toThrow(/its transaction spends something else/);
     expect(() => bitcoinFlow.releaseDigests({ ...built, payload: built.payload.subarray(1) })).toThrow(/does not parse/);
   });

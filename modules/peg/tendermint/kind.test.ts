@@ -141,7 +141,7 @@ describe("a tendermint main chain in the peg", () => {
     const exported = await h.app.exportGenesis();
     const peg = (exported as { peg: { mainchains: Array<Record<string, unknown>> } }).peg;
     const hub = peg.mainchains.find((m) => m.id === HUB)!;
-    expect(hub.params).toEqual({ "@type": "/pegzone.peg.tendermint.v1.Params", denom: "uatom", display_denom: "atom", decimals: 6, bech32_prefix: "cosmos" });
+    expect(hub.params).toEqual({ "@type": "/pegzone.peg.tendermint.v1.Params", denom: "uatom", display_denom: "atom", decimals: 6, bech32_prefix: "cosmos", gas_price_micro: "0", release_timeout_blocks: "0" });
     expect(hub.checkpoint).toMatchObject({ chain_id: spec.chainId });
   });
 });

@@ -287,6 +287,8 @@ function signedReleaseTxid(tx: Uint8Array): string {
 
 export const fakeFlow: PegFlow = {
   maxReleaseInputs: MAX_RELEASE_INPUTS,
+  sequential: false,
+  consolidates: true,
   depositProofType: DEPOSIT_PROOF_TYPE,
   releaseProofType: RELEASE_PROOF_TYPE,
   reserveDataType: RESERVE_DATA_TYPE,
@@ -317,9 +319,9 @@ export const fakeFlow: PegFlow = {
     };
   },
 
-  async proveRelease(store, chain, proof) {
-    const { tx, confirmations } = await provenTx(store, proof);
-    return { txid: signedReleaseTxid(tx), confirmations, required: fakeParams(chain).confirmations };
+  async proveRelease(stores, chain, proof) {
+    const { tx, confirmations } = await provenTx(stores.client, proof);
+    return [{ txid: signedReleaseTxid(tx), outcome: "confirmed", confirmations, required: fakeParams(chain).confirmations }];
   },
 
   parseDepositId(displayId) {
