@@ -11,7 +11,8 @@
  *     "freezes": [...], "deposits": [...], "reserve": [...], "registered_addresses": [...],
  *     "withdrawals": [...], "releases": [...],
  *     "retired_federations": [{ "mainchain": "btc-regtest", "federation": {...}, "retired_at": "120" }],
- *     "federation_proposals": [{ "id": "2", "mainchain": "btc-regtest", "federation": {...}, "approvals": [...], ... }] }
+ *     "federation_proposals": [{ "id": "2", "mainchain": "btc-regtest", "federation": {...}, "approvals": [...], ... }],
+ *     "kind_state": [{ "mainchain": "cosmoshub", "key": "<base64>", "value": "<base64>" }] }
  *
  * All but the first two are empty in a new chain and filled by export.
  */
@@ -47,6 +48,8 @@ export interface PegGenesis {
   releases: Array<Record<string, unknown>>;
   retired_federations: Array<Record<string, unknown>>;
   federation_proposals: Array<Record<string, unknown>>;
+  /** Each main chain's kind store (tendermint: its federation accounts' number and sequence), as base64 keys and values. */
+  kind_state: Array<{ mainchain: string; key: string; value: string }>;
 }
 
 const AMOUNT = /^(0|[1-9][0-9]{0,30})$/;
@@ -149,6 +152,7 @@ export class PegModule implements AppModule {
       releases: [],
       retired_federations: [],
       federation_proposals: [],
+      kind_state: [],
     };
   }
 
@@ -202,6 +206,10 @@ export class PegModule implements AppModule {
       const entry = fromJson(v1.RegisteredAddress, a, "registered address");
       known(entry.mainchain, "registered address");
       this.keeper.setRegisteredAddress(ctx, entry, parseAddress(entry.recipient, "registered recipient"));
+    }
+    for (const { mainchain, key, value } of g.kind_state) {
+      known(mainchain, "kind state");
+      this.keeper.kindStore(ctx, mainchain).set(Buffer.from(key, "base64"), Buffer.from(value, "base64"));
     }
     await this.importPegOut(ctx, g, known);
     await this.importRotation(ctx, g, known);
@@ -277,6 +285,8 @@ export class PegModule implements AppModule {
       for (const r of await this.keeper.retiredFederations(ctx, chain.id)) out.retired_federations.push({ mainchain: chain.id, ...toJson(v1.RetiredFederation, r) });
       const proposal = await this.keeper.getFederationProposal(ctx, chain.id);
       if (proposal) out.federation_proposals.push(toJson(v1.FederationProposal, proposal));
+      for await (const [key, value] of this.keeper.kindStore(ctx, chain.id).iterate())
+        out.kind_state.push({ mainchain: chain.id, key: Buffer.from(key).toString("base64"), value: Buffer.from(value).toString("base64") });
     }
     return out;
   }

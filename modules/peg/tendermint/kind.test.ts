@@ -12,6 +12,8 @@ import { closeHarnesses, newHarness, type Harness } from "../../../test/support/
 import { BLOCK_INTERVAL, headerBytes, heightAt, lightBlock, SECOND, T0, testChain, trustedJson } from "../../../test/support/tendermint";
 import { revisionOf } from "../../../light-client/tendermint/client-state";
 import { pegTypeUrls } from "../msgs";
+import { sha256 } from "@noble/hashes/sha2.js";
+import { bech32 } from "@scure/base";
 
 const v1 = pegzone.peg.v1;
 const HUB = "cosmoshub-local";
@@ -87,7 +89,7 @@ describe("a tendermint main chain in the peg", () => {
     expect((await relay(h, [header(21n, 20n)])).log).toMatch(/frozen/);
   });
 
-  it("takes claims through its deposit flow (deposit-flow.test.ts) but refuses withdrawals with ErrUnsupported until it has releases", async () => {
+  it("takes claims through its deposit flow (deposit-flow.test.ts) and refuses withdrawals to what is not a plain account of the Hub", async () => {
     const h = await harness();
     const a = h.accounts[0];
     const [claim] = await h.block([
@@ -95,8 +97,22 @@ describe("a tendermint main chain in the peg", () => {
     ]);
     expect({ code: claim.code, codespace: claim.codespace }).toEqual({ code: 5, codespace: "peg" });
     expect(claim.log).toMatch(/malformed-proof/);
-    const [withdraw] = await h.block([h.tx(a, pegTypeUrls.requestWithdrawal, v1.MsgRequestWithdrawal, { owner: a.address, mainchain: HUB, amount: "5000", destination: "cosmos1xyz" })]);
-    expect({ code: withdraw.code, codespace: withdraw.codespace }).toEqual({ code: 26, codespace: "peg" });
+    const withdraw = async (destination: string) => (await h.block([h.tx(a, pegTypeUrls.requestWithdrawal, v1.MsgRequestWithdrawal, { owner: a.address, mainchain: HUB, amount: "5000", destination })]))[0];
+    // A bitcoin address, a malformed one, another chain's prefix, the fee collector (a blocked module account), the federation's own account.
+    const feeCollector = bech32.encode("cosmos", bech32.toWords(sha256(new TextEncoder().encode("fee_collector")).subarray(0, 20)));
+    const federation = (await h.query("DepositAddress", v1.QueryDepositAddressRequest, { mainchain: HUB, recipient: a.address }, v1.QueryDepositAddressResponse)).address;
+    for (const [destination, why] of [
+      ["bcrt1qw508d6qejxtdg4y5r3zarvary0c5xw7kygt080", /prefix is "bcrt", the Hub's is "cosmos"/],
+      ["cosmos1xyz", /not bech32/],
+      [bech32.encode("osmo", bech32.toWords(new Uint8Array(20).fill(7))), /prefix is "osmo"/],
+      [feeCollector, /fee_collector module account/],
+      [federation, /reserve address/],
+    ] as const) {
+      const res = await withdraw(destination);
+      expect({ code: res.code, codespace: res.codespace }).toEqual({ code: expect.any(Number), codespace: expect.stringMatching(/peg|sdk/) });
+      expect(res.code).not.toBe(0);
+      expect(res.log).toMatch(why);
+    }
   });
 
   it("expires past the trusting period and is revived by the peg authority only", async () => {
