@@ -7,7 +7,7 @@ import pino from "pino";
 import { RpcClient, type TxResponse } from "../chain/client/rpc";
 import { SdkError } from "../chain/tx/errors";
 import { txHash } from "../chain/tx/decode";
-import { bitcoinKind } from "../modules/peg/bitcoin/kind";
+import { MAINCHAIN_KINDS } from "../app/pegzone";
 import { bitcoinDepositProof } from "../modules/peg/bitcoin/peg-flow";
 import { pegTypeUrls } from "../modules/peg/msgs";
 import { CHAIN_ID, CONFIRMATIONS, MAINCHAIN, closeHarnesses, depositScript, federation, memberKeys, newHarness, relay, type Harness } from "../test/support/peg-harness";
@@ -105,7 +105,7 @@ describe("federation signer", () => {
     };
     const lines: Array<{ level: number; msg: string; release?: number; err?: string }> = [];
     const logger = pino({ level: "info", base: undefined }, { write: (line: string) => void lines.push(JSON.parse(line)) });
-    const options = { mainchain: MAINCHAIN, key: { privateKey: member.privateKey, publicKey: member.pubkey }, kind: bitcoinKind, tx: { gasAdjustment: "1.5", gasPrices: "0upeg", chainId: CHAIN_ID }, logger };
+    const options = { mainchains: [MAINCHAIN], key: { privateKey: member.privateKey, publicKey: member.pubkey }, kinds: MAINCHAIN_KINDS, tx: { gasAdjustment: "1.5", gasPrices: "0upeg", chainId: CHAIN_ID }, logger };
     const signer = new Signer({ ...options, pegzone: new InProcessRpc(h, tampered) });
 
     expect(await signer.step()).toBe(releases.length - 1);
@@ -128,7 +128,7 @@ describe("federation signer", () => {
     const member = memberKeys[1];
     const lines: Array<{ msg: string; err?: string }> = [];
     const logger = pino({ level: "info", base: undefined }, { write: (line: string) => void lines.push(JSON.parse(line)) });
-    const options = { mainchain: MAINCHAIN, key: { privateKey: member.privateKey, publicKey: member.pubkey }, kind: bitcoinKind, tx: { gasAdjustment: "1.5", gasPrices: "0upeg", chainId: CHAIN_ID }, logger };
+    const options = { mainchains: [MAINCHAIN], key: { privateKey: member.privateKey, publicKey: member.pubkey }, kinds: MAINCHAIN_KINDS, tx: { gasAdjustment: "1.5", gasPrices: "0upeg", chainId: CHAIN_ID }, logger };
     expect(await new Signer({ ...options, pegzone: new InProcessRpc(h, tamper) }).step()).toBe(0);
     return lines.filter((l) => l.msg === "skipped a release; signing the others").map((l) => l.err!);
   }

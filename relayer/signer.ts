@@ -5,7 +5,8 @@
  * withdrawals pegzone recorded, from reserve entries locked for it, with the fee within the cap and
  * the change to the federation. A signer never trusts the release it is shown.
  *
- * It signs for every federation its key belongs to, current or retired: after a rotation the
+ * It signs for every main chain, of every kind, whose federations hold its key (or the main chains it
+ * is given), and for every federation its key belongs to, current or retired: after a rotation the
  * retired federation still signs the releases built under it and the sweeps that move its outputs
  * to a newer federation (a sweep pays no withdrawals; its one output must go to a newer federation's
  * reserve script, which the rebuild checks byte for byte).
@@ -17,22 +18,23 @@ import { anyMsg } from "../chain/client/query";
 import { signAndBroadcast, type TxOptions } from "../chain/client/tx";
 import { pegQuery } from "../modules/peg/client";
 import type { SignerKey } from "../chain/keys/key-files";
-import type { BuiltRelease, Federation, MainChainKind, ReleaseFlow, ReleasePayment, ReserveEntryView } from "../modules/peg/kinds";
+import type { BuiltRelease, Federation, MainChainKind, ReleasePayment, ReserveEntryView } from "../modules/peg/kinds";
 import { changeFederationId, isSweep } from "../modules/peg/releases";
 import { pegTypeUrls } from "../modules/peg/msgs";
 import { DUST_LIMIT } from "../modules/peg/bitcoin/policy";
-import { decodeReserveOutput } from "../modules/peg/bitcoin/peg-flow";
-import { signReleaseInput } from "../modules/peg/bitcoin/sign";
+import { signDigest } from "../chain/crypto/secp256k1";
 import { pegzone } from "../proto";
 import { runRounds } from "./poll";
 
 const v1 = pegzone.peg.v1;
 
 export interface SignerOptions {
-  mainchain: string;
+  /** The main chains to sign for; absent: every main chain whose federations hold the key. */
+  mainchains?: readonly string[];
   pegzone: RpcClient;
   key: SignerKey;
-  kind: MainChainKind;
+  /** The kinds of main chain pegzone knows, by client type (app/pegzone.ts MAINCHAIN_KINDS). */
+  kinds: Readonly<Record<string, MainChainKind>>;
   tx: Pick<TxOptions, "gasAdjustment" | "gasPrices" | "chainId">;
   logger: Logger;
 }
@@ -53,17 +55,28 @@ export class Signer {
    * cannot rebuild or submit is logged with the reason and skipped: it never holds up the others.
    */
   async step(): Promise<number> {
+    const { mainchains } = await pegQuery(this.o.pegzone, "MainChains", v1.QueryMainChainsRequest, {}, v1.QueryMainChainsResponse);
+    for (const id of this.o.mainchains ?? []) if (!mainchains.some((m) => m.id === id)) throw new Error(`pegzone has no main chain ${id}`);
+    let signed = 0;
+    for (const chain of mainchains) {
+      if (this.o.mainchains !== undefined && !this.o.mainchains.includes(chain.id!)) continue;
+      const kind = this.o.kinds[chain.clientType!];
+      if (kind?.releases === undefined) continue;
+      signed += await this.stepChain(chain, kind);
+    }
+    return signed;
+  }
+
+  /** Signs what awaits this member's signatures on one main chain. */
+  private async stepChain(chain: pegzone.peg.v1.IMainChain, kind: MainChainKind): Promise<number> {
     const rpc = this.o.pegzone;
-    const { mainchains } = await pegQuery(rpc, "MainChains", v1.QueryMainChainsRequest, {}, v1.QueryMainChainsResponse);
-    const chain = mainchains.find((m) => m.id === this.o.mainchain);
-    if (!chain) throw new Error(`pegzone has no main chain ${this.o.mainchain}`);
     const mine = Buffer.from(this.o.key.publicKey);
     const isMember = (f: Federation) => (f.members ?? []).some((m) => mine.equals(Buffer.from(m.pubkey ?? [])));
     // The current federation and every retired one, by id.
     const { current, retired } = await pegQuery(rpc, "Federations", v1.QueryFederationsRequest, { mainchain: chain.id }, v1.QueryFederationsResponse);
     const federations = new Map<number, Federation>([...retired.map((r) => r.federation!), current ?? chain.federation!].map((f) => [Number(f.id), f]));
     if (![...federations.values()].some(isMember)) {
-      this.o.logger.warn({ mainchain: chain.id, pubkey: mine.toString("hex") }, "this signer key is in no federation, current or retired; nothing to sign");
+      if (this.o.mainchains !== undefined) this.o.logger.warn({ mainchain: chain.id, pubkey: mine.toString("hex") }, "this signer key is in no federation, current or retired; nothing to sign");
       return 0;
     }
     const { releases } = await pegQuery(rpc, "Releases", v1.QueryReleasesRequest, { mainchain: chain.id, status: v1.ReleaseStatus.RELEASE_STATUS_SIGNING }, v1.QueryReleasesResponse);
@@ -73,7 +86,7 @@ export class Signer {
       if (federation === undefined || !isMember(federation)) continue; // another federation's to sign
       if (release.signatures.some((s) => mine.equals(Buffer.from(s.pubkey ?? [])))) continue;
       try {
-        await this.sign(chain, release, federation, federations);
+        await this.sign(chain, kind, release, federation, federations);
         signed++;
       } catch (err) {
         this.o.logger.warn({ mainchain: chain.id, release: Number(release.id), err: err instanceof Error ? err.message : String(err) }, "skipped a release; signing the others");
@@ -83,10 +96,10 @@ export class Signer {
   }
 
   /** Checks one release, signs it and submits the signatures; throws saying why it did not. */
-  private async sign(chain: pegzone.peg.v1.IMainChain, release: pegzone.peg.v1.Release, federation: Federation, federations: ReadonlyMap<number, Federation>): Promise<void> {
+  private async sign(chain: pegzone.peg.v1.IMainChain, kind: MainChainKind, release: pegzone.peg.v1.Release, federation: Federation, federations: ReadonlyMap<number, Federation>): Promise<void> {
     const rpc = this.o.pegzone;
-    const digests = await this.check(chain, release, federation, federations);
-    const signatures = digests.map((d) => signReleaseInput(this.o.key.privateKey, d));
+    const digests = await this.check(chain, kind, release, federation, federations);
+    const signatures = digests.map((d) => signDigest(this.o.key.privateKey, d));
     const msg = anyMsg(pegTypeUrls.submitReleaseSignatures, v1.MsgSubmitReleaseSignatures, { signer: this.account.address, mainchain: chain.id, releaseId: release.id, signatures });
     const res = await signAndBroadcast(rpc, this.account, [msg], { ...this.o.tx, gas: "auto" });
     if (res.code !== 0) throw new Error(`pegzone refused the signatures for release ${release.id}: ${res.codespace}/${res.code} ${res.raw_log}`);
@@ -94,7 +107,7 @@ export class Signer {
   }
 
   /** Rebuilds the release from pegzone's records; returns the digests to sign, or throws saying what does not match. */
-  private async check(chain: pegzone.peg.v1.IMainChain, release: pegzone.peg.v1.Release, federation: Federation, federations: ReadonlyMap<number, Federation>): Promise<Uint8Array[]> {
+  private async check(chain: pegzone.peg.v1.IMainChain, kind: MainChainKind, release: pegzone.peg.v1.Release, federation: Federation, federations: ReadonlyMap<number, Federation>): Promise<Uint8Array[]> {
     const rpc = this.o.pegzone;
     const refuse = (why: string): never => {
       throw new Error(`refusing to sign release ${release.id}: ${why}`);
@@ -107,8 +120,8 @@ export class Signer {
       if (w.status !== v1.WithdrawalStatus.WITHDRAWAL_STATUS_IN_RELEASE || Number(w.releaseId) !== Number(release.id)) refuse(`withdrawal ${id} is not in this release`);
       return { id: Number(id), script: w.script!, amount: BigInt(w.amount!) };
     });
-    const flow = this.o.kind.releases ?? refuse(`${chain.id} is a main chain without releases`);
-    const reserveDataType = this.o.kind.deposits?.reserveDataType ?? refuse(`${chain.id} is a main chain without deposits`);
+    const flow = kind.releases ?? refuse(`${chain.id} is a main chain without releases`);
+    const reserveDataType = kind.deposits?.reserveDataType ?? refuse(`${chain.id} is a main chain without deposits`);
     const hex = (b: Uint8Array | null | undefined) => Buffer.from(b ?? []).toString("hex");
     // The inputs as pegzone's reserve holds them (value, spending data), each locked for this release.
     const { entries } = await pegQuery(rpc, "Reserve", v1.QueryReserveRequest, { mainchain: chain.id! }, v1.QueryReserveResponse);
@@ -137,42 +150,30 @@ export class Signer {
     if (!Buffer.from(rebuilt.payload).equals(Buffer.from(release.payload))) refuse("it differs from the release rebuilt from pegzone's withdrawals and reserve");
     if (rebuilt.txid !== release.txid) refuse(`its txid ${release.txid} is not the rebuilt release's ${rebuilt.txid}`);
     if (rebuilt.fee > maxFee + DUST_LIMIT) refuse(`fee ${rebuilt.fee} is over the cap ${maxFee}`);
-    this.checkChange(flow, chain, release, rebuilt, changeTo, refuse);
+    this.checkChange(reserveDataType, release, rebuilt, changeTo, refuse);
     return flow.releaseDigests(rebuilt);
   }
 
   /**
    * The entry the reserve gains when the release confirms must be the rebuilt one (same id, value
-   * and data), held by `changeTo`, and its data must be `changeTo`'s reserve script.
+   * and data: the builder derived its data from `changeTo`, e.g. bitcoin's reserve script), held by
+   * `changeTo`.
    */
-  private checkChange(
-    flow: ReleaseFlow,
-    chain: pegzone.peg.v1.IMainChain,
-    release: pegzone.peg.v1.Release,
-    rebuilt: BuiltRelease,
-    changeTo: Federation,
-    refuse: (why: string) => never,
-  ): void {
+  private checkChange(reserveDataType: string, release: pegzone.peg.v1.Release, rebuilt: BuiltRelease, changeTo: Federation, refuse: (why: string) => never): void {
     const recorded = release.change ?? undefined;
     if (rebuilt.change === undefined) {
       if (recorded !== undefined) refuse(`it records change ${recorded.displayId} that the rebuilt release does not have`);
       return;
     }
     if (recorded === undefined) return refuse(`it records no change, the rebuilt release has ${rebuilt.change.displayId}`);
-    const goesTo = `its change ${recorded.displayId} does not go to federation ${changeTo.id}`;
     if (
       !Buffer.from(recorded.id ?? []).equals(Buffer.from(rebuilt.change.id)) ||
       recorded.displayId !== rebuilt.change.displayId ||
       recorded.value !== rebuilt.change.value.toString() ||
-      recorded.data?.type_url !== this.o.kind.deposits?.reserveDataType ||
+      recorded.data?.type_url !== reserveDataType ||
       !Buffer.from(recorded.data?.value ?? []).equals(Buffer.from(rebuilt.change.data))
     )
-      refuse(`${goesTo} as rebuilt`);
-    // Its spending data is the change federation's reserve script (a bitcoin ReserveOutput).
-    const reserve = flow.reserveAddress(chain, changeTo);
-    const data = decodeReserveOutput(recorded.data!.value!);
-    if (!Buffer.from(data.script).equals(Buffer.from(reserve.script)) || !Buffer.from(data.witnessScript).equals(Buffer.from(reserve.witnessScript)))
-      refuse(`${goesTo}'s reserve script`);
+      refuse(`its change ${recorded.displayId} does not go to federation ${changeTo.id} as rebuilt`);
     if (Number(recorded.federationId ?? 0) !== 0 && Number(recorded.federationId) !== Number(changeTo.id))
       refuse(`its change is recorded for federation ${recorded.federationId}, not ${changeTo.id}`);
   }

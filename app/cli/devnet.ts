@@ -10,7 +10,6 @@ import * as btc from "@scure/btc-signer";
 import { QueryBalanceRequest, QueryBalanceResponse } from "cosmjs-types/cosmos/bank/v1beta1/query";
 import { MsgSend } from "cosmjs-types/cosmos/bank/v1beta1/tx";
 import { decodeHeader } from "../../light-client/bitcoin/header";
-import { bitcoinKind } from "../../modules/peg/bitcoin/kind";
 import { pegzone } from "../../proto";
 import { BitcoinRpcClient, type BitcoinRpcOptions, type DisplayHash } from "../../relayer/bitcoin-rpc";
 import { sleep } from "../../relayer/poll";
@@ -26,7 +25,7 @@ import { MSG_SEND_TYPE_URL } from "../../modules/bank/codecs";
 import { pegQuery } from "../../modules/peg/client";
 import { RpcClient } from "../../chain/client/rpc";
 import { signAndBroadcast, type TxOptions } from "../../chain/client/tx";
-import { DEFAULT_GAS_PRICES, FEE_DENOM } from "../pegzone";
+import { DEFAULT_GAS_PRICES, FEE_DENOM, MAINCHAIN_KINDS } from "../pegzone";
 
 const v1 = pegzone.peg.v1;
 
@@ -193,7 +192,7 @@ export async function startDevnetBitcoin(o: DevnetBitcoinOptions): Promise<Devne
     // no line per header batch: the round's summary below says it
     onProgress: () => undefined,
   });
-  const signer = new Signer({ mainchain: DEVNET_MAINCHAIN, pegzone: rpc, key: readSignerKey(o.home), kind: bitcoinKind, tx: txFlags, logger: log.child({ module: "signer" }) });
+  const signer = new Signer({ pegzone: rpc, key: readSignerKey(o.home), kinds: MAINCHAIN_KINDS, tx: txFlags, logger: log.child({ module: "signer" }) });
 
   const abort = new AbortController();
   const signal = abort.signal;

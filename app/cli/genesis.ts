@@ -60,6 +60,16 @@ export const TENDERMINT_MAINCHAIN_DEFAULTS = {
   federation_grace: 14400,
 } as const;
 
+/** A tendermint main chain's release settings: the Cosmos Hub's usual gas price, about 10 minutes of its blocks. */
+export const TENDERMINT_RELEASE_DEFAULTS = { gas_price: "0.005", release_timeout_blocks: 100 } as const;
+
+/** A gas price written as a decimal ("0.005", "1") in millionths: the Params.gas_price_micro. */
+export function parseGasPrice(text: string): number {
+  const m = /^([0-9]{1,12})(?:\.([0-9]{1,6}))?$/.exec(text);
+  if (!m) throw new Error(`gas price must be a decimal with at most 6 decimals, e.g. 0.005, got ${JSON.stringify(text)}`);
+  return Number(m[1]) * 1_000_000 + Number((m[2] ?? "").padEnd(6, "0"));
+}
+
 /** A trusting period of 14 days, well below the Cosmos Hub's 21-day unbonding period (ibc-go's usual two thirds). */
 export const DEFAULT_TRUSTING_PERIOD_SECONDS = 14 * 86_400;
 export const DEFAULT_MAX_CLOCK_DRIFT_SECONDS = 10;
@@ -101,6 +111,9 @@ export interface TendermintMainChainOptions extends MainChainBase, Partial<Gener
   decimals?: number;
   /** The chain's account address prefix, e.g. "cosmos" (the default). */
   bech32_prefix?: string;
+  /** What a release offers per gas, a decimal in the denom (default TENDERMINT_RELEASE_DEFAULTS.gas_price). */
+  gas_price?: string;
+  release_timeout_blocks?: number;
   /** The light client's registration (light-client/tendermint/genesis.ts), e.g. from fetchTendermintRegistration. */
   registration: TendermintRegistrationJson;
 }
@@ -136,14 +149,22 @@ export function addBitcoinMainChain(doc: GenesisDoc, o: BitcoinMainChainOptions)
  * the registration by the light client's (well formed, signed by more than 2/3 of its validator set).
  */
 export function addTendermintMainChain(doc: GenesisDoc, o: TendermintMainChainOptions): void {
-  const { id, members, threshold, authority, denom, display_denom, decimals, bech32_prefix, registration, ...settings } = o;
+  const { id, members, threshold, authority, denom, display_denom, decimals, bech32_prefix, gas_price, release_timeout_blocks, registration, ...settings } = o;
   const generic = { ...TENDERMINT_MAINCHAIN_DEFAULTS, ...definedOnly(settings) };
   try {
     parseRegistration(registration);
   } catch (e) {
     throw new Error(`main chain ${JSON.stringify(id)}: checkpoint: ${e instanceof Error ? e.message : String(e)}`);
   }
-  const params = { "@type": tendermintKind.params.typeUrl, denom, display_denom: display_denom ?? "", decimals: decimals ?? 0, bech32_prefix: bech32_prefix ?? "cosmos" };
+  const params = {
+    "@type": tendermintKind.params.typeUrl,
+    denom,
+    display_denom: display_denom ?? "",
+    decimals: decimals ?? 0,
+    bech32_prefix: bech32_prefix ?? "cosmos",
+    gas_price_micro: parseGasPrice(gas_price ?? TENDERMINT_RELEASE_DEFAULTS.gas_price),
+    release_timeout_blocks: release_timeout_blocks ?? TENDERMINT_RELEASE_DEFAULTS.release_timeout_blocks,
+  };
   addMainChain(doc, tendermintKind, o, generic, params, registration);
 }
 

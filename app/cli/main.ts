@@ -21,6 +21,7 @@ import {
   signerAccount,
   signerMembers,
   TENDERMINT_MAINCHAIN_DEFAULTS,
+  TENDERMINT_RELEASE_DEFAULTS,
   type GenericSettings,
 } from "./genesis";
 import { CometRpcClient } from "../../relayer/cometbft-rpc";
@@ -89,7 +90,7 @@ const kindDefault = (setting: keyof GenericSettings) => {
 };
 /** Flags of one kind only, by their option keys: given with the other kind, they are refused. */
 const BITCOIN_ONLY_FLAGS = ["network", "confirmations", "reorgLimit", "pruneWindow", "feeRate"] as const;
-const TENDERMINT_ONLY_FLAGS = ["trustedRpc", "trustedHeight", "denom", "displayDenom", "decimals", "bech32Prefix", "trustLevel", "trustingPeriod", "maxClockDrift"] as const;
+const TENDERMINT_ONLY_FLAGS = ["trustedRpc", "trustedHeight", "denom", "displayDenom", "decimals", "bech32Prefix", "trustLevel", "trustingPeriod", "maxClockDrift", "gasPrice", "releaseTimeoutBlocks"] as const;
 
 genesis
   .command("add-mainchain <id>")
@@ -121,6 +122,8 @@ genesis
   .option("--trust-level <n/d>", "tendermint: the share of a trusted validator set that must sign a header skipped to (1/3 to 1)", "1/3")
   .option("--trusting-period <seconds>", "tendermint: how long a verified header is trusted; must be below the chain's unbonding period (default: 14 days)", intArg)
   .option("--max-clock-drift <seconds>", "tendermint: how far a header's time may be ahead of pegzone's (default: 10)", intArg)
+  .option("--gas-price <price>", `tendermint: what a release offers per unit of gas, in the denom, e.g. 0.005 (default: ${TENDERMINT_RELEASE_DEFAULTS.gas_price})`)
+  .option("--release-timeout-blocks <n>", `tendermint: main-chain blocks a release stays valid (its timeout height past the light client's tip; default: ${TENDERMINT_RELEASE_DEFAULTS.release_timeout_blocks})`, intArg)
   .action(async (id: string, o: AddMainChainFlags, cmd: Command) => {
     const home = Home.resolve(o.home);
     const doc = readGenesis(home);
@@ -153,15 +156,25 @@ genesis
       trustingPeriodSeconds: o.trustingPeriod ?? DEFAULT_TRUSTING_PERIOD_SECONDS,
       maxClockDriftSeconds: o.maxClockDrift ?? DEFAULT_MAX_CLOCK_DRIFT_SECONDS,
     });
-    addTendermintMainChain(doc, { ...base, denom: o.denom, display_denom: o.displayDenom, decimals: o.decimals, bech32_prefix: o.bech32Prefix, registration: fetched.registration });
+    addTendermintMainChain(doc, {
+      ...base,
+      denom: o.denom,
+      display_denom: o.displayDenom,
+      decimals: o.decimals,
+      bech32_prefix: o.bech32Prefix,
+      gas_price: o.gasPrice,
+      release_timeout_blocks: o.releaseTimeoutBlocks,
+      registration: fetched.registration,
+    });
     writeGenesis(home, doc);
     // The trusted block, to compare with a source the operator trusts (an explorer, another node).
     printOutput({ mainchain: id, chain_id: fetched.registration.chain_id, trusted_height: String(fetched.height), trusted_hash: fetched.blockHash, unbonding_period_seconds: String(fetched.unbondingPeriodSeconds) }, "json");
-    process.stderr.write(`warning: withdrawals from a tendermint main chain are not wired in yet; deposits to ${id} cannot be redeemed: use it on test networks only\n`);
   });
 
 interface AddMainChainFlags {
   home?: string;
+  gasPrice?: string;
+  releaseTimeoutBlocks?: number;
   kind: "bitcoin" | "tendermint";
   members: string;
   authority: string;

@@ -21,7 +21,6 @@ import { createLogger, type Logger } from "../../chain/log";
 import { SdkError } from "../../chain/tx/errors";
 import { sleep } from "../../relayer/poll";
 import { Home, readSignerKey } from "../node/home";
-import { bitcoinKind } from "../../modules/peg/bitcoin/kind";
 import { bitcoinDepositProof } from "../../modules/peg/bitcoin/peg-flow";
 import { Signer } from "../../relayer/signer";
 import { asFormat, openKeyring } from "./keys";
@@ -30,7 +29,7 @@ import { anyMsg } from "../../chain/client/query";
 import { pegQuery } from "../../modules/peg/client";
 import { RpcClient } from "../../chain/client/rpc";
 import { addTxOptions, broadcastAndPrint, txOptions, type TxFlags } from "./tx";
-import { DEFAULT_GAS_PRICES } from "../pegzone";
+import { DEFAULT_GAS_PRICES, MAINCHAIN_KINDS } from "../pegzone";
 
 const v1 = pegzone.peg.v1;
 
@@ -206,16 +205,16 @@ export function registerSignerCommand(program: Command): void {
     .description("sign releases as a federation member, with the key in <home>/config/signer_key.json")
     .option("--home <dir>", "the validator's home folder (default ~/.pegzone)")
     .option("--node <url>", "CometBFT RPC address", "http://127.0.0.1:26657")
-    .option("--mainchain <id>", "main chain id", "btc-regtest")
+    .option("--mainchain <id...>", "main chains to sign for (default: every one whose federation holds the key)")
     .option("--gas-adjustment <factor>", "multiplies the simulated gas", "1.4")
     .option("--gas-prices <prices>", "fee per unit of gas", DEFAULT_GAS_PRICES)
     .option("--poll-interval <ms>", "milliseconds between rounds", (v) => Number.parseInt(v, 10), 2000)
     .option("--once", "sign what is pending once and exit")
-    .action(async (o: { home?: string; node: string; mainchain: string; gasAdjustment: string; gasPrices: string; pollInterval: number; once?: boolean }) => {
+    .action(async (o: { home?: string; node: string; mainchain?: string[]; gasAdjustment: string; gasPrices: string; pollInterval: number; once?: boolean }) => {
       const logger = createLogger("signer");
       const home = Home.resolve(o.home);
-      const signer = new Signer({ mainchain: o.mainchain, pegzone: new RpcClient(o.node), key: readSignerKey(home), kind: bitcoinKind, tx: { gasAdjustment: o.gasAdjustment, gasPrices: o.gasPrices }, logger });
-      logger.info({ mainchain: o.mainchain, account: signer.address, node: o.node }, "signer started");
+      const signer = new Signer({ mainchains: o.mainchain, pegzone: new RpcClient(o.node), key: readSignerKey(home), kinds: MAINCHAIN_KINDS, tx: { gasAdjustment: o.gasAdjustment, gasPrices: o.gasPrices }, logger });
+      logger.info({ mainchains: o.mainchain ?? "all", account: signer.address, node: o.node }, "signer started");
       if (o.once) {
         printOutput({ signed: await signer.step() }, "json");
         return;

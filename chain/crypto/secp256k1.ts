@@ -198,7 +198,13 @@ export function publicKeyFromPrivate(privateKey32: Uint8Array): Uint8Array {
  * as Cosmos keyrings and CosmJS do.
  */
 export function signSecp256k1(privateKey32: Uint8Array, message: Uint8Array): Uint8Array {
-  const sig = secp256k1.sign(sha256(message), privateKey32, { prehash: false, lowS: true, format: "compact" });
+  return signDigest(privateKey32, sha256(message));
+}
+
+/** Signs a 32-byte digest deterministically (RFC 6979, no extra entropy): a low-S 64-byte r||s signature. */
+export function signDigest(privateKey32: Uint8Array, digest32: Uint8Array): Uint8Array {
+  if (privateKey32.length !== 32 || digest32.length !== 32) throw new Error("a private key and a digest are 32 bytes each");
+  const sig = secp256k1.sign(digest32, privateKey32, { prehash: false, lowS: true, format: "compact", extraEntropy: false });
   if (!isCanonicalSignature(sig)) throw new Error("internal: produced a non-canonical signature");
   return sig;
 }
