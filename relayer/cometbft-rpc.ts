@@ -1,8 +1,8 @@
 /**
  * A small checked client for a CometBFT v0.38 node's JSON-RPC over HTTP (URI form: GET /method?args,
  * the node's own `fetch`): what a Tendermint relayer reads — status, signed headers, validator sets
- * (all pages), block results, txs with their proofs (by hash, or every page of a `tx_search`), and
- * ABCI queries with their proofs.
+ * (all pages), block results, txs with their proofs (by hash, or every page of a `tx_search`),
+ * ABCI queries with their proofs, and broadcast_tx_sync (the relayer sends the federation's releases).
  *
  * Answers are untrusted: each is decoded at the edge into the light client's domain types by
  * light-client/tendermint's decoders (decode.ts, proof-*.ts), and checked against what was asked
@@ -19,7 +19,7 @@ import { decodeBlockResultsJson } from "../light-client/tendermint/proof-results
 import { decodeExecResultJson, type ExecResult } from "../light-client/tendermint/proof-results";
 import { decodeTxProofJson, type TxProof } from "../light-client/tendermint/proof-tx";
 import { decodeProofOpsJson, type ProofOp } from "../light-client/tendermint/proof-state";
-import { base64Bytes, field, hexBytes, int64, safeInt, toHexUpper } from "../light-client/tendermint/proof-json";
+import { base64Bytes, field, hexBytes, int64, safeInt, toHexUpper, uint32 } from "../light-client/tendermint/proof-json";
 
 export type CometRpcFailure = "unreachable" | "timeout" | "http" | "rpc" | "abci" | "bad-response";
 
@@ -72,6 +72,18 @@ export interface TxAnswer {
   readonly result: ExecResult;
   /** Present when asked with prove=true. */
   readonly proof?: TxProof;
+}
+
+/** What `broadcast_tx_sync` answered: CheckTx's verdict on a tx. */
+export interface BroadcastAnswer {
+  /** sha256(tx), uppercase hex. */
+  readonly hash: string;
+  /** The node has seen the tx already (its mempool cache: pending, or included), so it did not check it again; code 0 then. */
+  readonly inCache: boolean;
+  /** CheckTx's code: 0 when the mempool took the tx. */
+  readonly code: number;
+  readonly codespace: string;
+  readonly log: string;
 }
 
 export interface AbciQueryAnswer {
@@ -217,6 +229,41 @@ export class CometRpcClient {
       if (answer.hash !== h.toUpperCase()) throw new Error(`a tx hashing to ${answer.hash}, asked for ${h.toUpperCase()}`);
       return answer;
     });
+  }
+
+  /** As `tx`, but undefined when the node's index has no tx of that hash (not included, or not indexed yet). */
+  async findTx(hash: string, prove = true): Promise<TxAnswer | undefined> {
+    try {
+      return await this.tx(hash, prove);
+    } catch (e) {
+      // CometBFT answers an unknown hash with a JSON-RPC error "tx (HASH) not found".
+      if (e instanceof CometRpcError && e.kind === "rpc" && /tx \([0-9A-Fa-f]*\) not found/.test(e.message)) return undefined;
+      throw e;
+    }
+  }
+
+  /** Sends a raw tx to the node's mempool and waits for CheckTx (not for a block). */
+  async broadcastTxSync(tx: Uint8Array): Promise<BroadcastAnswer> {
+    const args = { tx: `0x${Buffer.from(tx).toString("hex")}` };
+    const hash = toHexUpper(sha256(tx));
+    let r: unknown;
+    try {
+      r = await this.call("broadcast_tx_sync", args);
+    } catch (e) {
+      // CometBFT refuses a tx its mempool cache holds with a JSON-RPC error, before CheckTx.
+      if (e instanceof CometRpcError && e.kind === "rpc" && /tx already exists in cache/.test(e.message)) return { hash, inCache: true, code: 0, codespace: "", log: e.message };
+      throw e;
+    }
+    return this.decoded("broadcast_tx_sync", { hash }, (res) => {
+      const got = toHexUpper(hexBytes(field(res, "hash", "broadcast_tx_sync"), "hash"));
+      if (got !== hash) throw new Error(`an answer for tx ${got}, sent ${hash}`);
+      const text = (name: string) => {
+        const v = field(res, name, "broadcast_tx_sync");
+        if (typeof v !== "string") throw new TypeError(`${name} is not a string`);
+        return v;
+      };
+      return { hash, inCache: false, code: uint32(field(res, "code", "broadcast_tx_sync"), "code"), codespace: text("codespace"), log: text("log") };
+    }, r);
   }
 
   /**

@@ -1,7 +1,8 @@
 /**
  * The relayer of a Tendermint main chain (`pegzone relayer` for a main chain of client_type
  * tendermint): each round brings pegzone's light client level with a CometBFT node's latest height,
- * then claims the deposits to the federation's account (hub-deposits.ts).
+ * then claims the deposits to the federation's account (hub-deposits.ts) and settles the federation's
+ * releases (hub-releases.ts).
  * The follower (tendermint-follower.ts) picks the headers, skipping as the trust rule allows and
  * bisecting when it does not, and checks each locally against pegzone's client state before it is
  * sent; each goes to pegzone as one MsgRelayHeaders in a tx of its own, and the next is picked once
@@ -22,6 +23,7 @@ import { runRounds } from "./poll";
 import { pegzoneTendermintClient } from "./tendermint-pegzone-client";
 import { TendermintFollower, type FollowerOptions, type HeaderUpdate, type SyncResult } from "./tendermint-follower";
 import { HubDeposits, type DepositRound } from "./hub-deposits";
+import { HubReleases, type ReleaseRound } from "./hub-releases";
 
 const v1 = pegzone.peg.v1;
 
@@ -36,24 +38,27 @@ export interface TendermintRelayerOptions {
   readonly logger: Logger;
   /** Called after each header pegzone stored: `done` of `total` heights caught up (for a progress bar). */
   readonly onProgress?: FollowerOptions["onProgress"];
-  /** Relay headers only, claim no deposits (default: claim them). */
+  /** Relay headers only: claim no deposits, settle no releases (default: both). */
   readonly noDeposits?: boolean;
 }
 
-/** What one round did: the headers to the node's latest height, then the deposits. */
+/** What one round did: the headers to the node's latest height, then the deposits and the releases. */
 export interface TendermintRound extends SyncResult {
   readonly deposits: DepositRound;
+  readonly releases: ReleaseRound;
 }
 
 export class TendermintRelayer {
   private readonly deposits: HubDeposits;
+  private readonly releases: HubReleases;
 
   constructor(private readonly o: TendermintRelayerOptions) {
     const client = pegzoneTendermintClient(o.pegzone, o.mainchain);
     this.deposits = new HubDeposits({ ...o, ensureHeight: (height) => this.ensureHeight(height), heldAtOrBelow: (height) => client.trustedHeightAtOrBelow(height) });
+    this.releases = new HubReleases({ ...o, ensureHeight: (height) => this.ensureHeight(height) });
   }
 
-  /** One round: pegzone's client brought to the node's latest height, then the deposits claimed. */
+  /** One round: pegzone's client brought to the node's latest height, then the deposits claimed and the releases settled. */
   async step(): Promise<TendermintRound> {
     const follower = new TendermintFollower({
       rpc: this.o.comet,
@@ -63,7 +68,8 @@ export class TendermintRelayer {
     });
     const sync = await follower.sync();
     const deposits = this.o.noDeposits ? { claimed: 0, skipped: 0, pending: 0 } : await this.deposits.step();
-    return { ...sync, deposits };
+    const releases = this.o.noDeposits ? { txProofs: 0, broadcast: 0, accountProofs: 0 } : await this.releases.step();
+    return { ...sync, deposits, releases };
   }
 
   /** Gives pegzone's client a consensus state at `height`, relaying it (and what the trust rule needs below it) if missing. */
@@ -78,9 +84,9 @@ export class TendermintRelayer {
     return runRounds(
       async () => {
         const r = await this.step();
-        const d = r.deposits;
-        if (r.sent > 0 || d.claimed > 0 || d.skipped > 0)
-          this.o.logger.info({ mainchain: this.o.mainchain, from: String(r.from), to: String(r.to), sent: r.sent, bisections: r.bisections, ...d }, "relayer round");
+        const [d, rel] = [r.deposits, r.releases];
+        if (r.sent > 0 || d.claimed > 0 || d.skipped > 0 || rel.txProofs > 0 || rel.broadcast > 0 || rel.accountProofs > 0)
+          this.o.logger.info({ mainchain: this.o.mainchain, from: String(r.from), to: String(r.to), sent: r.sent, bisections: r.bisections, ...d, ...rel }, "relayer round");
       },
       { pollMs, signal, logger: this.o.logger, name: "relayer" },
     );

@@ -171,6 +171,25 @@ genesis
     printOutput({ mainchain: id, chain_id: fetched.registration.chain_id, trusted_height: String(fetched.height), trusted_hash: fetched.blockHash, unbonding_period_seconds: String(fetched.unbondingPeriodSeconds) }, "json");
   });
 
+interface TestnetFlags {
+  validators: number;
+  output: string;
+  chainId: string;
+  basePort: number;
+  abci: AbciTransport;
+  timeoutCommit: string;
+  account: string[];
+  btcConfirmations: number;
+  pegAuthority?: string;
+  batchInterval: number;
+  hubRpc?: string;
+  hubId: string;
+  hubDenom: string;
+  hubGasPrice: string;
+  hubMaxFee: string;
+  hubReleaseTimeoutBlocks: number;
+}
+
 interface AddMainChainFlags {
   home?: string;
   gasPrice?: string;
@@ -273,8 +292,19 @@ program
   .option("--account <address=coins>", "fund an account in genesis; repeat the flag for more accounts", collect, [] as string[])
   .option("--btc-confirmations <n>", "confirmations a btc-regtest deposit needs", (v) => Number.parseInt(v, 10), 6)
   .option("--peg-authority <address>", "the account that may unfreeze a peg (default: the first --account)")
-  .option("--batch-interval <n>", "pegzone blocks between btc-regtest releases", (v) => Number.parseInt(v, 10), 10)
-  .action((o: { validators: number; output: string; chainId: string; basePort: number; abci: AbciTransport; timeoutCommit: string; account: string[]; btcConfirmations: number; pegAuthority?: string; batchInterval: number }) => {
+  .option("--batch-interval <n>", "pegzone blocks between releases", (v) => Number.parseInt(v, 10), 10)
+  .option("--hub-rpc <url>", "also peg a Cosmos Hub (a tendermint main chain) from this CometBFT RPC, with the same 2/3 federation of the validators' signer keys")
+  .option("--hub-id <id>", "the Hub's main chain id on pegzone", "hub-local")
+  .option("--hub-denom <denom>", "the Hub's token the peg holds", "stake")
+  .option("--hub-gas-price <price>", "what a Hub release offers per gas, in the Hub's denom (a local gaiad asks 1)", "1")
+  .option("--hub-max-fee <amount>", "the most one Hub release pays in fees", "2000000")
+  .option("--hub-release-timeout-blocks <n>", "Hub blocks a Hub release stays valid", (v) => Number.parseInt(v, 10), TENDERMINT_RELEASE_DEFAULTS.release_timeout_blocks)
+  .action(async (o: TestnetFlags) => {
+    const hub = o.hubRpc === undefined ? undefined : await fetchTendermintRegistration(new CometRpcClient(o.hubRpc), {
+      trustLevel: parseTrustLevel("1/3"),
+      trustingPeriodSeconds: DEFAULT_TRUSTING_PERIOD_SECONDS,
+      maxClockDriftSeconds: DEFAULT_MAX_CLOCK_DRIFT_SECONDS,
+    });
     const { nodes } = createTestnet({
       validators: o.validators,
       outputDir: resolve(o.output),
@@ -292,6 +322,18 @@ program
         const authority = o.pegAuthority ?? o.account[0]?.split("=")[0] ?? "";
         const signerPubkeys = nodes.map((n) => n.signerPubkey);
         addBitcoinMainChain(doc, { id: "btc-regtest", network: "regtest", members: signerMembers(signerPubkeys), confirmations: o.btcConfirmations, authority, batch_interval: o.batchInterval });
+        if (hub !== undefined)
+          addTendermintMainChain(doc, {
+            id: o.hubId,
+            members: signerMembers(signerPubkeys),
+            authority,
+            denom: o.hubDenom,
+            gas_price: o.hubGasPrice,
+            max_fee: o.hubMaxFee,
+            release_timeout_blocks: o.hubReleaseTimeoutBlocks,
+            batch_interval: o.batchInterval,
+            registration: hub.registration,
+          });
         // each federation member's signer pays for submitting its signatures
         for (const key of signerPubkeys) addGenesisAccount(doc, signerAccount(key), `1000000000${FEE_DENOM}`);
         return doc.app_state;
