@@ -130,6 +130,7 @@ function release(id: number, status: pegzone.peg.v1.ReleaseStatus, timeout: numb
   return {
     id,
     mainchain: "hub",
+    federationId: 1,
     status,
     context: tmV1.ReleaseContext.encode({ accountNumber: 7, sequence: 3, timeoutHeight: timeout, gasPriceMicro: 1_000_000 }).finish(),
     inputs: [{ value: "1000", federationId: 1, data: { type_url: RESERVE_ACCOUNT_TYPE, value: reserveAccountData(FED) } }],
@@ -161,7 +162,8 @@ describe("HubReleases rounds against a fake node and a fake pegzone", () => {
   let broadcasts: number;
   let accounts: Set<string>;
   let releases: pegzone.peg.v1.IRelease[];
-  let withdrawalPages: pegzone.peg.v1.WithdrawalStatus[][];
+  /** What pegzone's ReleaseContext query says is missing for the federation ("": it can build a release). */
+  let missing: string;
   let sent: Sent[];
   let ensured: bigint[];
   let logs: string[];
@@ -196,10 +198,10 @@ describe("HubReleases rounds against a fake node and a fake pegzone", () => {
         const { status } = v1.QueryReleasesRequest.decode(data);
         return v1.QueryReleasesResponse.encode({ releases: releases.filter((r) => r.status === status) }).finish();
       }
-      if (method === "Withdrawals") {
-        const page = Number(Buffer.from(v1.QueryWithdrawalsRequest.decode(data).page?.key ?? []).toString() || "0");
-        const next = page + 1 < withdrawalPages.length ? Buffer.from(String(page + 1)) : new Uint8Array();
-        return v1.QueryWithdrawalsResponse.encode({ withdrawals: (withdrawalPages[page] ?? []).map((status, i) => ({ id: page * 10 + i, mainchain: "hub", status })), page: { nextKey: next } }).finish();
+      if (method === "Federations") return v1.QueryFederationsResponse.encode({ current: federation }).finish();
+      if (method === "ReleaseContext") {
+        expect(Number(v1.QueryReleaseContextRequest.decode(data).federationId)).toBe(1);
+        return v1.QueryReleaseContextResponse.encode({ missing }).finish();
       }
       throw new Error(`unexpected query ${path}`);
     },
@@ -233,7 +235,7 @@ describe("HubReleases rounds against a fake node and a fake pegzone", () => {
     });
 
   beforeEach(() => {
-    [latest, onHub, broadcasts, accounts, releases, withdrawalPages, sent, ensured, logs, clock] = [15n, [], 0, new Set([FED]), [], [], [], [], [], 0];
+    [latest, onHub, broadcasts, accounts, releases, missing, sent, ensured, logs, clock] = [15n, [], 0, new Set([FED]), [], "", [], [], [], 0];
     mempool = (tx) => ({ hash: hexOf(sha256(tx)), inCache: false, code: 0, codespace: "", log: "" });
     refuse = () => undefined;
     frozen = false;
@@ -327,8 +329,8 @@ describe("HubReleases rounds against a fake node and a fake pegzone", () => {
     expect(logs.some((l) => /cannot settle the release now.*"release":1.*the node is down/.test(l))).toBe(true);
   });
 
-  test("account learning: with withdrawals pending and no live release, the federation account after block latest-1, once per interval", async () => {
-    withdrawalPages = [[v1.WithdrawalStatus.WITHDRAWAL_STATUS_COMPLETED], [v1.WithdrawalStatus.WITHDRAWAL_STATUS_IN_RELEASE, v1.WithdrawalStatus.WITHDRAWAL_STATUS_PENDING]];
+  test("account learning: while pegzone cannot build the federation's next release (its number unknown), the account after block latest-1, once per interval", async () => {
+    missing = "the number of federation 1's account is not proven yet";
     const r = relayer();
     expect(await r.step()).toEqual({ txProofs: 0, broadcast: 0, accountProofs: 1 });
     expect([sent, ensured]).toEqual([[{ account: FED, height: 14n }], [15n]]);
@@ -344,18 +346,18 @@ describe("HubReleases rounds against a fake node and a fake pegzone", () => {
   });
 
   test.each([
-    { name: "no withdrawal pending", pages: [[v1.WithdrawalStatus.WITHDRAWAL_STATUS_COMPLETED]], live: [] as pegzone.peg.v1.ReleaseStatus[] },
-    { name: "a release being signed", pages: [[v1.WithdrawalStatus.WITHDRAWAL_STATUS_PENDING]], live: [SIGNING] },
-    { name: "a signed release", pages: [[v1.WithdrawalStatus.WITHDRAWAL_STATUS_PENDING]], live: [SIGNED] },
-  ])("account learning: nothing with $name", async ({ pages, live }) => {
-    withdrawalPages = pages;
+    { name: "the account known to pegzone", missing: "", live: [] as pegzone.peg.v1.ReleaseStatus[] },
+    { name: "a release being signed", missing: "not proven", live: [SIGNING] },
+    { name: "a signed release", missing: "not proven", live: [SIGNED] },
+  ])("account learning: nothing with $name", async ({ missing: why, live }) => {
+    missing = why;
     releases = live.map((s, i) => release(i + 1, s, 20));
     await relayer().step();
     expect(sent).toEqual([]);
   });
 
   test("account learning: an account the Hub does not have yet is logged once and not sent", async () => {
-    withdrawalPages = [[v1.WithdrawalStatus.WITHDRAWAL_STATUS_PENDING]];
+    missing = "not proven";
     accounts = new Set();
     const r = relayer();
     await r.step();

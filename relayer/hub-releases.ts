@@ -16,8 +16,8 @@
  * Each round, for every live release: a SIGNED one found on the Hub (/tx by its hash) is proven
  * included; one not found is broadcast while the Hub's height ≤ timeout_height, and proven expired
  * by an account proof once the Hub is past it — as is a SIGNING one whose signatures came too late.
- * With no live release but withdrawals pending, the current federation's account is proven so
- * pegzone knows its number and sequence.
+ * A federation (current or retired) without a live release whose next release pegzone cannot build
+ * (the ReleaseContext query says what is missing: its account's number) gets its account proven.
  *
  * Restart-safe: releases, withdrawals and federations are read from pegzone each round. Memory
  * holds only when something may be proven again (after a refusal; after a proof pegzone took, at
@@ -164,11 +164,15 @@ export class HubReleases {
         this.o.logger.warn({ mainchain: id, release: Number(r.id), err: err instanceof Error ? err.message : String(err) }, "cannot settle the release now; trying again next round");
       }
     }
-    if (signing.length === 0 && signed.length === 0 && chain.federation) {
+    // Every federation without a live release whose next release pegzone cannot build yet (its account's number unknown).
+    const { current, retired } = await pegQuery(this.o.pegzone, "Federations", v1.QueryFederationsRequest, { mainchain: id }, v1.QueryFederationsResponse);
+    for (const federation of [current ?? chain.federation, ...retired.map((r) => r.federation)]) {
+      if (!federation || [...signing, ...signed].some((r) => Number(r.federationId) === Number(federation.id))) continue;
       try {
-        await this.learnAccount(federationAccountAddress(chain, chain.federation), latest, counts);
+        const { missing } = await pegQuery(this.o.pegzone, "ReleaseContext", v1.QueryReleaseContextRequest, { mainchain: id, federationId: federation.id }, v1.QueryReleaseContextResponse);
+        if (missing !== "") await this.learnAccount(federationAccountAddress(chain, federation), latest, counts);
       } catch (err) {
-        this.o.logger.warn({ mainchain: id, err: err instanceof Error ? err.message : String(err) }, "cannot prove the federation account now; trying again next round");
+        this.o.logger.warn({ mainchain: id, federation: Number(federation.id), err: err instanceof Error ? err.message : String(err) }, "cannot prove the federation account now; trying again next round");
       }
     }
     return counts;
@@ -236,10 +240,10 @@ export class HubReleases {
     this.o.logger.warn({ ...log, codespace: answer.codespace, code: answer.code, refusal: answer.log }, "the Hub refused the release tx; broadcasting it again each round");
   }
 
-  /** With withdrawals waiting and no live release: the current federation's account, so pegzone can build one. */
+  /** A federation account whose number pegzone does not know yet, so that it can build its releases. */
   private async learnAccount(address: string, latest: bigint, counts: Counts): Promise<void> {
     const key = `account ${address}`;
-    if (!this.due(key) || !(await this.withdrawalsPending())) return;
+    if (!this.due(key)) return;
     const log = { mainchain: this.o.mainchain, account: address };
     let refused: Refusal | undefined;
     try {
@@ -253,17 +257,6 @@ export class HubReleases {
     }
     if (refused === undefined) counts.accountProofs++;
     this.settle(key, refused !== undefined);
-  }
-
-  /** Whether the main chain has a withdrawal waiting for a release (the query lists every status: read until one is pending). */
-  private async withdrawalsPending(): Promise<boolean> {
-    let key: Uint8Array = new Uint8Array();
-    for (;;) {
-      const res = await pegQuery(this.o.pegzone, "Withdrawals", v1.QueryWithdrawalsRequest, { mainchain: this.o.mainchain, page: { key, limit: 1000 } }, v1.QueryWithdrawalsResponse);
-      if (res.withdrawals.some((w) => w.status === v1.WithdrawalStatus.WITHDRAWAL_STATUS_PENDING)) return true;
-      key = res.page?.nextKey ?? new Uint8Array();
-      if (key.length === 0) return false;
-    }
   }
 
   /** The account proof of `address` at `height` (pegzone given header height+1), sent; pegzone's refusal, logged. */

@@ -195,6 +195,22 @@ export function registerPegQueries(registrar: ServiceRegistrar, keeper: PegKeepe
   );
 
   registrar.query(
+    path("ReleaseContext"),
+    handler(v1.QueryReleaseContextRequest, v1.QueryReleaseContextResponse, async (ctx, req) => {
+      const chain = await keeper.mustGetMainChain(ctx, req.mainchain);
+      const flow = keeper.releases(chain);
+      const federation = await keeper.federationById(ctx, chain, Number(req.federationId));
+      if (!federation) throw sdkErrors.ErrNotFound.wrap(`${chain.id}: no federation ${req.federationId}`);
+      if (!flow.releaseContext) throw pegErrors.ErrUnsupported.wrap(`${chain.id} (${chain.clientType}) builds releases without a context`);
+      try {
+        return v1.QueryReleaseContextResponse.create({ context: await flow.releaseContext(keeper.kindStores(ctx, chain.id), chain, federation) });
+      } catch (e) {
+        return v1.QueryReleaseContextResponse.create({ missing: e instanceof Error ? e.message : String(e) });
+      }
+    }),
+  );
+
+  registrar.query(
     path("FederationProposal"),
     handler(v1.QueryFederationProposalRequest, v1.QueryFederationProposalResponse, async (ctx, req) => {
       const chain = await keeper.mustGetMainChain(ctx, req.mainchain);

@@ -10,7 +10,8 @@
  *   release that timed out). Before the account's number is proven, no release is built: the batch
  *   waits (event release_failed saying so) until a relayer proves the account.
  * Fee: gas limit (hubReleaseGasLimit for the outputs and the federation's size) × gas price, rounded
- *   up; over MainChain.max_fee the release is not built. The payments pay it (release.ts).
+ *   up, the price held to what MainChain.max_fee allows (never below Params.gas_price_micro: a chain
+ *   price over the cap builds no release). The payments pay it (release.ts).
  *
  * Proofs (MsgConfirmRelease.proof, a ReleaseProof):
  *  - `tx`: a live release's tx in block H with its result (against headers H and H+1). Code 0: it is
@@ -22,9 +23,10 @@
  *    at sequence s:
  *      q > s and the release was recorded failing at H ≤ h → it executed without paying: failed,
  *        its fee charged (its inputs become one remainder entry worth their sum − fee);
- *      q = s and h ≥ its timeout height → never included and never can be: failed, nothing charged,
- *        the next release offers twice the gas price (the usual cause is a fee below the Hub's);
- *      q = s and it was recorded failing at H ≤ h → refused before executing: failed, nothing charged;
+ *      q = s and h ≥ its timeout height → never executed and never can (also when it was recorded
+ *        failing: refused inside a block, its tx stayed valid until then): failed, nothing charged,
+ *        the next release offers twice the gas price (the usual cause is a fee below the Hub's), held
+ *        to what max_fee allows;
  *      otherwise undecided (q > s with no record: its tx proof is still to come).
  *    A failed release's withdrawals wait for the next release, at the account's next sequence; at
  *    most one tx per sequence ever executes, so none is paid twice.
@@ -57,6 +59,8 @@ const BASE_ACCOUNT_TYPE = "/cosmos.auth.v1beta1.BaseAccount";
 export const DEFAULT_RELEASE_TIMEOUT_BLOCKS = 100n;
 /** The remainder entry's index in its id (after the release id's 32 bytes): one below the change's. */
 export const REMAINDER_INDEX = 0xfffffffe;
+/** The most a doubled gas price grows to (max_fee holds each release's fee anyway). */
+const MAX_OFFERED_GAS_PRICE_MICRO = 1n << 50n;
 
 /** Why the kind refuses a release proof (the peg maps a `reason` to ErrInvalidProof). */
 export type TendermintReleaseReason = "malformed-proof" | "not-a-release" | "not-a-federation-account" | "bad-account" | "account-number-changed";
@@ -87,10 +91,19 @@ export function decodeReleaseContext(bytes: Uint8Array | null | undefined): Rele
 const u64 = (v: number | Long | bigint | null | undefined) => BigInt(String(v ?? 0));
 type Long = { toString(): string };
 
-/** The fee of a release with `outputs` outputs signed by `federation`: gas limit × price (millionths per gas), rounded up. */
-function hubFee(federation: Federation, outputs: number, gasPriceMicro: bigint): { amount: bigint; gasLimit: bigint } {
+/**
+ * The fee of a release with `outputs` outputs signed by `federation`: gas limit × price (millionths
+ * per gas), rounded up. A price raised after timeouts is held to what max_fee allows (never below
+ * the chain's own price), so raising it can never stop peg-out; the chain's price over the cap can.
+ */
+function hubFee(chain: MainChain, federation: Federation, outputs: number, offered: bigint, maxFee: bigint): { amount: bigint; gasLimit: bigint } {
   const gasLimit = hubReleaseGasLimit(outputs, federation.threshold ?? 0, (federation.members ?? []).length);
-  return { amount: (gasLimit * gasPriceMicro + 999_999n) / 1_000_000n, gasLimit };
+  const base = u64(tendermintParams(chain).gasPriceMicro);
+  const affordable = (maxFee * 1_000_000n) / gasLimit;
+  const price = offered <= affordable ? offered : affordable > base ? affordable : base;
+  const amount = (gasLimit * price + 999_999n) / 1_000_000n;
+  if (amount > maxFee) throw new HubReleaseError(`its fee ${amount}${tendermintParams(chain).denom} (${gasLimit} gas at ${price} millionths per gas) is over the cap ${maxFee}`);
+  return { amount, gasLimit };
 }
 
 /**
@@ -109,8 +122,7 @@ function buildRelease(params: ReleaseParams): BuiltRelease {
   let payments: HubPayment[] = params.payments.map((p) => ({ id: p.id, address: bech32.encode(bech32Prefix, bech32.toWords(p.script), 1023), amount: p.amount }));
   for (;;) {
     const outputs = payments.length === 0 ? 1 : Math.min(payments.length, MAX_HUB_RELEASE_PAYMENTS) + (changeTo === from ? 0 : 1);
-    const fee = hubFee(federation, outputs, price);
-    if (fee.amount > maxFee) throw new HubReleaseError(`its fee ${fee.amount}${denom} (${fee.gasLimit} gas at ${price} millionths of ${denom} per gas) is over the cap ${maxFee}`);
+    const fee = hubFee(chain, federation, outputs, price, maxFee);
     const release = buildHubRelease({
       chainId: context.chainId,
       accountNumber: u64(context.accountNumber),
@@ -221,10 +233,11 @@ async function proveAccount(
     if (q > s && failedBy) {
       outcome = { txid: release.txid, outcome: "failed", reason: `included at ${failedBy.height} with code ${failedBy.code}; it consumed sequence ${s} and its fee`, charged: release.fee, remainder: remainderEntry(release, account.address) };
     } else if (q === s && height >= u64(context.timeoutHeight)) {
-      outcome = { txid: release.txid, outcome: "failed", reason: `not included by its timeout height ${context.timeoutHeight}: the account's sequence at ${height} is still ${s}`, charged: 0n };
-      gasPriceMicro = 2n * (u64(context.gasPriceMicro) > 0n ? u64(context.gasPriceMicro) : 1n);
-    } else if (q === s && failedBy) {
-      outcome = { txid: release.txid, outcome: "failed", reason: `included at ${failedBy.height} with code ${failedBy.code} before it could execute: sequence ${s} is unused`, charged: 0n };
+      // Only past its timeout: a tx refused inside a block (its sequence unused) stays valid until then.
+      const why = failedBy ? `included at ${failedBy.height} with code ${failedBy.code} without executing, then ` : "";
+      outcome = { txid: release.txid, outcome: "failed", reason: `${why}not included by its timeout height ${context.timeoutHeight}: the account's sequence at ${height} is still ${s}`, charged: 0n };
+      const doubled = 2n * (u64(context.gasPriceMicro) > 0n ? u64(context.gasPriceMicro) : 1n);
+      gasPriceMicro = doubled < MAX_OFFERED_GAS_PRICE_MICRO ? doubled : MAX_OFFERED_GAS_PRICE_MICRO;
     }
     if (outcome === undefined) continue;
     if (q > s && s + 1n > sequence) sequence = s + 1n;
