@@ -123,5 +123,5 @@ install_gaiad() {
 install_go_binary cometbft github.com/cometbft/cometbft/cmd/cometbft "$COMETBFT_VERSION" version
 install_go_binary btcd github.com/btcsuite/btcd "$BTCD_VERSION" --version
 install_go_binary btcctl github.com/btcsuite/btcd/cmd/btcctl "$BTCD_VERSION" stamp
-# The devnet runs no Hub yet: `npm start` passes --no-gaiad so its first run does not wait for gaiad's build.
+# --no-gaiad skips the Hub (the devnet then runs without it, saying so).
 if [ "${1:-}" != "--no-gaiad" ]; then install_gaiad; fi

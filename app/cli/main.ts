@@ -6,6 +6,7 @@ import { parse as parseToml } from "smol-toml";
 import { createLogger, type Logger } from "../../chain/log";
 import { APP_VERSION } from "../../chain/app/baseapp";
 import { BTCD_REGTEST_P2P_PORT, BTCD_REGTEST_RPC_PORT, stopLeftoverBtcd } from "../node/btcd";
+import { gaiadInstalled, gaiadMissing, HUB_DENOM, stopLeftoverGaiad } from "../node/gaiad";
 import { Home, defaultPorts, initHome, newGenesis, parseAbciTransport, readCometAddresses, readGenesis, writeGenesis, type AbciTransport, type GenesisDoc } from "../node/home";
 import { startNode, type RunningNode, type StartOptions } from "../node/start";
 import { COINBASE_MATURITY } from "../node/btc-wallet";
@@ -35,10 +36,23 @@ import {
   DEVNET_BTC_RPC_USER,
   DEVNET_CONFIRMATIONS,
   DEVNET_MAINCHAIN,
+  DEVNET_HUB_CHAIN_ID,
+  DEVNET_HUB_DEV_COINS,
+  DEVNET_HUB_MAINCHAIN,
+  DEVNET_HUB_P2P_PORT,
+  DEVNET_HUB_RPC_PORT,
+  addDevnetHub,
   devAccountAddress,
+  devHubAddress,
+  devnetHubCreated,
+  devnetHubDir,
+  devnetHubRegistration,
   devRelayerAddress,
-  startDevnetBitcoin,
-  type DevnetBitcoin,
+  genesisHubFederationAccount,
+  startDevnetHub,
+  startDevnetSide,
+  type DevnetHub,
+  type DevnetSide,
 } from "./devnet";
 import { registerDevCommands } from "./dev";
 import { openKeyring, registerKeysCommands } from "./keys";
@@ -241,44 +255,100 @@ interface DevnetFlags {
   btcRpcPort: number;
   btcP2pPort: number;
   btcBlockTime: number;
+  hub: boolean;
+  hubRpcPort: number;
+  hubP2pPort: number;
 }
 
 program
   .command("devnet")
-  .description("start a single-validator development chain (CometBFT's default ports unless --base-port), creating it on first run, with a regtest btcd, a block producer, the relayer and the signer beside it")
+  .description("start a single-validator development chain (CometBFT's default ports unless --base-port), creating it on first run, with a regtest btcd, a block producer, a local Cosmos Hub (gaiad, when built), the relayer and the signer beside it")
   .addOption(homeOption())
-  .option("--reset", "delete the home folder (btcd's chain included) first and start a fresh chain")
-  .option("--no-bitcoin", "run the node only: no btcd, block producer, relayer or signer")
+  .option("--reset", "delete the home folder (btcd's and the Hub's chains included) first and start a fresh chain")
+  .option("--no-bitcoin", "run no btcd, block producer or Bitcoin relayer (with --no-hub: the node alone, no relayer or signer)")
+  .option("--no-hub", `run no local Cosmos Hub (gaiad) or its relayer; a devnet created without it does not peg '${DEVNET_HUB_MAINCHAIN}'`)
   .option("--base-port <port>", `when the devnet is created: P2P on this port, RPC +1, ABCI over TCP +2 (default ${defaultPorts.p2p})`, intArg)
   .addOption(abciOption("base port + 2").default("unix", "unix; when the devnet is created"))
   .option("--btc-rpc-port <port>", "btcd's RPC port on 127.0.0.1", intArg, BTCD_REGTEST_RPC_PORT)
   .option("--btc-p2p-port <port>", "btcd's P2P port on 127.0.0.1", intArg, BTCD_REGTEST_P2P_PORT)
   .option("--btc-block-time <seconds>", "mine a Bitcoin block every this many seconds (0 = off)", Number, 10)
+  .option("--hub-rpc-port <port>", "the local Hub's CometBFT RPC port on 127.0.0.1 (its gRPC and REST API are off)", intArg, DEVNET_HUB_RPC_PORT)
+  .option("--hub-p2p-port <port>", "the local Hub's P2P port on 127.0.0.1", intArg, DEVNET_HUB_P2P_PORT)
   .action(async (o: DevnetFlags) => {
     const home = Home.resolve(o.home);
     if (!(o.btcBlockTime >= 0)) throw new Error(`--btc-block-time must be 0 or more seconds, got ${o.btcBlockTime}`);
     if (o.reset) {
       await stopLeftoverBtcd(join(home.dir, "btcd"));
+      await stopLeftoverGaiad(devnetHubDir(home));
       rmSync(home.dir, { recursive: true, force: true });
     }
-    if (!home.isInitialized()) {
-      const base = o.basePort ?? defaultPorts.p2p;
-      const { validator, signerPubkey } = initHome(home, { moniker: "devnet", ports: { p2p: base, rpc: base + 1, abci: base + 2 }, abci: o.abci });
-      const doc = newGenesis("pegzone-devnet", [validator], {}, new Date());
-      addGenesisAccount(doc, devAccountAddress(), `1000000000000${FEE_DENOM}`);
-      addBitcoinMainChain(doc, { id: DEVNET_MAINCHAIN, network: "regtest", members: signerMembers([signerPubkey]), confirmations: DEVNET_CONFIRMATIONS, authority: devAccountAddress() });
-      addGenesisAccount(doc, signerAccount(signerPubkey), `1000000000${FEE_DENOM}`);
-      // the devnet's relayer signs with its own account, so that it never races the developer's transactions
-      addGenesisAccount(doc, devRelayerAddress(), `1000000000${FEE_DENOM}`);
-      writeGenesis(home, doc);
+    const logger = createLogger("pegzone");
+    const creating = !home.isInitialized();
+    // The Hub starts first: a new devnet's genesis registers it from its latest header.
+    let hub: DevnetHub | undefined;
+    if (o.hub) {
+      const skip = devnetHubSkipped(home, creating);
+      if (skip !== undefined) console.warn(`pegzone: ${skip}`);
+      else {
+        try {
+          hub = await startDevnetHub({ home, rpcPort: o.hubRpcPort, p2pPort: o.hubP2pPort, logger });
+        } catch (err) {
+          throw new Error(`could not start the devnet's local Cosmos Hub (other ports: --hub-rpc-port, --hub-p2p-port; without it: --no-hub): ${err instanceof Error ? err.message : String(err)}`);
+        }
+      }
     }
-    await addDevKey(home);
+    try {
+      if (creating) {
+        const registration = hub && (await devnetHubRegistration(hub));
+        const base = o.basePort ?? defaultPorts.p2p;
+        const { validator, signerPubkey } = initHome(home, { moniker: "devnet", ports: { p2p: base, rpc: base + 1, abci: base + 2 }, abci: o.abci });
+        const doc = newGenesis("pegzone-devnet", [validator], {}, new Date());
+        addGenesisAccount(doc, devAccountAddress(), `1000000000000${FEE_DENOM}`);
+        addBitcoinMainChain(doc, { id: DEVNET_MAINCHAIN, network: "regtest", members: signerMembers([signerPubkey]), confirmations: DEVNET_CONFIRMATIONS, authority: devAccountAddress() });
+        if (registration !== undefined) addDevnetHub(doc, signerPubkey, registration);
+        addGenesisAccount(doc, signerAccount(signerPubkey), `1000000000${FEE_DENOM}`);
+        // the devnet's relayer signs with its own account, so that it never races the developer's transactions
+        addGenesisAccount(doc, devRelayerAddress(), `1000000000${FEE_DENOM}`);
+        writeGenesis(home, doc);
+      }
+      await addDevKey(home);
+    } catch (err) {
+      await hub?.stop();
+      throw err;
+    }
     const ports = devnetPorts(home);
     if (o.basePort !== undefined && o.basePort !== ports.p2p) console.warn(`pegzone: ${home.dir} was created with P2P port ${ports.p2p}; --base-port ${o.basePort} applies to a new devnet only (--reset)`);
-    const chainId = readGenesis(home).chain_id;
-    console.log(devnetBanner(home, chainId, ports, o.bitcoin ? o : undefined));
-    await runUntilSignal(home, {}, o.bitcoin ? (node, logger) => startDevnetBitcoin({ home, pegzoneRpc: node.rpc, chainId, btcRpcPort: o.btcRpcPort, btcP2pPort: o.btcP2pPort, blockTimeSeconds: o.btcBlockTime, logger }) : undefined);
+    const genesisDoc = readGenesis(home);
+    const chainId = genesisDoc.chain_id;
+    const hubBanner = hub && { hub, federation: genesisHubFederationAccount(genesisDoc) ?? "(not in genesis)" };
+    console.log(devnetBanner(home, chainId, ports, o.bitcoin ? o : undefined, hubBanner));
+    const withSide = o.bitcoin || hub !== undefined;
+    await runUntilSignal(home, {}, {
+      logger,
+      hub,
+      withNode: withSide
+        ? (node, logger) =>
+            startDevnetSide({ home, pegzoneRpc: node.rpc, chainId, bitcoin: o.bitcoin ? { btcRpcPort: o.btcRpcPort, btcP2pPort: o.btcP2pPort, blockTimeSeconds: o.btcBlockTime } : undefined, hub, logger })
+        : undefined,
+    });
   });
+
+/**
+ * Why the devnet in `home` runs without its local Hub this time, or undefined to run it: gaiad not
+ * built (a warning, not an error: the Bitcoin devnet runs as ever), or a devnet created without the
+ * Hub (its genesis does not register one), or a Hub home gone missing (a new Hub would not be the
+ * registered chain).
+ */
+function devnetHubSkipped(home: Home, creating: boolean): string | undefined {
+  if (!gaiadInstalled())
+    return `running without the local Cosmos Hub: ${gaiadMissing()}.${creating ? ` This new devnet does not peg '${DEVNET_HUB_MAINCHAIN}' ('--reset' once gaiad is built starts one that does).` : ""} '--no-hub' silences this.`;
+  if (creating) return undefined;
+  if (genesisHubFederationAccount(readGenesis(home)) === undefined)
+    return `this devnet was created without the local Cosmos Hub, so it does not peg '${DEVNET_HUB_MAINCHAIN}': running without it ('--reset' starts a devnet with it; '--no-hub' silences this).`;
+  if (!devnetHubCreated(home))
+    return `${devnetHubDir(home)} is missing or incomplete, and a new Hub would not be the chain this devnet registered: running without it ('--reset' starts over).`;
+  return undefined;
+}
 
 program
   .command("testnet")
@@ -373,16 +443,30 @@ function intArg(value: string): number {
   return n;
 }
 
-async function runUntilSignal(home: Home, opts: StartOptions, withNode?: (node: RunningNode, logger: Logger) => Promise<DevnetBitcoin>): Promise<void> {
-  const logger = createLogger("pegzone");
-  const node = await startNode(home, logger, opts);
-  let bitcoin: DevnetBitcoin | undefined;
+/** What `pegzone devnet` runs beside the node: the Hub, already started, and what starts once the node is up. */
+interface DevnetRun {
+  logger: Logger;
+  hub?: DevnetHub;
+  withNode?: (node: RunningNode, logger: Logger) => Promise<DevnetSide>;
+}
+
+async function runUntilSignal(home: Home, opts: StartOptions, devnet?: DevnetRun): Promise<void> {
+  const logger = devnet?.logger ?? createLogger("pegzone");
+  let node: RunningNode;
+  try {
+    node = await startNode(home, logger, opts);
+  } catch (err) {
+    await devnet?.hub?.stop();
+    throw err;
+  }
+  let side: DevnetSide | undefined;
   let stopping = false;
   const shutdown = async (reason: string, code: number) => {
     if (stopping) return;
     stopping = true;
     logger.info({ reason }, "shutting down");
-    await bitcoin?.stop().catch((err: unknown) => logger.error({ err: String(err) }, "stopping btcd failed"));
+    await side?.stop();
+    await devnet?.hub?.stop().catch((err: unknown) => logger.error({ err: String(err) }, "stopping gaiad failed"));
     await node.stop();
     process.exit(code);
   };
@@ -394,22 +478,27 @@ async function runUntilSignal(home: Home, opts: StartOptions, withNode?: (node: 
       void shutdown("cometbft exited", 1);
     }
   });
-  if (withNode) {
+  void devnet?.hub?.unexpectedExit.then((code) => {
+    if (stopping) return;
+    logger.error({ code, log: devnet.hub?.gaiad.logFile }, "gaiad exited unexpectedly");
+    void shutdown("gaiad exited", 1);
+  });
+  if (devnet?.withNode) {
     try {
-      bitcoin = await withNode(node, logger);
+      side = await devnet.withNode(node, logger);
     } catch (err) {
       logger.error({ err: err instanceof Error ? err.message : String(err) }, "could not start the devnet's Bitcoin side (other ports: --btc-rpc-port, --btc-p2p-port; the node alone: --no-bitcoin)");
       await shutdown("bitcoin failed to start", 1);
       return;
     }
     if (stopping) {
-      await bitcoin.stop();
+      await side.stop();
       return;
     }
-    void bitcoin.unexpectedExit.then((code) => {
+    void side.unexpectedExit.then((what) => {
       if (stopping) return;
-      logger.error({ code }, "btcd exited unexpectedly");
-      void shutdown("btcd exited", 1);
+      logger.error({ what }, "a devnet process exited unexpectedly");
+      void shutdown(what, 1);
     });
   }
 }
@@ -435,7 +524,7 @@ function devnetPorts(home: Home): DevnetPorts {
   return { rpc: rpc.replace(/^tcp:/, "http:"), p2p, abci: proxyApp };
 }
 
-function devnetBanner(home: Home, chainId: string, ports: DevnetPorts, bitcoin: DevnetFlags | undefined): string {
+function devnetBanner(home: Home, chainId: string, ports: DevnetPorts, bitcoin: DevnetFlags | undefined, hub?: { hub: DevnetHub; federation: string }): string {
   const lines = [
     "",
     "pegzone devnet",
@@ -448,11 +537,11 @@ function devnetBanner(home: Home, chainId: string, ports: DevnetPorts, bitcoin: 
     `  mnemonic     ${DEV_MNEMONIC}`,
     "  The mnemonic above is public and for development only: never use it for anything of value.",
   ];
+  const dev = devAccountAddress();
+  // flags the copy-paste commands need when the devnet is not at its defaults
+  const homeFlag = Home.resolve(undefined).dir === home.dir ? "" : ` --home ${home.dir}`;
+  const nodeFlag = ports.rpc === `http://127.0.0.1:${defaultPorts.rpc}` ? "" : ` --node ${ports.rpc}`;
   if (bitcoin) {
-    const dev = devAccountAddress();
-    // flags the copy-paste commands need when the devnet is not at its defaults
-    const homeFlag = Home.resolve(undefined).dir === home.dir ? "" : ` --home ${home.dir}`;
-    const nodeFlag = ports.rpc === `http://127.0.0.1:${defaultPorts.rpc}` ? "" : ` --node ${ports.rpc}`;
     const btcFlag = bitcoin.btcRpcPort === BTCD_REGTEST_RPC_PORT ? "" : ` --btc-rpc http://${DEVNET_BTC_RPC_USER}:${DEVNET_BTC_RPC_PASSWORD}@127.0.0.1:${bitcoin.btcRpcPort}`;
     const t = bitcoin.btcBlockTime;
     const wait = t > 0 ? `after ${DEVNET_CONFIRMATIONS} Bitcoin blocks (~${DEVNET_CONFIRMATIONS * t} s)` : `after 'pegzone dev btc-mine ${DEVNET_CONFIRMATIONS - 1}'${btcFlag}`;
@@ -474,6 +563,28 @@ function devnetBanner(home: Home, chainId: string, ports: DevnetPorts, bitcoin: 
       "  Peg out:",
       `    pegzone tx peg withdraw 50000000 ${DEV_BTC.address} --from dev --keyring-backend test${homeFlag}${nodeFlag}    # prints its withdrawal_id`,
       `    pegzone query peg withdrawal 1${nodeFlag}    # released, signed and confirmed on Bitcoin by the devnet (or: query peg withdrawals ${dev})`,
+    );
+  }
+  if (hub) {
+    const { gaiad, p2pPort } = hub.hub;
+    const devHub = devHubAddress();
+    const hubFlags = `--home ${gaiad.home} --node ${gaiad.node}`;
+    const mainchain = `--mainchain ${DEVNET_HUB_MAINCHAIN}`;
+    lines.push(
+      "",
+      `  cosmos hub   gaiad, one validator, a block a second: main chain '${DEVNET_HUB_MAINCHAIN}', chain id ${DEVNET_HUB_CHAIN_ID}, denom ${HUB_DENOM}`,
+      `  Hub RPC      ${gaiad.rpcUrl}   P2P 127.0.0.1:${p2pPort} (loopback only; gRPC and REST API off)`,
+      `  Hub home     ${gaiad.home}   (keys, chain, config, gaiad.log)`,
+      `  dev Hub acct ${devHub}  (the dev mnemonic's key: 'dev' in the Hub's test keyring, ${DEVNET_HUB_DEV_COINS.toLocaleString("en-US")} ${HUB_DENOM} at genesis)`,
+      `  federation   ${hub.federation}  (1-of-1: the validator's signer key; deposits carry the pegzone recipient as the memo)`,
+      "",
+      "  Peg in from the Hub:",
+      `    pegzone query peg deposit-address ${dev} ${mainchain}${nodeFlag}    # the federation's account and the memo`,
+      `    ${[gaiad.binary, ...gaiad.bankSendArgs({ from: "dev", to: hub.federation, amount: 10_000_000n, memo: dev })].join(" ")}`,
+      `    pegzone query bank balances ${dev}${nodeFlag}    # 9999900 peg/${DEVNET_HUB_MAINCHAIN} a few seconds later`,
+      "  Peg out to the Hub:",
+      `    pegzone tx peg withdraw 5000000 ${devHub} ${mainchain} --from dev --keyring-backend test${homeFlag}${nodeFlag}    # the signer signs the release, the relayer broadcasts it`,
+      `    ${gaiad.binary} query bank balances ${devHub} ${hubFlags}    # 5000000 stake less the release's fee (150000 for one output) arrive`,
     );
   }
   lines.push("  Stop with Ctrl-C; 'npm start' again resumes the same chain ('--reset' starts over).", "");
