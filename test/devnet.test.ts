@@ -6,6 +6,7 @@
  * registered in genesis as hub-local; the devnet's relayer claims the deposit). Then the devnet is
  * stopped with SIGTERM and started again: the balances, pegzone's light clients, btcd's chain (which
  * btcd itself wipes at every start) and the Hub's chain all come back, and both relayers carry on.
+ * After the restart the banner's Hub peg-out is paid to the dev account on the Hub.
  * Without .bin/gaiad the devnet runs without the Hub (it warns) and the Hub checks are skipped.
  */
 import { execFile } from "node:child_process";
@@ -13,9 +14,9 @@ import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { DEV_BTC, devAccountAddress, DEVNET_BTC_RPC_PASSWORD, DEVNET_BTC_RPC_USER, DEVNET_HUB_MAINCHAIN } from "../app/cli/devnet";
+import { DEV_BTC, devAccountAddress, DEVNET_BTC_RPC_PASSWORD, DEVNET_BTC_RPC_USER, DEVNET_HUB_MAINCHAIN, devHubAddress } from "../app/cli/devnet";
 import { stopLeftoverBtcd } from "../app/node/btcd";
-import { stopLeftoverGaiad } from "../app/node/gaiad";
+import { runGaiad, stopLeftoverGaiad } from "../app/node/gaiad";
 import { BitcoinRpcClient } from "../relayer/bitcoin-rpc";
 import { CometRpcClient } from "../relayer/cometbft-rpc";
 import { GAIAD_MISSING, haveGaiad } from "./support/gaiad";
@@ -186,6 +187,24 @@ describe("pegzone devnet: the peg works out of the box and survives a restart", 
       expect((await hubRpc.status()).latestHeight).toBeGreaterThanOrEqual(hubHeight);
       expect(pegBalance(HUB_DENOM)).toBe(HUB_MINTED);
       await until("hub-local's light client to pass the Hub's height from before the restart", async () => (hubClientTip() > Number(hubHeight) ? true : undefined));
+
+      // The banner's Hub peg-out, paid by the restarted relayer and signer: the amount less the release's fee
+      // (a 1-of-1 MsgSend: 150,000 gas at 1 stake per gas).
+      const hubDestination = devHubAddress();
+      const hubBalance = async () => {
+        const out = JSON.parse(await runGaiad(["query", "bank", "balances", hubDestination, "--node", `tcp://127.0.0.1:${hubRpcPort}`, "--output", "json"])) as { balances?: Array<{ denom: string; amount: string }> };
+        return BigInt(out.balances?.find((c) => c.denom === "stake")?.amount ?? "0");
+      };
+      const before = await hubBalance();
+      const out = cli(["tx", "peg", "withdraw", "5000000", hubDestination, "--mainchain", DEVNET_HUB_MAINCHAIN, "--from", "dev", "--keyring-backend", "test", "--home", home]) as { code: number; withdrawal_id: string };
+      expect(out.code).toBe(0);
+      const paid = await until("the Hub withdrawal to be paid", async () => {
+        const w = cli(["query", "peg", "withdrawal", out.withdrawal_id, "--mainchain", DEVNET_HUB_MAINCHAIN]) as { status: string; paid: string };
+        return w.status === "WITHDRAWAL_STATUS_COMPLETED" ? BigInt(w.paid) : undefined;
+      }, 120_000);
+      expect(paid).toBe(5_000_000n - 150_000n);
+      expect(await hubBalance()).toBe(before + paid);
+      expect(pegBalance(HUB_DENOM)).toBe(HUB_MINTED - 5_000_000n);
     }
     expect(await stop()).toBe(0);
   });
