@@ -2,9 +2,9 @@
  * The Cosmos Hub's module accounts that may not receive funds (the bank's blocked addresses): a
  * MsgSend or MsgMultiSend paying one fails after it is included, consuming the federation account's
  * sequence and fee, so a withdrawal to one is refused when it is requested. A module account's
- * address is sha256(name)[:20] (the SDK's NewModuleAddress). The names are gaia v25's module
- * accounts but gov (which may receive funds); module-accounts-gaiad.test.ts checks them against a
- * real gaiad. A Hub upgrade that adds one is still safe: the release fails by proof and is rebuilt.
+ * address is sha256(name)[:20] (the SDK's NewModuleAddress). The names are the module accounts
+ * gaia v25.1.1 refuses sends to (gov and consumer_rewards_pool may receive funds):
+ * module-accounts-gaiad.test.ts checks the list against a real gaiad, both ways. A Hub upgrade that adds one is still safe: the release fails by proof and is rebuilt.
  */
 import { sha256 } from "@noble/hashes/sha2.js";
 import { bytesEqual } from "../../../chain/store/bytes";
@@ -17,11 +17,9 @@ export const BLOCKED_MODULE_ACCOUNTS = [
   "not_bonded_tokens_pool",
   "transfer",
   "interchainaccounts",
-  "consumer_rewards_pool",
   "wasm",
   "feemarket",
   "feemarket-fee-collector",
-  "liquid",
 ] as const;
 
 const ADDRESSES = BLOCKED_MODULE_ACCOUNTS.map((name) => ({ name, address: sha256(new TextEncoder().encode(name)).subarray(0, 20) }));
