@@ -25,29 +25,37 @@
  * And a timeout's doubled gas price held to what max_fee allows (it once stopped peg-out for good).
  * The scenarios share one Hub (and its federation account, whose sequence runs on across them): they
  * run in order. Pegzone's block time follows the wall clock (its headers are the Hub's real ones).
- * Skipped, saying why, when .bin/gaiad has not been built.
+ * The in-process pegzone (`Peg`) and the Hub side (relaying, proofs, signing, broadcasting: `HubSide`)
+ * are test/support/hub-peg.ts's. Skipped, saying why, when .bin/gaiad has not been built.
  */
 import { sha256 } from "@noble/hashes/sha2.js";
-import { bech32 } from "@scure/base";
 import { BaseAccount } from "cosmjs-types/cosmos/auth/v1beta1/auth";
 import { Any } from "cosmjs-types/google/protobuf/any";
-import { ProofOps } from "cosmjs-types/tendermint/crypto/proof";
-import type { RpcClient } from "../../../chain/client/rpc";
-import { SdkError } from "../../../chain/tx/errors";
 import { pegzone } from "../../../proto";
-import { hubDepositProof } from "../../../relayer/hub-deposits";
-import { fetchTendermintRegistration, type TendermintRegistrationJson } from "../../../relayer/tendermint-registration";
-import { TendermintFollower } from "../../../relayer/tendermint-follower";
-import { pegzoneTendermintClient } from "../../../relayer/tendermint-pegzone-client";
-import { bankBalanceKey, broadcastTxSync, GAIAD_MISSING, haveGaiad, hubAccountState, LocalHub, waitForTx } from "../../../test/support/gaiad";
-import { account, closeHarnesses, federation, federationJson, memberKeys, newHarness, type Harness, type HarnessEvent, type TestAccount } from "../../../test/support/peg-harness";
+import { GAIAD_MISSING, haveGaiad, hubAccountState, LocalHub } from "../../../test/support/gaiad";
+import {
+  baseAccountOf,
+  contextOf,
+  freshHubAddress,
+  genesisFederationAccount,
+  HUB,
+  HUB_ENTRY_DEFAULTS,
+  HubSide,
+  GAS_PRICE,
+  pendingWithdrawal,
+  Peg,
+  PEGGED,
+  type PegGenesis,
+  refusedAsInvalidProof,
+  type Role,
+  view,
+} from "../../../test/support/hub-peg";
+import { account, closeHarnesses, memberKeys } from "../../../test/support/peg-harness";
 import { pegTypeUrls } from "../msgs";
 import { tendermintDepositDisplayId } from "./deposit-proof";
-import { federationAccount } from "./multisig";
-import { hubReleaseIdOfTx, signHubDigest } from "./multisig-tx";
-import { tendermintParamsAny } from "./params";
 import { hubReleaseGasLimit } from "./release";
-import { decodeReleaseContext, RELEASE_PROOF_TYPE, REMAINDER_INDEX } from "./release-flow";
+import { REMAINDER_INDEX } from "./release-flow";
+import { signHubDigest } from "./multisig-tx";
 import { hubReleaseDigest } from "./sign-doc";
 
 jest.setTimeout(180_000);
@@ -56,16 +64,10 @@ const v1 = pegzone.peg.v1;
 const tmV1 = pegzone.peg.tendermint.v1;
 const { ReleaseStatus, WithdrawalStatus } = v1;
 
-const HUB = "hub-local";
-const PEGGED = `peg/${HUB}`;
-const DENOM = "stake";
-const PEG_IN_FEE = 100n;
-const BATCH = 2;
-const TIMEOUT_BLOCKS = 20n;
-const GAS_PRICE = 1_000_000n; // millionths of a stake per gas: 1 stake per gas, the local Hub's minimum
+const PEG_IN_FEE = HUB_ENTRY_DEFAULTS.pegInFee;
+const TIMEOUT_BLOCKS = HUB_ENTRY_DEFAULTS.timeoutBlocks;
 /** A 2-of-3 release with one output (the change stays in the account): its gas limit, and its fee at 1 stake per gas. */
 const FEE = hubReleaseGasLimit(1, 2, 3);
-const SECOND = 1_000_000_000n;
 
 const DEPOSIT = 10_000_000n;
 const W1 = 2_000_000n;
@@ -75,235 +77,8 @@ const W3 = 700_000n;
 const IMPORTED = 600_000_000n;
 const IMPORTED_SUPPLY = 500_000_000n;
 
-const chainForAccount: pegzone.peg.v1.IMainChain = { id: HUB, params: tendermintParamsAny({ denom: DENOM, bech32Prefix: "cosmos" }) };
-const fedAccount = federationAccount(chainForAccount, federation);
-const FED = fedAccount.address;
-const fresh = (tag: string) => bech32.encode("cosmos", bech32.toWords(sha256(Buffer.from(`release-flow-gaiad ${tag}`)).subarray(0, 20)));
-
-const u64 = (v: unknown) => BigInt(String(v ?? 0));
-const wallSeconds = () => BigInt(Math.floor(Date.now() / 1000));
-
-type Codec = { encode(m: never): { finish(): Uint8Array }; create(o: object): unknown };
-type Role = "user0" | "user1" | "relayer" | "outsider" | "member0" | "member1" | "member2";
-interface Sent {
-  readonly role: Role;
-  readonly typeUrl: string;
-  readonly type: Codec;
-  readonly fields: object;
-}
-interface LoggedBlock {
-  readonly clockSkip: bigint;
-  readonly txs: readonly Sent[];
-}
-type TxResult = Awaited<ReturnType<Harness["block"]>>[number];
-
-/** The genesis entry of the Hub: registered from the live node, with the release settings under test. */
-function hubEntry(registration: TendermintRegistrationJson): Record<string, unknown> {
-  return {
-    id: HUB,
-    client_type: "tendermint",
-    min_deposit: "1000",
-    peg_in_fee: String(PEG_IN_FEE),
-    reserve_cap: "1000000000000",
-    min_withdrawal: "1000",
-    batch_interval: BATCH,
-    max_fee: "2000000",
-    release_timeout: 0,
-    federation_grace: 0,
-    federation: federationJson,
-    params: {
-      "@type": "/pegzone.peg.tendermint.v1.Params",
-      denom: DENOM,
-      display_denom: "",
-      decimals: 0,
-      bech32_prefix: "cosmos",
-      gas_price_micro: String(GAS_PRICE),
-      release_timeout_blocks: String(TIMEOUT_BLOCKS),
-    },
-    checkpoint: registration,
-  };
-}
-
-interface PegGenesis {
-  readonly registration: TendermintRegistrationJson;
-  readonly startTime: bigint;
-  readonly extraBank: Array<{ address: string; coins: Array<{ denom: string; amount: string }> }>;
-  readonly pegGenesis: Record<string, unknown>;
-  /** Fields of the Hub's entry replaced. */
-  readonly entry?: Record<string, unknown>;
-}
-
-/**
- * An in-process pegzone with the Hub registered. Every block is logged (its txs as messages, its
- * clock) so that another app can replay it; by default the clock follows the wall clock (pegzone's
- * time is after the Hub headers it is shown), a replay uses the logged clock.
- */
-class Peg {
-  readonly log: LoggedBlock[] = [];
-  /** Members' accounts with this app's own sequences (the harness module's are shared). */
-  private readonly members: TestAccount[] = memberKeys.map((m) => ({ ...m, sequence: 0n }));
-
-  private constructor(
-    readonly h: Harness,
-    readonly genesis: PegGenesis,
-    private readonly followClock: boolean,
-  ) {}
-
-  static async create(genesis: PegGenesis, followClock = true): Promise<Peg> {
-    const h = await newHarness({}, genesis.extraBank, [], genesis.pegGenesis, { extraMainchains: [{ ...hubEntry(genesis.registration), ...genesis.entry }], startTime: genesis.startTime });
-    return new Peg(h, genesis, followClock);
-  }
-
-  account(role: Role): TestAccount {
-    switch (role) {
-      case "user0":
-        return this.h.accounts[0];
-      case "user1":
-        return this.h.accounts[1];
-      case "relayer":
-        return this.h.accounts[2];
-      case "outsider":
-        return this.h.accounts[3];
-      default:
-        return this.members[Number(role.slice(-1))];
-    }
-  }
-
-  address(role: Role): string {
-    return this.account(role).address;
-  }
-
-  /** The next block's time (unix seconds), moved to at least the wall clock + 2 s when following it. */
-  nextTime(): bigint {
-    const next = () => this.genesis.startTime + BigInt(this.h.height + 1) + this.h.clockSkip;
-    if (this.followClock) {
-      const want = wallSeconds() + 2n;
-      if (next() < want) this.h.clockSkip += want - next();
-    }
-    return next();
-  }
-
-  async block(sent: readonly Sent[] = []): Promise<TxResult[]> {
-    this.nextTime();
-    this.log.push({ clockSkip: this.h.clockSkip, txs: sent });
-    const results = await this.h.block(sent.map((s) => this.h.tx(this.account(s.role), s.typeUrl, s.type, s.fields)));
-    this.endBlocks.set(this.h.height, { events: this.h.blockEvents, tip: await this.clientTip() });
-    return results;
-  }
-
-  /** Per block: its EndBlock events and the light client's tip after it (what a release built there counts its timeout from). */
-  readonly endBlocks = new Map<number, { events: HarnessEvent[]; tip: bigint }>();
-
-  /** The EndBlock event `type` of block `height` whose attribute `key` is `value`. */
-  endEvent(height: number, type: string, key: string, value: string): Record<string, string> | undefined {
-    return this.endBlocks.get(height)?.events.find((e) => e.type === type && e.attributes[key] === value)?.attributes;
-  }
-
-  /** Empty blocks until release `id` exists (it is built at a batch height); the release. */
-  async untilRelease(id: number): Promise<pegzone.peg.v1.Release> {
-    for (let i = 0; i <= BATCH; i++) {
-      const found = (await this.releases()).find((r) => Number(r.id) === id);
-      if (found) return found;
-      await this.block();
-    }
-    throw new Error(`no release ${id} after ${BATCH} blocks`);
-  }
-
-  async one(role: Role, typeUrl: string, type: Codec, fields: object): Promise<TxResult> {
-    const [r] = await this.block([{ role, typeUrl, type, fields }]);
-    return r;
-  }
-
-  /** Runs another app's logged blocks, with its clock. */
-  async replay(log: readonly LoggedBlock[]): Promise<void> {
-    for (const b of log) {
-      this.h.clockSkip = b.clockSkip;
-      await this.block(b.txs);
-    }
-  }
-
-  /** An empty block if the next one is a batch height: the block after this one builds no release. */
-  async offBatch(): Promise<void> {
-    if ((this.h.height + 1) % BATCH === 0) await this.block();
-  }
-
-  /** Empty blocks up to and including the next batch height; that block's EndBlock events. */
-  async untilBatch(): Promise<HarnessEvent[]> {
-    do await this.block();
-    while (this.h.height % BATCH !== 0);
-    return this.h.blockEvents;
-  }
-
-  // ---- messages
-
-  relay(headers: Uint8Array[]): Promise<TxResult> {
-    return this.one("relayer", pegTypeUrls.relayHeaders, v1.MsgRelayHeaders, { relayer: this.address("relayer"), mainchain: HUB, headers });
-  }
-
-  withdraw(role: Role, amount: bigint, destination: string): Promise<TxResult> {
-    return this.one(role, pegTypeUrls.requestWithdrawal, v1.MsgRequestWithdrawal, { owner: this.address(role), mainchain: HUB, amount: String(amount), destination });
-  }
-
-  confirm(proof: pegzone.peg.tendermint.v1.IReleaseProof, role: Role = "relayer"): Promise<TxResult> {
-    return this.one(role, pegTypeUrls.confirmRelease, v1.MsgConfirmRelease, { relayer: this.address(role), mainchain: HUB, proof: { type_url: RELEASE_PROOF_TYPE, value: tmV1.ReleaseProof.encode(proof).finish() } });
-  }
-
-  sign(role: Role, releaseId: number, signature: Uint8Array): Promise<TxResult> {
-    return this.one(role, pegTypeUrls.submitReleaseSignatures, v1.MsgSubmitReleaseSignatures, { signer: this.address(role), mainchain: HUB, releaseId, signatures: [signature] });
-  }
-
-  // ---- queries
-
-  async releases(): Promise<pegzone.peg.v1.Release[]> {
-    return (await this.h.query("Releases", v1.QueryReleasesRequest, { mainchain: HUB }, v1.QueryReleasesResponse)).releases.map((r) => v1.Release.create(r));
-  }
-
-  async release(id: number): Promise<pegzone.peg.v1.Release> {
-    return v1.Release.create((await this.h.query("Release", v1.QueryReleaseRequest, { mainchain: HUB, id }, v1.QueryReleaseResponse)).release!);
-  }
-
-  /** A withdrawal's state: status, amount, the release paying it, what it pays. */
-  async withdrawal(id: number): Promise<{ status: number; amount: string; releaseId: number; paid: string }> {
-    const w = (await this.h.query("Withdrawals", v1.QueryWithdrawalsRequest, { mainchain: HUB, ids: [id] }, v1.QueryWithdrawalsResponse)).withdrawals[0];
-    return { status: w.status ?? 0, amount: w.amount ?? "", releaseId: Number(w.releaseId), paid: w.paid ?? "" };
-  }
-
-  async reserve(): Promise<{ total: bigint; supply: bigint; inFlight: bigint; frozen: boolean; entries: Array<{ displayId: string; value: bigint; releaseId: number; account: string }> }> {
-    const r = await this.h.query("Reserve", v1.QueryReserveRequest, { mainchain: HUB }, v1.QueryReserveResponse);
-    return {
-      total: BigInt(r.total),
-      supply: BigInt(r.supply),
-      inFlight: BigInt(r.pending),
-      frozen: r.freeze?.frozen ?? false,
-      entries: r.entries.map((e) => ({ displayId: e.displayId ?? "", value: BigInt(e.value ?? "0"), releaseId: Number(e.releaseId), account: tmV1.ReserveAccount.decode(e.data!.value!).address })),
-    };
-  }
-
-  async clientTip(): Promise<bigint> {
-    return BigInt((await this.h.query("ClientState", v1.QueryClientStateRequest, { mainchain: HUB }, v1.QueryClientStateResponse)).tipHeight);
-  }
-
-  /** The peg's whole state as its genesis export (reserve, withdrawals, releases, the kind's state, the client). */
-  async exported(): Promise<string> {
-    return JSON.stringify((await this.h.app.exportGenesis()).peg);
-  }
-
-  async appHash(): Promise<string> {
-    return Buffer.from((await this.h.app.info({} as never)).lastBlockAppHash).toString("hex");
-  }
-}
-
-/** The app's queries as the relayer's RpcClient asks them (the follower reads pegzone's client through it). */
-function appRpc(h: Harness): RpcClient {
-  return {
-    url: "in-process",
-    async query(path: string, data: Uint8Array) {
-      const res = await h.app.query({ path, data, height: 0n, prove: false });
-      if (res.code !== 0) throw new SdkError(res.codespace, res.code, res.log);
-      return res.value;
-    },
-  } as unknown as RpcClient;
-}
+const FED = genesisFederationAccount.address;
+const fresh = (tag: string) => freshHubAddress(`release-flow-gaiad ${tag}`);
 
 if (!haveGaiad()) {
   console.warn(`modules/peg/tendermint/release-flow-gaiad.test.ts skipped: ${GAIAD_MISSING}`);
@@ -318,89 +93,23 @@ if (!haveGaiad()) {
   const timing: Record<string, number> = {};
   const lap = (name: string) => (timing[name] = (Date.now() - started) / 1000);
 
-  const hubHeight = async () => (await hub.rpc.status()).latestHeight;
-
-  /** Gives `peg`'s light client a consensus state at Hub height `height`, with the relayer's follower. */
-  const relayTo = async (peg: Peg, height: bigint) => {
-    await hub.waitForHeight(height);
-    const follower = new TendermintFollower({
-      rpc: hub.rpc,
-      client: pegzoneTendermintClient(appRpc(peg.h), HUB),
-      now: () => peg.nextTime() * SECOND,
-      submit: async (update) => {
-        const r = await peg.relay([update.bytes]);
-        if (r.code !== 0) throw new Error(`relaying Hub header ${update.height} failed: ${r.codespace}/${r.code} ${r.log}`);
-      },
-    });
-    return follower.sync(height);
-  };
-  const relayTip = async (peg: Peg) => relayTo(peg, await hubHeight());
-
-  /** A balance on the Hub, from its bank store by abci_query at a height the app has surely committed, after `after` is. */
-  const hubBalance = async (address: string, after = 0n): Promise<bigint> => {
-    await hub.waitForHeight(after + 2n);
-    const at = (await hubHeight()) - 1n;
-    const q = await hub.rpc.abciQuery("/store/bank/key", bankBalanceKey(Buffer.from(bech32.fromWords(bech32.decode(address as `${string}1${string}`).words)), DENOM), at, false);
-    return q.value === undefined ? 0n : BigInt(Buffer.from(q.value).toString("utf8"));
-  };
-
-  /** The federation account's auth record after Hub block `height`, with its ICS23 proof (against header height+1). */
-  const accountProof = async (height: bigint, address = FED, raw = fedAccount.rawAddress): Promise<pegzone.peg.tendermint.v1.IAccountProof> => {
-    await hub.waitForHeight(height + 1n);
-    const q = await hub.rpc.abciQuery("/store/acc/key", Uint8Array.of(0x01, ...raw), height, true);
-    if (q.value === undefined) throw new Error(`no account ${address} at ${height}`);
-    return { height: Number(height), address, account: q.value, proofOps: ProofOps.encode({ ops: q.proofOps.map((o) => ({ type: o.type, key: o.key, data: o.data })) }).finish() };
-  };
-  const baseAccountOf = (p: pegzone.peg.tendermint.v1.IAccountProof) => BaseAccount.decode(Any.decode(p.account!).value);
-
-  /** The tx proof of Hub tx `hash` (DepositProof fields, msg_index 0), its headers H and H+1 relayed into `peg`. */
-  const txProof = async (peg: Peg, hash: string): Promise<{ proof: pegzone.peg.tendermint.v1.IDepositProof; height: bigint }> => {
-    const tx = await hub.rpc.tx(hash, true);
-    await relayTo(peg, tx.height);
-    await relayTo(peg, tx.height + 1n);
-    const any = await hubDepositProof(hub.rpc, tx, 0);
-    return { proof: tmV1.DepositProof.decode(any.value!), height: tx.height };
-  };
-
-  /** A fresh pegzone registered at the Hub's latest header, its genesis committed by a first block. */
-  const newPeg = async (extra: Partial<Pick<PegGenesis, "extraBank" | "pegGenesis" | "entry">> = {}): Promise<Peg> => {
-    const { registration } = await fetchTendermintRegistration(hub.rpc, { trustLevel: { numerator: 1, denominator: 3 }, trustingPeriodSeconds: 86_400, maxClockDriftSeconds: 10 });
-    const peg = await Peg.create({ registration, startTime: wallSeconds() + 2n, extraBank: extra.extraBank ?? [], pegGenesis: extra.pegGenesis ?? {}, entry: extra.entry });
-    await peg.block();
-    return peg;
-  };
-
+  // The Hub side's helpers (test/support/hub-peg.ts), bound to this file's Hub once it is up.
+  let side: HubSide;
+  const relayTo = (peg: Peg, height: bigint) => side.relayTo(peg, height);
+  const relayTip = (peg: Peg) => side.relayTip(peg);
+  const hubBalance = (address: string, after = 0n) => side.balance(address, after);
+  const accountProof = (height: bigint, address?: string, raw?: Uint8Array) => side.accountProof(height, address, raw);
+  const txProof = (peg: Peg, hash: string) => side.txProof(peg, hash);
+  const newPeg = (extra: Partial<Pick<PegGenesis, "extraBank" | "pegGenesis" | "entry">> = {}) => side.newPeg(extra);
   /** Members 0 and 2 sign release `id` over its digest; it is SIGNED with its signed tx. */
-  const signRelease = async (peg: Peg, id: number) => {
-    const release = await peg.release(id);
-    const digest = hubReleaseDigest(release.payload);
-    for (const i of [0, 2]) expect(await peg.sign(`member${i}` as Role, id, signHubDigest(memberKeys[i].privateKey, digest))).toMatchObject({ code: 0 });
-    const signed = await peg.release(id);
-    expect(signed.status).toBe(ReleaseStatus.RELEASE_STATUS_SIGNED);
-    expect(signed.signedTx.length).toBeGreaterThan(0);
-    return signed;
-  };
-
-  /** Broadcasts a signed release to gaiad and waits for its block: CheckTx accepts it; its block result's code. */
-  const broadcast = async (release: pegzone.peg.v1.Release) => {
-    const sent = await broadcastTxSync(hub, release.signedTx);
-    expect({ code: sent.code, log: sent.log }).toEqual({ code: 0, log: "" });
-    const included = await waitForTx(hub, sent.hash);
-    // The included tx is the release: its sign doc rebuilt from it with the account number hashes to the release id.
-    expect(hubReleaseIdOfTx(included.tx, hub.chainId, accountNumber)).toBe(release.txid);
-    return { hash: sent.hash, ...included };
-  };
-
-  const contextOf = (r: pegzone.peg.v1.Release) => {
-    const c = decodeReleaseContext(r.context);
-    return { chainId: c.chainId, accountNumber: u64(c.accountNumber), sequence: u64(c.sequence), timeoutHeight: u64(c.timeoutHeight), gasPriceMicro: u64(c.gasPriceMicro) };
-  };
-
-  const refusedAsInvalidProof = (r: TxResult) => expect({ code: r.code, codespace: r.codespace }).toEqual({ code: 5, codespace: "peg" });
+  const signRelease = (peg: Peg, id: number) => side.signRelease(peg, id);
+  /** Broadcasts a signed release to gaiad and waits for its block; the included tx's sign doc with the proven account number hashes to the release id. */
+  const broadcast = (release: pegzone.peg.v1.Release) => side.broadcast(release, accountNumber);
 
   beforeAll(async () => {
     hub = await LocalHub.create({ timeoutCommit: "300ms" });
     await hub.start(2);
+    side = new HubSide(hub);
     lap("hub up");
   });
 
@@ -409,21 +118,6 @@ if (!haveGaiad()) {
     await hub?.remove();
     console.log(`release-flow-gaiad timings (s since start): ${JSON.stringify(timing)}`);
   });
-
-  /** What a release is, beside its bytes. */
-  const view = (r: pegzone.peg.v1.Release) => ({
-    id: Number(r.id),
-    status: r.status,
-    fee: r.fee,
-    amount: r.amount,
-    withdrawalIds: r.withdrawalIds.map(Number),
-    replaces: Number(r.replaces),
-    charged: r.charged,
-    outputs: r.outputs.map((o) => [Number(o.withdrawalId), o.value]),
-  });
-
-  /** A withdrawal waiting for a release (again). */
-  const pendingWithdrawal = (amount: bigint) => ({ status: WithdrawalStatus.WITHDRAWAL_STATUS_PENDING, amount: String(amount), releaseId: 0, paid: "" });
 
   // ---- 1. the happy path (and, on its live release, the forgeries of 4)
 
