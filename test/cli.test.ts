@@ -30,6 +30,22 @@ describe("the pegzone CLI against a real node", () => {
     net?.remove();
   });
 
+  test("chain-info prints Keplr's suggest-chain JSON and the chain-registry's chain.json and assetlist.json from the node", () => {
+    const info = JSON.parse(runCli(["chain-info", "--node", node, "--rest", "http://127.0.0.1:1317"])) as {
+      keplr: { chainId: string; rpc: string; bip44: { coinType: number }; bech32Config: Record<string, string>; currencies: Array<{ coinMinimalDenom: string; coinDecimals: number }>; feeCurrencies: Array<{ coinMinimalDenom: string; gasPriceStep: { average: number } }> };
+      chain: { chain_id: string; bech32_prefix: string; slip44: number; fees: { fee_tokens: Array<{ denom: string }> } };
+      assetlist: { assets: Array<{ base: string; display: string; denom_units: Array<{ denom: string; exponent: number }> }> };
+    };
+    expect(info.keplr).toMatchObject({ chainId: "pegzone-test", rpc: node, bip44: { coinType: 118 } });
+    expect(info.keplr.bech32Config).toMatchObject({ bech32PrefixAccAddr: "peg", bech32PrefixValAddr: "pegvaloper", bech32PrefixConsPub: "pegvalconspub" });
+    expect(info.keplr.feeCurrencies).toEqual([expect.objectContaining({ coinMinimalDenom: "upeg", gasPriceStep: expect.objectContaining({ average: 0.0025 }) })]);
+    // the pegged bitcoin, in satoshi with 8 decimals to its display unit, as the bitcoin kind registered it in genesis
+    expect(info.keplr.currencies).toContainEqual(expect.objectContaining({ coinMinimalDenom: "peg/btc-regtest", coinDecimals: 8 }));
+    expect(info.chain).toMatchObject({ chain_id: "pegzone-test", bech32_prefix: "peg", slip44: 118, fees: { fee_tokens: [{ denom: "upeg" }] } });
+    const btc = info.assetlist.assets.find((a) => a.base === "peg/btc-regtest")!;
+    expect(btc.denom_units).toContainEqual({ denom: btc.display, exponent: 8 });
+  });
+
   test("keys add, tx bank send, query bank balances, query tx, query auth account", async () => {
     const keyring = ["--home", home, "--keyring-backend", "test", "--output", "json"];
     const faucet = JSON.parse(runCli(["keys", "add", "faucet", "--recover", ...keyring], { PEGZONE_MNEMONIC: DEV_MNEMONIC }));

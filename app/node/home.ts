@@ -41,10 +41,19 @@ export interface Ports {
   rpc: number;
   /** Used only when ABCI runs over TCP. */
   abci: number;
+  /** The app's REST API (the SDK's [api], 1317 by default), with its metrics at /metrics. */
+  api: number;
+  /** CometBFT's Prometheus metrics ([instrumentation], 26660 by default). */
+  prometheus: number;
 }
 
-/** CometBFT's default ports. */
-export const defaultPorts: Ports = { p2p: 26656, rpc: 26657, abci: 26658 };
+/** CometBFT's and the SDK's default ports. */
+export const defaultPorts: Ports = { p2p: 26656, rpc: 26657, abci: 26658, api: 1317, prometheus: 26660 };
+
+/** A node's ports from a base port (testnets, devnets on other ports): P2P, RPC, ABCI, API, Prometheus in a row. */
+export function portsFrom(base: number): Ports {
+  return base === defaultPorts.p2p ? defaultPorts : { p2p: base, rpc: base + 1, abci: base + 2, api: base + 3, prometheus: base + 4 };
+}
 
 /**
  * How the app and CometBFT talk ABCI. A unix socket only its owner can open is the default: anyone
@@ -92,12 +101,15 @@ export interface AppConfig {
   minimumGasPrices: string;
   pruningKeepRecent: number;
   minRetainBlocks: number;
+  /** The REST API server (app.toml [api], as the SDK's): loopback by default. */
+  api: { enable: boolean; address: string };
 }
 
 export const defaultAppConfig: AppConfig = {
   minimumGasPrices: DEFAULT_GAS_PRICES,
   pruningKeepRecent: 100,
   minRetainBlocks: 0,
+  api: { enable: true, address: `tcp://127.0.0.1:${defaultPorts.api}` },
 };
 
 export interface GenesisValidator {
@@ -133,7 +145,7 @@ export function initHome(home: Home, settings: NodeSettings, appConfig: AppConfi
   const signerKey = generateSignerKey();
   writeJson(home.signerKeyFile, signerKeyJson(signerKey), 0o600);
   writeCometConfig(home, settings, proxyApp);
-  writeAppConfig(home, appConfig);
+  writeAppConfig(home, { ...appConfig, api: { ...appConfig.api, address: `tcp://127.0.0.1:${settings.ports.api}` } });
   const pv = privValidatorKeyJson(validatorKey) as { address: string; pub_key: GenesisValidator["pub_key"] };
   return { validator: { address: pv.address, pub_key: pv.pub_key, power: "10", name: settings.moniker }, nodeId: nodeId(nodeKey), signerPubkey: signerKey.publicKey, abci: proxyApp };
 }
@@ -200,7 +212,8 @@ indexer = "kv"
 discard_abci_responses = false
 
 [instrumentation]
-prometheus = false
+prometheus = true
+prometheus_listen_addr = "127.0.0.1:${s.ports.prometheus}"
 `;
   writeFileSync(home.cometConfigFile, toml);
 }
@@ -216,16 +229,24 @@ pruning-keep-recent = ${c.pruningKeepRecent}
 
 # Blocks CometBFT must keep (sent as Commit's retain_height); 0 keeps all.
 min-retain-blocks = ${c.minRetainBlocks}
+
+[api]
+# The REST API (the SDK's routes and the peg's, the app's Prometheus metrics at /metrics).
+enable = ${c.api.enable}
+address = ${JSON.stringify(c.api.address)}
 `;
   writeFileSync(home.appConfigFile, toml);
 }
 
 export function readAppConfig(home: Home): AppConfig {
   const t = parseToml(readFileSync(home.appConfigFile, "utf8")) as Record<string, unknown>;
+  const api = t.api as { enable?: boolean; address?: string } | undefined;
   return {
     minimumGasPrices: String(t["minimum-gas-prices"] ?? defaultAppConfig.minimumGasPrices),
     pruningKeepRecent: Number(t["pruning-keep-recent"] ?? defaultAppConfig.pruningKeepRecent),
     minRetainBlocks: Number(t["min-retain-blocks"] ?? defaultAppConfig.minRetainBlocks),
+    // Homes made before the API existed have no [api]: they run without it.
+    api: { enable: Boolean(api?.enable ?? false), address: String(api?.address ?? defaultAppConfig.api.address) },
   };
 }
 

@@ -1,5 +1,5 @@
 import { join } from "node:path";
-import { defaultAppConfig, Home, initHome, newGenesis, writeCometConfig, writeGenesis, type AbciTransport, type AppConfig, type GenesisDoc, type Ports } from "./home";
+import { defaultAppConfig, Home, initHome, portsFrom, newGenesis, writeCometConfig, writeGenesis, type AbciTransport, type AppConfig, type GenesisDoc, type Ports } from "./home";
 
 export interface TestnetOptions {
   validators: number;
@@ -32,7 +32,7 @@ export function createTestnet(o: TestnetOptions): { nodes: TestnetNode[]; genesi
   if (!Number.isInteger(o.validators) || o.validators < 1) throw new Error("--validators must be a positive integer");
   const nodes: TestnetNode[] = [];
   const validators = [];
-  const ports = (i: number): Ports => ({ p2p: o.basePort + 10 * i, rpc: o.basePort + 10 * i + 1, abci: o.basePort + 10 * i + 2 });
+  const ports = (i: number): Ports => portsFrom(o.basePort + 10 * i);
   // Node IDs are needed for everyone's peer list before the config files can be written, so initialise in two passes.
   for (let i = 0; i < o.validators; i++) {
     const home = new Home(join(o.outputDir, `node${i}`));

@@ -14,7 +14,8 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { bech32Data, configureGaiad, Gaiad, gaiadBinary, gaiadInstalled, gaiadMissing, HUB_DENOM, initGaiadHome, type HubAccount, type SentTx } from "../../app/node/gaiad";
+import { bech32Data, Gaiad, gaiadBinary, gaiadInstalled, gaiadMissing, HUB_DENOM, type HubAccount, type SentTx } from "../../app/node/gaiad";
+import { configureGaiad, initGaiadHome } from "../../app/node/gaiad-home";
 import { freePortBlock, liveProcesses, sleep } from "./harness";
 
 export { bech32Data, type HubAccount, type SentTx };
