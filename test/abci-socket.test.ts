@@ -67,7 +67,7 @@ describe("ABCI between the app and CometBFT", () => {
     if (scratch) rmSync(scratch, { recursive: true, force: true });
   });
 
-  test("the default `pegzone start` serves ABCI on an owner-only unix socket and listens on no TCP port; CometBFT's log outlives the app", async () => {
+  test("the default `pegzone start` serves ABCI on an owner-only unix socket and listens on no TCP port but its REST API's; CometBFT's log outlives the app", async () => {
     const basePort = await freePortBlock(10);
     net = Testnet.create({ validators: 1, basePort, timeoutCommit: "200ms" });
     const info = net.nodes[0];
@@ -80,8 +80,9 @@ describe("ABCI between the app and CometBFT", () => {
     const node = net.start(0);
     await waitForHeight(info.rpc, 2, 60_000);
     const app = node.child.pid!;
-    // CometBFT's own ports (P2P, RPC) are its business; the app itself listens on no TCP port at all.
-    expect(listeningTcpPorts(app)).toEqual([]);
+    // CometBFT's own ports (P2P, RPC) are its business; the app itself listens on no TCP port but
+    // its REST API's (on loopback, app.toml [api]), which takes no ABCI request.
+    expect(listeningTcpPorts(app)).toEqual([info.ports.api]);
     expect(await tcpConnects(basePort + 2)).toBe(false);
     const stat = statSync(socket);
     expect(stat.isSocket()).toBe(true);
@@ -128,7 +129,7 @@ describe("ABCI between the app and CometBFT", () => {
     const node = tcpNet.start(0);
     await node.waitForLine(/ABCI over TCP: any local process/, 30_000);
     await waitForHeight(info.rpc, 2, 60_000);
-    expect(listeningTcpPorts(node.child.pid!)).toEqual([tcpBasePort + 2]);
+    expect(listeningTcpPorts(node.child.pid!).sort((a, b) => a - b)).toEqual([tcpBasePort + 2, info.ports.api]);
     expect(existsSync(join(info.home, "data", "abci.sock"))).toBe(false);
   }, 90_000);
 

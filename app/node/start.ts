@@ -6,11 +6,19 @@ import { openPegzoneApp } from "../pegzone";
 import type { Logger } from "../../chain/log";
 import { CometProcess, reindexEvents, stopStaleComet } from "./cometbft";
 import { getTxHandler } from "./tx-service";
+import { AppGate, gated } from "./api/gate";
+import { NodeMetrics } from "./api/node-metrics";
+import { registerPegMetrics } from "./api/peg-metrics";
+import { appQuery } from "./api/app-query";
+import { apiRoutes } from "./api/routes";
+import { ApiServer } from "./api/server";
 import { checkUnixSocketPath, readAppConfig, readCometAddresses, readGenesis, readTxIndexConfig, type Home } from "./home";
 
 export interface RunningNode {
   app: BaseApp;
   rpc: string;
+  /** The REST API's address (http://host:port), when app.toml enables it. */
+  api?: string;
   /** Settles when CometBFT exits by itself (undefined with --abci-only). */
   cometExited?: Promise<number | null>;
   stop(): Promise<void>;
@@ -60,10 +68,27 @@ export async function startNode(home: Home, logger: Logger, opts: StartOptions =
     if (stale !== undefined) logger.warn({ pid: stale }, "stopped the CometBFT a previous run of this node left behind");
     repairTxIndex(home, app.lastHeight, logger);
   }
-  const server = new AbciServer(app, { logger });
+  // ABCI requests and REST queries take turns at the app; the app's metrics time the ABCI calls.
+  const gate = new AppGate();
+  const metrics = new NodeMetrics(app.lastHeight, home.appDbDir);
+  const server = new AbciServer(gated(metrics.instrument(app), gate), { logger });
   await server.listen(proxyApp);
   // Owner only: connecting to a unix socket needs write permission on it.
   if (target.kind === "unix") chmodSync(target.path, 0o600);
+
+  let api: ApiServer | undefined;
+  if (appConfig.api.enable) {
+    registerPegMetrics(metrics.registry, appQuery(app, gate));
+    const routes = apiRoutes({ app, gate, rpcUrl, settings: appConfig, metrics: metrics.registry });
+    try {
+      api = await ApiServer.listen({ address: appConfig.api.address, routes, logger });
+    } catch (err) {
+      // as the SDK's node, which stops when its API server cannot start
+      await server.close();
+      await app.close();
+      throw new Error(`cannot serve the REST API at ${appConfig.api.address} (app.toml [api]): ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
 
   let comet: CometProcess | undefined;
   if (!opts.abciOnly) {
@@ -73,11 +98,13 @@ export async function startNode(home: Home, logger: Logger, opts: StartOptions =
   let stopping: Promise<void> | undefined;
   const stop = () =>
     (stopping ??= (async () => {
+      await api?.close();
       await comet?.stop();
       await server.close();
+      await gate.idle();
       await app.close();
     })());
-  return { app, rpc: rpcUrl, cometExited: comet?.exited, stop };
+  return { app, rpc: rpcUrl, api: api?.address, cometExited: comet?.exited, stop };
 }
 
 /** The first height whose index a start rebuilds. */

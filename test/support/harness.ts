@@ -4,6 +4,7 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { createInterface } from "node:readline";
+import { portsFrom, type Ports } from "../../app/node/home";
 
 /** End-to-end tests drive the built CLI (`npm test` builds first), real CometBFT and real sockets. */
 export const ROOT = resolve(__dirname, "..", "..");
@@ -156,6 +157,8 @@ export interface NodeInfo {
   p2p: number;
   /** config.toml's proxy_app: unix:///.../data/abci.sock by default, tcp://127.0.0.1:<port> with --abci tcp. */
   abci: string;
+  /** Every port of the node (REST API, CometBFT's Prometheus, ...), which `pegzone testnet` derives from its P2P port. */
+  ports: Ports;
 }
 
 /** A running process whose output lines are kept in a log file and offered to watchers. */
@@ -260,7 +263,8 @@ export class Testnet {
       "--timeout-commit", o.timeoutCommit ?? "300ms", "--chain-id", o.chainId ?? "pegzone-test"];
     for (const a of o.accounts ?? []) args.push("--account", a);
     args.push(...(o.extraArgs ?? []));
-    return new Testnet(dir, JSON.parse(runCli(args)) as NodeInfo[]);
+    const nodes = (JSON.parse(runCli(args)) as Array<Omit<NodeInfo, "ports">>).map((n) => ({ ...n, ports: portsFrom(n.p2p) }));
+    return new Testnet(dir, nodes);
   }
 
   start(i: number, env: NodeJS.ProcessEnv = {}): Proc {

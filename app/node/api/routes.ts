@@ -1,0 +1,63 @@
+/**
+ * The whole route table of the REST server: the SDK's services pegzone has, the peg's queries,
+ * broadcasting, the app's metrics, and the OpenAPI description of all of them at /swagger/.
+ */
+import type { AbciApplication } from "../../../chain/abci/application";
+import { appQuery } from "./app-query";
+import { broadcastRoute } from "./broadcast";
+import { cometRoutes, nodeConfigRoute, type NodeSettings } from "./comet-routes";
+import { cometRpc } from "./comet-rpc";
+import { authRoutes, bankRoutes, txQueryRoutes } from "./cosmos-routes";
+import type { AppGate } from "./gate";
+import type { QueryContext } from "./grpc-route";
+import { openApi } from "./openapi";
+import { pegRoutes } from "./peg-routes";
+import { CONTENT_TYPE, type MetricsRegistry } from "./prometheus";
+import type { Route } from "./router";
+import { pegzoneTypes } from "./type-registry";
+
+export interface RouteDeps {
+  app: Pick<AbciApplication, "query">;
+  gate: AppGate;
+  /** The node's CometBFT RPC, e.g. http://127.0.0.1:26657. */
+  rpcUrl: string;
+  settings: NodeSettings;
+  metrics: MetricsRegistry;
+}
+
+export function apiRoutes(deps: RouteDeps): Route[] {
+  const ctx: QueryContext = { query: appQuery(deps.app, deps.gate), types: pegzoneTypes() };
+  const comet = cometRpc(deps.rpcUrl);
+  const routes: Route[] = [
+    ...authRoutes(ctx),
+    ...bankRoutes(ctx),
+    ...txQueryRoutes(ctx),
+    broadcastRoute(comet),
+    ...cometRoutes(comet),
+    nodeConfigRoute(deps.settings),
+    ...pegRoutes(ctx),
+    {
+      method: "GET",
+      path: "/metrics",
+      summary: "the app's Prometheus metrics (CometBFT serves its own on its Prometheus port)",
+      contentType: CONTENT_TYPE,
+      handle: async () => ({ body: await deps.metrics.render() }),
+    },
+  ];
+  return [...routes, ...swaggerRoutes(routes)];
+}
+
+function swaggerRoutes(routes: Route[]): Route[] {
+  const description = JSON.stringify(openApi(routes));
+  const html = swaggerPage(routes);
+  return [
+    { method: "GET", path: "/swagger/openapi.json", summary: "this API's OpenAPI 3 description", handle: async () => ({ body: JSON.parse(description) as unknown }) },
+    { method: "GET", path: "/swagger", summary: "the routes, and a link to the OpenAPI description", contentType: "text/html; charset=utf-8", handle: async () => ({ body: html }) },
+  ];
+}
+
+function swaggerPage(routes: Route[]): string {
+  const esc = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+  const items = routes.map((r) => `<li><code>${r.method} ${esc(r.path)}</code> ${esc(r.summary)}</li>`).join("\n");
+  return `<!doctype html>\n<meta charset="utf-8">\n<title>pegzone REST API</title>\n<h1>pegzone REST API</h1>\n<p>OpenAPI 3 description: <a href="/swagger/openapi.json">/swagger/openapi.json</a></p>\n<ul>\n${items}\n</ul>\n`;
+}
