@@ -12,7 +12,7 @@ import { createLogger } from "../../chain/log";
 import { COINBASE_MATURITY } from "../node/btc-wallet";
 import { BTCD_REGTEST_P2P_PORT, BTCD_REGTEST_RPC_PORT, stopLeftoverBtcd } from "../node/btcd";
 import { gaiadInstalled, gaiadMissing, HUB_DENOM, stopLeftoverGaiad } from "../node/gaiad";
-import { Home, defaultPorts, initHome, portsFrom, newGenesis, readCometAddresses, readGenesis, writeGenesis, type AbciTransport } from "../node/home";
+import { Home, defaultPorts, initHome, portsFrom, newGenesis, readAppConfig, readCometAddresses, readGenesis, writeGenesis, type AbciTransport } from "../node/home";
 import { FEE_DENOM } from "../pegzone";
 import { addBitcoinMainChain, addGenesisAccount, signerAccount, signerMembers } from "./genesis";
 import { DEV_BTC, DEV_MNEMONIC, DEVNET_BTC_RPC_PASSWORD, DEVNET_BTC_RPC_USER, DEVNET_CONFIRMATIONS, DEVNET_MAINCHAIN, devAccountAddress, devRelayerAddress } from "./devnet";
@@ -153,6 +153,8 @@ interface DevnetPorts {
   rpc: string;
   p2p: number;
   abci: string;
+  /** The REST API (app.toml [api]), when on. */
+  api?: string;
 }
 
 /** The ports the devnet's config.toml names (a devnet keeps the ports it was created with). */
@@ -160,7 +162,8 @@ function devnetPorts(home: Home): DevnetPorts {
   const { proxyApp, rpc } = readCometAddresses(home);
   const t = parseToml(readFileSync(home.cometConfigFile, "utf8")) as { p2p?: { laddr?: string } };
   const p2p = Number(/:(\d+)$/.exec(t.p2p?.laddr ?? "")?.[1] ?? defaultPorts.p2p);
-  return { rpc: rpc.replace(/^tcp:/, "http:"), p2p, abci: proxyApp };
+  const { api } = readAppConfig(home);
+  return { rpc: rpc.replace(/^tcp:/, "http:"), p2p, abci: proxyApp, ...(api.enable ? { api: api.address.replace(/^tcp:/, "http:") } : {}) };
 }
 
 function devnetBanner(home: Home, chainId: string, ports: DevnetPorts, bitcoin: DevnetFlags | undefined, hub?: { hub: DevnetHub; federation: string }): string {
@@ -171,6 +174,7 @@ function devnetBanner(home: Home, chainId: string, ports: DevnetPorts, bitcoin: 
     `  home         ${home.dir}`,
     `  RPC          ${ports.rpc}  (CosmJS: StargateClient.connect("${ports.rpc}"))`,
     `  P2P          127.0.0.1:${ports.p2p}    ABCI ${ports.abci}`,
+    ...(ports.api ? [`  REST API     ${ports.api}  (the SDK's routes, the peg's under /pegzone/peg/v1/, metrics at /metrics, routes at /swagger/)`] : []),
     `  CometBFT log ${home.cometLogFile}`,
     `  dev account  ${devAccountAddress()}  (1,000,000,000,000 upeg at genesis; key 'dev' in the test keyring)`,
     `  mnemonic     ${DEV_MNEMONIC}`,

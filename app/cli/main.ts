@@ -147,7 +147,16 @@ program
       },
     });
     printOutput(
-      nodes.map((n) => ({ moniker: n.moniker, home: n.home.dir, node_id: n.nodeId, rpc: `http://127.0.0.1:${n.ports.rpc}`, p2p: n.ports.p2p, abci: n.abci })),
+      nodes.map((n) => ({
+        moniker: n.moniker,
+        home: n.home.dir,
+        node_id: n.nodeId,
+        rpc: `http://127.0.0.1:${n.ports.rpc}`,
+        p2p: n.ports.p2p,
+        abci: n.abci,
+        api: `http://127.0.0.1:${n.ports.api}`,
+        prometheus: `http://127.0.0.1:${n.ports.prometheus}/metrics`,
+      })),
       "json",
     );
   });
