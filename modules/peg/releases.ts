@@ -27,6 +27,11 @@
  * same from the current federation to itself, built when it holds many free outputs. A sweep burns
  * nothing (amount 0, nothing in flight); its fee is its cost. Releases that pay withdrawals spend
  * only the current federation's outputs.
+ *
+ * Sequential kinds (an account chain, kinds.ts ReleaseFlow.sequential): one release per signing
+ * federation is live at a time, built with the kind's release context (stored in Release.context),
+ * never replaced on a timer; a proof fails it instead (applyFailedRelease) and its withdrawals wait
+ * for the next one. Such kinds hold one balance per account and need no consolidation.
  */
 import type { Context } from "../../chain/app/context";
 import { sdkErrors } from "../../chain/tx/errors";
