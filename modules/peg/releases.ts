@@ -37,7 +37,7 @@ import type { Context } from "../../chain/app/context";
 import { sdkErrors } from "../../chain/tx/errors";
 import { pegzone } from "../../proto";
 import { pegErrors } from "./errors";
-import { peggedDenom, type MainChain, type PegKeeper, type Release, type ReserveEntry } from "./keeper";
+import { peggedDenom, type MainChain, type PegKeeper, type Release, type ReserveEntry, type Withdrawal } from "./keeper";
 import { parseAddress } from "../../chain/crypto/address";
 import type { BuiltRelease, Federation, ReleasePayment, ReserveEntryView } from "./kinds";
 
@@ -435,7 +435,8 @@ export async function applyConfirmedRelease(ctx: Context, keeper: PegKeeper, cha
  * again; if the main chain charged a fee for it anyway, the inputs leave the reserve and the kind's
  * `remainder` (their sum − charged) joins it. The charged fee comes out of the surplus as far as it
  * goes; any shortfall is shared by the release's withdrawals as a release's fee is (the first
- * `shortfall mod n` one unit more), so supply + in flight ≤ reserve still holds. No withdrawal is
+ * `shortfall mod n` one unit more; one smaller than its share drops to 0, completed with nothing
+ * paid, and the others share what it could not bear), so supply + in flight ≤ reserve still holds. No withdrawal is
  * lost (each is pending again) or paid twice (the release can never execute now).
  */
 export async function applyFailedRelease(ctx: Context, keeper: PegKeeper, chain: MainChain, release: Release, reason: string, charged: bigint, remainder: ReserveEntryView | undefined): Promise<void> {
@@ -456,12 +457,25 @@ export async function applyFailedRelease(ctx: Context, keeper: PegKeeper, chain:
   const live = await keeper.liveReleases(ctx, chain.id);
   const available = await surplus(ctx, keeper, chain, live, Number(release.id));
   const shortfall = available >= 0n ? 0n : -available < charged ? -available : charged;
-  const n = BigInt(release.withdrawalIds.length);
+  const withdrawals: Withdrawal[] = [];
+  for (const id of release.withdrawalIds) withdrawals.push((await keeper.getWithdrawal(ctx, chain.id, Number(id)))!);
+  // Shared in order (the first `rest mod n` one unit more); what a withdrawal smaller than its share
+  // cannot bear (it drops to 0) is shared again among the others, so that they bear all of it.
+  const amounts = withdrawals.map((w) => BigInt(w.amount));
+  let rest = shortfall;
+  for (let open = amounts.map((_, i) => i); rest > 0n && open.length > 0; open = open.filter((i) => amounts[i] > 0n)) {
+    const n = BigInt(open.length);
+    const [base, extra] = [rest / n, rest % n];
+    for (const [k, i] of open.entries()) {
+      const share = base + (BigInt(k) < extra ? 1n : 0n);
+      const take = amounts[i] < share ? amounts[i] : share;
+      amounts[i] -= take;
+      rest -= take;
+    }
+  }
   let requeued = 0n;
-  for (const [i, id] of release.withdrawalIds.entries()) {
-    const w = (await keeper.getWithdrawal(ctx, chain.id, Number(id)))!;
-    const share = n === 0n ? 0n : shortfall / n + (BigInt(i) < shortfall % n ? 1n : 0n);
-    const amount = BigInt(w.amount) > share ? BigInt(w.amount) - share : 0n;
+  for (const [i, w] of withdrawals.entries()) {
+    const amount = amounts[i];
     requeued += amount;
     const status = amount > 0n ? WithdrawalStatus.WITHDRAWAL_STATUS_PENDING : WithdrawalStatus.WITHDRAWAL_STATUS_COMPLETED;
     keeper.setWithdrawal(ctx, v1.Withdrawal.create({ ...w, status, amount: amount.toString(), releaseId: 0, paid: amount > 0n ? "" : "0" }), owner(w.owner));
@@ -475,7 +489,7 @@ export async function applyFailedRelease(ctx: Context, keeper: PegKeeper, chain:
     ["txid", release.txid],
     ["reason", reason],
     ["charged", charged.toString()],
-    ["charged_to_withdrawals", shortfall.toString()],
+    ["charged_to_withdrawals", (shortfall - rest).toString()],
     ["withdrawals", release.withdrawalIds.join(",")],
   ]);
 }
