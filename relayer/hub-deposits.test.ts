@@ -25,6 +25,9 @@ import { pegzone } from "../proto";
 import { CometRpcClient, type TxAnswer } from "./cometbft-rpc";
 import FIXTURES from "./cometbft-rpc.fixtures.json";
 import { depositsInTx, HubDeposits, hubDepositProof, isPegzoneRecipient, REFUSED_RETRY_MS, type Refusal } from "./hub-deposits";
+import { MetricsRegistry } from "../chain/metrics/prometheus";
+import { parsePrometheusText, sampleValue } from "../test/support/prometheus-text";
+import { RelayerMetrics } from "./metrics";
 
 const v1 = pegzone.peg.v1;
 const federation = { id: 1, members: [0, 1, 2].map(() => ({ pubkey: generateSignerKey().publicKey, weight: 1, account: "" })), threshold: 2 };
@@ -154,8 +157,9 @@ describe("HubDeposits rounds against a fake node and a fake pegzone", () => {
     debug: () => undefined,
   } as unknown as Logger;
 
-  const relayer = () =>
+  const relayer = (metrics?: RelayerMetrics) =>
     new HubDeposits({
+      metrics,
       mainchain: "hub",
       comet,
       pegzone: pegzoneRpc,
@@ -235,6 +239,27 @@ describe("HubDeposits rounds against a fake node and a fake pegzone", () => {
     clock += 1;
     expect(await r.step()).toEqual({ claimed: 1, skipped: 0, pending: 0 });
     expect(sent).toHaveLength(3);
+  });
+
+  test("the metrics count the claims pegzone took, not the refused or already claimed ones", async () => {
+    const registry = new MetricsRegistry();
+    const claims = async () => {
+      const { samples, invalid } = parsePrometheusText(await registry.render());
+      expect(invalid).toEqual([]);
+      return sampleValue(samples, "pegzone_relayer_submitted_total", { mainchain: "hub", kind: "claim" });
+    };
+    const a = answer(5n, BOB, send(FED, ["1000000", "stake"]));
+    const b = answer(6n, CAROL, send(FED, ["1000000", "stake"]));
+    txs = [a, b];
+    const idA = tendermintDepositDisplayId(a.hash, 0);
+    refuse = (id) => (id === idA ? { codespace: "peg", code: 9, log: "reserve cap exceeded" } : { codespace: "peg", code: 10, log: "deposit already claimed" });
+    const r = relayer(new RelayerMetrics(registry, "hub"));
+    await r.step();
+    expect(await claims()).toBe(0);
+    refuse = () => undefined;
+    clock += REFUSED_RETRY_MS;
+    expect(await r.step()).toMatchObject({ claimed: 1 });
+    expect(await claims()).toBe(1);
   });
 
   test("nothing is claimed while the peg is frozen", async () => {

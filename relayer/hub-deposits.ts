@@ -41,6 +41,7 @@ import { federationAccountAddress, TendermintDepositError, tendermintDepositDisp
 import { accountBytes, decodeTransfer, type Transfer } from "../modules/peg/tendermint/transfer";
 import { google, pegzone } from "../proto";
 import type { CometRpcClient, TxAnswer } from "./cometbft-rpc";
+import type { RelayerMetrics } from "./metrics";
 
 const v1 = pegzone.peg.v1;
 /** The peg's ErrAlreadyClaimed. */
@@ -196,6 +197,8 @@ export interface HubDepositsOptions {
   readonly now?: () => number;
   /** For tests: sends a claim (default `sendClaim` with the signer and fee settings). */
   readonly send?: (msg: Any) => Promise<Refusal | undefined>;
+  /** Counts the claims pegzone took. */
+  readonly metrics?: RelayerMetrics;
 }
 
 /** What a round of deposits did. */
@@ -294,6 +297,7 @@ export class HubDeposits {
               this.refused.delete(displayId);
               if (refused === undefined) {
                 claimed++;
+                this.o.metrics?.submitted("claim");
                 this.o.logger.info({ ...log, recipient: d.memo }, "claimed deposit");
               }
               continue;

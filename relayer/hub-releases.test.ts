@@ -27,6 +27,9 @@ import FIXTURES from "./cometbft-rpc.fixtures.json";
 import { hubDepositProof, REFUSED_RETRY_MS, type Refusal } from "./hub-deposits";
 import { HubReleases, hubAccountProof, hubReleaseTxProof, NoHubAccountError, type ReleaseRound } from "./hub-releases";
 import { RELEASE_PROOF_TYPE } from "../modules/peg/tendermint/release-flow";
+import { MetricsRegistry } from "../chain/metrics/prometheus";
+import { parsePrometheusText, sampleValue } from "../test/support/prometheus-text";
+import { RelayerMetrics } from "./metrics";
 
 const v1 = pegzone.peg.v1;
 const tmV1 = pegzone.peg.tendermint.v1;
@@ -213,8 +216,9 @@ describe("HubReleases rounds against a fake node and a fake pegzone", () => {
     debug: () => undefined,
   } as unknown as Logger;
 
-  const relayer = () =>
+  const relayer = (metrics?: RelayerMetrics) =>
     new HubReleases({
+      metrics,
       mainchain: "hub",
       comet,
       pegzone: pegzoneRpc,
@@ -368,6 +372,29 @@ describe("HubReleases rounds against a fake node and a fake pegzone", () => {
     accounts = new Set([FED]);
     clock += INTERVAL;
     expect(await r.step()).toEqual({ txProofs: 0, broadcast: 0, accountProofs: 1 });
+  });
+
+  test("the metrics count what the Hub and pegzone took: release_broadcast, release_proof, account_proof (a refused proof not)", async () => {
+    const registry = new MetricsRegistry();
+    const metrics = new RelayerMetrics(registry, "hub");
+    const submitted = async () => {
+      const { samples, invalid } = parsePrometheusText(await registry.render());
+      expect(invalid).toEqual([]);
+      return ["release_broadcast", "release_proof", "account_proof"].map((kind) => sampleValue(samples, "pegzone_relayer_submitted_total", { mainchain: "hub", kind }));
+    };
+    const r = release(1, SIGNED, 20);
+    releases = [r];
+    expect(await relayer(metrics).step()).toEqual({ txProofs: 0, broadcast: 1, accountProofs: 0 });
+    expect(await submitted()).toEqual([1, 0, 0]);
+    // Included with a failure: its tx proof, refused (pegzone holds it already), and the account proof, taken.
+    [latest, onHub] = [14n, [included(r, 12n, 5)]];
+    refuse = (p) => ("tx" in p ? { codespace: "peg", code: 30, log: "already recorded" } : undefined);
+    await relayer(metrics).step();
+    expect(await submitted()).toEqual([1, 0, 1]);
+    refuse = () => undefined;
+    clock += INTERVAL;
+    await relayer(metrics).step();
+    expect(await submitted()).toEqual([1, 1, 2]);
   });
 
   test("nothing while the peg is frozen", async () => {

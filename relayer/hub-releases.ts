@@ -41,6 +41,7 @@ import { accountBytes } from "../modules/peg/tendermint/transfer";
 import { google, pegzone } from "../proto";
 import type { CometRpcClient, TxAnswer } from "./cometbft-rpc";
 import { hubDepositProof, REFUSED_RETRY_MS, sendClaim, type Refusal } from "./hub-deposits";
+import type { RelayerMetrics, SubmittedKind } from "./metrics";
 import { fetchStateClaim } from "./tendermint-follower";
 
 const v1 = pegzone.peg.v1;
@@ -116,6 +117,8 @@ export interface HubReleasesOptions {
   readonly now?: () => number;
   /** For tests: sends a MsgConfirmRelease (default `sendClaim` with the signer and fee settings). */
   readonly send?: (msg: Any) => Promise<Refusal | undefined>;
+  /** Counts the broadcasts the Hub took and the proofs pegzone took. */
+  readonly metrics?: RelayerMetrics;
 }
 
 /** What a round of releases did. */
@@ -129,6 +132,7 @@ export interface ReleaseRound {
 }
 
 type Counts = { -readonly [K in keyof ReleaseRound]: number };
+const METRIC_KIND: Record<keyof Counts, SubmittedKind> = { txProofs: "release_proof", broadcast: "release_broadcast", accountProofs: "account_proof" };
 
 export class HubReleases {
   /** When a release ("release <id>") or an account ("account <address>") may be proven again. */
@@ -201,7 +205,7 @@ export class HubReleases {
     if (!expired || !this.due(key)) return;
     // Never included (or never signed) by its timeout height: the account after block latest-1 ≥ timeout_height shows it.
     const refused = await this.sendAccountProof(address, latest - 1n, log);
-    if (refused === undefined) counts.accountProofs++;
+    if (refused === undefined) this.count(counts, "accountProofs");
     this.settle(key, refused !== undefined);
   }
 
@@ -211,7 +215,7 @@ export class HubReleases {
     await this.o.ensureHeight(tx.height + 1n);
     const refusedTx = await this.send(confirmReleaseMsg(this.o.signer.address, this.o.mainchain, await hubReleaseTxProof(this.o.comet, tx)));
     if (refusedTx === undefined) {
-      counts.txProofs++;
+      this.count(counts, "txProofs");
       this.o.logger.info(log, tx.result.code === 0 ? "proved the release tx included" : "proved the release tx included with a failure; proving the account next");
     } else {
       this.o.logger.warn({ ...log, codespace: refusedTx.codespace, code: refusedTx.code, refusal: refusedTx.log }, "pegzone refused the release tx proof; trying again later");
@@ -220,7 +224,7 @@ export class HubReleases {
     let refusedAccount: Refusal | undefined;
     if (tx.result.code !== 0) {
       refusedAccount = await this.sendAccountProof(address, tx.height, log);
-      if (refusedAccount === undefined) counts.accountProofs++;
+      if (refusedAccount === undefined) this.count(counts, "accountProofs");
     }
     this.settle(key, refusedTx !== undefined || refusedAccount !== undefined);
   }
@@ -230,7 +234,7 @@ export class HubReleases {
     const answer = await this.o.comet.broadcastTxSync(signedTx);
     if (answer.inCache) return;
     if (answer.code === 0) {
-      counts.broadcast++;
+      this.count(counts, "broadcast");
       this.o.logger.info(log, "broadcast release");
       return;
     }
@@ -255,7 +259,7 @@ export class HubReleases {
       this.settle(key, false);
       return;
     }
-    if (refused === undefined) counts.accountProofs++;
+    if (refused === undefined) this.count(counts, "accountProofs");
     this.settle(key, refused !== undefined);
   }
 
@@ -267,6 +271,12 @@ export class HubReleases {
     if (refused === undefined) this.o.logger.info({ ...log, height: String(height) }, "proved the federation account");
     else this.o.logger.warn({ ...log, height: String(height), codespace: refused.codespace, code: refused.code, refusal: refused.log }, "pegzone refused the account proof; trying again later");
     return refused;
+  }
+
+  /** One more of what the round did, in its result and in the metrics. */
+  private count(counts: Counts, what: keyof Counts): void {
+    counts[what]++;
+    this.o.metrics?.submitted(METRIC_KIND[what]);
   }
 
   private send(msg: Any): Promise<Refusal | undefined> {

@@ -1,12 +1,28 @@
 /** The daemons' loop (relayer and signer): a round every `pollMs` until aborted, a failed round logged and retried. */
 import type { Logger } from "../chain/log";
 
-export async function runRounds(round: () => Promise<void>, o: { pollMs: number; signal: AbortSignal; logger: Logger; name: string }): Promise<void> {
+export interface RoundsOptions {
+  pollMs: number;
+  signal: AbortSignal;
+  logger: Logger;
+  name: string;
+  /** After each round, with whether it ended without error (e.g. metrics); its own failure is logged and ignored. */
+  onRoundEnd?: (result: "ok" | "error") => Promise<void> | void;
+}
+
+export async function runRounds(round: () => Promise<void>, o: RoundsOptions): Promise<void> {
   while (!o.signal.aborted) {
+    let result: "ok" | "error" = "ok";
     try {
       await round();
     } catch (err) {
+      result = "error";
       o.logger.warn({ err: err instanceof Error ? err.message : String(err) }, `${o.name} round failed; retrying`);
+    }
+    try {
+      await o.onRoundEnd?.(result);
+    } catch (err) {
+      o.logger.debug({ err: err instanceof Error ? err.message : String(err) }, `${o.name} round: cannot update the metrics`);
     }
     await sleep(o.pollMs, o.signal);
   }

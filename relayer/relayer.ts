@@ -30,6 +30,7 @@ import { pegTypeUrls } from "../modules/peg/msgs";
 import { MAX_HEADERS_PER_MSG } from "../modules/peg/msgs-client";
 import { pegzone } from "../proto";
 import { type BitcoinRpcClient, BitcoinRpcError, RPC_ERROR } from "./bitcoin-rpc";
+import type { RelayerMetrics } from "./metrics";
 import { runRounds } from "./poll";
 import { buildInclusionProof, fetchInclusionProof } from "./tx-proof";
 
@@ -52,6 +53,8 @@ export interface RelayerOptions {
   batchSize?: number;
   /** Called while headers are relayed: `done` of `total` headers (for a progress bar). */
   onProgress?: (done: number, total: number) => void;
+  /** Counts what is submitted and each round's result; the tips are read after every round. */
+  metrics?: RelayerMetrics;
 }
 
 /** What one round did. */
@@ -91,8 +94,22 @@ export class Relayer {
         const r = await this.step();
         if (r.relayed > 0 || r.claimed > 0 || r.broadcast > 0 || r.confirmed > 0) this.o.logger.info({ mainchain: this.o.mainchain, ...r }, "relayer round");
       },
-      { pollMs, signal, logger: this.o.logger, name: "relayer" },
+      { pollMs, signal, logger: this.o.logger, name: "relayer", onRoundEnd: (result) => this.roundEnded(result) },
     );
+  }
+
+  /** A round's result and the two tips, for the metrics (read even after a failed round: a growing lag is the point). */
+  private async roundEnded(result: "ok" | "error"): Promise<void> {
+    const metrics = this.o.metrics;
+    if (metrics === undefined) return;
+    metrics.roundEnded(result);
+    const [btcTip, client] = await Promise.allSettled([
+      this.o.btc.getBlockCount(),
+      this.query("ClientState", v1.QueryClientStateRequest, { mainchain: this.o.mainchain }, v1.QueryClientStateResponse),
+    ]);
+    // One that cannot be read keeps its last value.
+    if (btcTip.status === "fulfilled") metrics.observeMainchainHeight(btcTip.value);
+    if (client.status === "fulfilled") metrics.observeClientHeight(client.value.tipHeight);
   }
 
   private query<Res>(method: string, reqType: Parameters<typeof pegQuery>[2], request: object, resType: { decode(bytes: Uint8Array): Res }): Promise<Res> {
@@ -140,6 +157,7 @@ export class Relayer {
       const headers = await this.fetchHeaders(from, to);
       await this.broadcast([anyMsg(pegTypeUrls.relayHeaders, v1.MsgRelayHeaders, { relayer: this.o.signer.address, mainchain: this.o.mainchain, headers })]);
       done += headers.length;
+      this.o.metrics?.submitted("headers", headers.length);
       this.o.onProgress?.(done, total);
       if (!this.o.onProgress) this.o.logger.info({ mainchain: this.o.mainchain, from, to, done, total }, "relayed headers");
     }
@@ -204,6 +222,7 @@ export class Relayer {
       }
       for (let i = 0; i < claims.length; i += CLAIMS_PER_TX) {
         await this.broadcast(claims.slice(i, i + CLAIMS_PER_TX));
+        this.o.metrics?.submitted("claim", Math.min(CLAIMS_PER_TX, claims.length - i));
         this.o.logger.info({ mainchain: id, height, claims: Math.min(CLAIMS_PER_TX, claims.length - i) }, "claimed deposits");
       }
       claimed += claims.length;
@@ -250,6 +269,7 @@ export class Relayer {
         try {
           await this.o.btc.sendRawTransaction(signed);
           broadcast++;
+          this.o.metrics?.submitted("release_broadcast");
           this.o.logger.info({ mainchain: id, release: Number(r.id), txid }, "broadcast release");
         } catch (err) {
           if (!(err instanceof BitcoinRpcError && err.code === RPC_ERROR.VERIFY_ALREADY_IN_CHAIN)) throw err;
@@ -269,6 +289,7 @@ export class Relayer {
         }),
       ]);
       confirmed++;
+      this.o.metrics?.submitted("release_proof");
       this.o.logger.info({ mainchain: id, release: Number(r.id), txid }, "proved release confirmed");
     }
     return { broadcast, confirmed };

@@ -14,6 +14,9 @@ import { CHAIN_ID, CONFIRMATIONS, MAINCHAIN, closeHarnesses, depositScript, fede
 import { depositWitnessScript } from "../modules/peg/bitcoin/script";
 import { TestBitcoinChain, testTx } from "../test/support/peg";
 import { pegzone } from "../proto";
+import { MetricsRegistry } from "../chain/metrics/prometheus";
+import { parsePrometheusText, sampleValue } from "../test/support/prometheus-text";
+import { SignerMetrics } from "./metrics";
 import { Signer } from "./signer";
 
 const v1 = pegzone.peg.v1;
@@ -105,10 +108,18 @@ describe("federation signer", () => {
     };
     const lines: Array<{ level: number; msg: string; release?: number; err?: string }> = [];
     const logger = pino({ level: "info", base: undefined }, { write: (line: string) => void lines.push(JSON.parse(line)) });
-    const options = { mainchains: [MAINCHAIN], key: { privateKey: member.privateKey, publicKey: member.pubkey }, kinds: MAINCHAIN_KINDS, tx: { gasAdjustment: "1.5", gasPrices: "0upeg", chainId: CHAIN_ID }, logger };
+    const registry = new MetricsRegistry();
+    const metrics = new SignerMetrics(registry);
+    const counts = async () => {
+      const { samples, invalid } = parsePrometheusText(await registry.render());
+      expect(invalid).toEqual([]);
+      return ["pegzone_signer_signed_total", "pegzone_signer_refused_total"].map((name) => sampleValue(samples, name, { mainchain: MAINCHAIN }));
+    };
+    const options = { mainchains: [MAINCHAIN], key: { privateKey: member.privateKey, publicKey: member.pubkey }, kinds: MAINCHAIN_KINDS, tx: { gasAdjustment: "1.5", gasPrices: "0upeg", chainId: CHAIN_ID }, logger, metrics };
     const signer = new Signer({ ...options, pegzone: new InProcessRpc(h, tampered) });
 
     expect(await signer.step()).toBe(releases.length - 1);
+    expect(await counts()).toEqual([releases.length - 1, 1]);
     const signedBy = (r: pegzone.peg.v1.Release) => r.signatures.some((s) => Buffer.from(s.pubkey!).equals(Buffer.from(member.pubkey)));
     const after = await signingReleases(h);
     expect(after.map((r) => [Number(r.id), signedBy(r)])).toEqual(releases.map((r) => [Number(r.id), Number(r.id) !== broken]));
@@ -116,10 +127,14 @@ describe("federation signer", () => {
     expect(skipped).toHaveLength(1);
     expect(skipped[0]).toMatchObject({ level: 40, release: broken });
     expect(skipped[0].err).toMatch(new RegExp(`refusing to sign release ${broken}: it differs from the release rebuilt`));
+    // Refused again the next round: still one release refused.
+    expect(await signer.step()).toBe(0);
+    expect(await counts()).toEqual([releases.length - 1, 1]);
 
     // Shown the release as pegzone holds it, the next round signs it too.
     expect(await new Signer({ ...options, pegzone: new InProcessRpc(h) }).step()).toBe(1);
     expect((await signingReleases(h)).every(signedBy)).toBe(true);
+    expect(await counts()).toEqual([releases.length, 1]);
   });
 
   /** What a signer shown `tamper`ed answers does: it signs nothing and logs why for every release. */

@@ -24,6 +24,7 @@ import { pegTypeUrls } from "../modules/peg/msgs";
 import { DUST_LIMIT } from "../modules/peg/bitcoin/policy";
 import { signDigest } from "../chain/crypto/secp256k1";
 import { pegzone } from "../proto";
+import type { SignerMetrics } from "./metrics";
 import { runRounds } from "./poll";
 
 const v1 = pegzone.peg.v1;
@@ -37,6 +38,13 @@ export interface SignerOptions {
   kinds: Readonly<Record<string, MainChainKind>>;
   tx: Pick<TxOptions, "gasAdjustment" | "gasPrices" | "chainId">;
   logger: Logger;
+  /** Counts releases signed and refused, and each round's result. */
+  metrics?: SignerMetrics;
+}
+
+/** The signer will not sign a release: it does not rebuild from pegzone's records (the message says what differs). */
+export class ReleaseRefusedError extends Error {
+  override readonly name = "ReleaseRefusedError";
 }
 
 export class Signer {
@@ -79,6 +87,7 @@ export class Signer {
       if (this.o.mainchains !== undefined) this.o.logger.warn({ mainchain: chain.id, pubkey: mine.toString("hex") }, "this signer key is in no federation, current or retired; nothing to sign");
       return 0;
     }
+    this.o.metrics?.watch(chain.id!);
     const { releases } = await pegQuery(rpc, "Releases", v1.QueryReleasesRequest, { mainchain: chain.id, status: v1.ReleaseStatus.RELEASE_STATUS_SIGNING }, v1.QueryReleasesResponse);
     let signed = 0;
     for (const release of releases.map((r) => v1.Release.create(r))) {
@@ -88,7 +97,9 @@ export class Signer {
       try {
         await this.sign(chain, kind, release, federation, federations);
         signed++;
+        this.o.metrics?.signed(chain.id!);
       } catch (err) {
+        if (err instanceof ReleaseRefusedError) this.o.metrics?.refused(chain.id!, Number(release.id));
         this.o.logger.warn({ mainchain: chain.id, release: Number(release.id), err: err instanceof Error ? err.message : String(err) }, "skipped a release; signing the others");
       }
     }
@@ -110,7 +121,7 @@ export class Signer {
   private async check(chain: pegzone.peg.v1.IMainChain, kind: MainChainKind, release: pegzone.peg.v1.Release, federation: Federation, federations: ReadonlyMap<number, Federation>): Promise<Uint8Array[]> {
     const rpc = this.o.pegzone;
     const refuse = (why: string): never => {
-      throw new Error(`refusing to sign release ${release.id}: ${why}`);
+      throw new ReleaseRefusedError(`refusing to sign release ${release.id}: ${why}`);
     };
     const ids = release.withdrawalIds.map(Number);
     const { withdrawals } = ids.length === 0 ? { withdrawals: [] } : await pegQuery(rpc, "Withdrawals", v1.QueryWithdrawalsRequest, { mainchain: chain.id!, ids }, v1.QueryWithdrawalsResponse);
@@ -180,6 +191,6 @@ export class Signer {
 
   /** Runs `step` every `pollMs` until aborted; failures are logged and retried. */
   run(pollMs: number, signal: AbortSignal): Promise<void> {
-    return runRounds(async () => void (await this.step()), { pollMs, signal, logger: this.o.logger, name: "signer" });
+    return runRounds(async () => void (await this.step()), { pollMs, signal, logger: this.o.logger, name: "signer", onRoundEnd: (result) => this.o.metrics?.roundEnded(result) });
   }
 }

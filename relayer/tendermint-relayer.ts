@@ -16,6 +16,7 @@ import type { KeySigner } from "../chain/keys/keyring";
 import type { RpcClient } from "../chain/client/rpc";
 import { anyMsg } from "../chain/client/query";
 import { signAndBroadcast, type TxOptions } from "../chain/client/tx";
+import { pegQuery } from "../modules/peg/client";
 import { pegTypeUrls } from "../modules/peg/msgs";
 import { pegzone } from "../proto";
 import type { CometRpcClient } from "./cometbft-rpc";
@@ -24,6 +25,7 @@ import { pegzoneTendermintClient } from "./tendermint-pegzone-client";
 import { TendermintFollower, type FollowerOptions, type HeaderUpdate, type SyncResult } from "./tendermint-follower";
 import { HubDeposits, type DepositRound } from "./hub-deposits";
 import { HubReleases, type ReleaseRound } from "./hub-releases";
+import type { RelayerMetrics } from "./metrics";
 
 const v1 = pegzone.peg.v1;
 
@@ -40,6 +42,8 @@ export interface TendermintRelayerOptions {
   readonly onProgress?: FollowerOptions["onProgress"];
   /** Relay headers only: claim no deposits, settle no releases (default: both). */
   readonly noDeposits?: boolean;
+  /** Counts what is submitted (here and by the deposits and releases) and each round's result; the tips are read after every round. */
+  readonly metrics?: RelayerMetrics;
 }
 
 /** What one round did: the headers to the node's latest height, then the deposits and the releases. */
@@ -88,14 +92,29 @@ export class TendermintRelayer {
         if (r.sent > 0 || d.claimed > 0 || d.skipped > 0 || rel.txProofs > 0 || rel.broadcast > 0 || rel.accountProofs > 0)
           this.o.logger.info({ mainchain: this.o.mainchain, from: String(r.from), to: String(r.to), sent: r.sent, bisections: r.bisections, ...d, ...rel }, "relayer round");
       },
-      { pollMs, signal, logger: this.o.logger, name: "relayer" },
+      { pollMs, signal, logger: this.o.logger, name: "relayer", onRoundEnd: (result) => this.roundEnded(result) },
     );
+  }
+
+  /** A round's result and the two tips, for the metrics (read even after a failed round: a growing lag is the point). */
+  private async roundEnded(result: "ok" | "error"): Promise<void> {
+    const metrics = this.o.metrics;
+    if (metrics === undefined) return;
+    metrics.roundEnded(result);
+    const [status, client] = await Promise.allSettled([
+      this.o.comet.status(),
+      pegQuery(this.o.pegzone, "ClientState", v1.QueryClientStateRequest, { mainchain: this.o.mainchain }, v1.QueryClientStateResponse),
+    ]);
+    // One that cannot be read keeps its last value.
+    if (status.status === "fulfilled") metrics.observeMainchainHeight(status.value.latestHeight);
+    if (client.status === "fulfilled") metrics.observeClientHeight(client.value.tipHeight);
   }
 
   /** One header in one tx; resolves once it is in a block, throws with pegzone's refusal otherwise. */
   private async submit(update: HeaderUpdate): Promise<void> {
     const msg = anyMsg(pegTypeUrls.relayHeaders, v1.MsgRelayHeaders, { relayer: this.o.signer.address, mainchain: this.o.mainchain, headers: [update.bytes] });
     const res = await signAndBroadcast(this.o.pegzone, this.o.signer, [msg], { ...this.o.tx, gas: "auto" });
+    if (res.code === 0) this.o.metrics?.submitted("headers");
     if (res.code !== 0) throw new Error(`pegzone refused the header at ${update.height} (trusted height ${update.trustedHeight}): ${res.codespace} code ${res.code}: ${res.raw_log}`);
     if (this.o.onProgress === undefined) this.o.logger.debug({ mainchain: this.o.mainchain, height: String(update.height), trustedHeight: String(update.trustedHeight), txhash: res.txhash }, "relayed header");
   }

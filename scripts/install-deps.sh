@@ -120,6 +120,26 @@ install_gaiad() {
   echo "pegzone: using gaiad $GAIAD_VERSION from $gaiad_cache"
 }
 
+# Chromium (Debian's package) runs the dashboard's browser test (test/dashboard.test.ts) headless.
+# Installed only where it can be without asking: as root with apt-get (CI's Debian machine); elsewhere
+# that test skips, saying so. A failing apt-get never fails this script.
+install_chromium() {
+  if [ -x /usr/bin/chromium ]; then return 0; fi
+  if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
+    echo "pegzone: installing Chromium (apt-get) for the dashboard's browser test..."
+    if DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium >/dev/null 2>&1 \
+      || { DEBIAN_FRONTEND=noninteractive apt-get update -qq >/dev/null 2>&1 \
+           && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium >/dev/null 2>&1; }; then
+      [ -x /usr/bin/chromium ] && { echo "pegzone: Chromium installed at /usr/bin/chromium"; return 0; }
+    fi
+    echo "pegzone: note: installing Chromium with apt-get failed; test/dashboard.test.ts (the dashboard in a browser) will skip." >&2
+  else
+    echo "pegzone: note: /usr/bin/chromium is missing (install Debian's 'chromium' package as root); test/dashboard.test.ts (the dashboard in a browser) will skip."
+  fi
+  return 0
+}
+
+install_chromium
 install_go_binary cometbft github.com/cometbft/cometbft/cmd/cometbft "$COMETBFT_VERSION" version
 install_go_binary btcd github.com/btcsuite/btcd "$BTCD_VERSION" --version
 install_go_binary btcctl github.com/btcsuite/btcd/cmd/btcctl "$BTCD_VERSION" stamp

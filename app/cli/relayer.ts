@@ -23,6 +23,9 @@ import { sleep } from "../../relayer/poll";
 import { Home, readSignerKey } from "../node/home";
 import { bitcoinDepositProof } from "../../modules/peg/bitcoin/peg-flow";
 import { Signer } from "../../relayer/signer";
+import { RelayerMetrics, SignerMetrics } from "../../relayer/metrics";
+import { MetricsRegistry } from "../../chain/metrics/prometheus";
+import { parseListenAddress, serveMetrics, type MetricsServer } from "../../chain/metrics/serve";
 import { asFormat, openKeyring } from "./keys";
 import { printOutput } from "./output";
 import { anyMsg } from "../../chain/client/query";
@@ -83,7 +86,25 @@ async function mainChainKind(pegzoneRpc: RpcClient, mainchain: string, logger: L
   }
 }
 
-type RelayerFlags = TxFlags & Partial<BtcRpcFlags> & { from: string; mainchain: string; cometbftRpc?: string; pollInterval: number; once?: boolean };
+const METRICS_ADDRESS_HELP = "serve the daemon's Prometheus metrics at http://<host:port>/metrics, e.g. 127.0.0.1:26661 (default: off; a bare port listens on 127.0.0.1 only)";
+
+/**
+ * The daemon's metrics endpoint when `--metrics-address` is given (a daemon only: not with --once),
+ * and `run` with it; the endpoint is closed when `run` ends, however it ends.
+ */
+async function withMetricsEndpoint(address: string | undefined, once: boolean | undefined, registry: MetricsRegistry, logger: Logger, run: () => Promise<void>): Promise<void> {
+  if (address === undefined) return run();
+  if (once) throw new Error("--metrics-address serves a daemon's metrics: drop --once");
+  const server: MetricsServer = await serveMetrics(registry, parseListenAddress(address));
+  logger.info({ url: server.url }, "serving metrics");
+  try {
+    await run();
+  } finally {
+    await server.close();
+  }
+}
+
+type RelayerFlags = TxFlags & Partial<BtcRpcFlags> & { from: string; mainchain: string; cometbftRpc?: string; pollInterval: number; once?: boolean; metricsAddress?: string };
 
 export function registerRelayerCommand(program: Command): void {
   addBtcRpcOptions(addTxOptions(program.command("relayer").description("relay a main chain's headers to pegzone: a Bitcoin node's (and claim deposits to registered addresses), or a CometBFT chain's")), false)
@@ -92,42 +113,50 @@ export function registerRelayerCommand(program: Command): void {
     .option("--mainchain <id>", "main chain id", "btc-regtest")
     .option("--poll-interval <ms>", "milliseconds between rounds", (v) => Number.parseInt(v, 10), 2000)
     .option("--once", "run one round and exit")
+    .option("--metrics-address <host:port>", METRICS_ADDRESS_HELP)
     .action(async (o: RelayerFlags) => {
       const logger = createLogger("relayer");
-      const pegzoneRpc = new RpcClient(o.node);
-      const signal = o.once ? undefined : abortOnSignal();
-      const kind = await mainChainKind(pegzoneRpc, o.mainchain, logger, signal && { ms: o.pollInterval, signal });
-      const signer = await openKeyring(o).signer(o.from);
-      let relayer: { step(): Promise<object>; run(pollMs: number, signal: AbortSignal): Promise<void> };
-      let source: string;
-      if (kind === "bitcoin") {
-        if (o.btcRpc === undefined) throw new Error(`${o.mainchain} is a bitcoin main chain: give --btc-rpc <url>`);
-        source = o.btcRpc.replace(/\/\/[^@]*@/, "//");
-        relayer = new Relayer({
-          mainchain: o.mainchain,
-          btc: bitcoinRpc({ ...o, btcRpc: o.btcRpc }),
-          pegzone: pegzoneRpc,
-          signer,
-          tx: o,
-          stateFile: join(Home.resolve(o.home).dir, "relayer", `${o.mainchain}.json`),
-          logger,
-          onProgress: terminalProgress("headers"),
-        });
-      } else if (kind === "tendermint") {
-        if (o.cometbftRpc === undefined) throw new Error(`${o.mainchain} is a tendermint main chain: give --cometbft-rpc <url>`);
-        source = o.cometbftRpc;
-        relayer = new TendermintRelayer({ mainchain: o.mainchain, comet: new CometRpcClient(o.cometbftRpc), pegzone: pegzoneRpc, signer, tx: o, logger, onProgress: terminalProgress("tendermint headers") });
-      } else {
-        throw new Error(`${o.mainchain} is a ${kind} main chain, which no relayer follows`);
-      }
-      logger.info({ mainchain: o.mainchain, kind, relayer: signer.address, node: o.node, source }, "relayer started");
-      if (signal === undefined) {
-        printOutput(await relayer.step(), asFormat(o.output));
-        return;
-      }
-      await relayer.run(o.pollInterval, signal);
-      logger.info("relayer stopped");
+      const registry = new MetricsRegistry();
+      const metrics = o.metricsAddress === undefined ? undefined : new RelayerMetrics(registry, o.mainchain);
+      await withMetricsEndpoint(o.metricsAddress, o.once, registry, logger, () => runRelayer(o, logger, metrics));
     });
+}
+
+async function runRelayer(o: RelayerFlags, logger: Logger, metrics: RelayerMetrics | undefined): Promise<void> {
+  const pegzoneRpc = new RpcClient(o.node);
+  const signal = o.once ? undefined : abortOnSignal();
+  const kind = await mainChainKind(pegzoneRpc, o.mainchain, logger, signal && { ms: o.pollInterval, signal });
+  const signer = await openKeyring(o).signer(o.from);
+  let relayer: { step(): Promise<object>; run(pollMs: number, signal: AbortSignal): Promise<void> };
+  let source: string;
+  if (kind === "bitcoin") {
+    if (o.btcRpc === undefined) throw new Error(`${o.mainchain} is a bitcoin main chain: give --btc-rpc <url>`);
+    source = o.btcRpc.replace(/\/\/[^@]*@/, "//");
+    relayer = new Relayer({
+      mainchain: o.mainchain,
+      btc: bitcoinRpc({ ...o, btcRpc: o.btcRpc }),
+      pegzone: pegzoneRpc,
+      signer,
+      tx: o,
+      stateFile: join(Home.resolve(o.home).dir, "relayer", `${o.mainchain}.json`),
+      logger,
+      onProgress: terminalProgress("headers"),
+      metrics,
+    });
+  } else if (kind === "tendermint") {
+    if (o.cometbftRpc === undefined) throw new Error(`${o.mainchain} is a tendermint main chain: give --cometbft-rpc <url>`);
+    source = o.cometbftRpc;
+    relayer = new TendermintRelayer({ mainchain: o.mainchain, comet: new CometRpcClient(o.cometbftRpc), pegzone: pegzoneRpc, signer, tx: o, logger, onProgress: terminalProgress("tendermint headers"), metrics });
+  } else {
+    throw new Error(`${o.mainchain} is a ${kind} main chain, which no relayer follows`);
+  }
+  logger.info({ mainchain: o.mainchain, kind, relayer: signer.address, node: o.node, source }, "relayer started");
+  if (signal === undefined) {
+    printOutput(await relayer.step(), asFormat(o.output));
+    return;
+  }
+  await relayer.run(o.pollInterval, signal);
+  logger.info("relayer stopped");
 }
 
 type ClaimFlags = TxFlags & Partial<BtcRpcFlags> & { from: string; mainchain: string; recipient?: string; btcTxid?: string; vout?: string; txHash?: string; rpc?: string; msgIndex?: string };
@@ -210,16 +239,22 @@ export function registerSignerCommand(program: Command): void {
     .option("--gas-prices <prices>", "fee per unit of gas", DEFAULT_GAS_PRICES)
     .option("--poll-interval <ms>", "milliseconds between rounds", (v) => Number.parseInt(v, 10), 2000)
     .option("--once", "sign what is pending once and exit")
-    .action(async (o: { home?: string; node: string; mainchain?: string[]; gasAdjustment: string; gasPrices: string; pollInterval: number; once?: boolean }) => {
+    .option("--metrics-address <host:port>", METRICS_ADDRESS_HELP)
+    .action(async (o: { home?: string; node: string; mainchain?: string[]; gasAdjustment: string; gasPrices: string; pollInterval: number; once?: boolean; metricsAddress?: string }) => {
       const logger = createLogger("signer");
       const home = Home.resolve(o.home);
-      const signer = new Signer({ mainchains: o.mainchain, pegzone: new RpcClient(o.node), key: readSignerKey(home), kinds: MAINCHAIN_KINDS, tx: { gasAdjustment: o.gasAdjustment, gasPrices: o.gasPrices }, logger });
-      logger.info({ mainchains: o.mainchain ?? "all", account: signer.address, node: o.node }, "signer started");
-      if (o.once) {
-        printOutput({ signed: await signer.step() }, "json");
-        return;
-      }
-      await signer.run(o.pollInterval, abortOnSignal());
-      logger.info("signer stopped");
+      const registry = new MetricsRegistry();
+      const metrics = o.metricsAddress === undefined ? undefined : new SignerMetrics(registry);
+      for (const id of o.mainchain ?? []) metrics?.watch(id);
+      const signer = new Signer({ mainchains: o.mainchain, pegzone: new RpcClient(o.node), key: readSignerKey(home), kinds: MAINCHAIN_KINDS, tx: { gasAdjustment: o.gasAdjustment, gasPrices: o.gasPrices }, logger, metrics });
+      await withMetricsEndpoint(o.metricsAddress, o.once, registry, logger, async () => {
+        logger.info({ mainchains: o.mainchain ?? "all", account: signer.address, node: o.node }, "signer started");
+        if (o.once) {
+          printOutput({ signed: await signer.step() }, "json");
+          return;
+        }
+        await signer.run(o.pollInterval, abortOnSignal());
+        logger.info("signer stopped");
+      });
     });
 }

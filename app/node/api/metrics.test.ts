@@ -16,7 +16,7 @@ import { appQuery } from "./app-query";
 import { AppGate } from "./gate";
 import { NodeMetrics } from "./node-metrics";
 import { registerPegMetrics } from "./peg-metrics";
-import { MetricsRegistry } from "./prometheus";
+import { MetricsRegistry } from "../../../chain/metrics/prometheus";
 
 const v1 = pegzone.peg.v1;
 afterAll(closeHarnesses);

@@ -10,7 +10,7 @@ import type * as abci from "cosmjs-types/tendermint/abci/types";
 import { CheckTxType } from "cosmjs-types/tendermint/abci/types";
 import type { AbciApplication } from "../../../chain/abci/application";
 import { ABCI_METHODS } from "./gate";
-import { MetricsRegistry } from "./prometheus";
+import { MetricsRegistry } from "../../../chain/metrics/prometheus";
 
 const SECONDS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 const TX_COUNTS = [0, 1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000];

@@ -9,7 +9,7 @@
  */
 import { pegzone } from "../../../proto";
 import type { AppQuery } from "./app-query";
-import type { MetricsRegistry } from "./prometheus";
+import type { MetricsRegistry } from "../../../chain/metrics/prometheus";
 
 const v1 = pegzone.peg.v1;
 const peg = (m: string) => `/pegzone.peg.v1.Query/${m}`;

@@ -69,7 +69,8 @@ function matchPath(template: string, segments: string[]): { params: Record<strin
       return { params, literals };
     }
     const segment = segments[i];
-    if (segment === undefined || segment === "") return undefined;
+    // an empty segment matches only the root template "/" (the dashboard's page)
+    if (segment === undefined || (segment === "" && part !== "")) return undefined;
     if (variable) params[variable[1]] = decode(segment);
     else if (segment === part) literals++;
     else return undefined;

@@ -8,11 +8,12 @@ import { broadcastRoute } from "./broadcast";
 import { cometRoutes, nodeConfigRoute, type NodeSettings } from "./comet-routes";
 import { cometRpc } from "./comet-rpc";
 import { authRoutes, bankRoutes, txQueryRoutes } from "./cosmos-routes";
+import { dashboardRoutes } from "./dashboard";
 import type { AppGate } from "./gate";
 import type { QueryContext } from "./grpc-route";
 import { openApi } from "./openapi";
 import { pegRoutes } from "./peg-routes";
-import { CONTENT_TYPE, type MetricsRegistry } from "./prometheus";
+import { CONTENT_TYPE, type MetricsRegistry } from "../../../chain/metrics/prometheus";
 import type { Route } from "./router";
 import { pegzoneTypes } from "./type-registry";
 
@@ -44,7 +45,8 @@ export function apiRoutes(deps: RouteDeps): Route[] {
       handle: async () => ({ body: await deps.metrics.render() }),
     },
   ];
-  return [...routes, ...swaggerRoutes(routes)];
+  // the peg dashboard at / (a page, not part of the API's OpenAPI description)
+  return [...routes, ...swaggerRoutes(routes), ...dashboardRoutes()];
 }
 
 function swaggerRoutes(routes: Route[]): Route[] {
