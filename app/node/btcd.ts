@@ -10,15 +10,15 @@
  * the same blocks (same hashes, tx index rebuilt); only its mempool is lost. `BlockArchive` is such a
  * copy on disk, appended to as blocks appear, so that it survives even `kill -9`.
  */
-import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { spawn, type ChildProcess } from "node:child_process";
 import { closeSync, existsSync, fstatSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readFileSync, readSync, rmSync, writeFileSync, writeSync } from "node:fs";
-import { createServer } from "node:net";
 import { join } from "node:path";
 import { toDisplayHex } from "../../light-client/bitcoin/bytes";
 import { blockHashHex, decodeHeader, HEADER_SIZE } from "../../light-client/bitcoin/header";
 import { BitcoinRpcClient, BitcoinRpcConnectionError, type DisplayHash } from "../../relayer/bitcoin-rpc";
 import { runBtcctl, writeBtcctlConfig } from "./btcctl";
 import { repoRoot } from "./cometbft";
+import { commandLine, isAlive, portIsFree, sleep } from "./processes";
 
 /** btcd's own default regtest ports (params.go: RPC 18334; chaincfg: P2P 18444). `btcctl --regtest` finds the RPC there (but give it `--configfile`: `btcctlArgs`). */
 export const BTCD_REGTEST_RPC_PORT = 18334;
@@ -85,43 +85,6 @@ function track(child: ChildProcess): void {
   process.on("exit", () => {
     for (const c of live) if (c.exitCode === null && c.signalCode === null) c.kill("SIGKILL");
   });
-}
-
-/** Whether `pid` is a live process (a zombie, exited but not reaped, is not). */
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === "EPERM";
-  }
-  try {
-    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, "utf8"));
-  } catch {
-    return true;
-  }
-}
-
-/** The command line of process `pid` (Linux /proc, else `ps`), or undefined when it cannot be read. */
-function commandLine(pid: number): string | undefined {
-  try {
-    return readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0").join(" ");
-  } catch {
-    const ps = spawnSync("ps", ["-p", String(pid), "-o", "command="], { encoding: "utf8" });
-    return ps.status === 0 ? ps.stdout.trim() : undefined;
-  }
-}
-
-/** Whether nothing listens on 127.0.0.1:`port` (by listening there for a moment). */
-function portIsFree(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const server = createServer();
-    server.once("error", () => resolve(false));
-    server.listen(port, "127.0.0.1", () => server.close(() => resolve(true)));
-  });
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
 }
 
 /**

@@ -12,13 +12,13 @@
  * parent, which stops it in order); its pid is kept in <home>/gaiad.pid, so a gaiad left running by
  * a parent killed with SIGKILL is stopped by the next `start()` on the same home.
  */
-import { execFile, spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { execFile, spawn, type ChildProcess } from "node:child_process";
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { join } from "node:path";
 import { bech32 } from "@scure/base";
 import { CometRpcClient } from "../../relayer/cometbft-rpc";
 import { repoRoot } from "./cometbft";
+import { commandLine, isAlive, portIsFree, sleep } from "./processes";
 
 /** The local Hub's staking and fee token. */
 export const HUB_DENOM = "stake";
@@ -108,43 +108,6 @@ function killGroup(pid: number | undefined, signal: NodeJS.Signals): void {
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== "ESRCH") throw e;
   }
-}
-
-/** Whether `pid` is a live process (a zombie, exited but not reaped, is not). */
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === "EPERM";
-  }
-  try {
-    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, "utf8"));
-  } catch {
-    return true;
-  }
-}
-
-/** The command line of process `pid` (Linux /proc, else `ps`), or undefined when it cannot be read. */
-function commandLine(pid: number): string | undefined {
-  try {
-    return readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0").join(" ");
-  } catch {
-    const ps = spawnSync("ps", ["-p", String(pid), "-o", "command="], { encoding: "utf8" });
-    return ps.status === 0 ? ps.stdout.trim() : undefined;
-  }
-}
-
-/** Whether nothing listens on 127.0.0.1:`port` (by listening there for a moment). */
-function portIsFree(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const server = createServer();
-    server.once("error", () => resolve(false));
-    server.listen(port, "127.0.0.1", () => server.close(() => resolve(true)));
-  });
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
 }
 
 const startArgs = (home: string) => ["start", "--home", home];
