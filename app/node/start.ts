@@ -5,7 +5,7 @@ import type { BlockPhase, BaseApp } from "../../chain/app/baseapp";
 import { openPegzoneApp } from "../pegzone";
 import type { Logger } from "../../chain/log";
 import { CometProcess, reindexEvents, stopStaleComet } from "./cometbft";
-import { getTxHandler } from "./tx-service";
+import { getTxHandler, getTxsEventHandler } from "./tx-service";
 import { AppGate, gated } from "./api/gate";
 import { NodeMetrics } from "./api/node-metrics";
 import { registerPegMetrics } from "./api/peg-metrics";
@@ -61,6 +61,7 @@ export async function startNode(home: Home, logger: Logger, opts: StartOptions =
   });
   const rpcUrl = rpc.replace(/^tcp:/, "http:");
   app.queries.register("/cosmos.tx.v1beta1.Service/GetTx", getTxHandler(rpcUrl));
+  app.queries.register("/cosmos.tx.v1beta1.Service/GetTxsEvent", getTxsEventHandler(rpcUrl));
   logger.info({ height: app.lastHeight, appHash: Buffer.from(app.lastAppHash).toString("hex").toUpperCase() }, "application state opened");
   if (opts.abciOnly) adviseTxIndexRepair(home, app.lastHeight, logger);
   else {

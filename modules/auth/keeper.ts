@@ -5,6 +5,8 @@ import { createHash } from "node:crypto";
 import type { Context } from "../../chain/app/context";
 import { ADDRESS_PREFIX, fromBech32, toBech32 } from "../../chain/crypto/address";
 import type { KVStore } from "../../chain/store/types";
+import type { PageRequest, PageResponse } from "cosmjs-types/cosmos/base/query/v1beta1/pagination";
+import { paginate } from "../../chain/store/paginate";
 import { prefixEnd } from "../../chain/store/prefix";
 import { sdkErrors } from "../../chain/tx/errors";
 import { SECP256K1_PUBKEY_TYPE_URL } from "../../chain/tx/wire";
@@ -129,6 +131,12 @@ export class AccountKeeper {
   async *allAccounts(ctx: Context): AsyncIterable<Any> {
     const start = Uint8Array.of(ACCOUNTS);
     for await (const [, value] of this.store(ctx).iterate({ start, end: prefixEnd(start) })) yield Any.decode(value);
+  }
+
+  /** One page of the accounts in address order; next_key is the address, the SDK's account collection key. */
+  async accountsPage(ctx: Context, page: PageRequest | undefined): Promise<{ accounts: Any[]; pagination: PageResponse }> {
+    const { entries, pagination } = await paginate(this.store(ctx), Uint8Array.of(ACCOUNTS), new Uint8Array(), page);
+    return { accounts: entries.map(([, v]) => Any.decode(v)), pagination };
   }
 
   private async nextAccountNumber(ctx: Context): Promise<bigint> {

@@ -15,14 +15,9 @@ export function registerAuthQueries(registrar: ServiceRegistrar, keeper: Account
     return q.QueryAccountResponse.encode({ account }).finish();
   });
 
-  registrar.query(path("Accounts"), async (ctx) => {
-    const accounts = [];
-    for await (const a of keeper.allAccounts(ctx)) accounts.push(a);
-    return q.QueryAccountsResponse.encode({
-      accounts,
-      pagination: { nextKey: new Uint8Array(), total: BigInt(accounts.length) },
-    }).finish();
-  });
+  registrar.query(path("Accounts"), async (ctx, bytes) =>
+    q.QueryAccountsResponse.encode(await keeper.accountsPage(ctx, q.QueryAccountsRequest.decode(bytes).pagination)).finish(),
+  );
 
   registrar.query(path("Params"), async (ctx) => q.QueryParamsResponse.encode({ params: await keeper.getParams(ctx) }).finish());
 

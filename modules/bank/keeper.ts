@@ -1,6 +1,8 @@
 import { Metadata, Params, type SendEnabled } from "cosmjs-types/cosmos/bank/v1beta1/bank";
+import type { PageRequest, PageResponse } from "cosmjs-types/cosmos/base/query/v1beta1/pagination";
 import type { Context } from "../../chain/app/context";
 import { toBech32, ADDRESS_PREFIX } from "../../chain/crypto/address";
+import { paginate } from "../../chain/store/paginate";
 import { prefixEnd } from "../../chain/store/prefix";
 import type { KVStore } from "../../chain/store/types";
 import { sdkErrors } from "../../chain/tx/errors";
@@ -74,6 +76,13 @@ export class BankKeeper {
     return coins;
   }
 
+  /** One page of an account's balances; next_key is `len(addr) | addr | denom`, the SDK's (address, denom) collection key. */
+  async balancesPage(ctx: Context, address: Uint8Array, page: PageRequest | undefined): Promise<{ coins: Coin[]; pagination: PageResponse }> {
+    const within = Buffer.concat([Uint8Array.of(address.length), address]);
+    const { entries, pagination } = await paginate(this.store(ctx), Uint8Array.of(BALANCES), within, page);
+    return { coins: entries.map(([k, v]) => ({ denom: utf8d.decode(k), amount: decodeAmount(v) })), pagination };
+  }
+
   /** Every (address, coins) pair with a balance, in key order; for genesis export. */
   async allAccountBalances(ctx: Context): Promise<Array<{ address: Uint8Array; coins: Coin[] }>> {
     const out: Array<{ address: Uint8Array; coins: Coin[] }> = [];
@@ -106,6 +115,12 @@ export class BankKeeper {
       coins.push({ denom: utf8d.decode(key.subarray(1)), amount: decodeAmount(value) });
     }
     return coins;
+  }
+
+  /** One page of the total supply; next_key is the denom. */
+  async supplyPage(ctx: Context, page: PageRequest | undefined): Promise<{ coins: Coin[]; pagination: PageResponse }> {
+    const { entries, pagination } = await paginate(this.store(ctx), Uint8Array.of(SUPPLY), new Uint8Array(), page);
+    return { coins: entries.map(([k, v]) => ({ denom: utf8d.decode(k), amount: decodeAmount(v) })), pagination };
   }
 
   #setSupply(ctx: Context, denom: string, amount: bigint): void {
@@ -240,6 +255,12 @@ export class BankKeeper {
 
   setDenomMetadata(ctx: Context, metadata: Metadata): void {
     this.store(ctx).set(prefixed(METADATA, utf8.encode(metadata.base)), Metadata.encode(metadata).finish());
+  }
+
+  /** One page of the denom metadata; next_key is the base denom. */
+  async denomMetadataPage(ctx: Context, page: PageRequest | undefined): Promise<{ metadatas: Metadata[]; pagination: PageResponse }> {
+    const { entries, pagination } = await paginate(this.store(ctx), Uint8Array.of(METADATA), new Uint8Array(), page);
+    return { metadatas: entries.map(([, v]) => Metadata.decode(v)), pagination };
   }
 
   async allDenomMetadata(ctx: Context): Promise<Metadata[]> {

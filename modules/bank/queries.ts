@@ -1,4 +1,5 @@
 import * as q from "cosmjs-types/cosmos/bank/v1beta1/query";
+import type { PageRequest } from "cosmjs-types/cosmos/base/query/v1beta1/pagination";
 import type { QueryHandler, ServiceRegistrar } from "../../chain/app/module";
 import { sdkErrors } from "../../chain/tx/errors";
 import { toProtoCoins, validateDenom } from "../../chain/types/coins";
@@ -8,7 +9,7 @@ import { parseAddress } from "../../chain/crypto/address";
 
 const path = (method: string) => `/cosmos.bank.v1beta1.Query/${method}`;
 
-/** Results are returned whole; `pagination.total` is always set. */
+/** List queries are paged with the SDK's PageRequest semantics (chain/store/paginate.ts); SendEnabled is returned whole. */
 export function registerBankQueries(registrar: ServiceRegistrar, keeper: BankKeeper): void {
   registrar.query(path("Balance"), async (ctx, bytes) => {
     const req = q.QueryBalanceRequest.decode(bytes);
@@ -19,23 +20,22 @@ export function registerBankQueries(registrar: ServiceRegistrar, keeper: BankKee
   });
 
   // Nothing is locked or vesting on pegzone, so every balance is spendable.
-  const balancesOf = async (ctx: Parameters<QueryHandler>[0], address: string) => {
-    const balances = await keeper.getAllBalances(ctx, parseAddress(address, "query"));
-    return { balances: toProtoCoins(balances), pagination: { nextKey: new Uint8Array(), total: BigInt(balances.length) } };
+  const balancesOf = async (ctx: Parameters<QueryHandler>[0], address: string, page: PageRequest | undefined) => {
+    const { coins, pagination } = await keeper.balancesPage(ctx, parseAddress(address, "query"), page);
+    return { balances: toProtoCoins(coins), pagination };
   };
-  registrar.query(path("AllBalances"), async (ctx, bytes) =>
-    q.QueryAllBalancesResponse.encode(await balancesOf(ctx, q.QueryAllBalancesRequest.decode(bytes).address)).finish(),
-  );
-  registrar.query(path("SpendableBalances"), async (ctx, bytes) =>
-    q.QuerySpendableBalancesResponse.encode(await balancesOf(ctx, q.QuerySpendableBalancesRequest.decode(bytes).address)).finish(),
-  );
+  registrar.query(path("AllBalances"), async (ctx, bytes) => {
+    const req = q.QueryAllBalancesRequest.decode(bytes);
+    return q.QueryAllBalancesResponse.encode(await balancesOf(ctx, req.address, req.pagination)).finish();
+  });
+  registrar.query(path("SpendableBalances"), async (ctx, bytes) => {
+    const req = q.QuerySpendableBalancesRequest.decode(bytes);
+    return q.QuerySpendableBalancesResponse.encode(await balancesOf(ctx, req.address, req.pagination)).finish();
+  });
 
-  registrar.query(path("TotalSupply"), async (ctx) => {
-    const supply = await keeper.totalSupply(ctx);
-    return q.QueryTotalSupplyResponse.encode({
-      supply: toProtoCoins(supply),
-      pagination: { nextKey: new Uint8Array(), total: BigInt(supply.length) },
-    }).finish();
+  registrar.query(path("TotalSupply"), async (ctx, bytes) => {
+    const { coins, pagination } = await keeper.supplyPage(ctx, q.QueryTotalSupplyRequest.decode(bytes).pagination);
+    return q.QueryTotalSupplyResponse.encode({ supply: toProtoCoins(coins), pagination }).finish();
   });
 
   registrar.query(path("SupplyOf"), async (ctx, bytes) => {
@@ -57,12 +57,9 @@ export function registerBankQueries(registrar: ServiceRegistrar, keeper: BankKee
     return q.QueryDenomMetadataResponse.encode({ metadata }).finish();
   });
 
-  registrar.query(path("DenomsMetadata"), async (ctx) => {
-    const metadatas = await keeper.allDenomMetadata(ctx);
-    return q.QueryDenomsMetadataResponse.encode({
-      metadatas,
-      pagination: { nextKey: new Uint8Array(), total: BigInt(metadatas.length) },
-    }).finish();
+  registrar.query(path("DenomsMetadata"), async (ctx, bytes) => {
+    const page = await keeper.denomMetadataPage(ctx, q.QueryDenomsMetadataRequest.decode(bytes).pagination);
+    return q.QueryDenomsMetadataResponse.encode(page).finish();
   });
 
   registrar.query(path("SendEnabled"), async (ctx, bytes) => {

@@ -122,7 +122,7 @@ export function bankRoutes(ctx: QueryContext): Route[] {
   ];
 }
 
-/** Simulate and GetTx (the SDK's cosmos.tx.v1beta1.Service); broadcasting is in broadcast.ts. */
+/** Simulate, GetTx and GetTxsEvent (the SDK's cosmos.tx.v1beta1.Service); broadcasting is in broadcast.ts. */
 export function txQueryRoutes(ctx: QueryContext): Route[] {
   const simulate = grpcRoute(ctx, {
     method: "POST",
@@ -150,6 +150,27 @@ export function txQueryRoutes(ctx: QueryContext): Route[] {
       summary: "a committed tx by its hash (hex), from CometBFT's tx index",
       request: (r) => txService.GetTxRequest.encode({ hash: r.params.hash }).finish(),
       response: cosmjsType(txService.GetTxResponse),
+    }),
+    grpcRoute(ctx, {
+      path: "/cosmos/tx/v1beta1/txs",
+      grpc: "/cosmos.tx.v1beta1.Service/GetTxsEvent",
+      summary: "committed txs matching a CometBFT event query, from CometBFT's tx index",
+      params: {
+        query: "event query, e.g. message.sender='peg1...' (CometBFT's tx_search syntax)",
+        events: "older form: one condition per parameter, joined with AND",
+        page: "page number, from 1",
+        limit: "txs per page (at most 100; 100 when absent)",
+        order_by: "ORDER_BY_ASC (default) or ORDER_BY_DESC, by height",
+      },
+      request: (r) =>
+        txService.GetTxsEventRequest.encode({
+          query: r.query.string("query"),
+          events: r.query.strings("events"),
+          page: r.query.uint64("page"),
+          limit: r.query.uint64("limit"),
+          orderBy: r.query.enumValue("order_by", txService.OrderBy),
+        }).finish(),
+      response: cosmjsType(txService.GetTxsEventResponse),
     }),
   ];
 }

@@ -9,7 +9,8 @@ import pino from "pino";
 import { pegzone } from "../../../proto";
 import { closeHarnesses, MAINCHAIN, newHarness, type Harness } from "../../../test/support/peg-harness";
 import { parsePrometheusText, sampleValue } from "../../../test/support/prometheus-text";
-import { getTxHandler } from "../tx-service";
+import { Tx } from "cosmjs-types/cosmos/tx/v1beta1/tx";
+import { getTxHandler, getTxsEventHandler } from "../tx-service";
 import { appQuery } from "./app-query";
 import { AppGate } from "./gate";
 import { NodeMetrics } from "./node-metrics";
@@ -22,6 +23,9 @@ const logger = pino({ level: "silent" });
 const REGTEST_GENESIS = "0f9188f13cb7b2c71f2a335e3a4fc328bf5beb436012afca590b1a11466e2206";
 const UNKNOWN = "peg1qqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqcua04m";
 const DUPLICATE = Buffer.from("a tx CometBFT has seen");
+/** The one tx the stand-in's tx_search finds, and the parameters of its last search. */
+const FOUND_TX = Buffer.from(Tx.encode(Tx.fromPartial({ body: { memo: "found by its events" } })).finish());
+let lastSearch: Record<string, string> = {};
 
 /** CometBFT's RPC as far as the routes use it: JSON-RPC posts, and the URI form the GetTx handler uses. */
 function fakeComet(): Promise<{ url: string; server: Server }> {
@@ -45,6 +49,13 @@ function fakeComet(): Promise<{ url: string; server: Server }> {
     broadcast_tx_sync: (p) => {
       if (Buffer.from(p.tx, "base64").equals(DUPLICATE)) throw { code: -32603, message: "Internal error", data: "tx already exists in cache" };
       return { code: 0, data: "", log: "", codespace: "", hash: createHash("sha256").update(Buffer.from(p.tx, "base64")).digest("hex").toUpperCase() };
+    },
+    tx_search: (p) => {
+      lastSearch = p;
+      if (p.query.includes("bad")) throw { code: -32603, message: "Internal error", data: `failed to parse query: ${p.query}` };
+      const hash = createHash("sha256").update(FOUND_TX).digest("hex").toUpperCase();
+      const tx_result = { code: 0, codespace: "", data: "EgA=", log: "", info: "", gas_wanted: "200000", gas_used: "50000", events: [{ type: "message", attributes: [{ key: "sender", value: "peg1x", index: true }] }] };
+      return { txs: [{ hash, height: "3", index: 0, tx_result, tx: FOUND_TX.toString("base64") }], total_count: "1" };
     },
     tx: (p) => {
       throw { code: -32603, message: "Internal error", data: `tx (${p.hash.replace(/^0x/, "")}) not found` };
@@ -100,6 +111,7 @@ beforeAll(async () => {
   const fake = await fakeComet();
   comet = fake.server;
   h.app.queries.register("/cosmos.tx.v1beta1.Service/GetTx", getTxHandler(fake.url));
+  h.app.queries.register("/cosmos.tx.v1beta1.Service/GetTxsEvent", getTxsEventHandler(fake.url));
   const gate = new AppGate();
   metrics = new NodeMetrics(h.app.lastHeight);
   registerPegMetrics(metrics.registry, appQuery(h.app, gate));
@@ -161,6 +173,21 @@ describe("route → status → JSON", () => {
     ["the validator set", () => ({ path: "/cosmos/base/tendermint/v1beta1/validatorsets/latest" }), 200, () => ({ block_height: "5", validators: [expect.objectContaining({ address: expect.stringMatching(/^pegvalcons1/), pub_key: { "@type": "/cosmos.crypto.ed25519.PubKey", key: expect.any(String) } })], pagination: { next_key: null, total: "1" } })],
     ["an unknown tx", () => ({ path: `/cosmos/tx/v1beta1/txs/${"0".repeat(64)}` }), 404, () => err(5, /not found/)],
     ["a malformed tx hash", () => ({ path: "/cosmos/tx/v1beta1/txs/xyz" }), 400, () => err(3, /hex/)],
+    [
+      "txs by an event query",
+      () => ({ path: `/cosmos/tx/v1beta1/txs?query=${encodeURIComponent("message.sender='peg1x'")}` }),
+      200,
+      () => ({
+        txs: [expect.objectContaining({ body: expect.objectContaining({ memo: "found by its events" }) })],
+        tx_responses: [expect.objectContaining({ height: "3", txhash: createHash("sha256").update(FOUND_TX).digest("hex").toUpperCase(), code: 0, data: "1200", gas_used: "50000", timestamp: "2026-01-01T00:00:00.5Z", tx: expect.objectContaining({ "@type": "/cosmos.tx.v1beta1.Tx" }) })],
+        pagination: null,
+        total: "1",
+      }),
+    ],
+    ["txs with no query", () => ({ path: "/cosmos/tx/v1beta1/txs" }), 400, () => err(3, /query cannot be empty/)],
+    ["txs by a query CometBFT cannot parse", () => ({ path: "/cosmos/tx/v1beta1/txs?query=bad" }), 400, () => err(3, /failed to parse query/)],
+    ["txs: more than 100 a page", () => ({ path: "/cosmos/tx/v1beta1/txs?query=a.b%3D1&limit=101" }), 400, () => err(3, /at most 100/)],
+    ["txs: an unknown order", () => ({ path: "/cosmos/tx/v1beta1/txs?query=a.b%3D1&order_by=UP" }), 400, () => err(3, /order_by/)],
     // bodies
     ["invalid JSON", () => ({ method: "POST", path: "/cosmos/tx/v1beta1/txs", body: '{"tx_bytes":' }), 400, () => err(3, /JSON/)],
     ["a body that is not an object", () => ({ method: "POST", path: "/cosmos/tx/v1beta1/txs", body: "[1]" }), 400, () => err(3, /object/)],
@@ -200,6 +227,36 @@ describe("route → status → JSON", () => {
     expect(res.status).toBe(200);
     expect(Number(res.json.gas_info.gas_used)).toBeGreaterThan(0);
     expect(res.json.result.events.map((e: { type: string }) => e.type)).toContain("register_deposit_address");
+  });
+
+  test("txs by events: query or the older events, page, limit and order reach CometBFT's tx_search", async () => {
+    const search = async (params: string) => {
+      expect((await call("GET", `/cosmos/tx/v1beta1/txs?${params}`)).status).toBe(200);
+      return lastSearch;
+    };
+    expect(await search(`query=${encodeURIComponent("message.sender='peg1x'")}`)).toEqual({ query: "message.sender='peg1x'", page: "1", per_page: "100", order_by: "asc" });
+    expect(await search(`events=${encodeURIComponent("message.sender='peg1x'")}&events=tx.height%3D3&page=2&limit=5&order_by=ORDER_BY_DESC`)).toEqual({ query: "message.sender='peg1x' AND tx.height=3", page: "2", per_page: "5", order_by: "desc" });
+  });
+
+  test("account and supply lists page over REST: next_key (base64) leads through every entry", async () => {
+    for (const [path, field] of [["/cosmos/auth/v1beta1/accounts", "accounts"], ["/cosmos/bank/v1beta1/supply", "supply"]] as const) {
+      const all = (await call("GET", path)).json;
+      expect(all.pagination).toEqual({ next_key: null, total: String(all[field].length) });
+      expect(all[field].length).toBeGreaterThan(field === "accounts" ? 1 : 0);
+      const seen: unknown[] = [];
+      let key: string | null = "";
+      while (key !== null) {
+        const res: Answer = await call("GET", `${path}?pagination.limit=1&pagination.key=${encodeURIComponent(key)}`);
+        expect(res.status).toBe(200);
+        expect(res.json[field]).toHaveLength(1);
+        seen.push(...res.json[field]);
+        key = res.json.pagination.next_key;
+      }
+      expect(seen).toEqual(all[field]);
+      const last = (await call("GET", `${path}?pagination.limit=1&pagination.reverse=true`)).json;
+      expect(last[field]).toEqual([all[field][all[field].length - 1]]);
+    }
+    expect((await call("GET", `/cosmos/bank/v1beta1/supply?pagination.key=AA%3D%3D&pagination.offset=1`)).json).toEqual(err(3, /either offset or key/));
   });
 
   test("answers say the height they were read at", async () => {
