@@ -11,6 +11,14 @@ BTCD_VERSION="v0.26.2"
 # serves; it is pinned by the wrapper module in scripts/gaiad (go.mod, go.sum), and it needs Go 1.24.
 GAIAD_VERSION="v25.1.1"
 GAIAD_GO_TOOLCHAIN="go1.24.3"
+# grpcurl, the gRPC client the tests call the node's gRPC server with (and operators may too).
+GRPCURL_VERSION="v1.9.3"
+# The .proto files of the SDK services pegzone serves over gRPC (described by its server reflection):
+# the SDK gaia v25.1.1 builds with, CometBFT's, and the files they import.
+COSMOS_SDK_VERSION="v0.53.3"
+GOGOPROTO_VERSION="v1.7.0"
+COSMOS_PROTO_VERSION="v1.0.0-beta.5"
+GOGO_GOOGLEAPIS_VERSION="v1.4.1"
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 bin="$root/.bin"
@@ -139,9 +147,43 @@ install_chromium() {
   return 0
 }
 
+# Copies the .proto files gRPC reflection needs from the Go module proxy's modules into .bin/proto,
+# laid out as they import each other (cosmos/, amino/, tendermint/, gogoproto/, cosmos_proto/, google/).
+install_cosmos_protos() {
+  local dest="$bin/proto"
+  local want="cosmos-sdk $COSMOS_SDK_VERSION cometbft $COMETBFT_VERSION gogoproto $GOGOPROTO_VERSION cosmos-proto $COSMOS_PROTO_VERSION googleapis $GOGO_GOOGLEAPIS_VERSION"
+  if [ "$(cat "$dest/.version" 2>/dev/null)" = "$want" ]; then return 0; fi
+  require_go "the SDK's .proto files" "$COSMOS_SDK_VERSION"
+  echo "pegzone: fetching the SDK's and CometBFT's .proto files (go mod download) into $dest"
+  local tmp sdk comet gogo cosmosproto googleapis
+  tmp="$(mktemp -d "$bin/proto.XXXXXX")"
+  module_dir() { (cd "$tmp" && GOFLAGS=-mod=mod go mod download -json "$1" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p'); }
+  sdk="$(module_dir "github.com/cosmos/cosmos-sdk@$COSMOS_SDK_VERSION")"
+  comet="$(module_dir "github.com/cometbft/cometbft@$COMETBFT_VERSION")"
+  gogo="$(module_dir "github.com/cosmos/gogoproto@$GOGOPROTO_VERSION")"
+  cosmosproto="$(module_dir "github.com/cosmos/cosmos-proto@$COSMOS_PROTO_VERSION")"
+  googleapis="$(module_dir "github.com/gogo/googleapis@$GOGO_GOOGLEAPIS_VERSION")"
+  for dir in "$sdk" "$comet" "$gogo" "$cosmosproto" "$googleapis"; do
+    [ -n "$dir" ] && [ -d "$dir" ] || { echo "pegzone: go mod download did not give a module directory for the .proto files" >&2; rm -rf "$tmp"; exit 1; }
+  done
+  mkdir -p "$tmp/gogoproto" "$tmp/google/api"
+  cp -r "$sdk/proto/cosmos" "$sdk/proto/amino" "$comet/proto/tendermint" "$cosmosproto/proto/cosmos_proto" "$tmp/"
+  cp "$gogo/gogoproto/gogo.proto" "$tmp/gogoproto/"
+  cp -r "$gogo/protobuf/google/protobuf" "$tmp/google/"
+  cp "$googleapis/google/api/annotations.proto" "$googleapis/google/api/http.proto" "$tmp/google/api/"
+  # the module cache is read-only; the copy must not be
+  chmod -R u+w "$tmp"
+  echo "$want" > "$tmp/.version"
+  rm -rf "$dest"
+  mv "$tmp" "$dest"
+}
+
 install_chromium
 install_go_binary cometbft github.com/cometbft/cometbft/cmd/cometbft "$COMETBFT_VERSION" version
 install_go_binary btcd github.com/btcsuite/btcd "$BTCD_VERSION" --version
 install_go_binary btcctl github.com/btcsuite/btcd/cmd/btcctl "$BTCD_VERSION" stamp
+# grpcurl built with `go install` reports "dev build": stamped like btcctl
+install_go_binary grpcurl github.com/fullstorydev/grpcurl/cmd/grpcurl "$GRPCURL_VERSION" stamp
+install_cosmos_protos
 # --no-gaiad skips the Hub (the devnet then runs without it, saying so).
 if [ "${1:-}" != "--no-gaiad" ]; then install_gaiad; fi

@@ -155,6 +155,8 @@ interface DevnetPorts {
   abci: string;
   /** The REST API (app.toml [api]), when on. */
   api?: string;
+  /** The gRPC server (app.toml [grpc]), when on. */
+  grpc?: string;
 }
 
 /** The ports the devnet's config.toml names (a devnet keeps the ports it was created with). */
@@ -162,8 +164,14 @@ function devnetPorts(home: Home): DevnetPorts {
   const { proxyApp, rpc } = readCometAddresses(home);
   const t = parseToml(readFileSync(home.cometConfigFile, "utf8")) as { p2p?: { laddr?: string } };
   const p2p = Number(/:(\d+)$/.exec(t.p2p?.laddr ?? "")?.[1] ?? defaultPorts.p2p);
-  const { api } = readAppConfig(home);
-  return { rpc: rpc.replace(/^tcp:/, "http:"), p2p, abci: proxyApp, ...(api.enable ? { api: api.address.replace(/^tcp:/, "http:") } : {}) };
+  const { api, grpc } = readAppConfig(home);
+  return {
+    rpc: rpc.replace(/^tcp:/, "http:"),
+    p2p,
+    abci: proxyApp,
+    ...(api.enable ? { api: api.address.replace(/^tcp:/, "http:") } : {}),
+    ...(grpc.enable ? { grpc: grpc.address } : {}),
+  };
 }
 
 function devnetBanner(home: Home, chainId: string, ports: DevnetPorts, bitcoin: DevnetFlags | undefined, hub?: { hub: DevnetHub; federation: string }): string {
@@ -175,6 +183,7 @@ function devnetBanner(home: Home, chainId: string, ports: DevnetPorts, bitcoin: 
     `  RPC          ${ports.rpc}  (CosmJS: StargateClient.connect("${ports.rpc}"))`,
     `  P2P          127.0.0.1:${ports.p2p}    ABCI ${ports.abci}`,
     ...(ports.api ? [`  REST API     ${ports.api}  (the SDK's routes, the peg's under /pegzone/peg/v1/, metrics at /metrics, routes at /swagger/)`] : []),
+    ...(ports.grpc ? [`  gRPC         ${ports.grpc}  (with reflection: .bin/grpcurl -plaintext ${ports.grpc} list)`] : []),
     `  CometBFT log ${home.cometLogFile}`,
     `  dev account  ${devAccountAddress()}  (1,000,000,000,000 upeg at genesis; key 'dev' in the test keyring)`,
     `  mnemonic     ${DEV_MNEMONIC}`,

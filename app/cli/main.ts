@@ -156,6 +156,7 @@ program
         abci: n.abci,
         api: `http://127.0.0.1:${n.ports.api}`,
         prometheus: `http://127.0.0.1:${n.ports.prometheus}/metrics`,
+        grpc: `127.0.0.1:${n.ports.grpc}`,
       })),
       "json",
     );

@@ -45,14 +45,16 @@ export interface Ports {
   api: number;
   /** CometBFT's Prometheus metrics ([instrumentation], 26660 by default). */
   prometheus: number;
+  /** The app's gRPC server (the SDK's [grpc], 9090 by default). */
+  grpc: number;
 }
 
 /** CometBFT's and the SDK's default ports. */
-export const defaultPorts: Ports = { p2p: 26656, rpc: 26657, abci: 26658, api: 1317, prometheus: 26660 };
+export const defaultPorts: Ports = { p2p: 26656, rpc: 26657, abci: 26658, api: 1317, prometheus: 26660, grpc: 9090 };
 
-/** A node's ports from a base port (testnets, devnets on other ports): P2P, RPC, ABCI, API, Prometheus in a row. */
+/** A node's ports from a base port (testnets, devnets on other ports): P2P, RPC, ABCI, API, Prometheus, gRPC in a row. */
 export function portsFrom(base: number): Ports {
-  return base === defaultPorts.p2p ? defaultPorts : { p2p: base, rpc: base + 1, abci: base + 2, api: base + 3, prometheus: base + 4 };
+  return base === defaultPorts.p2p ? defaultPorts : { p2p: base, rpc: base + 1, abci: base + 2, api: base + 3, prometheus: base + 4, grpc: base + 5 };
 }
 
 /**
@@ -103,6 +105,8 @@ export interface AppConfig {
   minRetainBlocks: number;
   /** The REST API server (app.toml [api], as the SDK's): loopback by default. */
   api: { enable: boolean; address: string };
+  /** The gRPC server (app.toml [grpc], as the SDK's): loopback by default. */
+  grpc: { enable: boolean; address: string };
 }
 
 export const defaultAppConfig: AppConfig = {
@@ -110,6 +114,7 @@ export const defaultAppConfig: AppConfig = {
   pruningKeepRecent: 100,
   minRetainBlocks: 0,
   api: { enable: true, address: `tcp://127.0.0.1:${defaultPorts.api}` },
+  grpc: { enable: true, address: `127.0.0.1:${defaultPorts.grpc}` },
 };
 
 export interface GenesisValidator {
@@ -145,7 +150,11 @@ export function initHome(home: Home, settings: NodeSettings, appConfig: AppConfi
   const signerKey = generateSignerKey();
   writeJson(home.signerKeyFile, signerKeyJson(signerKey), 0o600);
   writeCometConfig(home, settings, proxyApp);
-  writeAppConfig(home, { ...appConfig, api: { ...appConfig.api, address: `tcp://127.0.0.1:${settings.ports.api}` } });
+  writeAppConfig(home, {
+    ...appConfig,
+    api: { ...appConfig.api, address: `tcp://127.0.0.1:${settings.ports.api}` },
+    grpc: { ...appConfig.grpc, address: `127.0.0.1:${settings.ports.grpc}` },
+  });
   const pv = privValidatorKeyJson(validatorKey) as { address: string; pub_key: GenesisValidator["pub_key"] };
   return { validator: { address: pv.address, pub_key: pv.pub_key, power: "10", name: settings.moniker }, nodeId: nodeId(nodeKey), signerPubkey: signerKey.publicKey, abci: proxyApp };
 }
@@ -234,6 +243,11 @@ min-retain-blocks = ${c.minRetainBlocks}
 # The REST API (the SDK's routes and the peg's, the app's Prometheus metrics at /metrics).
 enable = ${c.api.enable}
 address = ${JSON.stringify(c.api.address)}
+
+[grpc]
+# The gRPC server: the same services as the REST API, with server reflection (grpcurl).
+enable = ${c.grpc.enable}
+address = ${JSON.stringify(c.grpc.address)}
 `;
   writeFileSync(home.appConfigFile, toml);
 }
@@ -241,12 +255,14 @@ address = ${JSON.stringify(c.api.address)}
 export function readAppConfig(home: Home): AppConfig {
   const t = parseToml(readFileSync(home.appConfigFile, "utf8")) as Record<string, unknown>;
   const api = t.api as { enable?: boolean; address?: string } | undefined;
+  const grpc = t.grpc as { enable?: boolean; address?: string } | undefined;
   return {
     minimumGasPrices: String(t["minimum-gas-prices"] ?? defaultAppConfig.minimumGasPrices),
     pruningKeepRecent: Number(t["pruning-keep-recent"] ?? defaultAppConfig.pruningKeepRecent),
     minRetainBlocks: Number(t["min-retain-blocks"] ?? defaultAppConfig.minRetainBlocks),
     // Homes made before the API existed have no [api]: they run without it.
     api: { enable: Boolean(api?.enable ?? false), address: String(api?.address ?? defaultAppConfig.api.address) },
+    grpc: { enable: Boolean(grpc?.enable ?? false), address: String(grpc?.address ?? defaultAppConfig.grpc.address) },
   };
 }
 

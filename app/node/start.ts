@@ -12,6 +12,12 @@ import { registerPegMetrics } from "./api/peg-metrics";
 import { appQuery } from "./api/app-query";
 import { apiRoutes } from "./api/routes";
 import { ApiServer } from "./api/server";
+import { nodeServices, type Services } from "./api/services";
+import { repoRoot } from "./cometbft";
+import { fileDescriptors } from "./grpc/descriptors";
+import { protoSources } from "./grpc/protos";
+import { GrpcServer } from "./grpc/server";
+import { versionInfo } from "./version";
 import { checkUnixSocketPath, readAppConfig, readCometAddresses, readGenesis, readTxIndexConfig, type Home } from "./home";
 
 export interface RunningNode {
@@ -19,6 +25,8 @@ export interface RunningNode {
   rpc: string;
   /** The REST API's address (http://host:port), when app.toml enables it. */
   api?: string;
+  /** The gRPC server's address (host:port), when app.toml enables it. */
+  grpc?: string;
   /** Settles when CometBFT exits by itself (undefined with --abci-only). */
   cometExited?: Promise<number | null>;
   stop(): Promise<void>;
@@ -78,17 +86,20 @@ export async function startNode(home: Home, logger: Logger, opts: StartOptions =
   if (target.kind === "unix") chmodSync(target.path, 0o600);
 
   let api: ApiServer | undefined;
-  if (appConfig.api.enable) {
-    registerPegMetrics(metrics.registry, appQuery(app, gate));
-    const routes = apiRoutes({ app, gate, rpcUrl, settings: appConfig, metrics: metrics.registry });
-    try {
-      api = await ApiServer.listen({ address: appConfig.api.address, routes, logger });
-    } catch (err) {
-      // as the SDK's node, which stops when its API server cannot start
-      await server.close();
-      await app.close();
-      throw new Error(`cannot serve the REST API at ${appConfig.api.address} (app.toml [api]): ${err instanceof Error ? err.message : String(err)}`);
+  let grpc: GrpcServer | undefined;
+  const services = nodeServices({ app, gate, rpcUrl, settings: appConfig, version: versionInfo() });
+  try {
+    if (appConfig.api.enable) {
+      registerPegMetrics(metrics.registry, appQuery(app, gate));
+      api = await listening("REST API", "[api]", appConfig.api.address, () => ApiServer.listen({ address: appConfig.api.address, routes: apiRoutes({ services, metrics: metrics.registry }), logger }));
     }
+    if (appConfig.grpc.enable) grpc = await listening("gRPC", "[grpc]", appConfig.grpc.address, () => startGrpc(appConfig.grpc.address, services, logger));
+  } catch (err) {
+    // as the SDK's node, which stops when its API or gRPC server cannot start
+    await api?.close();
+    await server.close();
+    await app.close();
+    throw err;
   }
 
   let comet: CometProcess | undefined;
@@ -100,12 +111,28 @@ export async function startNode(home: Home, logger: Logger, opts: StartOptions =
   const stop = () =>
     (stopping ??= (async () => {
       await api?.close();
+      await grpc?.close();
       await comet?.stop();
       await server.close();
       await gate.idle();
       await app.close();
     })());
-  return { app, rpc: rpcUrl, api: api?.address, cometExited: comet?.exited, stop };
+  return { app, rpc: rpcUrl, api: api?.address, grpc: grpc?.address, cometExited: comet?.exited, stop };
+}
+
+async function listening<T>(what: string, section: string, address: string, start: () => Promise<T>): Promise<T> {
+  try {
+    return await start();
+  } catch (err) {
+    throw new Error(`cannot serve the ${what} at ${address} (app.toml ${section}): ${err instanceof Error ? err.message : String(err)}`);
+  }
+}
+
+/** The gRPC server with reflection over pegzone's .proto files and, once deps are installed, the SDK's. */
+async function startGrpc(address: string, services: Services, logger: Logger): Promise<GrpcServer> {
+  const sources = protoSources(repoRoot());
+  if (!sources.cosmos) logger.warn("gRPC reflection describes pegzone's services only: .bin/proto is missing (run npm run deps)");
+  return GrpcServer.listen({ address, services, descriptors: fileDescriptors(sources), logger });
 }
 
 /** The first height whose index a start rebuilds. */

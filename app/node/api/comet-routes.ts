@@ -1,122 +1,82 @@
 /**
- * cosmos.base.tendermint.v1beta1 (node info, syncing, blocks, validator sets) and the node's
- * cosmos.base.node.v1beta1 config: not app state but CometBFT's, so these ask the node's CometBFT
- * RPC, as the SDK's service does through its CometBFT client, and reshape the answers (comet-json.ts).
+ * The REST routes of the methods a node answers from its CometBFT (node-service.ts): the SDK's
+ * cosmos.base.tendermint.v1beta1 paths, broadcasting, and the node's config, rendered as jsonpb.
  */
-import { APP_NAME, APP_VERSION } from "../../../chain/app/baseapp";
-import { blockId, blockJson, defaultNodeInfoJson, validatorJson, type CometBlock, type CometBlockId, type CometNodeInfo, type CometValidator } from "./comet-json";
-import { CometRpcError, type CometCall } from "./comet-rpc";
+import * as nodeQ from "cosmjs-types/cosmos/base/node/v1beta1/query";
+import * as tm from "cosmjs-types/cosmos/base/tendermint/v1beta1/query";
+import { BroadcastMode, BroadcastTxRequest, BroadcastTxResponse } from "cosmjs-types/cosmos/tx/v1beta1/service";
+import { txBytesOf } from "./cosmos-routes";
 import { invalidArgument } from "./errors";
-import { PAGINATION_PARAMS } from "./grpc-route";
+import { grpcRoute, pageRequest, PAGINATION_PARAMS, type QueryContext } from "./grpc-route";
+import { BROADCAST_TX, NODE_CONFIG, TM_SERVICE } from "./node-service";
+import { cosmjsType } from "./proto-json";
 import { uintBig, type ApiRequest, type Route } from "./router";
 
-export interface NodeSettings {
-  minimumGasPrices: string;
-  pruningKeepRecent: number;
-}
-
 const TM = "/cosmos/base/tendermint/v1beta1";
-const TM_SERVICE = "/cosmos.base.tendermint.v1beta1.Service";
-/** CometBFT's /validators gives at most this many per page. */
-const VALIDATORS_PER_PAGE = 100;
 
-export function cometRoutes(comet: CometCall): Route[] {
-  const status = () => comet<{ node_info: CometNodeInfo; sync_info: { catching_up: boolean } }>("status");
-  const block = async (height?: bigint) => {
-    const res = await comet<{ block_id: CometBlockId; block: CometBlock }>("block", height === undefined ? {} : { height: String(height) }).catch(badHeight);
-    return { body: { block_id: blockId(res.block_id), block: blockJson(res.block, "bytes"), sdk_block: blockJson(res.block, "bech32") } };
-  };
+export function cometRoutes(ctx: QueryContext): Route[] {
+  const none = () => new Uint8Array();
   return [
-    {
-      method: "GET",
+    grpcRoute(ctx, {
       path: `${TM}/node_info`,
       grpc: `${TM_SERVICE}/GetNodeInfo`,
       summary: "the node's CometBFT info and the application's version",
-      handle: async () => ({
-        body: {
-          default_node_info: defaultNodeInfoJson((await status()).node_info),
-          // pegzone is not built with Go or the SDK: those fields stay empty.
-          application_version: { name: APP_NAME, app_name: APP_NAME, version: APP_VERSION, git_commit: "", build_tags: "", go_version: "", build_deps: [], cosmos_sdk_version: "" },
-        },
-      }),
-    },
-    {
-      method: "GET",
-      path: `${TM}/syncing`,
-      grpc: `${TM_SERVICE}/GetSyncing`,
-      summary: "whether the node is catching up",
-      handle: async () => ({ body: { syncing: (await status()).sync_info.catching_up } }),
-    },
-    { method: "GET", path: `${TM}/blocks/latest`, grpc: `${TM_SERVICE}/GetLatestBlock`, summary: "the latest block", handle: () => block() },
-    {
-      method: "GET",
+      request: none,
+      response: cosmjsType(tm.GetNodeInfoResponse),
+    }),
+    grpcRoute(ctx, { path: `${TM}/syncing`, grpc: `${TM_SERVICE}/GetSyncing`, summary: "whether the node is catching up", request: none, response: cosmjsType(tm.GetSyncingResponse) }),
+    grpcRoute(ctx, { path: `${TM}/blocks/latest`, grpc: `${TM_SERVICE}/GetLatestBlock`, summary: "the latest block", request: none, response: cosmjsType(tm.GetLatestBlockResponse) }),
+    grpcRoute(ctx, {
       path: `${TM}/blocks/{height}`,
       grpc: `${TM_SERVICE}/GetBlockByHeight`,
       summary: "the block at a height",
-      handle: (r) => block(positiveHeight(r.params.height)),
-    },
-    {
-      method: "GET",
+      request: (r) => tm.GetBlockByHeightRequest.encode({ height: height(r) }).finish(),
+      response: cosmjsType(tm.GetBlockByHeightResponse),
+    }),
+    grpcRoute(ctx, {
       path: `${TM}/validatorsets/latest`,
       grpc: `${TM_SERVICE}/GetLatestValidatorSet`,
       summary: "the latest validator set",
       params: PAGINATION_PARAMS,
-      handle: (r) => validatorSet(comet, r),
-    },
-    {
-      method: "GET",
+      request: (r) => tm.GetLatestValidatorSetRequest.encode({ pagination: pageRequest(r.query) }).finish(),
+      response: cosmjsType(tm.GetLatestValidatorSetResponse),
+    }),
+    grpcRoute(ctx, {
       path: `${TM}/validatorsets/{height}`,
       grpc: `${TM_SERVICE}/GetValidatorSetByHeight`,
       summary: "the validator set at a height",
       params: PAGINATION_PARAMS,
-      handle: (r) => validatorSet(comet, r, positiveHeight(r.params.height)),
-    },
+      request: (r) => tm.GetValidatorSetByHeightRequest.encode({ height: height(r), pagination: pageRequest(r.query) }).finish(),
+      response: cosmjsType(tm.GetValidatorSetByHeightResponse),
+    }),
+    grpcRoute(ctx, {
+      method: "POST",
+      path: "/cosmos/tx/v1beta1/txs",
+      grpc: BROADCAST_TX,
+      summary: "broadcast a signed tx: BROADCAST_MODE_SYNC answers after CheckTx, BROADCAST_MODE_ASYNC at once",
+      params: { tx_bytes: "the signed tx (TxRaw), base64", mode: "BROADCAST_MODE_SYNC or BROADCAST_MODE_ASYNC (or 2, 3)" },
+      request: (r) => BroadcastTxRequest.encode({ txBytes: txBytesOf(r, "invalid empty tx"), mode: modeOf(r) }).finish(),
+      response: cosmjsType(BroadcastTxResponse),
+    }),
+    grpcRoute(ctx, {
+      path: "/cosmos/base/node/v1beta1/config",
+      grpc: NODE_CONFIG,
+      summary: "the node's app.toml settings that clients care about",
+      request: none,
+      response: cosmjsType(nodeQ.ConfigResponse),
+    }),
   ];
 }
 
-export function nodeConfigRoute(settings: NodeSettings): Route {
-  return {
-    method: "GET",
-    path: "/cosmos/base/node/v1beta1/config",
-    grpc: "/cosmos.base.node.v1beta1.Service/Config",
-    summary: "the node's app.toml settings that clients care about",
-    handle: async () => ({
-      body: { minimum_gas_price: settings.minimumGasPrices, pruning_keep_recent: String(settings.pruningKeepRecent), pruning_interval: "0", halt_height: "0" },
-    }),
-  };
+function height(req: ApiRequest): bigint {
+  return uintBig("height", req.params.height, 0x7fffffffffffffffn);
 }
 
-/** Every validator at the height (CometBFT pages them), then the SDK's offset and limit (default 100). */
-async function validatorSet(comet: CometCall, req: ApiRequest, height?: bigint) {
-  const offset = Number(req.query.uint64("pagination.offset"));
-  const limit = Number(req.query.uint64("pagination.limit")) || 100;
-  const all: CometValidator[] = [];
-  let blockHeight = "";
-  for (let page = 1; ; page++) {
-    const params: Record<string, string> = { page: String(page), per_page: String(VALIDATORS_PER_PAGE), ...(height === undefined ? {} : { height: String(height) }) };
-    const res = await comet<{ block_height: string; validators: CometValidator[]; total: string }>("validators", params).catch(badHeight);
-    // every page at the height the first one was read at
-    if (height === undefined) height = BigInt(res.block_height);
-    blockHeight = res.block_height;
-    all.push(...res.validators);
-    if (res.validators.length === 0 || all.length >= Number(res.total)) break;
-  }
-  return {
-    body: {
-      block_height: blockHeight,
-      validators: all.slice(offset, offset + limit).map(validatorJson),
-      pagination: { next_key: null, total: String(all.length) },
-    },
-  };
-}
-
-function positiveHeight(text: string): bigint {
-  const height = uintBig("height", text, 0x7fffffffffffffffn);
-  if (height === 0n) throw invalidArgument("height must be greater than 0");
-  return height;
-}
-
-/** CometBFT refusing a height (pruned, or beyond its latest block) is the client's mistake. */
-function badHeight(err: unknown): never {
-  throw err instanceof CometRpcError ? invalidArgument(err.detail) : err;
+/** The body's mode, by name or number; the method refuses the ones it does not support. */
+function modeOf(req: ApiRequest): BroadcastMode {
+  const mode = req.body.mode;
+  if (typeof mode === "string" && mode in BroadcastMode) return BroadcastMode[mode as keyof typeof BroadcastMode];
+  if (typeof mode === "number" && Number.isInteger(mode) && mode >= 0 && mode < 0x80000000) return mode;
+  if (mode === undefined || mode === null) return BroadcastMode.BROADCAST_MODE_UNSPECIFIED;
+  throw invalidArgument(`unsupported broadcast mode ${String(mode)}; supported: BROADCAST_MODE_SYNC, BROADCAST_MODE_ASYNC`);
 }

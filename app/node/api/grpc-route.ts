@@ -1,7 +1,7 @@
 /**
- * A route that answers a gRPC query method: the request message built from the path and query
- * parameters, asked of the app's query router (as `abci_query` asks it), the response rendered as
- * the SDK's JSON. `x-cosmos-block-height` picks the height to read at, as on the SDK's API server,
+ * A route that answers a gRPC method as grpc-gateway does: the request message built from the path,
+ * query parameters or body, the method called (services.ts: the app's query router or the node's
+ * own), the response rendered as the SDK's JSON. `x-cosmos-block-height` picks the height to read at, as on the SDK's API server,
  * and the answer says which height it read.
  */
 import type { PageRequest } from "cosmjs-types/cosmos/base/query/v1beta1/pagination";
@@ -38,7 +38,8 @@ export function grpcRoute(ctx: QueryContext, spec: GrpcRouteSpec): Route {
     async handle(req) {
       const data = spec.request(req);
       const res = await ctx.query(spec.grpc, data, heightOf(req));
-      return { body: protoJson(spec.response, res.value, ctx.types), headers: { [HEIGHT_HEADER]: String(res.height) } };
+      // the node's own methods (blocks aside) describe no height
+      return { body: protoJson(spec.response, res.value, ctx.types), headers: res.height > 0n ? { [HEIGHT_HEADER]: String(res.height) } : undefined };
     },
   };
 }

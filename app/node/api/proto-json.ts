@@ -40,9 +40,14 @@ export function protoJson(type: JsonType, bytes: Uint8Array, resolve: TypeResolv
 
 /**
  * cosmjs-types keep no trace of oneofs: the messages made of one oneof that the rendered types
- * hold, by their fields (cosmos.tx.v1beta1.ModeInfo's `sum`). pegzone's own .proto files have none.
+ * hold, by their fields (cosmos.tx.v1beta1.ModeInfo's `sum`, tendermint.types.Evidence's and
+ * tendermint.crypto.PublicKey's `sum`). pegzone's own .proto files have none.
  */
-const COSMJS_ONEOFS: ReadonlyArray<readonly string[]> = [["single", "multi"]];
+const COSMJS_ONEOFS: ReadonlyArray<readonly string[]> = [
+  ["single", "multi"],
+  ["duplicateVoteEvidence", "lightClientAttackEvidence"],
+  ["ed25519", "secp256k1"],
+];
 
 function messageJson(decoded: object, plain: Record<string, unknown>, resolve: TypeResolver): Record<string, unknown> {
   const fields = decoded as Record<string, unknown>;

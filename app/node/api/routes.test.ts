@@ -16,6 +16,8 @@ import { AppGate } from "./gate";
 import { NodeMetrics } from "./node-metrics";
 import { registerPegMetrics } from "./peg-metrics";
 import { apiRoutes } from "./routes";
+import { nodeServices } from "./services";
+import { versionInfo } from "../version";
 import { ApiServer } from "./server";
 
 const v1 = pegzone.peg.v1;
@@ -115,7 +117,8 @@ beforeAll(async () => {
   const gate = new AppGate();
   metrics = new NodeMetrics(h.app.lastHeight);
   registerPegMetrics(metrics.registry, appQuery(h.app, gate));
-  const routes = apiRoutes({ app: h.app, gate, rpcUrl: fake.url, settings: { minimumGasPrices: "0upeg", pruningKeepRecent: 10 }, metrics: metrics.registry });
+  const services = nodeServices({ app: h.app, gate, rpcUrl: fake.url, settings: { minimumGasPrices: "0upeg", pruningKeepRecent: 10 }, version: versionInfo() });
+  const routes = apiRoutes({ services, metrics: metrics.registry });
   api = await ApiServer.listen({ address: "tcp://127.0.0.1:0", routes, logger });
 });
 
@@ -165,7 +168,7 @@ describe("route → status → JSON", () => {
     ["a query at a future height", () => ({ path: "/cosmos/bank/v1beta1/supply", headers: { "x-cosmos-block-height": "99" } }), 400, () => err(3, /future/)],
     ["a malformed height", () => ({ path: "/cosmos/bank/v1beta1/supply", headers: { "x-cosmos-block-height": "x" } }), 400, () => err(3, /x-cosmos-block-height/)],
     // CometBFT's
-    ["node info", () => ({ path: "/cosmos/base/tendermint/v1beta1/node_info" }), 200, () => ({ default_node_info: expect.objectContaining({ network: "pegzone-peg-unit", channels: "QCAhIiMwOGBhAA==" }), application_version: expect.objectContaining({ name: "pegzone", app_name: "pegzone", build_deps: [] }) })],
+    ["node info", () => ({ path: "/cosmos/base/tendermint/v1beta1/node_info" }), 200, () => ({ default_node_info: expect.objectContaining({ network: "pegzone-peg-unit", channels: "QCAhIiMwOGBhAA==" }), application_version: expect.objectContaining({ name: "pegzone", app_name: "pegzone", go_version: expect.stringMatching(/^node v20/), build_deps: expect.arrayContaining([{ path: "@grpc/grpc-js", version: expect.stringMatching(/^1\./), sum: "" }]) }) })],
     ["syncing", () => ({ path: "/cosmos/base/tendermint/v1beta1/syncing" }), 200, () => ({ syncing: false })],
     ["the latest block", () => ({ path: "/cosmos/base/tendermint/v1beta1/blocks/latest" }), 200, () => expect.objectContaining({ sdk_block: expect.objectContaining({ header: expect.objectContaining({ height: "5", time: "2026-01-01T00:00:00.500Z", proposer_address: expect.stringMatching(/^pegvalcons1/) }) }) })],
     ["a block beyond the chain", () => ({ path: "/cosmos/base/tendermint/v1beta1/blocks/999" }), 400, () => err(3, /must be less than or equal/)],
@@ -311,7 +314,10 @@ describe("the server itself", () => {
     const down = await ApiServer.listen({
       address: "tcp://127.0.0.1:0",
       logger,
-      routes: apiRoutes({ app: h.app, gate, rpcUrl: `http://127.0.0.1:${port}`, settings: { minimumGasPrices: "0upeg", pruningKeepRecent: 0 }, metrics: new NodeMetrics(0).registry }),
+      routes: apiRoutes({
+        services: nodeServices({ app: h.app, gate, rpcUrl: `http://127.0.0.1:${port}`, settings: { minimumGasPrices: "0upeg", pruningKeepRecent: 0 }, version: versionInfo() }),
+        metrics: new NodeMetrics(0).registry,
+      }),
     });
     try {
       const res = await fetch(`${down.address}/cosmos/base/tendermint/v1beta1/syncing`);

@@ -2,40 +2,29 @@
  * The whole route table of the REST server: the SDK's services pegzone has, the peg's queries,
  * broadcasting, the app's metrics, and the OpenAPI description of all of them at /swagger/.
  */
-import type { AbciApplication } from "../../../chain/abci/application";
-import { appQuery } from "./app-query";
-import { broadcastRoute } from "./broadcast";
-import { cometRoutes, nodeConfigRoute, type NodeSettings } from "./comet-routes";
-import { cometRpc } from "./comet-rpc";
+import { cometRoutes } from "./comet-routes";
 import { authRoutes, bankRoutes, txQueryRoutes } from "./cosmos-routes";
 import { dashboardRoutes } from "./dashboard";
-import type { AppGate } from "./gate";
 import type { QueryContext } from "./grpc-route";
 import { openApi } from "./openapi";
 import { pegRoutes } from "./peg-routes";
 import { CONTENT_TYPE, type MetricsRegistry } from "../../../chain/metrics/prometheus";
 import type { Route } from "./router";
+import type { Services } from "./services";
 import { pegzoneTypes } from "./type-registry";
 
 export interface RouteDeps {
-  app: Pick<AbciApplication, "query">;
-  gate: AppGate;
-  /** The node's CometBFT RPC, e.g. http://127.0.0.1:26657. */
-  rpcUrl: string;
-  settings: NodeSettings;
+  services: Services;
   metrics: MetricsRegistry;
 }
 
 export function apiRoutes(deps: RouteDeps): Route[] {
-  const ctx: QueryContext = { query: appQuery(deps.app, deps.gate), types: pegzoneTypes() };
-  const comet = cometRpc(deps.rpcUrl);
+  const ctx: QueryContext = { query: deps.services.call, types: pegzoneTypes() };
   const routes: Route[] = [
     ...authRoutes(ctx),
     ...bankRoutes(ctx),
     ...txQueryRoutes(ctx),
-    broadcastRoute(comet),
-    ...cometRoutes(comet),
-    nodeConfigRoute(deps.settings),
+    ...cometRoutes(ctx),
     ...pegRoutes(ctx),
     {
       method: "GET",
