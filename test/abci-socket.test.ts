@@ -67,7 +67,7 @@ describe("ABCI between the app and CometBFT", () => {
     if (scratch) rmSync(scratch, { recursive: true, force: true });
   });
 
-  test("the default `pegzone start` serves ABCI on an owner-only unix socket and listens on no TCP port but its REST API's; CometBFT's log outlives the app", async () => {
+  test("the default `pegzone start` serves ABCI on an owner-only unix socket and listens on no TCP port but its REST API's and gRPC server's; CometBFT's log outlives the app", async () => {
     const basePort = await freePortBlock(10);
     net = Testnet.create({ validators: 1, basePort, timeoutCommit: "200ms" });
     const info = net.nodes[0];
@@ -81,8 +81,8 @@ describe("ABCI between the app and CometBFT", () => {
     await waitForHeight(info.rpc, 2, 60_000);
     const app = node.child.pid!;
     // CometBFT's own ports (P2P, RPC) are its business; the app itself listens on no TCP port but
-    // its REST API's (on loopback, app.toml [api]), which takes no ABCI request.
-    expect(listeningTcpPorts(app)).toEqual([info.ports.api]);
+    // its REST API's and gRPC server's (on loopback, app.toml [api] and [grpc]), which take no ABCI request.
+    expect(listeningTcpPorts(app).sort((a, b) => a - b)).toEqual([info.ports.api, info.ports.grpc]);
     expect(await tcpConnects(basePort + 2)).toBe(false);
     const stat = statSync(socket);
     expect(stat.isSocket()).toBe(true);
@@ -129,7 +129,7 @@ describe("ABCI between the app and CometBFT", () => {
     const node = tcpNet.start(0);
     await node.waitForLine(/ABCI over TCP: any local process/, 30_000);
     await waitForHeight(info.rpc, 2, 60_000);
-    expect(listeningTcpPorts(node.child.pid!).sort((a, b) => a - b)).toEqual([tcpBasePort + 2, info.ports.api]);
+    expect(listeningTcpPorts(node.child.pid!).sort((a, b) => a - b)).toEqual([tcpBasePort + 2, info.ports.api, info.ports.grpc]);
     expect(existsSync(join(info.home, "data", "abci.sock"))).toBe(false);
   }, 90_000);
 
