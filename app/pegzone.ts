@@ -12,6 +12,7 @@ import type { MainChainKind } from "../modules/peg/kinds";
 import { tendermintKind } from "../modules/peg/tendermint/kind";
 import type { PegBankKeeper } from "../modules/peg/expected-keepers";
 import { PegModule } from "../modules/peg/module";
+import { ValidatorsModule } from "../modules/validators/module";
 import { pegzone } from "../proto";
 import { parseDecCoins } from "../chain/types/fees";
 import { sdkErrors } from "../chain/tx/errors";
@@ -87,8 +88,8 @@ export function openPegzoneApp(config: PegzoneAppConfig): Promise<BaseApp> {
   return BaseApp.open({
     dbDir: config.dbDir,
     chainId: config.chainId,
-    modules: [auth, bank, peg],
-    queryPackages: { "cosmos.auth.v1beta1": authQuery, "cosmos.bank.v1beta1": bankQuery, "pegzone.peg.v1": pegzone.peg.v1 },
+    modules: [auth, bank, new ValidatorsModule(), peg],
+    queryPackages: { "cosmos.auth.v1beta1": authQuery, "cosmos.bank.v1beta1": bankQuery, "pegzone.validators.v1": pegzone.validators.v1, "pegzone.peg.v1": pegzone.peg.v1 },
     ante,
     logger: config.logger,
     pruningKeepRecent: config.pruningKeepRecent,

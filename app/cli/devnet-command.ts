@@ -14,7 +14,7 @@ import { BTCD_REGTEST_P2P_PORT, BTCD_REGTEST_RPC_PORT, stopLeftoverBtcd } from "
 import { gaiadInstalled, gaiadMissing, HUB_DENOM, stopLeftoverGaiad } from "../node/gaiad";
 import { Home, defaultPorts, initHome, portsFrom, newGenesis, readAppConfig, readCometAddresses, readGenesis, writeGenesis, type AbciTransport } from "../node/home";
 import { FEE_DENOM } from "../pegzone";
-import { addBitcoinMainChain, addGenesisAccount, signerAccount, signerMembers } from "./genesis";
+import { addBitcoinMainChain, addGenesisAccount, addGenesisValidator, signerAccount, signerMembers } from "./genesis";
 import { DEV_BTC, DEV_MNEMONIC, DEVNET_BTC_RPC_PASSWORD, DEVNET_BTC_RPC_USER, DEVNET_CONFIRMATIONS, DEVNET_MAINCHAIN, devAccountAddress, devRelayerAddress } from "./devnet";
 import {
   DEVNET_HUB_CHAIN_ID,
@@ -94,6 +94,7 @@ export function registerDevnetCommand(program: Command): void {
           const base = o.basePort ?? defaultPorts.p2p;
           const { validator, signerPubkey } = initHome(home, { moniker: "devnet", ports: portsFrom(base), abci: o.abci });
           const doc = newGenesis("pegzone-devnet", [validator], {}, new Date());
+          addGenesisValidator(doc, validator, signerPubkey);
           addGenesisAccount(doc, devAccountAddress(), `1000000000000${FEE_DENOM}`);
           addBitcoinMainChain(doc, { id: DEVNET_MAINCHAIN, network: "regtest", members: signerMembers([signerPubkey]), confirmations: DEVNET_CONFIRMATIONS, authority: devAccountAddress() });
           if (registration !== undefined) addDevnetHub(doc, signerPubkey, registration);

@@ -4,7 +4,7 @@
  * a bad setting fails when it is written, not when the chain starts.
  */
 import { addressFromPubkey, fromBech32, parseAddress, toBech32, ADDRESS_PREFIX } from "../../chain/crypto/address";
-import type { GenesisDoc } from "../node/home";
+import type { GenesisDoc, GenesisValidator } from "../node/home";
 import { addCoins, parseCoins, toProtoCoins, fromProtoCoins } from "../../chain/types/coins";
 import type { AuthGenesis } from "../../modules/auth/module";
 import type { BankGenesis } from "../../modules/bank/module";
@@ -125,6 +125,21 @@ export interface TendermintMainChainOptions extends MainChainBase, Partial<Gener
  */
 export function signerAccount(pubkey: Uint8Array): string {
   return toBech32(ADDRESS_PREFIX, addressFromPubkey(pubkey));
+}
+
+/**
+ * A genesis validator in the validators module (and so in InitChain's answer to CometBFT): its
+ * CometBFT key and power, its signer key, and as operator the signer key's account.
+ */
+export function addGenesisValidator(doc: GenesisDoc, validator: GenesisValidator, signerPubkey: Uint8Array): void {
+  const section = (doc.app_state.validators ??= { validators: [] }) as { validators: Array<Record<string, unknown>> };
+  section.validators.push({
+    operator: signerAccount(signerPubkey),
+    consensus_pubkey: validator.pub_key.value,
+    power: validator.power,
+    signer_pubkey: Buffer.from(signerPubkey).toString("base64"),
+    moniker: validator.name,
+  });
 }
 
 /** Federation members of weight 1 whose accounts are their signer keys' own addresses (`signerAccount`). */

@@ -11,6 +11,7 @@ import { createTestnet } from "../node/testnet";
 import {
   addBitcoinMainChain,
   addGenesisAccount,
+  addGenesisValidator,
   addTendermintMainChain,
   DEFAULT_MAX_CLOCK_DRIFT_SECONDS,
   DEFAULT_TRUSTING_PERIOD_SECONDS,
@@ -22,6 +23,8 @@ import {
 import { CometRpcClient } from "../../relayer/cometbft-rpc";
 import { fetchTendermintRegistration } from "../../relayer/tendermint-registration";
 import { registerPegQueryCommands, registerPegTxCommands } from "./peg";
+import { registerValidatorCommands } from "./validators";
+import { registerJoinCommand } from "./join";
 import { registerClaimCommand, registerRelayerCommand, registerSignerCommand } from "./relayer";
 import { registerDevCommands } from "./dev";
 import { registerDevnetCommand } from "./devnet-command";
@@ -49,8 +52,10 @@ program
   .addOption(abciOption(String(defaultPorts.abci)))
   .action((moniker: string, o: { chainId: string; home?: string; abci: AbciTransport }) => {
     const home = Home.resolve(o.home);
-    const { validator, nodeId, abci } = initHome(home, { moniker, ports: defaultPorts, abci: o.abci });
-    writeGenesis(home, newGenesis(o.chainId, [validator], {}, new Date()));
+    const { validator, nodeId, abci, signerPubkey } = initHome(home, { moniker, ports: defaultPorts, abci: o.abci });
+    const doc = newGenesis(o.chainId, [validator], {}, new Date());
+    addGenesisValidator(doc, validator, signerPubkey);
+    writeGenesis(home, doc);
     printOutput({ moniker, chain_id: o.chainId, node_id: nodeId, home: home.dir, abci }, "json");
   });
 
@@ -122,6 +127,7 @@ program
       genesisTime: new Date(),
       appState: (nodes) => {
         const doc = { app_state: {} } as GenesisDoc;
+        for (const n of nodes) addGenesisValidator(doc, n.validator, n.signerPubkey);
         for (const a of o.account) {
           const [address, coins] = a.split("=");
           addGenesisAccount(doc, address, coins);
@@ -174,11 +180,15 @@ program
 
 
 registerKeysCommands(program);
-registerClaimCommand(registerPegTxCommands(registerTxCommands(program)));
+const txCommand = registerTxCommands(program);
+registerClaimCommand(registerPegTxCommands(txCommand));
 registerRelayerCommand(program);
 registerSignerCommand(program);
 registerChainInfoCommand(program);
-registerPegQueryCommands(registerQueryCommands(program));
+const queryCommand = registerQueryCommands(program);
+registerPegQueryCommands(queryCommand);
+registerValidatorCommands(program, txCommand, queryCommand);
+registerJoinCommand(program);
 registerDevCommands(program);
 
 function collect(value: string, previous: string[]): string[] {

@@ -9,15 +9,13 @@ import { MAINCHAIN_KINDS } from "../pegzone";
 import { snakeKeys } from "../../chain/app/json-case";
 import { ADDRESS_PREFIX, fromBech32 } from "../../chain/crypto/address";
 import { anyMsg } from "../../chain/client/query";
-import { rawKeySigner } from "../../chain/keys/keyring";
 import { pegQuery } from "../../modules/peg/client";
-import { Home, readSignerKey } from "../node/home";
 import { openKeyring } from "./keys";
 import { printOutput } from "./output";
 import { addQueryOptions, type QueryFlags } from "./query";
 import { RpcClient } from "../../chain/client/rpc";
 import { CometRpcClient } from "../../relayer/cometbft-rpc";
-import { addTxOptions, broadcastAndPrint, type TxFlags } from "./tx";
+import { addSignerKeyOptions, addTxOptions, broadcastAndPrint, keyOrSignerKey, type TxFlags } from "./tx";
 
 const v1 = pegzone.peg.v1;
 const JSON_OPTIONS = { longs: String, bytes: String, enums: String, defaults: true } as const;
@@ -296,22 +294,8 @@ export function registerPegTxCommands(tx: Command): Command {
     await broadcastAndPrint(o, signer, [anyMsg(pegTypeUrls.unfreeze, v1.MsgUnfreeze, { authority: signer.address, mainchain: o.mainchain })]);
   });
 
-  // A member's account is by default the address of its signer key (app/cli/genesis.ts), which is
-  // not in the keyring: --signer-key signs with <home>/config/signer_key.json instead of --from.
-  const asMember = (cmd: Command) =>
-    addTxOptions(cmd)
-      .option("--from <key>", "key that signs and pays the fee (a member's account)")
-      .option("--signer-key", "sign with the federation signer key in <home>/config/signer_key.json instead of --from")
-      .option("--mainchain <id>", "main chain id", "btc-regtest");
-  const memberSigner = async (o: TxFlags & { from?: string; signerKey?: boolean; home?: string }) => {
-    if (o.signerKey) {
-      // The account `pegzone signer` sends its signatures from.
-      return rawKeySigner("signer", readSignerKey(Home.resolve(o.home)).privateKey);
-    }
-    if (o.from === undefined) throw new Error("give --from <key> or --signer-key");
-    return openKeyring(o).signer(o.from);
-  };
-
+  // A member's account is by default the address of its signer key (app/cli/genesis.ts).
+  const asMember = (cmd: Command) => addSignerKeyOptions(cmd).option("--mainchain <id>", "main chain id", "btc-regtest");
   asMember(peg.command("propose-federation").description("propose the next federation (members of the current one only; counts as your approval)"))
     .requiredOption("--members <list>", "comma-separated PUBKEYHEX:WEIGHT:ACCOUNT (33-byte compressed key, weight, the member's pegzone account)")
     .requiredOption("--threshold <n>", "weight of signatures a spend needs (more than half the total)")
@@ -319,7 +303,7 @@ export function registerPegTxCommands(tx: Command): Command {
       const members = parseFederationMembers(o.members);
       const threshold = Number.parseInt(o.threshold, 10);
       if (!Number.isInteger(threshold) || threshold < 1) throw new Error(`--threshold must be a positive integer, got ${JSON.stringify(o.threshold)}`);
-      const signer = await memberSigner(o);
+      const signer = await keyOrSignerKey(o);
       await broadcastAndPrint(o, signer, [anyMsg(pegTypeUrls.proposeFederation, v1.MsgProposeFederation, { proposer: signer.address, mainchain: o.mainchain, members, threshold })]);
     });
 
@@ -333,7 +317,7 @@ export function registerPegTxCommands(tx: Command): Command {
         const pending = await pegQuery(new RpcClient(o.node), "FederationProposal", v1.QueryFederationProposalRequest, { mainchain: o.mainchain }, v1.QueryFederationProposalResponse);
         if (pending.proposal && Number(pending.proposal.id) === proposalId) proposedAt = Number(pending.proposal.proposedAt);
       }
-      const signer = await memberSigner(o);
+      const signer = await keyOrSignerKey(o);
       await broadcastAndPrint(o, signer, [anyMsg(pegTypeUrls.approveFederation, v1.MsgApproveFederation, { approver: signer.address, mainchain: o.mainchain, proposalId, proposedAt })]);
     });
   return peg;

@@ -4,7 +4,8 @@ import type { Any } from "cosmjs-types/google/protobuf/any";
 import { parseCoins, toProtoCoins } from "../../chain/types/coins";
 import { MSG_SEND_TYPE_URL } from "../../modules/bank/codecs";
 import { signAndBroadcast, type BroadcastResult, type TxOptions } from "../../chain/client/tx";
-import type { KeySigner } from "../../chain/keys/keyring";
+import { rawKeySigner, type KeySigner } from "../../chain/keys/keyring";
+import { Home, readSignerKey } from "../node/home";
 import { SdkError } from "../../chain/tx/errors";
 import { addKeyringOptions, asFormat, openKeyring, type KeyringFlags } from "./keys";
 import { printOutput } from "./output";
@@ -64,4 +65,21 @@ export async function broadcastAndPrint(o: TxFlags, signer: KeySigner, messages:
   });
   printOutput(res.code === 0 && extra && "txhash" in res ? { ...res, ...extra(res) } : res, asFormat(o.output));
   if (res.code !== 0) process.exitCode = 1;
+}
+
+/**
+ * Tx options for a federation member or validator operator, whose account may be its node's signer
+ * key rather than a keyring key: --signer-key signs with <home>/config/signer_key.json instead of --from.
+ */
+export function addSignerKeyOptions(cmd: Command): Command {
+  return addTxOptions(cmd)
+    .option("--from <key>", "key that signs and pays the fee")
+    .option("--signer-key", "sign with the signer key in <home>/config/signer_key.json instead of --from");
+}
+
+export async function keyOrSignerKey(o: TxFlags & { from?: string; signerKey?: boolean; home?: string }): Promise<KeySigner> {
+  // the account `pegzone signer` sends its signatures from
+  if (o.signerKey) return rawKeySigner("signer", readSignerKey(Home.resolve(o.home)).privateKey);
+  if (o.from === undefined) throw new Error("give --from <key> or --signer-key");
+  return openKeyring(o).signer(o.from);
 }

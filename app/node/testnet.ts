@@ -1,5 +1,5 @@
 import { join } from "node:path";
-import { defaultAppConfig, Home, initHome, portsFrom, newGenesis, writeCometConfig, writeGenesis, type AbciTransport, type AppConfig, type GenesisDoc, type Ports } from "./home";
+import { defaultAppConfig, Home, initHome, portsFrom, newGenesis, writeCometConfig, writeGenesis, type AbciTransport, type AppConfig, type GenesisDoc, type GenesisValidator, type Ports } from "./home";
 
 export interface TestnetOptions {
   validators: number;
@@ -25,6 +25,8 @@ export interface TestnetNode {
   abci: string;
   /** The node's federation signing key (compressed secp256k1), also in its config/signer_key.json. */
   signerPubkey: Uint8Array;
+  /** Its CometBFT validator key and power, as genesis.json lists it. */
+  validator: GenesisValidator;
 }
 
 /** N validator homes sharing one genesis, peered with each other on 127.0.0.1 with distinct ports. */
@@ -39,7 +41,7 @@ export function createTestnet(o: TestnetOptions): { nodes: TestnetNode[]; genesi
     const moniker = `node${i}`;
     const { validator, nodeId, signerPubkey, abci } = initHome(home, { moniker, ports: ports(i), abci: o.abci, timeoutCommit: o.timeoutCommit }, o.appConfig ?? defaultAppConfig);
     validators.push(validator);
-    nodes.push({ home, moniker, nodeId, ports: ports(i), abci, signerPubkey });
+    nodes.push({ home, moniker, nodeId, ports: ports(i), abci, signerPubkey, validator });
   }
   for (const node of nodes) {
     const peers = nodes.filter((n) => n !== node).map((n) => `${n.nodeId}@127.0.0.1:${n.ports.p2p}`).join(",");

@@ -126,12 +126,15 @@ export class BaseApp implements AbciApplication {
     const state = branch(this.cms.working());
     if (req.consensusParams) state.store(CONSENSUS_STORE).set(CONSENSUS_PARAMS_KEY, ConsensusParams.encode(req.consensusParams).finish());
     const ctx = this.context("genesis", header, state, new EventManager());
+    let validators: abci.ValidatorUpdate[] | undefined;
     for (const m of this.opts.modules) {
-      await m.initGenesis(ctx, genesis[m.name] ?? m.defaultGenesis());
+      const updates = await m.initGenesis(ctx, genesis[m.name] ?? m.defaultGenesis());
+      if (updates && updates.length > 0) validators = updates;
     }
     state.write();
     await this.resetCheckState(req.time);
-    return { consensusParams: undefined, validators: req.validators, appHash: this.cms.workingHash() };
+    // A module's validator set replaces genesis.json's (CometBFT takes InitChain's when it is not empty).
+    return { consensusParams: undefined, validators: validators ?? req.validators, appHash: this.cms.workingHash() };
   }
 
   async query(req: abci.RequestQuery): Promise<abci.ResponseQuery> {
@@ -244,13 +247,15 @@ export class BaseApp implements AbciApplication {
     const header: BlockHeader = { chainId: this.opts.chainId, height: req.height, time: req.time };
     const state = branch(this.cms.working());
     const blockEvents = new EventManager();
-    const blockCtx = this.context("finalize", header, state, blockEvents);
+    const comet = { lastCommit: req.decidedLastCommit?.votes ?? [], misbehavior: req.misbehavior };
+    const blockCtx = { ...this.context("finalize", header, state, blockEvents), comet };
     for (const m of this.opts.modules) await m.beginBlock?.(blockCtx);
 
     const txResults: TxResult[] = [];
     for (const tx of req.txs) txResults.push(await this.runner.run("finalize", header, state, tx));
 
-    for (const m of this.opts.modules) await m.endBlock?.(blockCtx);
+    const validatorUpdates: abci.ValidatorUpdate[] = [];
+    for (const m of this.opts.modules) validatorUpdates.push(...((await m.endBlock?.(blockCtx)) ?? []));
     this.opts.onPhase?.("finalize");
     state.write();
     this.finalizedHeight = req.height;
@@ -258,7 +263,7 @@ export class BaseApp implements AbciApplication {
     return {
       events: blockEvents.events,
       txResults: txResults.map((r) => ({ ...r, info: "" })),
-      validatorUpdates: [],
+      validatorUpdates,
       consensusParamUpdates: undefined,
       appHash: this.cms.workingHash(),
     };

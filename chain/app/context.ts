@@ -1,4 +1,5 @@
 import type { Timestamp } from "cosmjs-types/google/protobuf/timestamp";
+import type { Misbehavior, VoteInfo } from "cosmjs-types/tendermint/abci/types";
 import type { Logger } from "../log";
 import type { MultiStore } from "../store/types";
 import type { EventManager } from "./events";
@@ -14,6 +15,12 @@ export interface BlockHeader {
   readonly time: Timestamp;
 }
 
+/** What CometBFT tells FinalizeBlock beyond the txs: who signed the previous block, and evidence of misbehaviour. */
+export interface CometInfo {
+  readonly lastCommit: readonly VoteInfo[];
+  readonly misbehavior: readonly Misbehavior[];
+}
+
 export interface Context {
   readonly mode: ExecMode;
   readonly header: BlockHeader;
@@ -22,4 +29,6 @@ export interface Context {
   readonly gasMeter: GasMeter;
   readonly events: EventManager;
   readonly logger: Logger;
+  /** In FinalizeBlock's begin and end block hooks only. */
+  readonly comet?: CometInfo;
 }

@@ -1,4 +1,5 @@
 import type { Any } from "cosmjs-types/google/protobuf/any";
+import type { ValidatorUpdate } from "cosmjs-types/tendermint/abci/types";
 import type { MsgCodec } from "../tx/registry";
 import type { Context } from "./context";
 
@@ -26,10 +27,14 @@ export interface ServiceRegistrar {
 export interface AppModule {
   readonly name: string;
   defaultGenesis(): unknown;
-  /** Checks the JSON from genesis.json and writes it to state; throws on invalid input. */
-  initGenesis(ctx: Context, genesis: unknown): Promise<void>;
+  /**
+   * Checks the JSON from genesis.json and writes it to state; throws on invalid input. A module
+   * that keeps the validator set returns it (InitChain then answers it to CometBFT).
+   */
+  initGenesis(ctx: Context, genesis: unknown): Promise<void | ValidatorUpdate[]>;
   exportGenesis(ctx: Context): Promise<unknown>;
   registerServices(registrar: ServiceRegistrar): void;
   beginBlock?(ctx: Context): Promise<void>;
-  endBlock?(ctx: Context): Promise<void>;
+  /** The validator set's changes for CometBFT (effective two heights later), from the module that keeps it. */
+  endBlock?(ctx: Context): Promise<void | ValidatorUpdate[]>;
 }

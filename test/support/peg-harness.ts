@@ -10,6 +10,7 @@ function bitcoinEntry(flat: Record<string, unknown>): Record<string, unknown> {
  * Nothing here registers jest hooks: test files call `afterAll(closeHarnesses)`.
  */
 import { REGTEST_CHAIN } from "./peg";
+import type { Misbehavior, ValidatorUpdate, VoteInfo } from "cosmjs-types/tendermint/abci/types";
 import { QueryBalanceRequest, QueryBalanceResponse } from "cosmjs-types/cosmos/bank/v1beta1/query";
 import type { Any } from "cosmjs-types/google/protobuf/any";
 import { createHash } from "node:crypto";
@@ -91,10 +92,12 @@ export interface Harness {
   /** Seconds added to every later block's time (block n is at start + n + clockSkip). */
   clockSkip: bigint;
   accounts: TestAccount[];
-  /** Runs one block of txs and commits it; returns the tx results. */
-  block(txs: Uint8Array[]): Promise<Array<{ code: number; codespace: string; log: string; events: HarnessEvent[] }>>;
+  /** Runs one block of txs (with CometBFT's report of the last block's votes and misbehaviour) and commits it; returns the tx results. */
+  block(txs: Uint8Array[], comet?: { votes?: VoteInfo[]; misbehavior?: Misbehavior[] }): Promise<Array<{ code: number; codespace: string; log: string; events: HarnessEvent[] }>>;
   /** The events of the last block outside its txs (EndBlock's). */
   blockEvents: HarnessEvent[];
+  /** The validator updates InitChain answered, then those of the last block. */
+  validatorUpdates: ValidatorUpdate[];
   tx(from: TestAccount, typeUrl: string, type: { encode(m: never): { finish(): Uint8Array }; create(o: object): unknown }, fields: object): Uint8Array;
   query<T>(method: string, reqType: { encode(m: never): { finish(): Uint8Array }; create(o: object): unknown }, req: object, resType: { decode(b: Uint8Array): T }): Promise<T>;
   balance(address: string, denom?: string): Promise<bigint>;
@@ -184,14 +187,16 @@ export async function harnessFromAppState(appState: unknown, accounts = [0, 1, 2
     clockSkip: 0n,
     accounts,
     blockEvents: [],
-    async block(txs) {
+    validatorUpdates: [],
+    async block(txs, comet = {}) {
       h.height++;
       const res = await app.finalizeBlock({
-        txs, decidedLastCommit: { round: 0, votes: [] }, misbehavior: [], hash: new Uint8Array(32), height: BigInt(h.height),
+        txs, decidedLastCommit: { round: 0, votes: comet.votes ?? [] }, misbehavior: comet.misbehavior ?? [], hash: new Uint8Array(32), height: BigInt(h.height),
         time: { seconds: startTime + BigInt(h.height) + h.clockSkip, nanos: 0 }, nextValidatorsHash: new Uint8Array(32), proposerAddress: new Uint8Array(20),
       });
       await app.commit({});
       h.blockEvents = toEvents(res.events);
+      h.validatorUpdates = res.validatorUpdates;
       return res.txResults.map((r) => ({ code: r.code, codespace: r.codespace, log: r.log, events: toEvents(r.events) }));
     },
     tx(from, typeUrl, type, fields) {
@@ -228,7 +233,8 @@ export async function harnessFromAppState(appState: unknown, accounts = [0, 1, 2
   };
   open.add(h);
   try {
-    await app.initChain({ time: { seconds: startTime, nanos: 0 }, chainId: CHAIN_ID, consensusParams: undefined, validators: [], appStateBytes: Buffer.from(JSON.stringify(appState)), initialHeight: 1n });
+    const init = await app.initChain({ time: { seconds: startTime, nanos: 0 }, chainId: CHAIN_ID, consensusParams: undefined, validators: [], appStateBytes: Buffer.from(JSON.stringify(appState)), initialHeight: 1n });
+    h.validatorUpdates = init.validators;
   } catch (e) {
     await h.close();
     throw e;
