@@ -6,7 +6,7 @@
 import { Command, Option } from "commander";
 import { resolve } from "node:path";
 import { APP_VERSION } from "../../chain/app/baseapp";
-import { Home, defaultPorts, initHome, newGenesis, writeGenesis, type AbciTransport, type GenesisDoc } from "../node/home";
+import { Home, defaultAppConfig, defaultPorts, initHome, newGenesis, writeGenesis, type AbciTransport, type GenesisDoc } from "../node/home";
 import { createTestnet } from "../node/testnet";
 import {
   addBitcoinMainChain,
@@ -34,6 +34,9 @@ import { registerChainInfoCommand } from "./chain-info";
 import { runUntilSignal } from "./run-node";
 import { registerTxCommands } from "./tx";
 import { FEE_DENOM } from "../pegzone";
+
+/** A testnet's snapshot interval: at 1 s blocks a new node can state-sync from a snapshot at most a minute old. */
+const TESTNET_SNAPSHOT_INTERVAL = 50;
 
 const program = new Command()
   .name("pegzone")
@@ -73,6 +76,7 @@ interface TestnetFlags {
   hubGasPrice: string;
   hubMaxFee: string;
   hubReleaseTimeoutBlocks: number;
+  snapshotInterval: number;
 }
 
 program
@@ -106,7 +110,9 @@ program
   .option("--hub-gas-price <price>", "what a Hub release offers per gas, in the Hub's denom (a local gaiad asks 1)", "1")
   .option("--hub-max-fee <amount>", "the most one Hub release pays in fees", "2000000")
   .option("--hub-release-timeout-blocks <n>", "Hub blocks a Hub release stays valid", (v) => Number.parseInt(v, 10), TENDERMINT_RELEASE_DEFAULTS.release_timeout_blocks)
+  .option("--snapshot-interval <n>", "every node takes a state sync snapshot every n blocks, for new nodes to join by state sync (app.toml [state-sync]; 0: none)", (v) => Number.parseInt(v, 10), TESTNET_SNAPSHOT_INTERVAL)
   .action(async (o: TestnetFlags) => {
+    if (!Number.isSafeInteger(o.snapshotInterval) || o.snapshotInterval < 0) throw new Error("--snapshot-interval must be a non-negative integer");
     const hub = o.hubRpc === undefined ? undefined : await fetchTendermintRegistration(new CometRpcClient(o.hubRpc), {
       trustLevel: parseTrustLevel("1/3"),
       trustingPeriodSeconds: DEFAULT_TRUSTING_PERIOD_SECONDS,
@@ -119,6 +125,7 @@ program
       basePort: o.basePort,
       abci: o.abci,
       timeoutCommit: o.timeoutCommit,
+      appConfig: { ...defaultAppConfig, stateSync: { ...defaultAppConfig.stateSync, snapshotInterval: o.snapshotInterval } },
       genesisTime: new Date(),
       appState: (nodes) => {
         const doc = { app_state: {} } as GenesisDoc;
