@@ -26,6 +26,7 @@ import { registerClaimCommand, registerRelayerCommand, registerSignerCommand } f
 import { registerDevCommands } from "./dev";
 import { registerDevnetCommand } from "./devnet-command";
 import { registerGenesisCommand } from "./genesis-command";
+import { registerConfigCommand } from "./config-command";
 import { abciOption, homeOption } from "./flags";
 import { registerKeysCommands } from "./keys";
 import { fail, printOutput } from "./output";
@@ -179,6 +180,7 @@ program
   });
 
 
+registerConfigCommand(program);
 registerKeysCommands(program);
 registerClaimCommand(registerPegTxCommands(registerTxCommands(program)));
 registerRelayerCommand(program);
