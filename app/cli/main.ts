@@ -6,7 +6,7 @@
 import { Command, Option } from "commander";
 import { resolve } from "node:path";
 import { APP_VERSION } from "../../chain/app/baseapp";
-import { Home, defaultAppConfig, defaultPorts, initHome, newGenesis, writeGenesis, type AbciTransport, type GenesisDoc } from "../node/home";
+import { Home, defaultAppConfig, defaultPorts, initHome, portsFrom, newGenesis, writeGenesis, type AbciTransport, type GenesisDoc } from "../node/home";
 import { createTestnet } from "../node/testnet";
 import {
   addBitcoinMainChain,
@@ -27,7 +27,7 @@ import { registerDevCommands } from "./dev";
 import { registerDevnetCommand } from "./devnet-command";
 import { registerGenesisCommand } from "./genesis-command";
 import { registerConfigCommand } from "./config-command";
-import { abciOption, homeOption } from "./flags";
+import { abciOption, homeOption, intArg } from "./flags";
 import { registerKeysCommands } from "./keys";
 import { fail, printOutput } from "./output";
 import { registerQueryCommands } from "./query";
@@ -51,9 +51,11 @@ program
   .requiredOption("--chain-id <id>", "the chain's id")
   .addOption(homeOption())
   .addOption(abciOption(String(defaultPorts.abci)))
-  .action((moniker: string, o: { chainId: string; home?: string; abci: AbciTransport }) => {
+  .option("--base-port <port>", "P2P port; RPC, ABCI over TCP, REST API and Prometheus take the next four (default: CometBFT's and the SDK's ports)", intArg)
+  .action((moniker: string, o: { chainId: string; home?: string; abci: AbciTransport; basePort?: number }) => {
     const home = Home.resolve(o.home);
-    const { validator, nodeId, abci } = initHome(home, { moniker, ports: defaultPorts, abci: o.abci });
+    const ports = o.basePort === undefined ? defaultPorts : portsFrom(o.basePort);
+    const { validator, nodeId, abci } = initHome(home, { moniker, ports, abci: o.abci });
     writeGenesis(home, newGenesis(o.chainId, [validator], {}, new Date()));
     printOutput({ moniker, chain_id: o.chainId, node_id: nodeId, home: home.dir, abci }, "json");
   });
