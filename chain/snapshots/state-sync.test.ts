@@ -14,6 +14,9 @@ import fc from "fast-check";
 import { capturingLogger } from "../../test/support/abci-app";
 import { ClassicLevel } from "classic-level";
 import { CommitMultiStore } from "../store";
+import { createHash } from "node:crypto";
+import { deflateSync } from "node:zlib";
+import { encodeItem, SNAPSHOT_FORMAT, type SnapshotItem } from "./format";
 import { SnapshotDir } from "./snapshot-dir";
 import { StateSync } from "./state-sync";
 
@@ -191,7 +194,6 @@ describe("state sync snapshots", () => {
     const dst = await node();
     const short = chunks.slice(0, -1);
     const metadata = snap.metadata.subarray(0, 32 * short.length);
-    const { createHash } = await import("node:crypto");
     const truncated = { ...snap, chunks: short.length, metadata, hash: createHash("sha256").update(metadata).digest() };
     const results = await restore(dst, truncated, src.cms.lastHash, short);
     expect(results.at(-1)).toBe(Apply.REJECT_SNAPSHOT);
@@ -228,6 +230,43 @@ describe("state sync snapshots", () => {
     expect(src.cms.lastVersion).toBe(4);
     await close(dst);
     await close(src);
+  });
+
+  test("a snapshot with an inner node's key changed (keys are not hashed: the app hash still matches) is rejected", async () => {
+    const { src } = await sourceWithSnapshot();
+    const exp = src.cms.exportVersion(4);
+    const items: SnapshotItem[] = [{ kind: "header", format: SNAPSHOT_FORMAT, height: 4, appMeta: bytes("t"), stores: STORES.length }];
+    let changed = false;
+    for (const name of exp.storeNames) {
+      items.push({ kind: "store", name });
+      for (const n of exp.nodesOf(name)) {
+        const key: Uint8Array = !changed && n.height === 2 ? Uint8Array.of(...n.key, 0) : n.key;
+        changed ||= key !== n.key;
+        items.push({ kind: "node", ...n, key });
+      }
+    }
+    exp.close();
+    items.push({ kind: "end" });
+    expect(changed).toBe(true);
+    const chunk = deflateSync(Buffer.concat(items.map(encodeItem)));
+    const metadata = createHash("sha256").update(chunk).digest();
+    const snap = { height: 4n, format: SNAPSHOT_FORMAT, chunks: 1, metadata, hash: createHash("sha256").update(metadata).digest() };
+    const dst = await node();
+    expect(await restore(dst, snap, src.cms.lastHash, [chunk])).toEqual([Apply.REJECT_SNAPSHOT]);
+    expect(dst.cms.lastVersion).toBe(0);
+    await close(dst);
+    await close(src);
+  });
+
+  test("a node stopped while writing a snapshot lists none", async () => {
+    const src = await node({ interval: 1 });
+    const writes: Write[] = [];
+    for (let i = 0; i < 20_000; i++) writes.push({ store: i % 4, key: bytes(`key ${i}`), value: bytes(`value ${i}`) });
+    await commitVersion(src, writes); // starts the snapshot; close() stops it at its next slice
+    await close(src);
+    const dir = new SnapshotDir(join(src.dir, "snapshots"));
+    expect(dir.list()).toEqual([]);
+    expect(readdirSync(dir.dir)).toEqual([]);
   });
 
   test("a node killed mid-restore starts again empty", async () => {

@@ -104,7 +104,11 @@ export class StateSync {
       return { result: Offer.REJECT_FORMAT };
     }
     if (this.cms.lastVersion !== 0) {
-      this.logger.error({ height: this.cms.lastVersion }, "state sync refused: the application state is not empty; state sync needs a new node (an empty data folder)");
+      // e.g. a node killed after its restore but before CometBFT recorded it: CometBFT starts over, the app has a state
+      this.logger.error(
+        { height: this.cms.lastVersion },
+        "state sync refused: the application state is not empty. State sync restores into a new node only: stop the node and remove its data/application.db and CometBFT's data, or set [statesync] enable = false in config.toml",
+      );
       return { result: Offer.ABORT };
     }
     const problem = RestoreSession.problem(info, req.appHash);

@@ -460,7 +460,7 @@ export class CommitMultiStore {
     if (this._lastVersion === 0) throw new Error("nothing has been committed yet");
     const info = this.commitInfo(version);
     this.held.set(version, (this.held.get(version) ?? 0) + 1);
-    return new VersionExport(this.nodes, info, () => {
+    return new VersionExport({ get: (id) => this.nodes.peek(id) }, info, () => {
       const n = this.held.get(version)! - 1;
       if (n > 0) this.held.set(version, n);
       else this.held.delete(version);
@@ -535,7 +535,8 @@ export class CommitMultiStore {
 
   /** True when `v` is the latest version and the flat index holds exactly its values. */
   private isSettledLatest(v: number): boolean {
-    return v === this._lastVersion && !this.committing;
+    // while restoring, the flat index holds a partial import, not version 0's (empty) state
+    return v === this._lastVersion && !this.committing && !this.restoring;
   }
 
   private assertOpen(): void {
