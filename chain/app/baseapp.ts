@@ -90,7 +90,7 @@ export class BaseApp implements AbciApplication {
     );
     const app = new BaseApp(opts, cms);
     // After a restart, CheckTx and simulations run at the last block's time, as they did before it.
-    await app.resetCheckState(cms.lastAppMeta ? Timestamp.decode(cms.lastAppMeta) : zeroTime());
+    await app.resetCheckState(blockTimeOf(cms.lastAppMeta));
     return app;
   }
 
@@ -318,7 +318,7 @@ export class BaseApp implements AbciApplication {
     if (this.stateSync === undefined) return { result: abci.ResponseApplySnapshotChunk_Result.ABORT, refetchChunks: [], rejectSenders: [] };
     const res = await this.stateSync.applySnapshotChunk(req);
     // Restored: CheckTx runs on the snapshot's state, at its block's time, until the next block.
-    if (this.cms.lastVersion !== 0 && this.finalizedHeight === undefined) await this.resetCheckState(this.cms.lastAppMeta ? Timestamp.decode(this.cms.lastAppMeta) : zeroTime());
+    if (this.cms.lastVersion !== 0 && this.finalizedHeight === undefined) await this.resetCheckState(blockTimeOf(this.cms.lastAppMeta));
     return res;
   }
 
@@ -364,4 +364,14 @@ function parseAppState(bytes: Uint8Array): Record<string, unknown> {
 
 function zeroTime(): Timestamp {
   return { seconds: 0n, nanos: 0 };
+}
+
+/** The block time the app recorded with its last commit; a restored snapshot's record is not covered by the app hash, so garbage reads as none. */
+function blockTimeOf(appMeta: Uint8Array | undefined): Timestamp {
+  if (appMeta === undefined) return zeroTime();
+  try {
+    return Timestamp.decode(appMeta);
+  } catch {
+    return zeroTime();
+  }
 }

@@ -7,6 +7,7 @@
 import * as abci from "cosmjs-types/tendermint/abci/types";
 import type { Logger } from "../log";
 import type { CommitMultiStore } from "../store";
+import type { VersionExport } from "../store/snapshot-export";
 import { SNAPSHOT_FORMAT } from "./format";
 import { RestoreSession } from "./restore";
 import { SnapshotDir, type SnapshotInfo } from "./snapshot-dir";
@@ -56,8 +57,15 @@ export class StateSync {
       this.logger.warn({ height }, "snapshot skipped: the previous one is still being written");
       return;
     }
-    if (this.dir.has(height, SNAPSHOT_FORMAT)) return;
-    const exp = this.cms.exportVersion(height); // held from now on, before any later commit can prune it
+    let exp: VersionExport;
+    try {
+      if (this.dir.has(height, SNAPSHOT_FORMAT)) return;
+      exp = this.cms.exportVersion(height); // held from now on, before any later commit can prune it
+    } catch (e) {
+      // a snapshot that cannot start must not fail the block
+      this.logger.error({ height, err: e instanceof Error ? e.message : String(e) }, "snapshot failed");
+      return;
+    }
     const started = performance.now();
     this.taking = takeSnapshot(exp, appMeta, this.dir, () => this.stopping, this.opts.chunkBytes)
       .then((s) => {
@@ -116,7 +124,12 @@ export class StateSync {
       this.logger.warn({ height: info.height }, `snapshot refused: ${problem}`);
       return { result: Offer.REJECT };
     }
-    this.session = new RestoreSession(info, Uint8Array.from(req.appHash), await this.cms.beginRestore(info.height));
+    try {
+      this.session = new RestoreSession(info, Uint8Array.from(req.appHash), await this.cms.beginRestore(info.height));
+    } catch (e) {
+      this.logger.error({ height: info.height, err: e instanceof Error ? e.message : String(e) }, "state sync cannot start a restore");
+      return { result: Offer.ABORT };
+    }
     this.retries = 0;
     this.logger.info({ height: info.height, chunks: info.chunks, appHash: hex(req.appHash) }, "restoring snapshot");
     return { result: Offer.ACCEPT };
