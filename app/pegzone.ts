@@ -19,6 +19,7 @@ import { sdkErrors } from "../chain/tx/errors";
 import type { MsgRegistry } from "../chain/tx/registry";
 import { ADDRESS_PREFIX, toBech32 } from "../chain/crypto/address";
 import { BaseApp, type BlockPhase } from "../chain/app/baseapp";
+import type { SnapshotOptions } from "../chain/snapshots/state-sync";
 
 /** The fee (and staking) denom. */
 
@@ -72,6 +73,8 @@ export interface PegzoneAppConfig {
   pruningKeepRecent: number;
   minRetainBlocks: number;
   logger: Logger;
+  /** State sync snapshots (app.toml [state-sync]). */
+  snapshots?: SnapshotOptions;
   onPhase?: (phase: BlockPhase) => void;
   /** The kinds of main chain the peg knows; MAINCHAIN_KINDS unless a test adds its own. */
   kinds?: Readonly<Record<string, MainChainKind>>;
@@ -94,6 +97,7 @@ export function openPegzoneApp(config: PegzoneAppConfig): Promise<BaseApp> {
     logger: config.logger,
     pruningKeepRecent: config.pruningKeepRecent,
     minRetainBlocks: config.minRetainBlocks,
+    snapshots: config.snapshots,
     onPhase: config.onPhase,
   });
 }

@@ -6,7 +6,7 @@
 import { Command, Option } from "commander";
 import { resolve } from "node:path";
 import { APP_VERSION } from "../../chain/app/baseapp";
-import { Home, defaultPorts, initHome, newGenesis, writeGenesis, type AbciTransport, type GenesisDoc } from "../node/home";
+import { Home, defaultAppConfig, defaultPorts, initHome, portsFrom, newGenesis, writeGenesis, type AbciTransport, type GenesisDoc } from "../node/home";
 import { createTestnet } from "../node/testnet";
 import {
   addBitcoinMainChain,
@@ -29,7 +29,8 @@ import { registerClaimCommand, registerRelayerCommand, registerSignerCommand } f
 import { registerDevCommands } from "./dev";
 import { registerDevnetCommand } from "./devnet-command";
 import { registerGenesisCommand } from "./genesis-command";
-import { abciOption, homeOption } from "./flags";
+import { registerConfigCommand } from "./config-command";
+import { abciOption, homeOption, intArg } from "./flags";
 import { registerKeysCommands } from "./keys";
 import { fail, printOutput } from "./output";
 import { registerQueryCommands } from "./query";
@@ -37,6 +38,9 @@ import { registerChainInfoCommand } from "./chain-info";
 import { runUntilSignal } from "./run-node";
 import { registerTxCommands } from "./tx";
 import { FEE_DENOM } from "../pegzone";
+
+/** A testnet's snapshot interval: at 1 s blocks a new node can state-sync from a snapshot at most a minute old. */
+const TESTNET_SNAPSHOT_INTERVAL = 50;
 
 const program = new Command()
   .name("pegzone")
@@ -50,9 +54,11 @@ program
   .requiredOption("--chain-id <id>", "the chain's id")
   .addOption(homeOption())
   .addOption(abciOption(String(defaultPorts.abci)))
-  .action((moniker: string, o: { chainId: string; home?: string; abci: AbciTransport }) => {
+  .option("--base-port <port>", "P2P port; RPC, ABCI over TCP, REST API, Prometheus and gRPC take the next five (default: CometBFT's and the SDK's ports)", intArg)
+  .action((moniker: string, o: { chainId: string; home?: string; abci: AbciTransport; basePort?: number }) => {
     const home = Home.resolve(o.home);
-    const { validator, nodeId, abci, signerPubkey } = initHome(home, { moniker, ports: defaultPorts, abci: o.abci });
+    const ports = o.basePort === undefined ? defaultPorts : portsFrom(o.basePort);
+    const { validator, nodeId, abci, signerPubkey } = initHome(home, { moniker, ports, abci: o.abci });
     const doc = newGenesis(o.chainId, [validator], {}, new Date());
     addGenesisValidator(doc, validator, signerPubkey);
     writeGenesis(home, doc);
@@ -78,6 +84,7 @@ interface TestnetFlags {
   hubGasPrice: string;
   hubMaxFee: string;
   hubReleaseTimeoutBlocks: number;
+  snapshotInterval: number;
 }
 
 program
@@ -111,7 +118,9 @@ program
   .option("--hub-gas-price <price>", "what a Hub release offers per gas, in the Hub's denom (a local gaiad asks 1)", "1")
   .option("--hub-max-fee <amount>", "the most one Hub release pays in fees", "2000000")
   .option("--hub-release-timeout-blocks <n>", "Hub blocks a Hub release stays valid", (v) => Number.parseInt(v, 10), TENDERMINT_RELEASE_DEFAULTS.release_timeout_blocks)
+  .option("--snapshot-interval <n>", "every node takes a state sync snapshot every n blocks, for new nodes to join by state sync (app.toml [state-sync]; 0: none)", (v) => Number.parseInt(v, 10), TESTNET_SNAPSHOT_INTERVAL)
   .action(async (o: TestnetFlags) => {
+    if (!Number.isSafeInteger(o.snapshotInterval) || o.snapshotInterval < 0) throw new Error("--snapshot-interval must be a non-negative integer");
     const hub = o.hubRpc === undefined ? undefined : await fetchTendermintRegistration(new CometRpcClient(o.hubRpc), {
       trustLevel: parseTrustLevel("1/3"),
       trustingPeriodSeconds: DEFAULT_TRUSTING_PERIOD_SECONDS,
@@ -124,6 +133,7 @@ program
       basePort: o.basePort,
       abci: o.abci,
       timeoutCommit: o.timeoutCommit,
+      appConfig: { ...defaultAppConfig, stateSync: { ...defaultAppConfig.stateSync, snapshotInterval: o.snapshotInterval } },
       genesisTime: new Date(),
       appState: (nodes) => {
         const doc = { app_state: {} } as GenesisDoc;
@@ -179,6 +189,7 @@ program
   });
 
 
+registerConfigCommand(program);
 registerKeysCommands(program);
 const txCommand = registerTxCommands(program);
 registerClaimCommand(registerPegTxCommands(txCommand));

@@ -24,6 +24,8 @@ export class Home {
   get signerKeyFile(): string { return join(this.configDir, "signer_key.json"); }
   get validatorStateFile(): string { return join(this.dataDir, "priv_validator_state.json"); }
   get appDbDir(): string { return join(this.dataDir, "application.db"); }
+  /** State sync snapshots this node takes and serves (as the SDK's data/snapshots). */
+  get snapshotsDir(): string { return join(this.dataDir, "snapshots"); }
   /** CometBFT's stdout and stderr, appended by the CometBFT process itself so they outlive the app. */
   get cometLogFile(): string { return join(this.dir, "cometbft.log"); }
   /** The pid of the CometBFT `pegzone start` last ran for this home. */
@@ -107,6 +109,8 @@ export interface AppConfig {
   api: { enable: boolean; address: string };
   /** The gRPC server (app.toml [grpc], as the SDK's): loopback by default. */
   grpc: { enable: boolean; address: string };
+  /** State sync snapshots (app.toml [state-sync], the SDK's names): every `snapshotInterval` heights (0 = none), the newest `snapshotKeepRecent` kept. */
+  stateSync: { snapshotInterval: number; snapshotKeepRecent: number };
 }
 
 export const defaultAppConfig: AppConfig = {
@@ -115,6 +119,7 @@ export const defaultAppConfig: AppConfig = {
   minRetainBlocks: 0,
   api: { enable: true, address: `tcp://127.0.0.1:${defaultPorts.api}` },
   grpc: { enable: true, address: `127.0.0.1:${defaultPorts.grpc}` },
+  stateSync: { snapshotInterval: 0, snapshotKeepRecent: 2 },
 };
 
 export interface GenesisValidator {
@@ -248,6 +253,14 @@ address = ${JSON.stringify(c.api.address)}
 # The gRPC server: the same services as the REST API, with server reflection (grpcurl).
 enable = ${c.grpc.enable}
 address = ${JSON.stringify(c.grpc.address)}
+
+[state-sync]
+# Take a state sync snapshot (in data/snapshots) after every snapshot-interval-th block, for new
+# nodes to join by state sync; 0 takes none. Written in the background, each from its height's
+# committed state, which pruning keeps until the snapshot is done. See docs/state-sync.md.
+snapshot-interval = ${c.stateSync.snapshotInterval}
+# Snapshots kept, the newest; 0 keeps all.
+snapshot-keep-recent = ${c.stateSync.snapshotKeepRecent}
 `;
   writeFileSync(home.appConfigFile, toml);
 }
@@ -256,6 +269,7 @@ export function readAppConfig(home: Home): AppConfig {
   const t = parseToml(readFileSync(home.appConfigFile, "utf8")) as Record<string, unknown>;
   const api = t.api as { enable?: boolean; address?: string } | undefined;
   const grpc = t.grpc as { enable?: boolean; address?: string } | undefined;
+  const stateSync = t["state-sync"] as { "snapshot-interval"?: unknown; "snapshot-keep-recent"?: unknown } | undefined;
   return {
     minimumGasPrices: String(t["minimum-gas-prices"] ?? defaultAppConfig.minimumGasPrices),
     pruningKeepRecent: Number(t["pruning-keep-recent"] ?? defaultAppConfig.pruningKeepRecent),
@@ -263,6 +277,10 @@ export function readAppConfig(home: Home): AppConfig {
     // Homes made before the API existed have no [api]: they run without it.
     api: { enable: Boolean(api?.enable ?? false), address: String(api?.address ?? defaultAppConfig.api.address) },
     grpc: { enable: Boolean(grpc?.enable ?? false), address: String(grpc?.address ?? defaultAppConfig.grpc.address) },
+    stateSync: {
+      snapshotInterval: nonNegativeInteger(stateSync?.["snapshot-interval"] ?? defaultAppConfig.stateSync.snapshotInterval, "[state-sync] snapshot-interval"),
+      snapshotKeepRecent: nonNegativeInteger(stateSync?.["snapshot-keep-recent"] ?? defaultAppConfig.stateSync.snapshotKeepRecent, "[state-sync] snapshot-keep-recent"),
+    },
   };
 }
 
@@ -288,6 +306,12 @@ export function writeGenesis(home: Home, genesis: GenesisDoc): void {
 
 export function readSignerKey(home: Home): SignerKey {
   return parseSignerKeyFile(JSON.parse(readFileSync(home.signerKeyFile, "utf8")));
+}
+
+function nonNegativeInteger(v: unknown, name: string): number {
+  const n = typeof v === "bigint" ? Number(v) : v;
+  if (typeof n !== "number" || !Number.isSafeInteger(n) || n < 0) throw new Error(`app.toml ${name} must be a non-negative integer, got ${JSON.stringify(String(v))}`);
+  return n;
 }
 
 function writeJson(file: string, value: unknown, mode = 0o644): void {

@@ -64,6 +64,7 @@ export async function startNode(home: Home, logger: Logger, opts: StartOptions =
     minimumGasPrices: appConfig.minimumGasPrices,
     pruningKeepRecent: appConfig.pruningKeepRecent,
     minRetainBlocks: appConfig.minRetainBlocks,
+    snapshots: { dir: home.snapshotsDir, interval: appConfig.stateSync.snapshotInterval, keepRecent: appConfig.stateSync.snapshotKeepRecent },
     logger,
     onPhase: crashInjection(opts.crashAt, logger),
   });

@@ -5,6 +5,7 @@ import { ConsensusParams } from "cosmjs-types/tendermint/types/params";
 import { Timestamp } from "cosmjs-types/google/protobuf/timestamp";
 import type { AbciApplication } from "../abci/application";
 import type { Logger } from "../log";
+import { StateSync, type SnapshotOptions } from "../snapshots/state-sync";
 import { branch, CommitMultiStore } from "../store";
 import type { CacheMultiStore, MultiStore } from "../store/types";
 import { SdkError, sdkErrors } from "../tx/errors";
@@ -43,6 +44,8 @@ export interface AppOptions {
   pruningKeepRecent: number;
   /** Blocks CometBFT must keep; older ones may be pruned (Commit's retain_height). 0 keeps all. */
   minRetainBlocks: number;
+  /** State sync snapshots (app.toml [state-sync]); without them the app neither serves nor restores any. */
+  snapshots?: SnapshotOptions;
   /** Called at the crash-sensitive points of a block; crash tests kill the process there. */
   onPhase?: (phase: BlockPhase) => void;
 }
@@ -66,11 +69,13 @@ export class BaseApp implements AbciApplication {
   private finalizedHeight: bigint | undefined;
   /** The first block's height, known from InitChain; CometBFT calls InitChain whenever nothing is committed. */
   private initialHeight = 1n;
+  private readonly stateSync: StateSync | undefined;
 
   private constructor(
     private readonly opts: AppOptions,
     private readonly cms: CommitMultiStore,
   ) {
+    this.stateSync = opts.snapshots && new StateSync(cms, opts.snapshots, opts.logger);
     this.queries = new QueryRouter(requestTypesIn({ "cosmos.tx.v1beta1": txService, ...opts.queryPackages }));
     for (const m of opts.modules) m.registerServices(registrar(this.msgs, this.queries));
     this.queries.register("/cosmos.tx.v1beta1.Service/Simulate", (ctx, req) => this.simulateQuery(ctx, req));
@@ -85,7 +90,7 @@ export class BaseApp implements AbciApplication {
     );
     const app = new BaseApp(opts, cms);
     // After a restart, CheckTx and simulations run at the last block's time, as they did before it.
-    await app.resetCheckState(cms.lastAppMeta ? Timestamp.decode(cms.lastAppMeta) : zeroTime());
+    await app.resetCheckState(blockTimeOf(cms.lastAppMeta));
     return app;
   }
 
@@ -97,7 +102,13 @@ export class BaseApp implements AbciApplication {
     return this.cms.lastHash;
   }
 
+  /** Resolves when no snapshot is being written. */
+  async snapshotsIdle(): Promise<void> {
+    await this.stateSync?.idle();
+  }
+
   async close(): Promise<void> {
+    await this.stateSync?.close();
     await this.cms.close();
   }
 
@@ -272,9 +283,11 @@ export class BaseApp implements AbciApplication {
   async commit(_req: abci.RequestCommit): Promise<abci.ResponseCommit> {
     if (this.finalizedHeight === undefined) throw new Error("Commit without a finalized block");
     this.opts.onPhase?.("commit");
-    const { version, hash } = await this.cms.commit(Timestamp.encode(this.checkHeader.time).finish());
+    const appMeta = Timestamp.encode(this.checkHeader.time).finish();
+    const { version, hash } = await this.cms.commit(appMeta);
     this.opts.logger.info({ height: version, appHash: Buffer.from(hash).toString("hex").toUpperCase() }, "committed");
     this.opts.onPhase?.("committed");
+    this.stateSync?.afterCommit(version, appMeta);
     this.finalizedHeight = undefined;
     await this.resetCheckState(this.checkHeader.time);
     const retain = this.opts.minRetainBlocks > 0 ? Math.max(0, version - this.opts.minRetainBlocks) : 0;
@@ -295,19 +308,23 @@ export class BaseApp implements AbciApplication {
   }
 
   async listSnapshots(_req: abci.RequestListSnapshots): Promise<abci.ResponseListSnapshots> {
-    return { snapshots: [] };
+    return this.stateSync?.listSnapshots() ?? { snapshots: [] };
   }
 
-  async offerSnapshot(_req: abci.RequestOfferSnapshot): Promise<abci.ResponseOfferSnapshot> {
-    return { result: abci.ResponseOfferSnapshot_Result.REJECT };
+  async offerSnapshot(req: abci.RequestOfferSnapshot): Promise<abci.ResponseOfferSnapshot> {
+    return (await this.stateSync?.offerSnapshot(req)) ?? { result: abci.ResponseOfferSnapshot_Result.REJECT };
   }
 
-  async loadSnapshotChunk(_req: abci.RequestLoadSnapshotChunk): Promise<abci.ResponseLoadSnapshotChunk> {
-    return { chunk: new Uint8Array() };
+  async loadSnapshotChunk(req: abci.RequestLoadSnapshotChunk): Promise<abci.ResponseLoadSnapshotChunk> {
+    return (await this.stateSync?.loadSnapshotChunk(req)) ?? { chunk: new Uint8Array() };
   }
 
-  async applySnapshotChunk(_req: abci.RequestApplySnapshotChunk): Promise<abci.ResponseApplySnapshotChunk> {
-    return { result: abci.ResponseApplySnapshotChunk_Result.ABORT, refetchChunks: [], rejectSenders: [] };
+  async applySnapshotChunk(req: abci.RequestApplySnapshotChunk): Promise<abci.ResponseApplySnapshotChunk> {
+    if (this.stateSync === undefined) return { result: abci.ResponseApplySnapshotChunk_Result.ABORT, refetchChunks: [], rejectSenders: [] };
+    const res = await this.stateSync.applySnapshotChunk(req);
+    // Restored: CheckTx runs on the snapshot's state, at its block's time, until the next block.
+    if (this.cms.lastVersion !== 0 && this.finalizedHeight === undefined) await this.resetCheckState(blockTimeOf(this.cms.lastAppMeta));
+    return res;
   }
 
   /** The current state as a genesis app_state object, module by module. */
@@ -352,4 +369,14 @@ function parseAppState(bytes: Uint8Array): Record<string, unknown> {
 
 function zeroTime(): Timestamp {
   return { seconds: 0n, nanos: 0 };
+}
+
+/** The block time the app recorded with its last commit; a restored snapshot's record is not covered by the app hash, so garbage reads as none. */
+function blockTimeOf(appMeta: Uint8Array | undefined): Timestamp {
+  if (appMeta === undefined) return zeroTime();
+  try {
+    return Timestamp.decode(appMeta);
+  } catch {
+    return zeroTime();
+  }
 }

@@ -36,6 +36,19 @@ export class RpcClient {
     return (await this.call<{ node_info: { network: string } }>("status", {})).node_info.network;
   }
 
+  async latestHeight(): Promise<number> {
+    const h = Number((await this.call<{ sync_info: { latest_block_height: string } }>("status", {})).sync_info.latest_block_height);
+    if (!Number.isSafeInteger(h) || h < 0) throw new Error(`${this.url} reported no valid latest height`);
+    return h;
+  }
+
+  /** The hash of the block at `height` (hex, upper case, as CometBFT prints it). */
+  async blockHash(height: number): Promise<string> {
+    const hash = (await this.call<{ block_id: { hash: string } }>("block", { height: String(height) })).block_id.hash;
+    if (!/^[0-9A-F]{64}$/i.test(hash ?? "")) throw new Error(`${this.url} gave no valid hash for block ${height}`);
+    return hash.toUpperCase();
+  }
+
   async broadcastSync(tx: Uint8Array): Promise<{ code: number; codespace: string; log: string; hash: string }> {
     return this.call("broadcast_tx_sync", { tx: Buffer.from(tx).toString("base64") });
   }

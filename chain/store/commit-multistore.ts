@@ -3,12 +3,13 @@
  * per block, with an app hash computed like Cosmos' rootmulti. See docs/store.md for the design.
  *
  * This file is one concept, the store's lifecycle (open, working state, workingHash, commit,
- * views and proofs of versions, close) and the version bookkeeping those steps share; it runs a
- * little over 500 lines because commit() must keep it all consistent in one place. The parts it
+ * views and proofs of versions, exports and restores of versions for state sync, close) and the
+ * version bookkeeping those steps share; it runs over 500 lines because commit() must keep it all
+ * consistent in one place. The parts it
  * drives live next to it: layout.ts (LevelDB keys and records), store-state.ts and views.ts
  * (per-store state and the KVStore views), flat-index.ts (latest-value reads), apply-writes.ts
  * (writes into the trees), hash-pipeline.ts (worker-thread hashing), batch.ts (LevelDB batches,
- * node encoding) and pruning.ts.
+ * node encoding), pruning.ts, and for state sync snapshot-export.ts and snapshot-import.ts.
  */
 import { mkdirSync } from "node:fs";
 import { ClassicLevel } from "classic-level";
@@ -31,6 +32,7 @@ import {
   META_KEY,
   P_COMMIT,
   P_ORPHANS,
+  RESTORE_KEY,
   sortNames,
   versionKey,
 } from "./layout";
@@ -39,6 +41,8 @@ import { NodeDB } from "./nodedb";
 import { encodeCommitmentProof, iavlCommitmentProof, NamedRoot, simpleExistenceProof, simpleMerkleRoot } from "./proofs";
 import { Pruner } from "./pruning";
 import { EMPTY_HASH } from "./sha256";
+import { VersionExport } from "./snapshot-export";
+import { StoreImporter } from "./snapshot-import";
 import { StoreState } from "./store-state";
 import { MultiStore } from "./types";
 import { assertKey } from "./validate";
@@ -109,6 +113,10 @@ export class CommitMultiStore {
   private nextId = 1;
   private committing = false;
   private closed = false;
+  /** A snapshot restore is writing into the (empty) database. */
+  private restoring = false;
+  /** Versions being exported, with their number of exports: pruning keeps them. */
+  private readonly held = new Map<number, number>();
   private workingHashCache: Uint8Array | undefined;
   private prefetchWanted = true;
   /** Reused LevelDB batch for commits (filled from workingHash() on). */
@@ -166,6 +174,8 @@ export class CommitMultiStore {
     });
     await db.open();
     try {
+      // A restore that did not finish left partial data: the database was empty before it began.
+      if (db.getSync(RESTORE_KEY) !== undefined) await db.clear();
       const threshold = opts.parallelHashThreshold ?? DEFAULT_PARALLEL_HASH_THRESHOLD;
       if (!(threshold >= 0)) throw new Error("parallelHashThreshold must be a non-negative number");
       const ms = new CommitMultiStore(db, storeNames, {
@@ -324,6 +334,7 @@ export class CommitMultiStore {
   async commit(appMeta?: Uint8Array): Promise<{ version: number; hash: Uint8Array }> {
     this.assertOpen();
     if (this.committing) throw new Error("a commit is already in progress");
+    if (this.restoring) throw new Error("cannot commit while a snapshot is being restored");
     this.committing = true;
     try {
       this.pruner.throwError();
@@ -440,6 +451,46 @@ export class CommitMultiStore {
     return value === undefined ? { proof: ops } : { value, proof: ops };
   }
 
+  /**
+   * A committed version's trees for a snapshot, read while the chain goes on: the version is kept
+   * from pruning until the export is closed.
+   */
+  exportVersion(version: number): VersionExport {
+    this.assertReadable(version);
+    if (this._lastVersion === 0) throw new Error("nothing has been committed yet");
+    const info = this.commitInfo(version);
+    this.held.set(version, (this.held.get(version) ?? 0) + 1);
+    return new VersionExport({ get: (id) => this.nodes.peek(id) }, info, () => {
+      const n = this.held.get(version)! - 1;
+      if (n > 0) this.held.set(version, n);
+      else this.held.delete(version);
+      if (!this.closed) this.schedulePrune();
+    });
+  }
+
+  /**
+   * Starts restoring a snapshot of `version` into this store, which must be empty (nothing
+   * committed). The importer's commit() makes it the last version; its abort() empties the store again.
+   */
+  async beginRestore(version: number): Promise<StoreImporter> {
+    this.assertOpen();
+    if (this._lastVersion !== 0) throw new Error(`cannot restore a snapshot into a non-empty store (it is at version ${this._lastVersion})`);
+    if (this.restoring) throw new Error("a snapshot restore is already in progress");
+    this.resetWorking();
+    const importer = new StoreImporter(this.db, this.ordered.map((st) => st.name), version, async (committed) => {
+      this.restoring = false;
+      if (committed) await this.load();
+    });
+    this.restoring = true;
+    try {
+      await importer.begin();
+    } catch (e) {
+      this.restoring = false;
+      throw e;
+    }
+    return importer;
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     if (this.committing) throw new Error("cannot close while a commit is in progress");
@@ -484,7 +535,8 @@ export class CommitMultiStore {
 
   /** True when `v` is the latest version and the flat index holds exactly its values. */
   private isSettledLatest(v: number): boolean {
-    return v === this._lastVersion && !this.committing;
+    // while restoring, the flat index holds a partial import, not version 0's (empty) state
+    return v === this._lastVersion && !this.committing && !this.restoring;
   }
 
   private assertOpen(): void {
@@ -519,7 +571,8 @@ export class CommitMultiStore {
 
   private schedulePrune(): void {
     if (this.opts.keepRecent === 0 || this._lastVersion === 0) return;
-    const target = this._lastVersion - this.opts.keepRecent + 1;
+    let target = this._lastVersion - this.opts.keepRecent + 1;
+    for (const v of this.held.keys()) target = Math.min(target, v);
     if (target <= this._earliest) return;
     this._earliest = target; // reads of older versions are refused from now on
     for (const v of this.infoCache.keys()) if (v < target) this.infoCache.delete(v);

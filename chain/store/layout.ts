@@ -10,6 +10,7 @@
  *   m                        -> uv(last version) uv(next node id)
  *   e                        -> uv(earliest readable version) — pruning progress
  *   a                        -> the application's own record of the last commit (not hashed)
+ *   r                        -> a snapshot restore is under way: everything else is partial (open() wipes it)
  */
 import type { ClassicLevel } from "classic-level";
 import { compareBytes, concatBytes, putUvarint, Reader, uvarintSize, writeU64 } from "./bytes";
@@ -26,6 +27,7 @@ const P_APP_META = 0x61; // a: the application's own record of the last commit (
 export const META_KEY = Uint8Array.of(P_META);
 export const EARLIEST_KEY = Uint8Array.of(P_EARLIEST);
 export const APP_META_KEY = Uint8Array.of(P_APP_META);
+export const RESTORE_KEY = Uint8Array.of(0x72); // r
 
 export function versionKey(prefix: number, v: number): Uint8Array {
   const k = new Uint8Array(9);

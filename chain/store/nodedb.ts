@@ -325,6 +325,15 @@ export class NodeDB implements NodeSource {
     return n;
   }
 
+  /** A node read without entering the cache or the pinned set: bulk reads (snapshot exports) must not evict the working set. */
+  peek(id: number): Node {
+    const c = this.cache;
+    if (c.get(id)) return decodeNode(id, c.slab, c.start, c.end);
+    const buf = this.db.getSync(nodeKey(id));
+    if (buf === undefined) throw new Error(`tree node ${id} is missing from the database (pruned version or corrupt database)`);
+    return decodeNode(id, buf);
+  }
+
   /** True when the node can be had without reading LevelDB. */
   inMemory(id: number): boolean {
     return (this.pinned !== undefined && this.pinned.has(id)) || this.cache.has(id);
