@@ -13,6 +13,8 @@ import { tendermintKind } from "../modules/peg/tendermint/kind";
 import type { PegBankKeeper } from "../modules/peg/expected-keepers";
 import { PegModule } from "../modules/peg/module";
 import { ValidatorsModule } from "../modules/validators/module";
+import { VALIDATORS_STORE } from "../modules/validators/keeper";
+import { followValidators } from "../modules/peg/follow";
 import { pegzone } from "../proto";
 import { parseDecCoins } from "../chain/types/fees";
 import { sdkErrors } from "../chain/tx/errors";
@@ -86,12 +88,15 @@ export function openPegzoneApp(config: PegzoneAppConfig): Promise<BaseApp> {
   const auth = new AuthModule(moduleAccounts);
   const bank = new BankModule(auth.keeper, (address) => blocked.has(Buffer.from(address).toString("hex")));
   const peg = new PegModule(pegBankKeeper(bank.keeper, PEG_REDEMPTION), config.kinds ?? MAINCHAIN_KINDS, moduleAddress(PEG_REDEMPTION));
+  // every federation follows the validator set; the validators module's account proposes it
+  const validatorsAccount = toBech32(ADDRESS_PREFIX, moduleAddress(VALIDATORS_STORE));
+  const validators = new ValidatorsModule({ validatorSetChanged: (ctx, active) => followValidators(ctx, peg.keeper, active, validatorsAccount) });
   const minGasPrices = parseDecCoins(config.minimumGasPrices);
   const ante = (registry: MsgRegistry) => newAnteHandler({ accounts: auth.keeper, bank: bank.keeper, feeCollector: FEE_COLLECTOR, minGasPrices, registry });
   return BaseApp.open({
     dbDir: config.dbDir,
     chainId: config.chainId,
-    modules: [auth, bank, new ValidatorsModule(), peg],
+    modules: [auth, bank, validators, peg],
     queryPackages: { "cosmos.auth.v1beta1": authQuery, "cosmos.bank.v1beta1": bankQuery, "pegzone.validators.v1": pegzone.validators.v1, "pegzone.peg.v1": pegzone.peg.v1 },
     ante,
     logger: config.logger,

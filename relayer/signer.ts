@@ -9,7 +9,8 @@
  * is given), and for every federation its key belongs to, current or retired: after a rotation the
  * retired federation still signs the releases built under it and the sweeps that move its outputs
  * to a newer federation (a sweep pays no withdrawals; its one output must go to a newer federation's
- * reserve script, which the rebuild checks byte for byte).
+ * reserve script, which the rebuild checks byte for byte). It also approves a rotation to the
+ * federation the validator set implies, and no other (federation-approval.ts).
  */
 import type { Logger } from "../chain/log";
 import { rawKeySigner, type KeySigner } from "../chain/keys/keyring";
@@ -25,6 +26,7 @@ import { DUST_LIMIT } from "../modules/peg/bitcoin/policy";
 import { signDigest } from "../chain/crypto/secp256k1";
 import { pegzone } from "../proto";
 import type { SignerMetrics } from "./metrics";
+import { approveValidatorsFederation } from "./federation-approval";
 import { runRounds } from "./poll";
 
 const v1 = pegzone.peg.v1;
@@ -88,6 +90,9 @@ export class Signer {
       return 0;
     }
     this.o.metrics?.watch(chain.id!);
+    await approveValidatorsFederation({ pegzone: rpc, account: this.account, pubkey: this.o.key.publicKey, tx: this.o.tx, logger: this.o.logger }, chain.id!, current ?? chain.federation!).catch((err: unknown) =>
+      this.o.logger.warn({ mainchain: chain.id, err: err instanceof Error ? err.message : String(err) }, "could not approve the validators' federation; retrying next round"),
+    );
     const { releases } = await pegQuery(rpc, "Releases", v1.QueryReleasesRequest, { mainchain: chain.id, status: v1.ReleaseStatus.RELEASE_STATUS_SIGNING }, v1.QueryReleasesResponse);
     let signed = 0;
     for (const release of releases.map((r) => v1.Release.create(r))) {

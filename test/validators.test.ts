@@ -2,9 +2,10 @@
  * Validators on chain, with real CometBFT processes: a `pegzone testnet --validators 3` network; a
  * fourth operator creates its node with `pegzone join`, syncs, is proposed and approved with the CLI
  * and then signs blocks (its address in the commits); a validator is removed by approval and the
- * others go on without it. At every height the validators module's set (as of height h) equals
- * CometBFT's /validators at h + 2, where its updates take effect. Bad proposals are refused with
- * their codes and change nothing.
+ * others go on without it. The btc-regtest federation follows both changes: the validators' signer
+ * daemons approve the federation the peg proposes from the new set (4 keys, 3 of 4; then 3 of 3).
+ * At every height the validators module's set (as of height h) equals CometBFT's /validators at
+ * h + 2, where its updates take effect. Bad proposals are refused with their codes and change nothing.
  */
 import { join } from "node:path";
 import { DirectSecp256k1HdWallet } from "@cosmjs/proto-signing";
@@ -37,6 +38,9 @@ describe("validators join and leave a running network", () => {
   let joinerHome: string;
   let joinerRpc: string;
   let fund: (to: string) => Promise<void>;
+  const signers: Proc[] = [];
+  const startSigner = (home: string, name: string) => signers.push(new Proc(process.execPath, [CLI, "signer", "--home", home, "--node", url(), "--poll-interval", "300"], join(net.dir, `${name}.log`)));
+  const federation = async () => (await cli(["query", "peg", "federations", "--mainchain", "btc-regtest"])).current as { id: string; threshold: number; members: Array<{ account: string }> };
   const url = () => net.nodes[0].rpc;
   const cli = async (args: string[]) => JSON.parse(await runCliAsync([...args, "--node", url(), "--output", "json"])) as any;
   /** A tx as validator i's operator (its node's signer key). */
@@ -48,7 +52,7 @@ describe("validators join and leave a running network", () => {
   };
   const moduleSet = async (height?: number) => {
     const res = await cli(["query", "validators", "list", ...(height === undefined ? [] : ["--height", String(height)])]);
-    return (res.validators as Array<{ operator: string; consensus_pubkey: string; power: string; status: string; moniker: string; reason: string }>) ?? [];
+    return (res.validators as Array<{ operator: string; consensus_pubkey: string; signer_pubkey: string; power: string; status: string; moniker: string; reason: string }>) ?? [];
   };
   /** CometBFT's address (hex) of a base64 ed25519 key. */
   const cometAddress = (key: string | Uint8Array) => Buffer.from(sha256(typeof key === "string" ? Buffer.from(key, "base64") : key).slice(0, 20)).toString("hex").toUpperCase();
@@ -95,11 +99,13 @@ describe("validators join and leave a running network", () => {
     for (let i = 0; i < 3; i++) net.start(i);
     await waitForHeight(url(), 3, 60_000);
     sampler = sample();
+    for (let i = 0; i < 3; i++) startSigner(net.nodes[i].home, `signer${i}`);
   }, 90_000);
 
   afterAll(async () => {
     sampling = false;
     await sampler;
+    await Promise.all(signers.map((p) => p.kill("SIGTERM")));
     await joiner?.kill("SIGTERM");
     await net?.stopAll();
     net?.remove();
@@ -129,6 +135,17 @@ describe("validators join and leave a running network", () => {
     expect(approval.status).not.toBe(0);
     expect(await moduleSet()).toEqual(before);
     expect((await cli(["query", "validators", "proposals"])).proposals ?? []).toEqual([]);
+  });
+
+  test("the signers approve no federation but the validators': a hand-made proposal stays the proposer's alone", async () => {
+    const members = (await moduleSet()).filter((v) => v.moniker !== "node2").map((v) => `${Buffer.from(v.signer_pubkey, "base64").toString("hex")}:1:${v.operator}`).join(",");
+    expect((await asOperator(0, ["tx", "peg", "propose-federation", "--members", members, "--threshold", "2", "--mainchain", "btc-regtest"])).code).toBe(0);
+    const start = await latestHeight(url());
+    // the signers poll every 300 ms: ten blocks are many rounds
+    await waitForHeight(url(), start + 10, 30_000);
+    const { proposal } = await cli(["query", "peg", "federation-proposal", "--mainchain", "btc-regtest"]);
+    expect(proposal.approvals).toHaveLength(1);
+    expect((await federation()).id).toBe("1");
   });
 
   test("a fourth operator joins with `pegzone join`, is approved by the validators, and signs blocks", async () => {
@@ -162,6 +179,15 @@ describe("validators join and leave a running network", () => {
       return (await signersOf(h)).includes(address) ? h : undefined;
     }, 60_000);
     expect((await rpc<{ validators: CometValidator[] }>(url(), "validators", { height: String(signedAt) })).validators.map((v) => v.address)).toContain(address);
+
+    // the federation follows: the three signers approve the four keys the peg proposed
+    const rotated = await until("btc-regtest's federation rotated to the four validators", async () => {
+      const f = await federation();
+      return f.id === "2" ? f : undefined;
+    }, 60_000);
+    expect(rotated.threshold).toBe(3);
+    expect(rotated.members.map((m) => m.account).sort()).toEqual([...(await moduleSet()).filter((v) => v.status === "VALIDATOR_STATUS_ACTIVE").map((v) => v.operator)].sort());
+    startSigner(joinerHome, "signer3");
   });
 
   test("a validator removed by approval leaves CometBFT's set; the other three go on without it", async () => {
@@ -183,6 +209,14 @@ describe("validators join and leave a running network", () => {
     await net.stop(2);
     await waitForHeight(url(), removedAt + 5, 30_000);
     expect(await signersOf(removedAt + 4)).not.toContain(gone);
+
+    // and the federation follows again, to the three left (3 of 3)
+    const rotated = await until("btc-regtest's federation rotated to the three validators left", async () => {
+      const f = await federation();
+      return f.id === "3" ? f : undefined;
+    }, 60_000);
+    expect({ members: rotated.members.length, threshold: rotated.threshold }).toEqual({ members: 3, threshold: 3 });
+    expect(rotated.members.map((m) => m.account)).not.toContain(node2.operator);
   });
 
   test("at every height, the module's set is CometBFT's two heights later", async () => {

@@ -51,7 +51,7 @@ export function checkMemberAccounts(federation: Federation): string | undefined 
 }
 
 /** Who controls a federation's reserve, whatever the kind: its keys with their weights (in any order), and the threshold. */
-function controlOf(federation: Federation): string {
+export function controlOf(federation: Federation): string {
   const keys = (federation.members ?? []).map((m) => `${Buffer.from(m.pubkey ?? []).toString("hex")}:${m.weight}`).sort();
   return `${keys.join(",")}/${federation.threshold}`;
 }

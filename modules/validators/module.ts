@@ -9,7 +9,8 @@
  *
  * The genesis validators are the chain's first set: InitChain answers them to CometBFT. Each block
  * begins with the consequences of CometBFT's reports (consequences.ts) and ends by expiring old
- * proposals and telling CometBFT how the active set changed (effective two heights later).
+ * proposals and telling CometBFT how the active set changed (effective two heights later), and the
+ * listener (the peg, whose federations follow the set).
  */
 import type { ValidatorUpdate } from "cosmjs-types/tendermint/abci/types";
 import type { Context } from "../../chain/app/context";
@@ -17,6 +18,7 @@ import { camelKeys, snakeKeys } from "../../chain/app/json-case";
 import type { AppModule, ServiceRegistrar } from "../../chain/app/module";
 import { pegzone } from "../../proto";
 import { applyConsequences } from "./consequences";
+import type { ValidatorSetListener } from "./expected-keepers";
 import { validatorErrors } from "./errors";
 import { consensusAddress, ValidatorStatus, VALIDATORS_STORE, ValidatorsKeeper, type Validator } from "./keeper";
 import { registerValidatorMsgs } from "./msgs";
@@ -44,6 +46,8 @@ function fromJson<T>(type: { fromObject(o: Record<string, unknown>): T }, json: 
 export class ValidatorsModule implements AppModule {
   readonly name = VALIDATORS_STORE;
   readonly keeper = new ValidatorsKeeper();
+
+  constructor(private readonly listener?: ValidatorSetListener) {}
 
   defaultGenesis(): ValidatorsGenesis {
     return { params: snakeKeys(v1.Params.toObject(v1.Params.create(DEFAULT_PARAMS), JSON_OPTIONS)) as Record<string, unknown>, validators: [], proposals: [], next_proposal_id: "1" };
@@ -106,7 +110,12 @@ export class ValidatorsModule implements AppModule {
       this.keeper.deleteProposal(ctx, Number(p.id));
       ctx.events.emit("validator_proposal_expired", [["proposal_id", String(p.id)]]);
     }
-    return this.updates(ctx);
+    const updates = await this.updates(ctx);
+    if (updates.length > 0 && this.listener) {
+      const active = (await this.keeper.activeValidators(ctx)).map((v) => ({ operator: v.operator!, signerPubkey: v.signerPubkey!, power: Number(v.power) }));
+      await this.listener.validatorSetChanged(ctx, active);
+    }
+    return updates;
   }
 
   /** How the active set differs from what CometBFT was last given, recorded as given. */

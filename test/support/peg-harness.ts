@@ -116,7 +116,7 @@ export async function newHarness(
   extraBank: Array<{ address: string; coins: Array<{ denom: string; amount: string }> }> = [],
   extraAccounts: TestAccount[] = [],
   pegGenesis: Record<string, unknown> = {},
-  opts: { extraMainchains?: Array<Record<string, unknown>>; startTime?: bigint; kinds?: Readonly<Record<string, MainChainKind>> } = {},
+  opts: { extraMainchains?: Array<Record<string, unknown>>; startTime?: bigint; kinds?: Readonly<Record<string, MainChainKind>>; extraAppState?: Record<string, unknown> } = {},
 ): Promise<Harness> {
   const accounts = [0, 1, 2, 3].map(account);
   for (const m of [...memberKeys, ...extraAccounts]) m.sequence = 0n;
@@ -150,6 +150,7 @@ export async function newHarness(
         ...(opts.extraMainchains ?? []),
       ],
     },
+    ...opts.extraAppState,
   };
   return harnessFromAppState(appState, accounts, { startTime: opts.startTime, kinds: opts.kinds });
 }
