@@ -142,6 +142,12 @@ export function addGenesisValidator(doc: GenesisDoc, validator: GenesisValidator
   });
 }
 
+/** Sets some of the validators module's parameters (snake_case, as in genesis); the others keep their defaults. */
+export function setValidatorParams(doc: GenesisDoc, params: Record<string, string>): void {
+  const section = (doc.app_state.validators ??= { validators: [] }) as { params?: Record<string, string> };
+  section.params = { ...section.params, ...params };
+}
+
 /** Federation members of weight 1 whose accounts are their signer keys' own addresses (`signerAccount`). */
 export function signerMembers(signerPubkeys: readonly Uint8Array[]): MainChainBase["members"] {
   return signerPubkeys.map((pubkey) => ({ pubkey, weight: 1, account: signerAccount(pubkey) }));

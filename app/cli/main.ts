@@ -13,6 +13,7 @@ import {
   addGenesisAccount,
   addGenesisValidator,
   addTendermintMainChain,
+  setValidatorParams,
   DEFAULT_MAX_CLOCK_DRIFT_SECONDS,
   DEFAULT_TRUSTING_PERIOD_SECONDS,
   parseTrustLevel,
@@ -85,6 +86,7 @@ interface TestnetFlags {
   hubMaxFee: string;
   hubReleaseTimeoutBlocks: number;
   snapshotInterval: number;
+  signedBlocksWindow: number;
 }
 
 program
@@ -119,8 +121,10 @@ program
   .option("--hub-max-fee <amount>", "the most one Hub release pays in fees", "2000000")
   .option("--hub-release-timeout-blocks <n>", "Hub blocks a Hub release stays valid", (v) => Number.parseInt(v, 10), TENDERMINT_RELEASE_DEFAULTS.release_timeout_blocks)
   .option("--snapshot-interval <n>", "every node takes a state sync snapshot every n blocks, for new nodes to join by state sync (app.toml [state-sync]; 0: none)", (v) => Number.parseInt(v, 10), TESTNET_SNAPSHOT_INTERVAL)
+  .option("--signed-blocks-window <n>", "blocks over which a validator's downtime is measured (it is jailed after missing more than half of them; 0: never)", (v) => Number.parseInt(v, 10), 100)
   .action(async (o: TestnetFlags) => {
     if (!Number.isSafeInteger(o.snapshotInterval) || o.snapshotInterval < 0) throw new Error("--snapshot-interval must be a non-negative integer");
+    if (!Number.isSafeInteger(o.signedBlocksWindow) || o.signedBlocksWindow < 0) throw new Error("--signed-blocks-window must be a non-negative integer");
     const hub = o.hubRpc === undefined ? undefined : await fetchTendermintRegistration(new CometRpcClient(o.hubRpc), {
       trustLevel: parseTrustLevel("1/3"),
       trustingPeriodSeconds: DEFAULT_TRUSTING_PERIOD_SECONDS,
@@ -138,6 +142,7 @@ program
       appState: (nodes) => {
         const doc = { app_state: {} } as GenesisDoc;
         for (const n of nodes) addGenesisValidator(doc, n.validator, n.signerPubkey);
+        setValidatorParams(doc, { signed_blocks_window: String(o.signedBlocksWindow) });
         for (const a of o.account) {
           const [address, coins] = a.split("=");
           addGenesisAccount(doc, address, coins);

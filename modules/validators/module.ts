@@ -54,7 +54,10 @@ export class ValidatorsModule implements AppModule {
   }
 
   async initGenesis(ctx: Context, raw: unknown): Promise<ValidatorUpdate[]> {
-    const g = { ...this.defaultGenesis(), ...(raw as Partial<ValidatorsGenesis>) };
+    const defaults = this.defaultGenesis();
+    const g = { ...defaults, ...(raw as Partial<ValidatorsGenesis>) };
+    // parameters left out keep their defaults
+    g.params = { ...defaults.params, ...g.params };
     const params = fromJson(v1.Params, g.params, "params");
     if (!(Number(params.signedBlocksWindow) >= 0 && Number(params.minSignedPerMille) >= 0 && Number(params.minSignedPerMille) <= 1000 && Number(params.minValidators) >= 1 && Number(params.proposalLifetime) >= 1)) {
       throw validatorErrors.ErrInvalidGenesis.wrap("params: signed_blocks_window ≥ 0, min_signed_per_mille 0..1000, min_validators ≥ 1, proposal_lifetime ≥ 1");

@@ -1,0 +1,69 @@
+/**
+ * Downtime has consequences, with real CometBFT processes: in a 4-validator network whose genesis
+ * measures downtime over 20 blocks (`pegzone testnet --signed-blocks-window 20`), a validator whose
+ * node is stopped is jailed (power 0, with the reason) once it has missed more than half its window;
+ * the three others go on. Restarted, it syncs but does not sign until the others approve its unjail;
+ * then its address is back in the commits.
+ */
+import { sha256 } from "@noble/hashes/sha2.js";
+import { freePortBlock, latestHeight, runCliAsync, Testnet, until, waitForHeight } from "./support/harness";
+
+jest.setTimeout(180_000);
+
+async function rpc<T>(url: string, method: string, params: Record<string, string> = {}): Promise<T> {
+  const res = await fetch(`${url}/${method}?${new URLSearchParams(params).toString()}`);
+  return ((await res.json()) as { result: T }).result;
+}
+
+describe("a validator down for its window is jailed, and comes back by approval", () => {
+  let net: Testnet;
+  const url = () => net.nodes[0].rpc;
+  const cli = async (args: string[]) => JSON.parse(await runCliAsync([...args, "--node", url(), "--output", "json"])) as any;
+  const asOperator = (i: number, args: string[]) => cli([...args, "--signer-key", "--home", net.nodes[i].home]);
+  const validator = async (moniker: string) => ((await cli(["query", "validators", "list"])).validators as Array<{ operator: string; consensus_pubkey: string; status: string; reason: string; moniker: string }>).find((v) => v.moniker === moniker)!;
+  const signersOf = async (height: number) => {
+    const commit = await rpc<{ signed_header: { commit: { signatures: Array<{ validator_address: string; block_id_flag: number }> } } }>(url(), "commit", { height: String(height) });
+    return commit.signed_header.commit.signatures.filter((s) => s.block_id_flag === 2).map((s) => s.validator_address);
+  };
+
+  beforeAll(async () => {
+    net = Testnet.create({ validators: 4, basePort: await freePortBlock(40), timeoutCommit: "200ms", extraArgs: ["--signed-blocks-window", "20"] });
+    for (let i = 0; i < 4; i++) net.start(i);
+    await waitForHeight(url(), 3, 60_000);
+  }, 90_000);
+
+  afterAll(async () => {
+    await net?.stopAll();
+    net?.remove();
+  });
+
+  test("stopped, node3 is jailed with the reason; the chain goes on without it; approved, it signs again", async () => {
+    const node3 = await validator("node3");
+    const address = Buffer.from(sha256(Buffer.from(node3.consensus_pubkey, "base64")).slice(0, 20)).toString("hex").toUpperCase();
+    expect(await signersOf((await latestHeight(url())) - 1)).toContain(address);
+
+    await net.stop(3);
+    const jailed = await until("node3 jailed", async () => {
+      const v = await validator("node3");
+      return v.status === "VALIDATOR_STATUS_JAILED" ? v : undefined;
+    }, 60_000);
+    expect(jailed.reason).toMatch(/^missed 1\d of the last 20 blocks$/);
+    const jailedAt = await latestHeight(url());
+    await waitForHeight(url(), jailedAt + 5, 30_000);
+    expect((await rpc<{ validators: Array<{ address: string }> }>(url(), "validators", { height: String(jailedAt + 3) })).validators.map((v) => v.address)).not.toContain(address);
+
+    // back up, it syncs, but jailed it does not sign
+    net.start(3);
+    await waitForHeight(net.nodes[3].rpc, jailedAt + 5, 60_000);
+    expect((await validator("node3")).status).toBe("VALIDATOR_STATUS_JAILED");
+
+    const proposed = await asOperator(0, ["tx", "validators", "propose-unjail", node3.operator]);
+    expect(proposed.code).toBe(0);
+    const id = (await cli(["query", "validators", "proposals"])).proposals[0].id;
+    // 30 active power: the three approvals are needed
+    expect((await asOperator(1, ["tx", "validators", "approve", id])).code).toBe(0);
+    expect((await asOperator(2, ["tx", "validators", "approve", id])).code).toBe(0);
+    expect(await validator("node3")).toMatchObject({ status: "VALIDATOR_STATUS_ACTIVE", reason: "" });
+    await until("node3 signs again", async () => ((await signersOf((await latestHeight(url())) - 1)).includes(address) ? true : undefined), 30_000);
+  });
+});
