@@ -1,7 +1,11 @@
-import { DirectSecp256k1HdWallet } from "@cosmjs/proto-signing";
-import { GasPrice, SigningStargateClient } from "@cosmjs/stargate";
+import { DirectSecp256k1HdWallet, DirectSecp256k1Wallet, Registry } from "@cosmjs/proto-signing";
+import { defaultRegistryTypes, GasPrice, SigningStargateClient } from "@cosmjs/stargate";
 import { freePortBlock, header, latestHeight, sleep, Testnet, waitForHeight, type Proc } from "./support/harness";
 import { DEV_MNEMONIC } from "../app/cli/devnet";
+import { Home, readSignerKey } from "../app/node/home";
+import { pegzone } from "../proto";
+
+const PROPOSE = "/pegzone.validators.v1.MsgPropose";
 
 
 /** Heights and app hashes the app logged as committed, across all its runs. */
@@ -56,6 +60,32 @@ describe("crash safety: kill -9 of the app at any moment", () => {
       }
     })();
 
+    // Validator changes in flight too: the one validator's operator flips its own power between 10
+    // and 11 (its own approval passes it), so blocks keep carrying validator updates to CometBFT.
+    let flips = 0;
+    const powerFlips = (async () => {
+      const wallet = await DirectSecp256k1Wallet.fromKey(readSignerKey(new Home(net.nodes[0].home)).privateKey, "peg");
+      const [{ address }] = await wallet.getAccounts();
+      const registry = new Registry([...defaultRegistryTypes, [PROPOSE, pegzone.validators.v1.MsgPropose]]);
+      let power = 10;
+      while (!stopLoad) {
+        try {
+          const client = await SigningStargateClient.connectWithSigner(url, wallet, { registry, gasPrice: GasPrice.fromString("0.0025upeg") });
+          while (!stopLoad) {
+            const next = power === 10 ? 11 : 10;
+            const res = await client.signAndBroadcast(address, [{ typeUrl: PROPOSE, value: { proposer: address, action: { setPower: { operator: address, power: next } }, override: false } }], "auto");
+            if (res.code === 0) {
+              power = next;
+              flips++;
+            }
+            await sleep(400);
+          }
+        } catch {
+          await sleep(300);
+        }
+      }
+    })();
+
     // Planned crashes kill the app from inside at an exact phase (as kill -9 would); "random" kills it from outside.
     const plans = Array.from({ length: rounds }, () => plan).flat();
     let lastCommitted = 0;
@@ -92,6 +122,7 @@ describe("crash safety: kill -9 of the app at any moment", () => {
     const top = await waitForHeight(url, lastCommitted + 3, 60_000);
     stopLoad = true;
     await load;
+    await powerFlips;
 
     const cometLog = net.logFile("comet0.log");
     // Halts when the app vanishes mid-block are expected; a state mismatch never is.
@@ -110,5 +141,13 @@ describe("crash safety: kill -9 of the app at any moment", () => {
     // The txs sent meanwhile really changed state between crashes.
     expect(changes).toBeGreaterThanOrEqual(2);
     expect(new Set(committed.values()).size).toBeGreaterThan(changes);
+    // the validator's power changed across the crashes, and CometBFT holds what the module last gave it
+    expect(flips).toBeGreaterThanOrEqual(2);
+    const settled = (await latestHeight(url)) - 3;
+    const res = await fetch(`${url}/abci_query?path=%22/pegzone.validators.v1.Query/Validators%22&height=${settled}`);
+    const value = ((await res.json()) as { result: { response: { value: string } } }).result.response.value;
+    const [mine] = pegzone.validators.v1.QueryValidatorsResponse.decode(Buffer.from(value, "base64")).validators;
+    const cometSet = (await (await fetch(`${url}/validators?height=${settled + 2}`)).json()) as { result: { validators: Array<{ voting_power: string }> } };
+    expect(cometSet.result.validators.map((v) => Number(v.voting_power))).toEqual([Number(mine.power)]);
   }, 600_000);
 });

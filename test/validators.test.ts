@@ -128,11 +128,12 @@ describe("validators join and leave a running network", () => {
     expect(await refused(net.nodes[1].home, [...candidate, "--consensus-pubkey", self.consensus_pubkey])).toMatchObject({ codespace: "validators", code: 4 });
     // a key of 31 bytes
     expect(await refused(net.nodes[1].home, [...candidate, "--consensus-pubkey", Buffer.alloc(31, 7).toString("base64")])).toMatchObject({ codespace: "validators", code: 5 });
-    // an approval by an account that is no validator's operator (a fresh home's signer key, funded by nobody: refused before fees)
+    // a proposal and an approval by a funded account that is no validator's operator (a fresh home's signer key)
     const stranger = join(net.dir, "stranger");
-    await runCliAsync(["init", "stranger", "--chain-id", "pegzone-test", "--home", stranger]);
-    const approval = await runCliStatusAsync(["tx", "validators", "approve", "1", "--signer-key", "--home", stranger, "--node", url(), "--output", "json"]);
-    expect(approval.status).not.toBe(0);
+    await runCliAsync(["init", "stranger", "--chain-id", "pegzone-test", "--home", stranger, "--base-port", String(basePort + 35)]);
+    await fund(JSON.parse(await runCliAsync(["show-validator", "--home", stranger])).operator);
+    expect(await refused(stranger, ["tx", "validators", "propose-remove", self.operator])).toMatchObject({ codespace: "validators", code: 2 });
+    expect(await refused(stranger, ["tx", "validators", "approve", "1"])).toMatchObject({ codespace: "validators", code: 2 });
     expect(await moduleSet()).toEqual(before);
     expect((await cli(["query", "validators", "proposals"])).proposals ?? []).toEqual([]);
   });
