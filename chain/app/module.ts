@@ -16,6 +16,15 @@ export interface MsgHandler<T> {
 /** A gRPC-style query: protobuf request bytes in, protobuf response bytes out. */
 export type QueryHandler = (ctx: Context, request: Uint8Array) => Promise<Uint8Array>;
 
+/** A query handler from a request decoder, a response encoder and what to answer. */
+export function queryHandler<Req, Res>(
+  req: { decode(bytes: Uint8Array): Req },
+  res: { encode(response: Res): { finish(): Uint8Array } },
+  answer: (ctx: Context, request: Req) => Promise<Res>,
+): QueryHandler {
+  return async (ctx, bytes) => res.encode(await answer(ctx, req.decode(bytes))).finish();
+}
+
 /** What a module can register with the app at start-up. */
 export interface ServiceRegistrar {
   msg<T>(typeUrl: string, codec: MsgCodec<T>, handler: MsgHandler<T>): void;

@@ -11,7 +11,7 @@ import { ADDRESS_PREFIX, toBech32 } from "../../chain/crypto/address";
 import { pegzone } from "../../proto";
 import { moduleAddress } from "../auth/keeper";
 import { account, closeHarnesses, memberKeys, newHarness, type Harness, type TestAccount } from "../../test/support/peg-harness";
-import { consensusAddress } from "../validators/keeper";
+import { cometAddress } from "../../chain/keys/key-files";
 import { federationOfValidators } from "./follow";
 import { pegTypeUrls } from "./msgs";
 
@@ -63,7 +63,7 @@ test("a validator joins: the four signer keys are proposed (3 of 4) by the valid
 
 test("a jailed validator leaves the federation the peg proposes", async () => {
   const h = await chain();
-  const votes = (absent: number) => [0, 1, 2].map((i) => ({ validator: { address: consensusAddress(consensusKey(i)), power: 10n }, blockIdFlag: i === absent ? BlockIDFlag.BLOCK_ID_FLAG_ABSENT : BlockIDFlag.BLOCK_ID_FLAG_COMMIT }));
+  const votes = (absent: number) => [0, 1, 2].map((i) => ({ validator: { address: cometAddress(consensusKey(i)), power: 10n }, blockIdFlag: i === absent ? BlockIDFlag.BLOCK_ID_FLAG_ABSENT : BlockIDFlag.BLOCK_ID_FLAG_COMMIT }));
   for (let i = 0; i < 10; i++) await h.block([], { votes: votes(2) });
   const { proposal } = await pending(h);
   expect(keysOf(proposal!.federation!)).toEqual(keysOf({ members: memberKeys.slice(0, 2).map((m) => ({ pubkey: m.pubkey })) }));

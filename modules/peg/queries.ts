@@ -1,4 +1,4 @@
-import type { QueryHandler, ServiceRegistrar } from "../../chain/app/module";
+import { queryHandler as handler, type ServiceRegistrar } from "../../chain/app/module";
 import { sdkErrors } from "../../chain/tx/errors";
 import { pegzone } from "../../proto";
 import { parseAddress } from "../../chain/crypto/address";
@@ -10,15 +10,6 @@ import { approvalWeight, depositFederations } from "./rotation";
 
 const v1 = pegzone.peg.v1;
 const path = (method: string) => `/pegzone.peg.v1.Query/${method}`;
-
-/** A query handler from a request decoder, a response encoder and what to answer. */
-function handler<Req, Res>(
-  req: { decode(bytes: Uint8Array): Req },
-  res: { encode(response: Res): { finish(): Uint8Array } },
-  answer: (ctx: Parameters<QueryHandler>[0], request: Req) => Promise<Res>,
-): QueryHandler {
-  return async (ctx, bytes) => res.encode(await answer(ctx, req.decode(bytes))).finish();
-}
 
 export function registerPegQueries(registrar: ServiceRegistrar, keeper: PegKeeper): void {
   registrar.query(

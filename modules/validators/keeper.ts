@@ -9,9 +9,9 @@
  *   0x07 | operator address (20)        → blocks counted in its window (u64 BE)
  *   0x08 | operator (20) | slot (u64 BE) → 1: the block at that slot of its window was missed
  */
-import { sha256 } from "@noble/hashes/sha2.js";
 import type { Context } from "../../chain/app/context";
 import { ADDRESS_PREFIX, parseAddress, toBech32 } from "../../chain/crypto/address";
+import { cometAddress } from "../../chain/keys/key-files";
 import { concatBytes, readU64, writeU64 } from "../../chain/store/bytes";
 import { prefixEnd } from "../../chain/store/prefix";
 import type { KVStore } from "../../chain/store/types";
@@ -41,13 +41,8 @@ const u64 = (n: number): Uint8Array => {
 };
 const key = (prefix: number, ...parts: Uint8Array[]) => concatBytes(Uint8Array.of(prefix), ...parts);
 
-/** CometBFT's address of an ed25519 key: the first 20 bytes of its sha256. */
-export function consensusAddress(pubkey: Uint8Array): Uint8Array {
-  return sha256(pubkey).slice(0, 20);
-}
-
 export const operatorBytes = (operator: string): Uint8Array => parseAddress(operator, "operator");
-export const operatorString = (address: Uint8Array): string => toBech32(ADDRESS_PREFIX, address);
+const operatorString = (address: Uint8Array): string => toBech32(ADDRESS_PREFIX, address);
 
 export class ValidatorsKeeper {
   private store(ctx: Context): KVStore {
@@ -64,7 +59,7 @@ export class ValidatorsKeeper {
     const store = this.store(ctx);
     const operator = operatorBytes(validator.operator ?? "");
     store.set(key(VALIDATOR, operator), v1.Validator.encode(validator).finish());
-    store.set(key(CONSENSUS_INDEX, consensusAddress(validator.consensusPubkey ?? new Uint8Array())), operator);
+    store.set(key(CONSENSUS_INDEX, cometAddress(validator.consensusPubkey ?? new Uint8Array())), operator);
   }
 
   /** Every validator, by operator address (byte order). */
@@ -85,7 +80,7 @@ export class ValidatorsKeeper {
   }
 
   async consensusKeyInUse(ctx: Context, pubkey: Uint8Array): Promise<boolean> {
-    return this.store(ctx).has(key(CONSENSUS_INDEX, consensusAddress(pubkey)));
+    return this.store(ctx).has(key(CONSENSUS_INDEX, cometAddress(pubkey)));
   }
 
   async getParams(ctx: Context): Promise<Params> {

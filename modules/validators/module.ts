@@ -20,7 +20,7 @@ import { pegzone } from "../../proto";
 import { applyConsequences } from "./consequences";
 import type { ValidatorSetListener } from "./expected-keepers";
 import { validatorErrors } from "./errors";
-import { consensusAddress, ValidatorStatus, VALIDATORS_STORE, ValidatorsKeeper, type Validator } from "./keeper";
+import { ValidatorStatus, VALIDATORS_STORE, ValidatorsKeeper } from "./keeper";
 import { registerValidatorMsgs } from "./msgs";
 import { registerValidatorQueries } from "./queries";
 import { DEFAULT_PARAMS, MAX_POWER, validateAction } from "./rules";
@@ -133,9 +133,4 @@ export class ValidatorsModule implements AppModule {
     for (const c of changes) this.keeper.setLastPower(ctx, c.key, c.power);
     return changes.map((c) => ({ pubKey: { ed25519: c.key }, power: BigInt(c.power) }));
   }
-}
-
-/** The CometBFT address (hex, upper case) of a validator: what /validators lists. */
-export function cometAddress(v: Validator): string {
-  return Buffer.from(consensusAddress(v.consensusPubkey ?? new Uint8Array())).toString("hex").toUpperCase();
 }

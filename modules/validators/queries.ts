@@ -1,14 +1,10 @@
-import type { QueryHandler, ServiceRegistrar } from "../../chain/app/module";
+import { queryHandler as handler, type ServiceRegistrar } from "../../chain/app/module";
 import { pegzone } from "../../proto";
 import { validatorErrors } from "./errors";
 import { operatorBytes, type ValidatorsKeeper } from "./keeper";
 
 const v1 = pegzone.validators.v1;
 const path = (method: string) => `/pegzone.validators.v1.Query/${method}`;
-
-function handler<Req, Res>(req: { decode(bytes: Uint8Array): Req }, res: { encode(response: Res): { finish(): Uint8Array } }, answer: (ctx: Parameters<QueryHandler>[0], request: Req) => Promise<Res>): QueryHandler {
-  return async (ctx, bytes) => res.encode(await answer(ctx, req.decode(bytes))).finish();
-}
 
 export function registerValidatorQueries(registrar: ServiceRegistrar, keeper: ValidatorsKeeper): void {
   registrar.query(path("Validators"), handler(v1.QueryValidatorsRequest, v1.QueryValidatorsResponse, async (ctx) => ({ validators: await keeper.allValidators(ctx) })));

@@ -119,7 +119,7 @@ export async function planAction(ctx: Context, keeper: ValidatorsKeeper, action:
 }
 
 /** Refuses a change that empties the set, shrinks it below min_validators, or (without override) takes more than 1/3 of its power. */
-export async function checkSafety(ctx: Context, keeper: ValidatorsKeeper, changed: readonly Validator[], override: boolean): Promise<void> {
+async function checkSafety(ctx: Context, keeper: ValidatorsKeeper, changed: readonly Validator[], override: boolean): Promise<void> {
   const before = await keeper.allValidators(ctx);
   const replaced = new Map(changed.map((v) => [v.operator, v]));
   const after = [...before.filter((v) => !replaced.has(v.operator)), ...changed];
@@ -138,7 +138,7 @@ export async function checkSafety(ctx: Context, keeper: ValidatorsKeeper, change
 }
 
 /** The power of a proposal's approvals that are active operators now. */
-export function approvedPower(proposal: Proposal, validators: readonly Validator[]): number {
+function approvedPower(proposal: Proposal, validators: readonly Validator[]): number {
   const approvers = new Set(proposal.approvals ?? []);
   return validators.filter((v) => isActive(v) && approvers.has(v.operator ?? "")).reduce((sum, v) => sum + Number(v.power), 0);
 }

@@ -9,7 +9,7 @@ import { BlockIDFlag } from "cosmjs-types/tendermint/types/validator";
 import { MisbehaviorType, type VoteInfo } from "cosmjs-types/tendermint/abci/types";
 import { pegzone } from "../../proto";
 import { account, closeHarnesses, harnessFromAppState, type Harness, type TestAccount } from "../../test/support/peg-harness";
-import { consensusAddress } from "./keeper";
+import { cometAddress } from "../../chain/keys/key-files";
 
 const v1 = pegzone.validators.v1;
 const { ValidatorStatus } = v1;
@@ -58,7 +58,7 @@ const addAction = (i: number, power = 10, key = consensusKey(i)) => ({ add: { va
 
 /** Every genesis validator signs (or, for those in `absent`, misses) the last block. */
 const votes = (indexes: number[], absent: number[] = []): VoteInfo[] =>
-  indexes.map((i) => ({ validator: { address: consensusAddress(consensusKey(i)), power: 10n }, blockIdFlag: absent.includes(i) ? BlockIDFlag.BLOCK_ID_FLAG_ABSENT : BlockIDFlag.BLOCK_ID_FLAG_COMMIT }));
+  indexes.map((i) => ({ validator: { address: cometAddress(consensusKey(i)), power: 10n }, blockIdFlag: absent.includes(i) ? BlockIDFlag.BLOCK_ID_FLAG_ABSENT : BlockIDFlag.BLOCK_ID_FLAG_COMMIT }));
 
 test("genesis validators are InitChain's answer to CometBFT", async () => {
   const h = await chain();
@@ -163,7 +163,7 @@ test("downtime never jails below min_validators: recorded in an event instead", 
 test("double-signing evidence removes the validator for good, with the reason", async () => {
   const h = await chain();
   await h.block([], {
-    misbehavior: [{ type: MisbehaviorType.DUPLICATE_VOTE, validator: { address: consensusAddress(consensusKey(1)), power: 10n }, height: 3n, time: { seconds: 0n, nanos: 0 }, totalVotingPower: 30n }],
+    misbehavior: [{ type: MisbehaviorType.DUPLICATE_VOTE, validator: { address: cometAddress(consensusKey(1)), power: 10n }, height: 3n, time: { seconds: 0n, nanos: 0 }, totalVotingPower: 30n }],
   });
   expect((await validators(h)).find((v) => v.operator === ops[1].address)).toMatchObject({ status: ValidatorStatus.VALIDATOR_STATUS_REMOVED, reason: "double-signed at height 3" });
   expect(updates(h)).toEqual([{ key: b64(consensusKey(1)), power: 0 }]);
