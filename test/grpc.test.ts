@@ -88,6 +88,7 @@ describe("the gRPC server of a real node, called with grpcurl", () => {
         "cosmos.base.node.v1beta1.Service",
         "pegzone.peg.v1.Query",
         "pegzone.peg.v1.Msg",
+        "pegzone.validators.v1.Query",
       ]),
     );
     const bank = await call(["describe", "cosmos.bank.v1beta1.Query"]);
@@ -103,6 +104,14 @@ describe("the gRPC server of a real node, called with grpcurl", () => {
     expect(byGrpc.ok).toBe(true);
     expect(byGrpc.json).toEqual({ balance: { denom: "upeg", amount: expect.stringMatching(/^\d+$/) } });
     expect(await rest(`/cosmos/bank/v1beta1/balances/${faucet}/by_denom?denom=upeg`)).toEqual(byGrpc.json);
+  });
+
+  test("the validator set over gRPC and REST: the same validator", async () => {
+    const byGrpc = await invoke("pegzone.validators.v1.Query/Validators");
+    const byRest = await rest("/pegzone/validators/v1/validators");
+    expect(byGrpc.json.validators).toHaveLength(1);
+    expect(byRest.validators).toHaveLength(1);
+    expect(byRest.validators[0]).toMatchObject({ operator: byGrpc.json.validators[0].operator, status: "VALIDATOR_STATUS_ACTIVE", power: "10", consensus_pubkey: byGrpc.json.validators[0].consensusPubkey });
   });
 
   test("a tx signed with CosmJS: simulated and broadcast over gRPC, it lands", async () => {

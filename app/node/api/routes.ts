@@ -8,6 +8,7 @@ import { dashboardRoutes } from "./dashboard";
 import type { QueryContext } from "./grpc-route";
 import { openApi } from "./openapi";
 import { pegRoutes } from "./peg-routes";
+import { validatorRoutes } from "./validator-routes";
 import { CONTENT_TYPE, type MetricsRegistry } from "../../../chain/metrics/prometheus";
 import type { Route } from "./router";
 import type { Services } from "./services";
@@ -26,6 +27,7 @@ export function apiRoutes(deps: RouteDeps): Route[] {
     ...txQueryRoutes(ctx),
     ...cometRoutes(ctx),
     ...pegRoutes(ctx),
+    ...validatorRoutes(ctx),
     {
       method: "GET",
       path: "/metrics",

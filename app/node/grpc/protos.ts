@@ -19,7 +19,13 @@ const COSMOS_FILES = [
   "cosmos/crypto/multisig/keys.proto",
 ];
 
-const PEGZONE_FILES = ["pegzone/peg/v1/query.proto", "pegzone/peg/v1/tx.proto", "pegzone/peg/bitcoin/v1/bitcoin.proto", "pegzone/peg/tendermint/v1/tendermint.proto"];
+const PEGZONE_FILES = [
+  "pegzone/peg/v1/query.proto",
+  "pegzone/peg/v1/tx.proto",
+  "pegzone/peg/bitcoin/v1/bitcoin.proto",
+  "pegzone/peg/tendermint/v1/tendermint.proto",
+  "pegzone/validators/v1/validators.proto",
+];
 
 /** The sources under a checkout; without .bin/proto (deps not installed), pegzone's own alone. */
 export function protoSources(root: string): ProtoSources & { cosmos: boolean } {
