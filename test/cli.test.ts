@@ -1,10 +1,10 @@
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { publicKeyFromPrivate } from "../chain/crypto/secp256k1";
 import { fromBech32 } from "../chain/crypto/address";
-import { freePortBlock, runCli, runCliStatus, Testnet, waitForHeight } from "./support/harness";
+import { CLI, freePortBlock, Proc, runCli, runCliStatus, Testnet, waitForHeight } from "./support/harness";
 import { BTCCTL, BTCD_RPC_PASS, BTCD_RPC_USER, startBtcd, type BtcdNode } from "./support/btcd";
 import { DEV_MNEMONIC } from "../app/cli/devnet";
 import { depositAddressAnswer } from "../app/cli/peg";
@@ -244,5 +244,38 @@ describe("`pegzone genesis add-mainchain`", () => {
     await waitForHeight(net.nodes[0].rpc, 2, 60_000);
     const listed = JSON.parse(runCli(["query", "peg", "mainchains", "--node", net.nodes[0].rpc, "--output", "json"])) as { mainchains: Array<{ id: string; params: { network: string } }> };
     expect(listed.mainchains.map((m) => [m.id, m.params.network])).toEqual([["btc-regtest", "regtest"], ["btc-testnet4", "testnet4"]]);
+  }, 120_000);
+});
+
+describe("`pegzone genesis add-validator`: a two-validator network built by hand, as with gaiad", () => {
+  const procs: Proc[] = [];
+  let dir: string | undefined;
+  afterAll(async () => {
+    await Promise.all(procs.map((p) => p.kill("SIGTERM")));
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  test("init twice, add the second to the first's genesis, share it, peer them: both sign, both are the module's", async () => {
+    dir = mkdtempSync(join(tmpdir(), "pegzone-byhand-"));
+    const base = await freePortBlock(20);
+    const [a, b] = [join(dir, "a"), join(dir, "b")];
+    const idA = (JSON.parse(runCli(["init", "a", "--chain-id", "byhand", "--home", a, "--base-port", String(base)])) as { node_id: string }).node_id;
+    const idB = (JSON.parse(runCli(["init", "b", "--chain-id", "byhand", "--home", b, "--base-port", String(base + 10)])) as { node_id: string }).node_id;
+    // a malformed key is refused and genesis is untouched
+    const before = readFileSync(join(a, "config", "genesis.json"), "utf8");
+    expect(runCliStatus(["genesis", "add-validator", "--home", a, "--consensus-pubkey", Buffer.alloc(31).toString("base64"), "--signer-pubkey", "02".padEnd(66, "1")]).status).not.toBe(0);
+    expect(readFileSync(join(a, "config", "genesis.json"), "utf8")).toBe(before);
+    runCli(["genesis", "add-validator", "--home", a, "--candidate-home", b]);
+    expect(runCliStatus(["genesis", "add-validator", "--home", a, "--candidate-home", b]).stderr).toMatch(/in genesis already/);
+    copyFileSync(join(a, "config", "genesis.json"), join(b, "config", "genesis.json"));
+    runCli(["config", "peers", `${idB}@127.0.0.1:${base + 10}`, "--home", a]);
+    runCli(["config", "peers", `${idA}@127.0.0.1:${base}`, "--home", b]);
+    for (const home of [a, b]) procs.push(new Proc(process.execPath, [CLI, "start", "--home", home], join(dir, `${home.slice(-1)}.log`)));
+    const rpcA = `http://127.0.0.1:${base + 1}`;
+    await waitForHeight(rpcA, 3, 60_000);
+    const listed = JSON.parse(runCli(["query", "validators", "list", "--node", rpcA, "--output", "json"])) as { validators: Array<{ moniker: string; status: string }> };
+    expect(listed.validators.map((v) => [v.moniker, v.status]).sort()).toEqual([["a", "VALIDATOR_STATUS_ACTIVE"], ["b", "VALIDATOR_STATUS_ACTIVE"]]);
+    const commit = (await (await fetch(`${rpcA}/commit?height=2`)).json()) as { result: { signed_header: { commit: { signatures: Array<{ block_id_flag: number }> } } } };
+    expect(commit.result.signed_header.commit.signatures.filter((s) => s.block_id_flag === 2)).toHaveLength(2);
   }, 120_000);
 });

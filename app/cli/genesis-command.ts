@@ -1,5 +1,5 @@
 /**
- * `pegzone genesis`: edits genesis.json before the chain starts (add-account, add-mainchain). Apart
+ * `pegzone genesis`: edits genesis.json before the chain starts (add-account, add-validator, add-mainchain). Apart
  * from main.ts (the command's entry) because add-mainchain's many per-kind flags are a command of
  * their own.
  */
@@ -10,11 +10,13 @@ import { fetchTendermintRegistration } from "../../relayer/tendermint-registrati
 import {
   addBitcoinMainChain,
   addGenesisAccount,
+  addGenesisValidator,
   addTendermintMainChain,
   BITCOIN_MAINCHAIN_DEFAULTS,
   DEFAULT_MAX_CLOCK_DRIFT_SECONDS,
   DEFAULT_TRUSTING_PERIOD_SECONDS,
   parseTrustLevel,
+  signerAccount,
   TENDERMINT_MAINCHAIN_DEFAULTS,
   TENDERMINT_RELEASE_DEFAULTS,
   type GenericSettings,
@@ -22,6 +24,9 @@ import {
 import { homeOption, intArg } from "./flags";
 import { printOutput } from "./output";
 import { parseFederationMembers } from "./peg";
+import { candidateOf } from "./validators";
+import { cometAddress } from "../../chain/keys/key-files";
+import { validateAction } from "../../modules/validators/rules";
 
 const kindDefault = (setting: keyof GenericSettings) => {
   const [bitcoin, tendermint] = [BITCOIN_MAINCHAIN_DEFAULTS[setting], TENDERMINT_MAINCHAIN_DEFAULTS[setting]];
@@ -73,6 +78,37 @@ export function registerGenesisCommand(program: Command): void {
       const home = Home.resolve(o.home);
       const doc = readGenesis(home);
       addGenesisAccount(doc, address, coins);
+      writeGenesis(home, doc);
+    });
+  genesis
+    .command("add-validator")
+    .description("add a validator to genesis.json, in CometBFT's list and the validators module's (give --candidate-home, or --operator, --consensus-pubkey and --signer-pubkey)")
+    .addOption(homeOption())
+    .option("--candidate-home <dir>", "the validator's node home: its keys and moniker, as `pegzone show-validator` prints them")
+    .option("--operator <address>", "its operator account (default: its signer key's account)")
+    .option("--consensus-pubkey <base64>", "its CometBFT ed25519 key")
+    .option("--signer-pubkey <hex>", "its federation signer key (compressed secp256k1)")
+    .option("--moniker <name>", "its name")
+    .option("--power <n>", "its voting power", "10")
+    .action((o: { home?: string; candidateHome?: string; operator?: string; consensusPubkey?: string; signerPubkey?: string; moniker?: string; power: string }) => {
+      const c = o.candidateHome === undefined ? undefined : candidateOf(new Home(o.candidateHome));
+      const consensus = o.consensusPubkey ?? c?.consensus_pubkey;
+      const signer = o.signerPubkey ?? c?.signer_pubkey;
+      if (consensus === undefined || signer === undefined) throw new Error("give --candidate-home, or --consensus-pubkey and --signer-pubkey");
+      const key = Buffer.from(consensus, "base64");
+      if (key.length !== 32) throw new Error(`--consensus-pubkey must be a base64 ed25519 key of 32 bytes, got ${key.length}`);
+      if (!/^[1-9]\d{0,9}$/.test(o.power)) throw new Error(`--power must be a positive integer, got ${JSON.stringify(o.power)}`);
+      const home = Home.resolve(o.home);
+      const doc = readGenesis(home);
+      const address = Buffer.from(cometAddress(key)).toString("hex").toUpperCase();
+      if (doc.validators.some((v) => v.address === address)) throw new Error(`a validator with consensus key ${consensus} is in genesis already`);
+      const validator = { address, pub_key: { type: "tendermint/PubKeyEd25519", value: consensus }, power: o.power, name: o.moniker ?? c?.moniker ?? "" };
+      const signerKey = Buffer.from(signer, "hex");
+      const operator = o.operator ?? c?.operator ?? signerAccount(signerKey);
+      // as InitChain will check it
+      validateAction({ add: { validator: { operator, consensusPubkey: key, signerPubkey: signerKey, power: Number(o.power) } } });
+      addGenesisValidator(doc, validator, signerKey, operator);
+      doc.validators.push(validator);
       writeGenesis(home, doc);
     });
   genesis

@@ -129,12 +129,12 @@ export function signerAccount(pubkey: Uint8Array): string {
 
 /**
  * A genesis validator in the validators module (and so in InitChain's answer to CometBFT): its
- * CometBFT key and power, its signer key, and as operator the signer key's account.
+ * CometBFT key and power, its signer key, and its operator (by default the signer key's account).
  */
-export function addGenesisValidator(doc: GenesisDoc, validator: GenesisValidator, signerPubkey: Uint8Array): void {
+export function addGenesisValidator(doc: GenesisDoc, validator: GenesisValidator, signerPubkey: Uint8Array, operator = signerAccount(signerPubkey)): void {
   const section = (doc.app_state.validators ??= { validators: [] }) as { validators: Array<Record<string, unknown>> };
   section.validators.push({
-    operator: signerAccount(signerPubkey),
+    operator,
     consensus_pubkey: validator.pub_key.value,
     power: validator.power,
     signer_pubkey: Buffer.from(signerPubkey).toString("base64"),
