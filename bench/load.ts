@@ -1,6 +1,6 @@
 /**
  * Sustained load through one real validator (`pegzone start`: the app plus CometBFT) on this
- * machine: pre-signed MsgSends from many accounts are broadcast as fast as the node accepts them,
+ * machine, with the CPU each process used over the window (/proc) and their memory at its end: pre-signed MsgSends from many accounts are broadcast as fast as the node accepts them,
  * then every block is read back to count the committed txs and each tx's time from broadcast to its
  * block (the wall-clock time its height was first seen, polled every 20 ms). Load generator,
  * CometBFT and the app share the machine's cores.
@@ -27,6 +27,7 @@ import { signDirect } from "../chain/tx/build";
 import { addGenesisAccount } from "../app/cli/genesis";
 import { repoRoot } from "../app/node/cometbft";
 import { createTestnet } from "../app/node/testnet";
+import { childNamed, cpuSeconds, rssMiB } from "./proc-cpu";
 import { printResults, type BenchResult } from "./result";
 
 interface Sender {
@@ -118,6 +119,9 @@ export async function benchLoad(): Promise<BenchResult[]> {
       }
     })();
     let rejected = 0;
+    const comet = childNamed(node.pid!, "cometbft");
+    if (comet === undefined) throw new Error("the node's CometBFT process was not found");
+    const cpuAtStart = { app: cpuSeconds(node.pid!), comet: cpuSeconds(comet) };
     const startHeight = Number((await rpc<{ sync_info: { latest_block_height: string } }>(url, "status", {})).sync_info.latest_block_height);
     const start = performance.now();
     const deadline = start + seconds * 1000;
@@ -152,6 +156,10 @@ export async function benchLoad(): Promise<BenchResult[]> {
       endHeight = Number((await rpc<{ sync_info: { latest_block_height: string } }>(url, "status", {})).sync_info.latest_block_height);
       idle = unconfirmed.n_txs === "0" ? idle + 1 : 0;
     }
+    const window = (performance.now() - start) / 1000;
+    const cpu = { app: cpuSeconds(node.pid!) - cpuAtStart.app, comet: cpuSeconds(comet) - cpuAtStart.comet };
+    const appRss = rssMiB(node.pid!);
+    const cometRss = rssMiB(comet);
     polling = false;
     await poller;
     const latencies: number[] = [];
@@ -184,6 +192,10 @@ export async function benchLoad(): Promise<BenchResult[]> {
       { name: "load: committed txs that failed in the block", value: failedInBlock, unit: "txs" },
       { name: "load: time to commit, p50", value: percentile(latencies, 50), unit: "ms" },
       { name: "load: time to commit, p99", value: percentile(latencies, 99), unit: "ms" },
+      { name: "load: cores used by the app", value: Number((cpu.app / window).toFixed(2)), unit: "cores", note: `${cpu.app.toFixed(1)} CPU-s over ${window.toFixed(1)} s of sending and draining` },
+      { name: "load: cores used by CometBFT", value: Number((cpu.comet / window).toFixed(2)), unit: "cores", note: `${cpu.comet.toFixed(1)} CPU-s` },
+      { name: "load: CPU-seconds per 1,000 committed txs (app + CometBFT)", value: Number((((cpu.app + cpu.comet) / Math.max(1, committed)) * 1000).toFixed(2)), unit: "CPU-s", note: `app ${((cpu.app / Math.max(1, committed)) * 1000).toFixed(2)}, CometBFT ${((cpu.comet / Math.max(1, committed)) * 1000).toFixed(2)}` },
+      { name: "load: resident memory at the end, app / CometBFT", value: Math.round(appRss), unit: "MiB", note: `CometBFT ${Math.round(cometRss)} MiB` },
       { name: "load: pre-signing rate (libsecp256k1)", value: Math.round((accountCount * perAccount) / signSeconds), unit: "tx/s" },
     ];
   } finally {

@@ -59,7 +59,7 @@ export interface ProtoSources {
 export interface Descriptors {
   /** Each file defining a type or service reachable from the sources, encoded as a FileDescriptorProto. */
   files: Uint8Array[];
-  /** The methods of every service described, by the service's full name. */
+  /** The methods of every service the sources define (not those of files they only import), by full name. */
   services: Map<string, string[]>;
 }
 
@@ -112,7 +112,7 @@ export function fileDescriptors(sources: ProtoSources): Descriptors {
       else if (object instanceof protobuf.Enum) file.enumType.push(object.toDescriptor());
       else if (object instanceof protobuf.Service) {
         file.service.push(serviceProto(object, reference));
-        services.set(object.fullName.slice(1), Object.keys(object.methods));
+        if (sources.files.includes(name)) services.set(object.fullName.slice(1), Object.keys(object.methods));
       }
     }
     file.dependency = [...deps].sort();

@@ -36,7 +36,8 @@ export class GrpcServer {
 
   static async listen(opts: GrpcServerOptions): Promise<GrpcServer> {
     const server = new grpc.Server({ "grpc.max_receive_message_length": MAX_RECEIVE_BYTES });
-    for (const [service, methods] of serviceMethods(opts)) {
+    const services = serviceMethods(opts);
+    for (const [service, methods] of services) {
       const definition: Record<string, grpc.MethodDefinition<Buffer, Buffer>> = {};
       const handlers: grpc.UntypedServiceImplementation = {};
       for (const method of methods) {
@@ -46,7 +47,9 @@ export class GrpcServer {
       }
       server.addService(definition, handlers);
     }
-    new ReflectionService({ pegzone: { format: "Protocol Buffer 3 FileDescriptorProto", fileDescriptorProtos: opts.descriptors.files.map((f) => Buffer.from(f)) } } as never).addToServer(server);
+    // reflection lists these services only (not, say, tendermint.abci.ABCI of an imported file)
+    const packageDefinition = { pegzone: { format: "Protocol Buffer 3 FileDescriptorProto", fileDescriptorProtos: opts.descriptors.files.map((f) => Buffer.from(f)) } };
+    new ReflectionService(packageDefinition as never, { services: [...services.keys()] }).addToServer(server);
     const { host } = splitAddress(opts.address);
     const port = await new Promise<number>((resolve, reject) => server.bindAsync(opts.address, grpc.ServerCredentials.createInsecure(), (err, bound) => (err ? reject(err) : resolve(bound))));
     const address = `${host}:${port}`;
