@@ -160,6 +160,37 @@ describe("federation signer", () => {
     for (const err of errors) expect(err).toMatch(/^refusing to sign release \d+: its change [0-9a-f]{64}:\d+ does not go to federation 1 as rebuilt$/);
   });
 
+  it("refuses a release whose change goes to a federation older than its own, or to one pegzone does not know", async () => {
+    // pegzone's answers as if federation 1 had retired for a federation 2 of the same keys, and the releases were 2's
+    const older = await refusals((path, value) => {
+      if (path === "/pegzone.peg.v1.Query/Federations") {
+        const res = v1.QueryFederationsResponse.decode(value);
+        const one = v1.Federation.create(res.current!);
+        return v1.QueryFederationsResponse.encode({ current: { ...one, id: 2 }, retired: [{ federation: one, retiredAt: 1 }] }).finish();
+      }
+      if (path === "/pegzone.peg.v1.Query/Reserve") {
+        const res = v1.QueryReserveResponse.decode(value);
+        for (const e of res.entries) e.federationId = 2;
+        return v1.QueryReserveResponse.encode(res).finish();
+      }
+      if (path !== "/pegzone.peg.v1.Query/Releases") return value;
+      const res = v1.QueryReleasesResponse.decode(value);
+      for (const r of res.releases) Object.assign(r, { federationId: 2, changeFederationId: 1 });
+      return v1.QueryReleasesResponse.encode(res).finish();
+    });
+    expect(older).toHaveLength(2);
+    for (const err of older) expect(err).toMatch(/^refusing to sign release \d+: its change goes to federation 1, older than its own 2$/);
+
+    const unknown = await refusals((path, value) => {
+      if (path !== "/pegzone.peg.v1.Query/Releases") return value;
+      const res = v1.QueryReleasesResponse.decode(value);
+      for (const r of res.releases) r.changeFederationId = 7;
+      return v1.QueryReleasesResponse.encode(res).finish();
+    });
+    for (const err of unknown) expect(err).toMatch(/^refusing to sign release \d+: its change goes to federation 7, which pegzone does not know$/);
+    expect(unknown).toHaveLength(2);
+  });
+
   it("refuses a release whose inputs are not the reserve's entries locked for it, as recorded", async () => {
     const errors = await refusals((path, value) => {
       if (path !== "/pegzone.peg.v1.Query/Reserve") return value;

@@ -157,10 +157,10 @@ export class Signer {
       if (entry.data?.type_url !== reserveDataType) refuse(`input ${name} holds ${JSON.stringify(entry.data?.type_url ?? "")} data, not ${reserveDataType}`);
       return { id: entry.id!, displayId: entry.displayId!, value: BigInt(entry.value!), data: entry.data!.value! };
     });
-    // A release's change returns to its own federation; a sweep's output goes to a newer one, or to its own (a consolidation).
+    // A release's change, and a sweep's output, go to its own federation or a newer one (a retired
+    // federation's release pays its change to the current federation; a consolidation stays).
     const changeTo = federations.get(changeFederationId(release)) ?? refuse(`its change goes to federation ${changeFederationId(release)}, which pegzone does not know`);
-    if (isSweep(release) ? Number(changeTo.id) < Number(federation.id) : Number(changeTo.id) !== Number(federation.id))
-      refuse(`its ${isSweep(release) ? "sweep output" : "change"} goes to federation ${changeTo.id}, not ${isSweep(release) ? "its own or a newer one than" : "its own"} ${federation.id}`);
+    if (Number(changeTo.id) < Number(federation.id)) refuse(`its ${isSweep(release) ? "sweep output" : "change"} goes to federation ${changeTo.id}, older than its own ${federation.id}`);
     const maxFee = BigInt(chain.maxFee!);
     const rebuilt = flow.buildRelease({ chain, context: release.context, entries: inputs, payments, feeRate: BigInt(release.feeRate), maxFee, federation, changeFederation: changeTo });
     if (!Buffer.from(rebuilt.payload).equals(Buffer.from(release.payload))) refuse("it differs from the release rebuilt from pegzone's withdrawals and reserve");

@@ -227,20 +227,31 @@ export async function buildPendingRelease(ctx: Context, keeper: PegKeeper, chain
   const live = await keeper.liveReleases(ctx, chain.id);
   if (live.length >= MAX_LIVE_RELEASES) return releaseFailed(ctx, chain, `${live.length} releases await signatures or confirmation; the next waits until one settles`);
   const candidates: ReleasePayment[] = pending.map((w) => ({ id: Number(w.id), script: w.script, amount: BigInt(w.amount) }));
-  // Only the current federation's outputs: a retired federation's are swept to it first.
   const current = chain.federation!;
   const kind = keeper.releases(chain);
-  if (kind.sequential && live.some((r) => Number(r.federationId) === Number(current.id))) return; // the next waits for the live one's sequence to settle
-  const free = await keeper.freeReserveEntries(ctx, chain.id, Number(current.id), kind.maxReleaseInputs);
   const feeRate = kind.feeRate(chain);
-  let built: BuiltRelease;
-  let context: Uint8Array;
-  try {
-    context = await releaseContext(ctx, keeper, chain, current);
-    built = checkBuilt(kind.buildRelease({ chain, context, entries: free.map(entryView), payments: candidates, feeRate, maxFee: BigInt(chain.maxFee), federation: current }), candidates);
-  } catch (err) {
-    return releaseFailed(ctx, chain, err instanceof Error ? err.message : String(err));
+  // The current federation's outputs pay first. When they cannot (after a rotation, before the sweep
+  // has moved the reserve, which waits for surplus to pay its fee), a retired federation's outputs
+  // pay, newest first, their change going to the current federation: the withdrawals pay that fee.
+  const retired = (await keeper.retiredFederations(ctx, chain.id)).map((r) => r.federation!).reverse();
+  let chosen: { built: BuiltRelease; context: Uint8Array; federation: Federation } | undefined;
+  let refusal: string | undefined;
+  for (const federation of [current, ...retired]) {
+    // a sequential kind's next release of a federation waits for its live one's sequence to settle
+    if (kind.sequential && live.some((r) => Number(r.federationId) === Number(federation.id))) continue;
+    const free = await keeper.freeReserveEntries(ctx, chain.id, Number(federation.id), kind.maxReleaseInputs);
+    if (federation !== current && free.length === 0) continue;
+    try {
+      const context = await releaseContext(ctx, keeper, chain, federation);
+      const built = checkBuilt(kind.buildRelease({ chain, context, entries: free.map(entryView), payments: candidates, feeRate, maxFee: BigInt(chain.maxFee), federation, changeFederation: current }), candidates);
+      chosen = { built, context, federation };
+      break;
+    } catch (err) {
+      refusal ??= err instanceof Error ? err.message : String(err);
+    }
   }
+  if (chosen === undefined) return refusal === undefined ? undefined : releaseFailed(ctx, chain, refusal);
+  const { built, context, federation } = chosen;
   const paidIds = new Set(built.outputs.map((o) => o.paymentId).filter((id) => id !== undefined));
   const payments = candidates.filter((p) => paidIds.has(p.id));
   const amount = payments.reduce((sum, p) => sum + p.amount, 0n);
@@ -250,7 +261,7 @@ export async function buildPendingRelease(ctx: Context, keeper: PegKeeper, chain
     return releaseFailed(ctx, chain, `the release would take ${cost} from the reserve beyond the ${amount} it burns (change below dust), more than the surplus ${available}; waiting`);
   await keeper.bank.burn(ctx, keeper.redemptionAccount, [{ denom: peggedDenom(chain.id), amount }]);
   keeper.setInFlight(ctx, chain.id, (await keeper.inFlight(ctx, chain.id)) + amount);
-  await recordRelease(ctx, keeper, chain, built, payments, feeRate, 0, current, current, context);
+  await recordRelease(ctx, keeper, chain, built, payments, feeRate, 0, federation, current, context);
 }
 
 /** The kind's context for the next release `federation` signs (sequential kinds); empty otherwise. Throws saying what is missing. */

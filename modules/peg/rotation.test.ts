@@ -391,6 +391,13 @@ describe("federation rotation", () => {
     const failed = poor.h.blockEvents.find((e) => e.type === "release_failed");
     expect(failed?.attributes.reason).toMatch(/sweep of retired federation 1: its fee \d+ is more than the reserve's surplus 2000/);
     expect(await releases(poor.h)).toHaveLength(0);
+    // withdrawals need not wait for it: the retired federation's outputs pay them (the withdrawals
+    // paying the fee), the change going to the current federation's reserve script
+    expect((await poor.h.block([withdraw(poor.h, poor.h.accounts[0], "300000")]))[0]).toMatchObject({ code: 0 });
+    await untilBatch(poor.h);
+    const [paid] = await releases(poor.h);
+    expect(paid).toMatchObject({ federationId: 1, changeFederationId: 2, withdrawalIds: [1] });
+    expect(Buffer.from(witnessScriptOf(paid.change!)).equals(Buffer.from(reserveWitnessScript(newFederation)))).toBe(true);
 
     // 10,000 of surplus: the sweep is built, rebuilt once at twice the rate, and then keeps its fee
     const { h, claimOf } = await scenario();

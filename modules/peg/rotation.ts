@@ -21,7 +21,8 @@
  *   Grace      Deposits to a retired federation's addresses are claimed while
  *              retired_at + federation_grace >= the claim's height (0: not at all).
  *   The reserve  A retired federation keeps signing the releases built under it; at each batch its
- *              free outputs are swept to the current federation (releases.ts).
+ *              free outputs are swept to the current federation (releases.ts), and until then they
+ *              pay the withdrawals the current federation's outputs cannot, change to the current one.
  */
 import type { Context } from "../../chain/app/context";
 import { pegzone } from "../../proto";
