@@ -3,10 +3,11 @@
  * measures downtime over 20 blocks (`pegzone testnet --signed-blocks-window 20`), a validator whose
  * node is stopped is jailed (power 0, with the reason) once it has missed more than half its window;
  * the three others go on. Restarted, it syncs but does not sign until the others approve its unjail;
- * then its address is back in the commits.
+ * then its address is back in the commits. A removal taking more than 1/3 of the power at once is
+ * refused with its code and changes nothing.
  */
 import { sha256 } from "@noble/hashes/sha2.js";
-import { freePortBlock, latestHeight, runCliAsync, Testnet, until, waitForHeight } from "./support/harness";
+import { freePortBlock, latestHeight, runCliAsync, runCliStatusAsync, Testnet, until, waitForHeight } from "./support/harness";
 
 jest.setTimeout(180_000);
 
@@ -65,5 +66,22 @@ describe("a validator down for its window is jailed, and comes back by approval"
     expect((await asOperator(2, ["tx", "validators", "approve", id])).code).toBe(0);
     expect(await validator("node3")).toMatchObject({ status: "VALIDATOR_STATUS_ACTIVE", reason: "" });
     await until("node3 signs again", async () => ((await signersOf((await latestHeight(url())) - 1)).includes(address) ? true : undefined), 30_000);
+  });
+
+  test("a removal that would take more than 1/3 of the power at once is refused, and nothing changes", async () => {
+    const node0 = await validator("node0");
+    // node0 grows to 40 of 70 (three approvals of the 40 active), then removing it would take 40 of 70 away
+    const grow = await asOperator(1, ["tx", "validators", "propose-power", node0.operator, "40"]);
+    expect(grow.code).toBe(0);
+    const id = (await cli(["query", "validators", "proposals"])).proposals[0].id;
+    expect((await asOperator(2, ["tx", "validators", "approve", id])).code).toBe(0);
+    expect((await asOperator(3, ["tx", "validators", "approve", id])).code).toBe(0);
+    expect(await validator("node0")).toMatchObject({ power: "40" });
+    const before = await cli(["query", "validators", "list"]);
+    const res = await runCliStatusAsync(["tx", "validators", "propose-remove", node0.operator, "--signer-key", "--home", net.nodes[1].home, "--node", url(), "--output", "json"]);
+    expect(res.status).not.toBe(0);
+    expect(JSON.parse(res.stdout)).toMatchObject({ codespace: "validators", code: 6 });
+    expect(await cli(["query", "validators", "list"])).toEqual(before);
+    expect((await cli(["query", "validators", "proposals"])).proposals ?? []).toEqual([]);
   });
 });
