@@ -82,6 +82,17 @@ test("adding a validator: applied at the approval that passes 2/3 of the power, 
   expect(updates(h)).toEqual([]);
 });
 
+test("replacing a key: the old one leaves CometBFT's set and the new one joins it, in one block; the old one is never accepted again", async () => {
+  const h = await chain();
+  await h.block([propose(h, ops[0], { replaceKey: { operator: ops[1].address, consensusPubkey: consensusKey(9) } }), approve(h, ops[1], 1), approve(h, ops[2], 1)]);
+  expect(updates(h)).toEqual(
+    [{ key: b64(consensusKey(1)), power: 0 }, { key: b64(consensusKey(9)), power: 10 }].sort((a, b) => Buffer.compare(Buffer.from(a.key, "base64"), Buffer.from(b.key, "base64"))),
+  );
+  expect((await validators(h)).find((v) => v.operator === ops[1].address)).toMatchObject({ status: ValidatorStatus.VALIDATOR_STATUS_ACTIVE, consensusPubkey: Buffer.from(consensusKey(9)) });
+  const [again] = await h.block([propose(h, ops[0], { replaceKey: { operator: ops[2].address, consensusPubkey: consensusKey(1) } })]);
+  expect({ codespace: again.codespace, code: again.code }).toEqual({ codespace: "validators", code: 4 });
+});
+
 describe("refused with a clear error and no change", () => {
   const notOnCurve = (() => {
     // a y coordinate with no x: not an ed25519 point
