@@ -28,7 +28,8 @@ import { pegErrors } from "./errors";
 import { peggedDenom, type MainChain, type PegKeeper, type RetiredFederation } from "./keeper";
 import type { Federation, ProvenDeposit, ReleaseOutcome } from "./kinds";
 import { asPegError, blockTimeNanos, recipientAddress, requireMainchainId, requireNotFrozen, response } from "./msg-common";
-import { applyConfirmedRelease, applyFailedRelease, entryView } from "./releases";
+import { applyConfirmedRelease, applyFailedRelease } from "./release-outcomes";
+import { entryView } from "./releases";
 import { inGrace } from "./rotation";
 
 const v1 = pegzone.peg.v1;

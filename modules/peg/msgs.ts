@@ -9,7 +9,7 @@ import { pegzone } from "../../proto";
 import { parseAddress } from "../../chain/crypto/address";
 import { pegErrors } from "./errors";
 import { peggedDenom, type PegKeeper } from "./keeper";
-import { addReleaseSignatures } from "./releases";
+import { addReleaseSignatures } from "./release-outcomes";
 import { recipientAddress, requireMainchainId, requireNotFrozen, response } from "./msg-common";
 import { registerClientMsgs, RELAY_HEADERS, REVIVE_CLIENT } from "./msgs-client";
 import { CLAIM_DEPOSIT, CONFIRM_RELEASE, registerProofMsgs } from "./msgs-proofs";
