@@ -157,6 +157,15 @@ async function shown(page: Page, mainchain: string): Promise<Shown | undefined> 
     expect(s.frozen).toBeNull();
     expect(s.pendingWithdrawals).toBe("0");
     expect(s.liveReleases).toBe("0");
+    expect(await page.evaluate(() => document.querySelector('section.chain[data-mainchain="btc-regtest"] [data-field="rotation"]')?.textContent)).toBe("none pending");
+  });
+
+  test("the validator set is on the page, as the REST API lists it", async () => {
+    await page.waitForFunction(() => document.querySelector("#validator-set tbody tr") !== null, undefined, { timeout: 15_000 });
+    const rows = await page.evaluate(() => Array.from(document.querySelectorAll("#validator-set tbody tr")).map((tr: any) => Array.from(tr.querySelectorAll("td")).map((td: any) => td.textContent)));
+    const { validators } = await rest("/pegzone/validators/v1/validators");
+    expect(rows).toEqual(validators.map((v: { moniker: string; operator: string; power: string }) => [v.moniker, v.operator, v.power, "active", ""]));
+    expect(await page.evaluate(() => document.querySelector('#validator-set [data-field="active-validators"]')?.getAttribute("data-value"))).toBe("1");
   });
 
   test("a deposit claimed by the relayer shows on the page without a reload", async () => {

@@ -106,6 +106,7 @@
       get(PEG + "reserve/" + q, height),
       get(PEG + "federations/" + q, height),
       get(PEG + "withdrawals/" + q + "?page.limit=1000", height),
+      get(PEG + "federation_proposal/" + q, height),
     ].concat(LIVE.map(function (s) { return get(PEG + "releases/" + q + "?page.limit=1000&status=" + s, height); })));
     var client = answers[0].json;
     var view = {
@@ -116,7 +117,8 @@
       federations: answers[2].json,
       withdrawals: answers[3].json.withdrawals || [],
       moreWithdrawals: !!(answers[3].json.page && answers[3].json.page.next_key),
-      releases: [].concat.apply([], answers.slice(4).map(function (a) { return a.json.releases || []; })),
+      rotation: answers[4].json,
+      releases: [].concat.apply([], answers.slice(5).map(function (a) { return a.json.releases || []; })),
       tipTime: undefined,
     };
     try { view.tipTime = await tipTime(id, client, height); } catch (e) { view.tipTime = undefined; }
@@ -174,7 +176,8 @@
             el("dt", {}, "id"), el("dd", { "data-field": "federation-id" }, fed.id || "—"),
             el("dt", {}, "threshold"), el("dd", { "data-field": "federation-threshold" }, (fed.threshold || 0) + " of weight " + weight),
             el("dt", {}, "members"), el("dd", { "data-field": "federation-members", "data-value": members.length }, members.length),
-            el("dt", {}, "retired"), el("dd", {}, (v.federations.retired || []).length)))),
+            el("dt", {}, "retired"), el("dd", {}, (v.federations.retired || []).length),
+            el("dt", {}, "rotation"), el("dd", { "data-field": "rotation" }, rotationText(v.rotation))))),
       el("h3", {}, "Reserve against supply + in flight (peg/" + v.id + ")"),
       el("div", { class: "bars" },
         el("span", {}, "reserve ", el("strong", { "data-field": "reserve", "data-value": reserve.toString() }, amount(reserve))),
@@ -198,6 +201,29 @@
       }));
   }
 
+  /** The pending federation proposal, if any: who proposed it and how far its approvals are. */
+  function rotationText(r) {
+    var p = r && r.proposal;
+    if (!p) return "none pending";
+    var members = (p.federation && p.federation.members) || [];
+    return "to federation " + p.id + " (" + plural(members.length, "member", "members") + ", threshold " + ((p.federation && p.federation.threshold) || 0) +
+      "), approved " + (r.approved_weight || 0) + " of " + (r.threshold || 0) + ", proposed at " + p.proposed_at;
+  }
+
+  /** The validator set: who signs pegzone's blocks, and whose signer keys the federations follow. */
+  function renderValidators(validators) {
+    var active = validators.filter(function (v) { return v.status === "VALIDATOR_STATUS_ACTIVE"; });
+    var power = active.reduce(function (sum, v) { return sum + Number(v.power || 0); }, 0);
+    return el("section", { class: "chain", id: "validator-set" },
+      el("div", { class: "title" },
+        el("h2", {}, "Validators"),
+        el("span", { class: "badge", "data-field": "active-validators", "data-value": active.length }, active.length + " active, power " + power)),
+      table(["moniker", "operator", "power", "status", "why"], validators, function (v) {
+        return [v.moniker, el("span", { title: v.operator }, v.operator), amount(v.power),
+          el("span", { class: "badge " + (v.status === "VALIDATOR_STATUS_ACTIVE" ? "ok" : "bad") }, short(v.status, "VALIDATOR_STATUS_")), v.reason || ""];
+      }));
+  }
+
   function table(headings, rows, cells) {
     if (rows.length === 0) return el("p", { class: "muted" }, "none");
     var shown = rows.slice(0, SHOWN_ROWS);
@@ -205,7 +231,7 @@
       el("table", {},
         el("thead", {}, el("tr", {}, headings.map(function (h) { return el("th", {}, h); }))),
         el("tbody", {}, shown.map(function (row) {
-          return el("tr", {}, cells(row).map(function (c, i) { return el("td", { class: headings[i] === "txid" || headings[i] === "destination" || headings[i] === "owner" ? "hash" : null }, c); }));
+          return el("tr", {}, cells(row).map(function (c, i) { return el("td", { class: headings[i] === "txid" || headings[i] === "destination" || headings[i] === "owner" || headings[i] === "operator" ? "hash" : null }, c); }));
         }))),
       rows.length > shown.length && el("p", { class: "muted" }, "and " + (rows.length - shown.length) + " more"));
   }
@@ -219,6 +245,8 @@
         return el("section", { class: "chain", "data-mainchain": chain.id }, el("h2", {}, chain.id), el("p", { class: "error" }, String(err && err.message || err)));
       });
     }));
+    var set = await get("/pegzone/validators/v1/validators", height);
+    cards.push(renderValidators(set.json.validators || []));
     var main = document.getElementById("chains");
     main.replaceChildren.apply(main, cards.length ? cards : [el("p", { class: "muted" }, "no main chains")]);
     main.setAttribute("data-height", height || "");
