@@ -6,15 +6,9 @@
  * then its address is back in the commits. A removal taking more than 1/3 of the power at once is
  * refused with its code and changes nothing.
  */
-import { sha256 } from "@noble/hashes/sha2.js";
-import { freePortBlock, latestHeight, runCliAsync, runCliStatusAsync, Testnet, until, waitForHeight } from "./support/harness";
+import { commitSigners, freePortBlock, latestHeight, rpc, runCliAsync, runCliStatusAsync, Testnet, until, validatorAddress, waitForHeight } from "./support/harness";
 
 jest.setTimeout(180_000);
-
-async function rpc<T>(url: string, method: string, params: Record<string, string> = {}): Promise<T> {
-  const res = await fetch(`${url}/${method}?${new URLSearchParams(params).toString()}`);
-  return ((await res.json()) as { result: T }).result;
-}
 
 describe("a validator down for its window is jailed, and comes back by approval", () => {
   let net: Testnet;
@@ -22,10 +16,7 @@ describe("a validator down for its window is jailed, and comes back by approval"
   const cli = async (args: string[]) => JSON.parse(await runCliAsync([...args, "--node", url(), "--output", "json"])) as any;
   const asOperator = (i: number, args: string[]) => cli([...args, "--signer-key", "--home", net.nodes[i].home]);
   const validator = async (moniker: string) => ((await cli(["query", "validators", "list"])).validators as Array<{ operator: string; consensus_pubkey: string; status: string; reason: string; moniker: string }>).find((v) => v.moniker === moniker)!;
-  const signersOf = async (height: number) => {
-    const commit = await rpc<{ signed_header: { commit: { signatures: Array<{ validator_address: string; block_id_flag: number }> } } }>(url(), "commit", { height: String(height) });
-    return commit.signed_header.commit.signatures.filter((s) => s.block_id_flag === 2).map((s) => s.validator_address);
-  };
+  const signersOf = (height: number) => commitSigners(url(), height);
 
   beforeAll(async () => {
     net = Testnet.create({ validators: 4, basePort: await freePortBlock(40), timeoutCommit: "200ms", extraArgs: ["--signed-blocks-window", "20"] });
@@ -40,7 +31,7 @@ describe("a validator down for its window is jailed, and comes back by approval"
 
   test("stopped, node3 is jailed with the reason; the chain goes on without it; approved, it signs again", async () => {
     const node3 = await validator("node3");
-    const address = Buffer.from(sha256(Buffer.from(node3.consensus_pubkey, "base64")).slice(0, 20)).toString("hex").toUpperCase();
+    const address = validatorAddress(node3.consensus_pubkey);
     expect(await signersOf((await latestHeight(url())) - 1)).toContain(address);
 
     await net.stop(3);

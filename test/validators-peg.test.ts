@@ -22,7 +22,7 @@ import { parseOutpointDisplayId, RESERVE_OUTPUT_TYPE } from "../modules/peg/bitc
 import { pegzone } from "../proto";
 import { COINBASE_MATURITY, REGTEST_NETWORK, spendCoinbase } from "./support/btc-wallet";
 import { type BtcdNode, BTCD_RPC_PASS, BTCD_RPC_USER, startBtcd } from "./support/btcd";
-import { CLI, freePortBlock, header, latestHeight, Proc, rpc, runCli, runCliAsync, Testnet, until, waitForHeight } from "./support/harness";
+import { CLI, commitSigners, freePortBlock, header, latestHeight, Proc, rpc, runCli, runCliAsync, Testnet, until, validatorAddress, waitForHeight } from "./support/harness";
 
 const v1 = pegzone.peg.v1;
 const DENOM = "peg/btc-regtest";
@@ -96,9 +96,6 @@ function reserveScriptOf(f: FederationJson): string {
   return Buffer.concat([Buffer.from([0x00, 0x20]), sha256(btc.Script.encode(ops))]).toString("hex");
 }
 
-/** CometBFT's validator address (hex) of a base64 ed25519 key. */
-const cometAddress = (key: string) => Buffer.from(sha256(Buffer.from(key, "base64")).slice(0, 20)).toString("hex").toUpperCase();
-
 describe("a fourth operator joins by state sync, and the btc-regtest federation and reserve follow it", () => {
   let btcd: BtcdNode;
   let net: Testnet;
@@ -121,10 +118,7 @@ describe("a fourth operator joins by state sync, and the btc-regtest federation 
   const balanceOf = async (address: string) => BigInt((await reader.getBalance(address, DENOM)).amount);
   const startSigner = (home: string, node: string, name: string) =>
     signers.push(new Proc(process.execPath, [CLI, "signer", "--home", home, "--node", node, "--poll-interval", "300"], join(net.dir, `${name}.log`)));
-  const signersOf = async (height: number) => {
-    const commit = await rpc<{ signed_header: { commit: { signatures: Array<{ validator_address: string; block_id_flag: number }> } } }>(url, "commit", { height: String(height) });
-    return commit.signed_header.commit.signatures.filter((s) => s.block_id_flag === 2).map((s) => s.validator_address);
-  };
+  const signersOf = (height: number) => commitSigners(url, height);
   /** A release signed and in btcd's mempool (or already mined). */
   const broadcast = (id: number | string, what: string) =>
     until(what, async () => {
@@ -271,7 +265,7 @@ describe("a fourth operator joins by state sync, and the btc-regtest federation 
     expect((await asOperator(net.nodes[2].home, ["tx", "validators", "approve", proposals[0].id])).code).toBe(0);
     const validators = (await cli(["query", "validators", "list"])).validators as Array<{ operator: string; signer_pubkey: string; power: string; status: string; moniker: string }>;
     expect(validators.find((v) => v.operator === joined.candidate.operator)).toMatchObject({ status: "VALIDATOR_STATUS_ACTIVE", power: "10", moniker: "node3" });
-    const node3Address = cometAddress(joined.candidate.consensus_pubkey);
+    const node3Address = validatorAddress(joined.candidate.consensus_pubkey);
     const signedAt = await until("node3's signature in a commit", async () => {
       const h = await latestHeight(url);
       return (await signersOf(h)).includes(node3Address) ? h : undefined;

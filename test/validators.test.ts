@@ -11,24 +11,15 @@ import { join } from "node:path";
 import { DirectSecp256k1HdWallet } from "@cosmjs/proto-signing";
 import { GasPrice, SigningStargateClient } from "@cosmjs/stargate";
 import { secp256k1 } from "@noble/curves/secp256k1.js";
-import { sha256 } from "@noble/hashes/sha2.js";
 import { DEV_MNEMONIC } from "../app/cli/devnet";
 import { pegzone } from "../proto";
-import { CLI, freePortBlock, latestHeight, Proc, runCliAsync, runCliStatusAsync, Testnet, until, waitForHeight } from "./support/harness";
+import { CLI, commitSigners, freePortBlock, latestHeight, Proc, rpc, runCliAsync, runCliStatusAsync, Testnet, until, validatorAddress, waitForHeight } from "./support/harness";
 
 jest.setTimeout(240_000);
 
 interface CometValidator {
   address: string;
   voting_power: string;
-}
-
-async function rpc<T>(url: string, method: string, params: Record<string, string> = {}): Promise<T> {
-  const query = new URLSearchParams(params).toString();
-  const res = await fetch(`${url}/${method}${query ? `?${query}` : ""}`);
-  const body = (await res.json()) as { result?: T; error?: { data?: string; message: string } };
-  if (body.error) throw new Error(`${method}: ${body.error.data ?? body.error.message}`);
-  return body.result as T;
 }
 
 describe("validators join and leave a running network", () => {
@@ -54,14 +45,12 @@ describe("validators join and leave a running network", () => {
     const res = await cli(["query", "validators", "list", ...(height === undefined ? [] : ["--height", String(height)])]);
     return (res.validators as Array<{ operator: string; consensus_pubkey: string; signer_pubkey: string; power: string; status: string; moniker: string; reason: string }>) ?? [];
   };
-  /** CometBFT's address (hex) of a base64 ed25519 key. */
-  const cometAddress = (key: string | Uint8Array) => Buffer.from(sha256(typeof key === "string" ? Buffer.from(key, "base64") : key).slice(0, 20)).toString("hex").toUpperCase();
   /** The module's active set as of a height ("ADDRESS:power", sorted), over ABCI query. */
   const activeAt = async (height: number) => {
     const res = await rpc<{ response: { code: number; log: string; value: string | null } }>(url(), "abci_query", { path: '"/pegzone.validators.v1.Query/Validators"', height: String(height) });
     if (res.response.code !== 0) throw new Error(`validators at ${height}: ${res.response.log}`);
     const { validators } = pegzone.validators.v1.QueryValidatorsResponse.decode(Buffer.from(res.response.value ?? "", "base64"));
-    return validators.filter((v) => v.status === pegzone.validators.v1.ValidatorStatus.VALIDATOR_STATUS_ACTIVE).map((v) => `${cometAddress(v.consensusPubkey!)}:${v.power}`).sort();
+    return validators.filter((v) => v.status === pegzone.validators.v1.ValidatorStatus.VALIDATOR_STATUS_ACTIVE).map((v) => `${validatorAddress(v.consensusPubkey!)}:${v.power}`).sort();
   };
   // Every height's set, read as soon as the height is committed (before pruning can take it).
   const sampled = new Map<number, string[]>();
@@ -81,10 +70,7 @@ describe("validators join and leave a running network", () => {
       await new Promise((r) => setTimeout(r, 100));
     }
   };
-  const signersOf = async (height: number) => {
-    const commit = await rpc<{ signed_header: { commit: { signatures: Array<{ validator_address: string; block_id_flag: number }> } } }>(url(), "commit", { height: String(height) });
-    return commit.signed_header.commit.signatures.filter((s) => s.block_id_flag === 2).map((s) => s.validator_address);
-  };
+  const signersOf = (height: number) => commitSigners(url(), height);
 
   beforeAll(async () => {
     basePort = await freePortBlock(40);
@@ -116,7 +102,7 @@ describe("validators join and leave a running network", () => {
     expect(set.map((v) => v.moniker).sort()).toEqual(["node0", "node1", "node2"]);
     expect(set.every((v) => v.status === "VALIDATOR_STATUS_ACTIVE" && v.power === "10")).toBe(true);
     const comet = await rpc<{ validators: CometValidator[] }>(url(), "validators");
-    expect(comet.validators.map((v) => v.address).sort()).toEqual(set.map((v) => cometAddress(v.consensus_pubkey)).sort());
+    expect(comet.validators.map((v) => v.address).sort()).toEqual(set.map((v) => validatorAddress(v.consensus_pubkey)).sort());
   });
 
   test("refused with a clear error, and nothing changes", async () => {
@@ -174,7 +160,7 @@ describe("validators join and leave a running network", () => {
     const added = (await moduleSet()).find((v) => v.operator === info.candidate.operator)!;
     expect(added).toMatchObject({ status: "VALIDATOR_STATUS_ACTIVE", power: "10", moniker: "node3" });
 
-    const address = cometAddress(info.candidate.consensus_pubkey);
+    const address = validatorAddress(info.candidate.consensus_pubkey);
     const signedAt = await until("node3 signs a block", async () => {
       const h = await latestHeight(url());
       return (await signersOf(h)).includes(address) ? h : undefined;
@@ -201,7 +187,7 @@ describe("validators join and leave a running network", () => {
     expect((await asOperator(1, ["tx", "validators", "approve", id])).code).toBe(0);
     expect((await asOperator(joinerHome, ["tx", "validators", "approve", id])).code).toBe(0);
     expect((await moduleSet()).find((v) => v.moniker === "node2")).toMatchObject({ status: "VALIDATOR_STATUS_REMOVED", reason: "removed by approval" });
-    const gone = cometAddress(node2.consensus_pubkey);
+    const gone = validatorAddress(node2.consensus_pubkey);
     const removedAt = await until("node2 out of CometBFT's set", async () => {
       const h = await latestHeight(url());
       const { validators } = await rpc<{ validators: CometValidator[] }>(url(), "validators", { height: String(h) });

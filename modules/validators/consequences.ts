@@ -32,10 +32,11 @@ export async function applyConsequences(ctx: Context, keeper: ValidatorsKeeper):
     if (validator === undefined || validator.status !== ValidatorStatus.VALIDATOR_STATUS_ACTIVE) continue;
     const address = operatorBytes(operator!);
     const count = await keeper.windowCount(ctx, address);
-    const slot = count % window;
-    keeper.setMissed(ctx, address, slot, vote.blockIdFlag === BlockIDFlag.BLOCK_ID_FLAG_ABSENT);
+    const missedNow = vote.blockIdFlag === BlockIDFlag.BLOCK_ID_FLAG_ABSENT;
+    keeper.setMissed(ctx, address, count % window, missedNow);
     keeper.setWindowCount(ctx, address, count + 1);
-    if (count + 1 < window) continue;
+    // judged when the window first fills, then only on a new miss (nothing else raises the count)
+    if (count + 1 < window || (count + 1 > window && !missedNow)) continue;
     const missed = await keeper.missedCount(ctx, address);
     if (missed > maxMissed) await setInactive(ctx, keeper, validator, ValidatorStatus.VALIDATOR_STATUS_JAILED, `missed ${missed} of the last ${window} blocks`, Number(params.minValidators ?? 1));
   }

@@ -163,6 +163,13 @@ test("downtime: a validator missing more than half its window is jailed (power 0
   expect(updates(h)).toEqual([{ key: b64(consensusKey(2)), power: 10 }]);
 });
 
+test("downtime is judged when the window first fills, even on a block the validator signed", async () => {
+  const h = await chain();
+  for (let i = 0; i < 9; i++) await h.block([], { votes: votes([0, 1, 2], [2]) });
+  await h.block([], { votes: votes([0, 1, 2]) });
+  expect((await validators(h)).find((v) => v.operator === ops[2].address)).toMatchObject({ status: ValidatorStatus.VALIDATOR_STATUS_JAILED, reason: "missed 9 of the last 10 blocks" });
+});
+
 test("downtime never jails below min_validators: recorded in an event instead", async () => {
   const h = await chain({ min_validators: "3" });
   for (let i = 0; i < 10; i++) await h.block([], { votes: votes([0, 1, 2], [1]) });

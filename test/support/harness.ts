@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { createInterface } from "node:readline";
 import { portsFrom, type Ports } from "../../app/node/home";
+import { cometAddress } from "../../chain/keys/key-files";
 
 /** End-to-end tests drive the built CLI (`npm test` builds first), real CometBFT and real sockets. */
 export const ROOT = resolve(__dirname, "..", "..");
@@ -317,6 +318,17 @@ export async function rpc<T>(url: string, method: string, params: Record<string,
   const body = (await res.json()) as { result?: T; error?: unknown };
   if (body.error !== undefined) throw new Error(`${method}: ${JSON.stringify(body.error)}`);
   return body.result as T;
+}
+
+/** The addresses (hex, as CometBFT lists them) of the validators whose COMMIT signatures are in block `height`'s commit. */
+export async function commitSigners(url: string, height: number): Promise<string[]> {
+  const commit = await rpc<{ signed_header: { commit: { signatures: Array<{ validator_address: string; block_id_flag: number }> } } }>(url, "commit", { height: String(height) });
+  return commit.signed_header.commit.signatures.filter((s) => s.block_id_flag === 2).map((s) => s.validator_address);
+}
+
+/** CometBFT's address (hex, upper case) of a validator's ed25519 key, given as base64 (as genesis and queries show it) or bytes. */
+export function validatorAddress(key: string | Uint8Array): string {
+  return Buffer.from(cometAddress(typeof key === "string" ? Buffer.from(key, "base64") : key)).toString("hex").toUpperCase();
 }
 
 export async function latestHeight(url: string): Promise<number> {
