@@ -134,3 +134,60 @@ describe("txs the app keeps in memory", () => {
     await app.close();
   });
 });
+
+describe("PrepareProposal over the txs the check state applied", () => {
+  const proposal = (height: number, txs: Uint8Array[], maxTxBytes = 1_000_000n) => ({ ...header(height), localLastCommit: undefined as never, maxTxBytes, txs });
+  const check = async (app: BaseApp, tx: Uint8Array, type = CheckTxType.NEW) => expect((await app.checkTx({ tx, type })).code).toBe(0);
+  /** PrepareProposal's txs and how many times it ran a tx through the ante chain. */
+  async function prepare(app: BaseApp, txs: Uint8Array[], maxTxBytes?: bigint) {
+    const runs = jest.spyOn(runnerOf(app), "run");
+    try {
+      const chosen = (await app.prepareProposal(proposal(2, txs, maxTxBytes))).txs;
+      return { chosen, anteRuns: runs.mock.calls.length };
+    } finally {
+      runs.mockRestore();
+    }
+  }
+
+  it("takes the mempool's txs in the check state's order without running them again, up to the first that does not fit", async () => {
+    const app = await newApp();
+    await block(app, 1, []);
+    const txs = [send(0n, 1n), send(1n, 2n, "a long memo ".repeat(20)), send(2n, 3n)];
+    for (const tx of txs) await check(app, tx);
+    expect(await prepare(app, txs)).toEqual({ chosen: txs, anteRuns: 0 });
+    expect(await prepare(app, txs.slice(0, 2))).toEqual({ chosen: txs.slice(0, 2), anteRuns: 0 });
+    // Room for the first and the third, not the longer second: the third needs the second, so the prefix ends at the first.
+    const room = BigInt(txs[0].length + txs[2].length);
+    expect(await prepare(app, txs, room)).toEqual({ chosen: [txs[0]], anteRuns: 0 });
+    await app.close();
+  });
+
+  it("runs the ante chain when the txs are not exactly the check state's prefix", async () => {
+    const app = await newApp();
+    await block(app, 1, []);
+    const [a, b, c] = [send(0n, 1n), send(1n, 2n), send(2n, 3n)];
+    for (const tx of [a, b, c]) await check(app, tx);
+    // Out of order: the ante chain drops what no longer follows its sender's sequence.
+    expect(await prepare(app, [b, a, c])).toEqual({ chosen: [a], anteRuns: 3 });
+    // A gap (the check state applied b, the mempool lost it): c cannot follow a.
+    expect(await prepare(app, [a, c])).toEqual({ chosen: [a], anteRuns: 2 });
+    // Not from this check state at all, and a tx it never saw.
+    const stranger = send(0n, 9n, "never checked");
+    expect(await prepare(app, [stranger])).toEqual({ chosen: [stranger], anteRuns: 1 });
+    await app.close();
+  });
+
+  it("after a Commit only txs rechecked on the new check state count, in the recheck's order", async () => {
+    const app = await newApp();
+    await block(app, 1, []);
+    const [a, b, c] = [send(0n, 1n), send(1n, 2n), send(2n, 3n)];
+    for (const tx of [a, b, c]) await check(app, tx);
+    expect(await block(app, 2, [a])).toEqual([0]);
+    // Before the recheck the check state is new and has applied nothing.
+    expect((await prepare(app, [b, c])).anteRuns).toBe(2);
+    await check(app, b, CheckTxType.RECHECK);
+    await check(app, c, CheckTxType.RECHECK);
+    expect(await prepare(app, [b, c])).toEqual({ chosen: [b, c], anteRuns: 0 });
+    await app.close();
+  });
+});

@@ -12,11 +12,13 @@
  *   BENCH_LOAD_SECONDS (default 60)  how long to keep sending
  *   BENCH_LOAD_ACCOUNTS (default 400)  sending accounts
  *   BENCH_LOAD_BATCH (default 10, CometBFT's max_request_batch_size)  accounts per group; 1 = a request per tx
+ *   BENCH_LOAD_GAS (default 80000)    each tx's gas limit; a send uses about 40,000, and a block takes at most 100M in total
  *   BENCH_LOAD_NODE_ARGS              extra node flags for the app process, e.g. "--cpu-prof"
+ *   BENCH_LOAD_COMET_PROFILE          a file: CometBFT's CPU profile (pprof) of the first 20 s of sending is written there
  */
 import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { MsgSend } from "cosmjs-types/cosmos/bank/v1beta1/tx";
@@ -84,6 +86,12 @@ export async function benchLoad(): Promise<BenchResult[]> {
     },
   });
   const url = `http://127.0.0.1:${nodes[0].ports.rpc}`;
+  const cometProfile = process.env.BENCH_LOAD_COMET_PROFILE;
+  const pprofAddress = `127.0.0.1:${nodes[0].ports.rpc + 9}`;
+  if (cometProfile) {
+    const config = nodes[0].home.cometConfigFile;
+    writeFileSync(config, readFileSync(config, "utf8").replace("[rpc]\n", `[rpc]\npprof_laddr = "${pprofAddress}"\n`));
+  }
   const nodeArgs = (process.env.BENCH_LOAD_NODE_ARGS ?? "").split(" ").filter(Boolean);
   const node = spawn(process.execPath, [...nodeArgs, join(repoRoot(), "dist", "app", "cli", "main.js"), "start", "--home", nodes[0].home.dir], { stdio: "ignore" });
   try {
@@ -95,7 +103,8 @@ export async function benchLoad(): Promise<BenchResult[]> {
 
     // Pre-sign with libsecp256k1 so that signing does not compete with the node for CPU during the run.
     const t0sign = performance.now();
-    const fee = { amount: [{ denom: "upeg", amount: "250" }], gasLimit: 80_000n };
+    const gasLimit = BigInt(process.env.BENCH_LOAD_GAS ?? 80_000);
+    const fee = { amount: [{ denom: "upeg", amount: String((gasLimit * 25n + 9_999n) / 10_000n) }], gasLimit };
     const queues = senders.map((s, i) => {
       const to = senders[(i + 1) % senders.length].address;
       const sign = (bytes: Uint8Array) => ecdsaSign(createHash("sha256").update(bytes).digest(), s.privateKey).signature;
@@ -121,7 +130,10 @@ export async function benchLoad(): Promise<BenchResult[]> {
     let rejected = 0;
     const comet = childNamed(node.pid!, "cometbft");
     if (comet === undefined) throw new Error("the node's CometBFT process was not found");
-    const cpuAtStart = { app: cpuSeconds(node.pid!), comet: cpuSeconds(comet) };
+    const cpuAtStart = { app: cpuSeconds(node.pid!), comet: cpuSeconds(comet), generator: process.cpuUsage() };
+    const profiled = cometProfile
+      ? fetch(`http://${pprofAddress}/debug/pprof/profile?seconds=20`).then(async (r) => writeFileSync(cometProfile, Buffer.from(await r.arrayBuffer())))
+      : Promise.resolve();
     const startHeight = Number((await rpc<{ sync_info: { latest_block_height: string } }>(url, "status", {})).sync_info.latest_block_height);
     const start = performance.now();
     const deadline = start + seconds * 1000;
@@ -157,7 +169,13 @@ export async function benchLoad(): Promise<BenchResult[]> {
       idle = unconfirmed.n_txs === "0" ? idle + 1 : 0;
     }
     const window = (performance.now() - start) / 1000;
-    const cpu = { app: cpuSeconds(node.pid!) - cpuAtStart.app, comet: cpuSeconds(comet) - cpuAtStart.comet };
+    const generatorUsage = process.cpuUsage(cpuAtStart.generator);
+    const cpu = {
+      app: cpuSeconds(node.pid!) - cpuAtStart.app,
+      comet: cpuSeconds(comet) - cpuAtStart.comet,
+      generator: (generatorUsage.user + generatorUsage.system) / 1e6,
+    };
+    await profiled;
     const appRss = rssMiB(node.pid!);
     const cometRss = rssMiB(comet);
     polling = false;
@@ -167,10 +185,15 @@ export async function benchLoad(): Promise<BenchResult[]> {
     let failedInBlock = 0;
     let firstTime = Infinity;
     let lastTime = 0;
+    let blocksWithLoad = 0;
+    let largestBlock = 0;
     for (let h = startHeight + 1; h <= endHeight; h++) {
       const { block } = await rpc<{ block: { header: { time: string }; data: { txs: string[] | null } } }>(url, "block", { height: String(h) });
       const results = await rpc<{ txs_results: Array<{ code: number }> | null }>(url, "block_results", { height: String(h) });
       const blockTime = Date.parse(block.header.time);
+      const ours = (block.data.txs ?? []).length;
+      if (ours > 0) blocksWithLoad++;
+      largestBlock = Math.max(largestBlock, ours);
       for (const [i, tx] of (block.data.txs ?? []).entries()) {
         const hash = createHash("sha256").update(Buffer.from(tx, "base64")).digest("hex").toUpperCase();
         const sent = sentAt.get(hash);
@@ -187,6 +210,7 @@ export async function benchLoad(): Promise<BenchResult[]> {
     const span = Math.max(1, (lastTime - firstTime) / 1000);
     return [
       { name: "load: txs committed per second (sustained)", value: Math.round(committed / span), unit: "tx/s", note: `${committed} txs over ${span.toFixed(1)} s of blocks` },
+      { name: "load: txs per block, mean and largest", value: Math.round(committed / Math.max(1, blocksWithLoad)), unit: "txs", note: `largest ${largestBlock}; ${blocksWithLoad} blocks, one every ${((span * 1000) / Math.max(1, blocksWithLoad - 1)).toFixed(0)} ms` },
       { name: "load: txs accepted by CheckTx", value: accepted, unit: "txs", note: `${rejected} refused at broadcast; ${sendSeconds.toFixed(1)} s of sending` },
       { name: "load: accepted txs lost (accepted, never committed)", value: accepted - committed, unit: "txs" },
       { name: "load: committed txs that failed in the block", value: failedInBlock, unit: "txs" },
@@ -194,6 +218,7 @@ export async function benchLoad(): Promise<BenchResult[]> {
       { name: "load: time to commit, p99", value: percentile(latencies, 99), unit: "ms" },
       { name: "load: cores used by the app", value: Number((cpu.app / window).toFixed(2)), unit: "cores", note: `${cpu.app.toFixed(1)} CPU-s over ${window.toFixed(1)} s of sending and draining` },
       { name: "load: cores used by CometBFT", value: Number((cpu.comet / window).toFixed(2)), unit: "cores", note: `${cpu.comet.toFixed(1)} CPU-s` },
+      { name: "load: cores used by the load generator", value: Number((cpu.generator / window).toFixed(2)), unit: "cores", note: `${cpu.generator.toFixed(1)} CPU-s (sending, polling; this process)` },
       { name: "load: CPU-seconds per 1,000 committed txs (app + CometBFT)", value: Number((((cpu.app + cpu.comet) / Math.max(1, committed)) * 1000).toFixed(2)), unit: "CPU-s", note: `app ${((cpu.app / Math.max(1, committed)) * 1000).toFixed(2)}, CometBFT ${((cpu.comet / Math.max(1, committed)) * 1000).toFixed(2)}` },
       { name: "load: resident memory at the end, app / CometBFT", value: Math.round(appRss), unit: "MiB", note: `CometBFT ${Math.round(cometRss)} MiB` },
       { name: "load: pre-signing rate (libsecp256k1)", value: Math.round((accountCount * perAccount) / signSeconds), unit: "tx/s" },

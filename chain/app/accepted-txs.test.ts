@@ -1,7 +1,7 @@
 import type { DecodedTx } from "../tx/decode";
 import { AcceptedTxs, type AcceptedTx } from "./accepted-txs";
 
-const entry = (bytes: number): AcceptedTx => ({ tx: {} as DecodedTx, verified: new Set(), bytes });
+const entry = (bytes: number): AcceptedTx => ({ tx: {} as DecodedTx, verified: new Set(), bytes, checked: { generation: 0, position: 0 } });
 
 describe("AcceptedTxs", () => {
   it("keeps at most maxEntries, dropping the oldest", () => {

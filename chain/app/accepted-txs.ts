@@ -7,6 +7,8 @@ export interface AcceptedTx {
   verified: ReadonlySet<string>;
   /** Estimated memory the entry holds: its object graph and the buffers it keeps alive. */
   bytes: number;
+  /** Where the check state last applied it: that state's generation and the tx's position in it. */
+  checked: { generation: number; position: number };
 }
 
 export interface AcceptedTxLimits {

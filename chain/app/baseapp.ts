@@ -199,14 +199,28 @@ export class BaseApp implements AbciApplication {
   /**
    * Keeps txs in order while they fit in max_tx_bytes and, summing their gas limits, in the block's
    * max_gas, and still pass the ante checks (the SDK's default proposal handler).
+   * When the txs are the ones the check state applied, in its order (the usual case: CometBFT reaps
+   * its mempool in order), their ante verdicts are already known, and the proposal is the longest
+   * prefix that fits; otherwise each tx runs the ante chain again on a branch of the working state.
    */
   async prepareProposal(req: abci.RequestPrepareProposal): Promise<abci.ResponsePrepareProposal> {
-    const header: BlockHeader = { chainId: this.opts.chainId, height: req.height, time: req.time };
-    const state = branch(this.cms.working());
     const maxGas = await this.maxBlockGas();
     const txs: Uint8Array[] = [];
     let bytes = 0n;
     let gas = 0n;
+    if (this.runner.checkStatePrefix(req.txs)) {
+      for (const tx of req.txs) {
+        const gasWanted = this.runner.decode(tx).fee.gasLimit;
+        // A prefix only: a later tx may depend on this one (its sender's next sequence).
+        if (bytes + BigInt(tx.length) > req.maxTxBytes || (maxGas !== undefined && gas + gasWanted > maxGas)) break;
+        txs.push(tx);
+        bytes += BigInt(tx.length);
+        gas += gasWanted;
+      }
+      return { txs };
+    }
+    const header: BlockHeader = { chainId: this.opts.chainId, height: req.height, time: req.time };
+    const state = branch(this.cms.working());
     for (const tx of req.txs) {
       if (bytes + BigInt(tx.length) > req.maxTxBytes) continue;
       // Measured before the ante chain runs, which would charge a tx left out of the block on this branch.
@@ -350,6 +364,7 @@ export class BaseApp implements AbciApplication {
   /** Over the working state, so that before the first commit CheckTx already sees the genesis accounts. */
   private async resetCheckState(time: Timestamp): Promise<void> {
     this.checkState = branch(this.cms.working());
+    this.runner.newCheckState();
     this.checkHeader = { chainId: this.opts.chainId, height: BigInt(this.cms.lastVersion + 1), time };
   }
 

@@ -9,7 +9,7 @@ import type { MultiStore } from "../store/types";
 import { decodeTx, txHash, type DecodedTx } from "../tx/decode";
 import { errPanic, SdkError, sdkErrors } from "../tx/errors";
 import type { MsgRegistry } from "../tx/registry";
-import { AcceptedTxs, type AcceptedTxLimits } from "./accepted-txs";
+import { AcceptedTxs, type AcceptedTx, type AcceptedTxLimits } from "./accepted-txs";
 import type { BlockHeader, Context, ExecMode } from "./context";
 import { EventManager } from "./events";
 import { BasicGasMeter, gasMetered, InfiniteGasMeter, OutOfGasError, type GasMeter } from "./gas";
@@ -50,6 +50,8 @@ const KEY_BYTES = 160;
  */
 export class TxRunner {
   private readonly accepted = new AcceptedTxs(ACCEPTED_TX_LIMITS);
+  /** The check state in use (one per Commit) and how many txs CheckTx and RECHECK applied to it. */
+  private checkState = { generation: 0, applied: 0 };
 
   constructor(
     private readonly router: MsgRouter,
@@ -60,6 +62,24 @@ export class TxRunner {
   /** Txs CheckTx accepted that no block has executed yet (their count and estimated bytes). */
   get acceptedTxs(): { size: number; bytes: number } {
     return { size: this.accepted.size, bytes: this.accepted.bytes };
+  }
+
+  /** CheckTx and RECHECK now run on a fresh check state (after a Commit, InitChain or a restore). */
+  newCheckState(): void {
+    this.checkState = { generation: this.checkState.generation + 1, applied: 0 };
+  }
+
+  /**
+   * True if `txs` are exactly the first txs the current check state applied, in the order it
+   * applied them. The ante chain then gives each of them, run in that order over the last
+   * committed state, the verdict it already gave: the check state is that state with these txs
+   * applied in this order (a recheck after each Commit rebuilds it from the mempool, in order).
+   */
+  checkStatePrefix(txs: readonly Uint8Array[]): boolean {
+    return txs.every((tx, position) => {
+      const checked = this.accepted.get(txHash(tx))?.checked;
+      return checked !== undefined && checked.generation === this.checkState.generation && checked.position === position;
+    });
   }
 
   /**
@@ -83,13 +103,20 @@ export class TxRunner {
     // CheckTx records the signatures it verifies, kept with the tx if it is accepted.
     const recorded = mode === "check" && known === undefined ? new Set<string>() : undefined;
     const result = await this.execute(mode, header, state, decoded.tx, this.verifier(known?.verified ?? recorded, recorded));
-    if (recorded !== undefined && result.code === 0) {
-      this.accepted.add(hash, { tx: decoded.tx, verified: recorded, bytes: decoded.bytes + ENTRY_BYTES + recorded.size * KEY_BYTES });
+    const checkedNow = (mode === "check" || mode === "recheck") && result.code === 0 ? this.appliedToCheckState() : undefined;
+    if (recorded !== undefined && checkedNow !== undefined) {
+      this.accepted.add(hash, { tx: decoded.tx, verified: recorded, bytes: decoded.bytes + ENTRY_BYTES + recorded.size * KEY_BYTES, checked: checkedNow });
+    } else if (known !== undefined && checkedNow !== undefined) {
+      known.checked = checkedNow;
     } else if (mode === "finalize" || (result.code !== 0 && (mode === "check" || mode === "recheck"))) {
       // Executed in a block, or refused (CometBFT then drops it from its mempool): not met again.
       this.accepted.delete(hash);
     }
     return result;
+  }
+
+  private appliedToCheckState(): AcceptedTx["checked"] {
+    return { generation: this.checkState.generation, position: this.checkState.applied++ };
   }
 
   private async execute(mode: ExecMode, header: BlockHeader, state: MultiStore, tx: DecodedTx, verify: Secp256k1Verifier): Promise<TxResult> {
