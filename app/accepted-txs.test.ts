@@ -46,12 +46,16 @@ async function newApp(): Promise<BaseApp> {
 
 /** Alice pays Bob; `signingKey` other than Alice's makes a bad signature. */
 function send(sequence: bigint, amount: bigint, memo = "", signingKey = alice.privateKey): Uint8Array {
-  const msg = { typeUrl: "/cosmos.bank.v1beta1.MsgSend", value: MsgSend.encode({ fromAddress: alice.address, toAddress: bob.address, amount: [{ denom: "upeg", amount: String(amount) }] }).finish() };
+  return sendFrom(alice, bob, sequence, amount, memo, signingKey);
+}
+
+function sendFrom(from: typeof alice, to: typeof alice, sequence: bigint, amount: bigint, memo = "", signingKey = from.privateKey): Uint8Array {
+  const msg = { typeUrl: "/cosmos.bank.v1beta1.MsgSend", value: MsgSend.encode({ fromAddress: from.address, toAddress: to.address, amount: [{ denom: "upeg", amount: String(amount) }] }).finish() };
   return signDirect(
     { messages: [msg], memo, fee: { amount: [{ denom: "upeg", amount: "200" }], gasLimit: 200_000n }, sequence },
-    { pubkey: alice.pubkey, sign: (b) => signSecp256k1(signingKey, b) },
+    { pubkey: from.pubkey, sign: (b) => signSecp256k1(signingKey, b) },
     CHAIN_ID,
-    alice.accountNumber,
+    from.accountNumber,
   );
 }
 
@@ -159,6 +163,18 @@ describe("PrepareProposal over the txs the check state applied", () => {
     // Room for the first and the third, not the longer second: the third needs the second, so the prefix ends at the first.
     const room = BigInt(txs[0].length + txs[2].length);
     expect(await prepare(app, txs, room)).toEqual({ chosen: [txs[0]], anteRuns: 0 });
+    await app.close();
+  });
+
+  it("lets txs with no signer in common trade places, as CometBFT's mempool sometimes does", async () => {
+    const app = await newApp();
+    await block(app, 1, []);
+    const [a0, b0, a1] = [send(0n, 1n), sendFrom(bob, alice, 0n, 2n), send(1n, 3n)];
+    for (const tx of [a0, b0, a1]) await check(app, tx);
+    expect(await prepare(app, [b0, a0, a1])).toEqual({ chosen: [b0, a0, a1], anteRuns: 0 });
+    expect(await prepare(app, [a0, a1, b0])).toEqual({ chosen: [a0, a1, b0], anteRuns: 0 });
+    // Alice's own txs may not: her second before her first is refused by the ante chain.
+    expect(await prepare(app, [a1, b0, a0])).toEqual({ chosen: [b0, a0], anteRuns: 3 });
     await app.close();
   });
 

@@ -199,16 +199,17 @@ export class BaseApp implements AbciApplication {
   /**
    * Keeps txs in order while they fit in max_tx_bytes and, summing their gas limits, in the block's
    * max_gas, and still pass the ante checks (the SDK's default proposal handler).
-   * When the txs are the ones the check state applied, in its order (the usual case: CometBFT reaps
-   * its mempool in order), their ante verdicts are already known, and the proposal is the longest
-   * prefix that fits; otherwise each tx runs the ante chain again on a branch of the working state.
+   * When the txs are the ones the check state applied, in its order up to swaps of txs with no
+   * signer in common (the usual case: CometBFT reaps its mempool in order), their ante verdicts are
+   * already known, and the proposal is the longest prefix that fits; otherwise each tx runs the
+   * ante chain again on a branch of the working state.
    */
   async prepareProposal(req: abci.RequestPrepareProposal): Promise<abci.ResponsePrepareProposal> {
     const maxGas = await this.maxBlockGas();
     const txs: Uint8Array[] = [];
     let bytes = 0n;
     let gas = 0n;
-    if (this.runner.checkStatePrefix(req.txs)) {
+    if (this.runner.checkStateOrder(req.txs)) {
       for (const tx of req.txs) {
         const gasWanted = this.runner.decode(tx).fee.gasLimit;
         // A prefix only: a later tx may depend on this one (its sender's next sequence).

@@ -19,6 +19,10 @@ import type { MsgRouter } from "./router";
  * Signature, sequence and fee checks that run before a tx's messages (the auth module's ante chain).
  * `signers` are the required signers in order: each message's, then the fee payer's, without repeats.
  * `verify` checks one signature (it may answer from what CheckTx already verified for this tx).
+ * Its verdict may depend only on the state of the tx's signers (their accounts and balances), and
+ * its writes to other state (fees credited to a module account) must not change any verdict: so
+ * the ante chains of txs with no signer in common give the same verdicts in either order.
+ * PrepareProposal relies on this (TxRunner.checkStateOrder).
  */
 export type AnteHandler = (ctx: Context, tx: DecodedTx, signers: readonly string[], verify: Secp256k1Verifier) => Promise<void>;
 
@@ -71,15 +75,29 @@ export class TxRunner {
 
   /**
    * True if `txs` are exactly the first txs the current check state applied, in the order it
-   * applied them. The ante chain then gives each of them, run in that order over the last
-   * committed state, the verdict it already gave: the check state is that state with these txs
-   * applied in this order (a recheck after each Commit rebuilds it from the mempool, in order).
+   * applied them except that txs with no signer in common may trade places. The ante chain then
+   * gives each of them, run in this order over the last committed state, the verdict it already
+   * gave: the check state is that state with these txs applied in its order (a recheck after each
+   * Commit rebuilds it from the mempool, in order), and the ante chains of txs that share no signer
+   * commute (AnteHandler). The same holds for any prefix of `txs`. CometBFT's mempool mostly keeps
+   * the check state's order, but two CheckTx answers that arrive together can land swapped.
    */
-  checkStatePrefix(txs: readonly Uint8Array[]): boolean {
-    return txs.every((tx, position) => {
-      const checked = this.accepted.get(txHash(tx))?.checked;
-      return checked !== undefined && checked.generation === this.checkState.generation && checked.position === position;
-    });
+  checkStateOrder(txs: readonly Uint8Array[]): boolean {
+    const seen = new Uint8Array(txs.length);
+    const lastPositionOf = new Map<string, number>();
+    for (const tx of txs) {
+      const entry = this.accepted.get(txHash(tx));
+      const checked = entry?.checked;
+      if (entry === undefined || checked === undefined || checked.generation !== this.checkState.generation) return false;
+      const position = checked.position;
+      if (position >= txs.length || seen[position] === 1) return false;
+      seen[position] = 1;
+      for (const signer of this.signersOf(entry.tx)) {
+        if ((lastPositionOf.get(signer) ?? -1) > position) return false;
+        lastPositionOf.set(signer, position);
+      }
+    }
+    return true;
   }
 
   /**
@@ -115,6 +133,12 @@ export class TxRunner {
     return result;
   }
 
+  /** The required signers in order: each message's, then the fee payer's, without repeats. */
+  private signersOf(tx: DecodedTx): string[] {
+    const msgs = tx.messages.map((m) => ({ msg: m.msg, handler: this.router.handler(m.typeUrl) }));
+    return [...new Set([...msgs.flatMap((m) => m.handler.signers(m.msg)), ...(tx.fee.payer ? [tx.fee.payer] : [])])];
+  }
+
   private appliedToCheckState(): AcceptedTx["checked"] {
     return { generation: this.checkState.generation, position: this.checkState.applied++ };
   }
@@ -131,8 +155,7 @@ export class TxRunner {
       // The SDK meters simulations without a limit so that CosmJS can estimate gas from gas_used.
       meter = mode === "simulate" ? new InfiniteGasMeter() : new BasicGasMeter(gasWanted);
       const anteBranch = branch(state);
-      const signers = [...new Set([...msgs.flatMap((m) => m.handler.signers(m.msg)), ...(tx.fee.payer ? [tx.fee.payer] : [])])];
-      await this.ante(this.context(mode, header, anteBranch, meter, anteEvents), tx, signers, verify);
+      await this.ante(this.context(mode, header, anteBranch, meter, anteEvents), tx, this.signersOf(tx), verify);
       anteBranch.write();
       // As in the SDK, the mempool and proposal checks stop after the ante chain; messages run in blocks and simulations.
       if (mode !== "finalize" && mode !== "simulate") {
