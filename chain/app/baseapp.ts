@@ -209,9 +209,10 @@ export class BaseApp implements AbciApplication {
     const txs: Uint8Array[] = [];
     let bytes = 0n;
     let gas = 0n;
-    if (this.runner.checkStateOrder(req.txs)) {
-      for (const tx of req.txs) {
-        const gasWanted = this.runner.decode(tx).fee.gasLimit;
+    const checked = this.runner.inCheckStateOrder(req.txs);
+    if (checked !== undefined) {
+      for (const [i, tx] of req.txs.entries()) {
+        const gasWanted = checked[i].fee.gasLimit;
         // A prefix only: a later tx may depend on this one (its sender's next sequence).
         if (bytes + BigInt(tx.length) > req.maxTxBytes || (maxGas !== undefined && gas + gasWanted > maxGas)) break;
         txs.push(tx);

@@ -22,7 +22,7 @@ import type { MsgRouter } from "./router";
  * Its verdict may depend only on the state of the tx's signers (their accounts and balances), and
  * its writes to other state (fees credited to a module account) must not change any verdict: so
  * the ante chains of txs with no signer in common give the same verdicts in either order.
- * PrepareProposal relies on this (TxRunner.checkStateOrder).
+ * PrepareProposal relies on this (TxRunner.inCheckStateOrder).
  */
 export type AnteHandler = (ctx: Context, tx: DecodedTx, signers: readonly string[], verify: Secp256k1Verifier) => Promise<void>;
 
@@ -74,30 +74,33 @@ export class TxRunner {
   }
 
   /**
-   * True if `txs` are exactly the first txs the current check state applied, in the order it
+   * `txs` decoded, if they are exactly the first txs the current check state applied, in the order it
    * applied them except that txs with no signer in common may trade places. The ante chain then
    * gives each of them, run in this order over the last committed state, the verdict it already
    * gave: the check state is that state with these txs applied in its order (a recheck after each
    * Commit rebuilds it from the mempool, in order), and the ante chains of txs that share no signer
    * commute (AnteHandler). The same holds for any prefix of `txs`. CometBFT's mempool mostly keeps
    * the check state's order, but two CheckTx answers that arrive together can land swapped.
+   * Undefined otherwise.
    */
-  checkStateOrder(txs: readonly Uint8Array[]): boolean {
+  inCheckStateOrder(txs: readonly Uint8Array[]): DecodedTx[] | undefined {
+    const decoded: DecodedTx[] = [];
     const seen = new Uint8Array(txs.length);
     const lastPositionOf = new Map<string, number>();
     for (const tx of txs) {
       const entry = this.accepted.get(txHash(tx));
       const checked = entry?.checked;
-      if (entry === undefined || checked === undefined || checked.generation !== this.checkState.generation) return false;
+      if (entry === undefined || checked === undefined || checked.generation !== this.checkState.generation) return undefined;
       const position = checked.position;
-      if (position >= txs.length || seen[position] === 1) return false;
+      if (position >= txs.length || seen[position] === 1) return undefined;
       seen[position] = 1;
       for (const signer of this.signersOf(entry.tx)) {
-        if ((lastPositionOf.get(signer) ?? -1) > position) return false;
+        if ((lastPositionOf.get(signer) ?? -1) > position) return undefined;
         lastPositionOf.set(signer, position);
       }
+      decoded.push(entry.tx);
     }
-    return true;
+    return decoded;
   }
 
   /**
